@@ -1,0 +1,52 @@
+/**
+ * The environment contract, with Gymnasium's semantics:
+ *   reset({ seed }) -> [obs, info]
+ *   step(action)    -> [obs, reward, terminated, truncated, info]
+ * `terminated` means the MDP reached a terminal state (no bootstrapping past it);
+ * `truncated` means the episode was cut short (time limit): the TD target still bootstraps.
+ */
+
+/** A box in R^n: every element of a point lies in [low[i], high[i]] (bounds may be infinite). */
+export class Box {
+  readonly low: Float64Array;
+  readonly high: Float64Array;
+  readonly shape: readonly number[];
+  constructor(low: ArrayLike<number> | number, high: ArrayLike<number> | number, shape?: readonly number[]) {
+    const n = shape ? shape.reduce((a, b) => a * b, 1) : typeof low === 'number' ? (typeof high === 'number' ? 1 : high.length) : low.length;
+    this.shape = shape ?? [n];
+    this.low = typeof low === 'number' ? new Float64Array(n).fill(low) : Float64Array.from(low);
+    this.high = typeof high === 'number' ? new Float64Array(n).fill(high) : Float64Array.from(high);
+    if (this.low.length !== n || this.high.length !== n) {
+      throw new Error(`Box: bounds of length ${this.low.length}/${this.high.length} do not match shape [${this.shape}]`);
+    }
+    for (let i = 0; i < n; i++) {
+      if (!(this.low[i] <= this.high[i])) throw new Error(`Box: low[${i}]=${this.low[i]} > high[${i}]=${this.high[i]}`);
+    }
+  }
+  /** Number of elements. */
+  get size(): number {
+    return this.low.length;
+  }
+  contains(x: ArrayLike<number>): boolean {
+    if (x.length !== this.size) return false;
+    for (let i = 0; i < x.length; i++) if (!(x[i] >= this.low[i] && x[i] <= this.high[i])) return false;
+    return true;
+  }
+}
+
+export type Info = Record<string, unknown>;
+export type StepResult = [obs: Float64Array, reward: number, terminated: boolean, truncated: boolean, info: Info];
+
+export interface ResetOptions {
+  /** Seeds the environment's generator; later resets without a seed continue its stream. */
+  seed?: number;
+}
+
+export interface Env {
+  readonly id: string;
+  readonly observationSpace: Box;
+  readonly actionSpace: Box;
+  reset(options?: ResetOptions): [obs: Float64Array, info: Info];
+  step(action: ArrayLike<number>): StepResult;
+  close(): void;
+}
