@@ -50,3 +50,16 @@ export interface Env {
   step(action: ArrayLike<number>): StepResult;
   close(): void;
 }
+
+/** How the registry builds an environment. Each task family exports a list of these. */
+export interface EnvSpec {
+  /** Registered id, e.g. 'HalfCheetah-v5' or 'cheetah-run'. */
+  readonly id: string;
+  readonly family: 'classic' | 'gymnasium-mujoco' | 'dmc' | 'toy';
+  /** Episode length enforced by the TimeLimit wrapper (truncation); undefined: no limit. */
+  readonly maxEpisodeSteps?: number;
+  /** One line for `rfm envs list`. */
+  readonly summary: string;
+  /** Builds the bare environment (no wrappers). Async because MuJoCo's wasm module loads asynchronously. */
+  make(options?: Record<string, unknown>): Promise<Env>;
+}
