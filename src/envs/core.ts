@@ -63,3 +63,33 @@ export interface EnvSpec {
   /** Builds the bare environment (no wrappers). Async because MuJoCo's wasm module loads asynchronously. */
   make(options?: Record<string, unknown>): Promise<Env>;
 }
+
+/**
+ * Checks an action before an environment uses it: a wrong length or a non-finite element is an
+ * Error that names the environment. Nothing is clipped here; bounds are each task's business
+ * (most tasks clip to their published limits as part of their equations).
+ */
+export function assertValidAction(envId: string, space: Box, action: ArrayLike<number>): void {
+  if (action == null || typeof action.length !== 'number') {
+    throw new Error(`${envId}: action must be an array of ${space.size} numbers, got ${String(action)}`);
+  }
+  if (action.length !== space.size) {
+    throw new Error(`${envId}: action has length ${action.length}, expected ${space.size}`);
+  }
+  for (let i = 0; i < action.length; i++) {
+    const v = action[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new Error(`${envId}: action[${i}] is ${String(v)}; every element must be a finite number`);
+    }
+  }
+}
+
+/** Throws an Error naming the env when `options` has a key outside `known` (a typo must not pass silently). */
+export function assertKnownOptions(envId: string, options: object | undefined, known: readonly string[]): void {
+  if (!options) return;
+  for (const k of Object.keys(options)) {
+    if (!known.includes(k)) {
+      throw new Error(`${envId}: unknown option '${k}' (known: ${known.join(', ') || 'none'})`);
+    }
+  }
+}
