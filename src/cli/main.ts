@@ -12,24 +12,24 @@ export interface Command {
 
 import { UsageError } from './args.ts';
 
-type Loader = () => Promise<{ command: Command }>;
-
-const commands: Record<string, Loader> = {
-  bench: () => import('./commands/bench.ts'),
-  envs: () => import('./commands/envs.ts'),
-  estimators: () => import('./commands/estimators.ts'),
-  'sample-energy': () => import('./commands/sample-energy.ts'),
-  train: () => import('./commands/train.ts'),
-  eval: () => import('./commands/eval.ts'),
-  plot: () => import('./commands/plot.ts'),
-  dashboard: () => import('./commands/dashboard.ts'),
+/** Subcommands and the module under ./commands that implements each. */
+const commands: Record<string, string> = {
+  bench: 'bench',
+  envs: 'envs',
+  estimators: 'estimators',
+  'sample-energy': 'sample-energy',
+  train: 'train',
+  eval: 'eval',
+  plot: 'plot',
+  dashboard: 'dashboard',
 };
 
 async function load(name: string): Promise<Command | undefined> {
-  const loader = commands[name];
-  if (!loader) return undefined;
+  const file = commands[name];
+  if (!file) return undefined;
   try {
-    return (await loader()).command;
+    const mod = (await import(`./commands/${file}.ts`)) as { command: Command };
+    return mod.command;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/`)) {
       return undefined;

@@ -1,0 +1,137 @@
+/**
+ * The backend interface: where tensor storage lives and how kernels run on it.
+ *
+ * Storage belongs to the backend and is opaque to everything above it; the only way to look at
+ * the numbers is `read` (an explicit copy back to the host). This keeps the door open for a GPU
+ * backend with device memory and asynchronous kernels. Every kernel writes into an output storage
+ * given by the caller, so the engine above decides allocation (and reuses storage from a pool).
+ *
+ * Shapes and strides are in elements. All tensors are float32 and contiguous; strided arguments
+ * describe *views* (broadcasting uses stride 0, slicing an offset and the parent's strides).
+ */
+
+/** An opaque block of float32 numbers owned by a backend. */
+export interface Storage {
+  readonly backend: Backend;
+  /** Number of float32 elements. */
+  readonly length: number;
+}
+
+export const UNARY_OPS = [
+  'neg', 'exp', 'log', 'log1p', 'tanh', 'sigmoid', 'softplus', 'relu', 'gelu', 'silu', 'mish',
+  'sin', 'cos', 'square', 'sqrt', 'abs', 'recip', 'logcosh',
+  /** x^p0 (p0 a scalar exponent). */
+  'powscalar',
+  /** min(max(x, p0), p1). */
+  'clamp',
+  /** sign(x) (0 at 0); no gradient. */
+  'sign',
+] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+
+export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'gt', 'ge', 'lt', 'le', 'eq'] as const;
+export type BinaryOp = (typeof BINARY_OPS)[number];
+
+export type ReduceOp = 'sum' | 'max' | 'min';
+
+/** Activations that the fused linear kernels apply after x W^T + b. */
+export type Activation = 'none' | 'relu' | 'gelu' | 'tanh' | 'silu' | 'sigmoid';
+
+/** A strided view of a storage: element (i0, i1, ...) is at offset + sum_j i_j * strides[j]. */
+export interface View {
+  readonly storage: Storage;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+export interface AdamParams {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Decoupled weight decay (AdamW); 0 for Adam. */
+  weightDecay: number;
+  /** 1 - beta1^step and 1 - beta2^step. */
+  biasCorrection1: number;
+  biasCorrection2: number;
+  /** Multiplies the gradient first (global-norm clipping). */
+  gradScale: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  // --- storage -----------------------------------------------------------------------------
+  /** New storage of `length` elements; contents unspecified. */
+  alloc(length: number): Storage;
+  /** New storage holding a copy of `data`. */
+  fromArray(data: ArrayLike<number>): Storage;
+  /** Copies the storage back to the host. */
+  read(s: Storage): Float32Array;
+  /** Copies host data into existing storage (lengths must match). */
+  write(s: Storage, data: ArrayLike<number>): void;
+  /** Hands storage back (to a pool or the allocator). Using it afterwards is an error. */
+  free(s: Storage): void;
+
+  // --- elementwise ---------------------------------------------------------------------------
+  fill(out: Storage, value: number): void;
+  /** out[i] = f(x[i]) for n contiguous elements; p0, p1: scalar parameters of the op. */
+  unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void;
+  /** gx[i] = gy[i] * f'(x[i]) (y = f(x) is given too; some derivatives are cheaper from it). */
+  unaryBackward(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p0: number, p1: number): void;
+  /** out (contiguous, `shape`) = a op b, with a and b strided views (stride 0 broadcasts). */
+  binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void;
+  /** out = cond != 0 ? a : b, all three strided views broadcast to `shape`. */
+  where(cond: View, a: View, b: View, out: Storage, shape: readonly number[]): void;
+  /** In place: y += alpha * x (contiguous, equal lengths). */
+  axpy(alpha: number, x: Storage, y: Storage): void;
+  /** out = x * alpha (contiguous). */
+  scale(x: Storage, alpha: number, out: Storage): void;
+
+  // --- reductions ---------------------------------------------------------------------------
+  /** x viewed as [outer, len, inner]; out [outer, inner] = reduce over len. */
+  reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, len: number, inner: number): void;
+  /** Index (as float) of the max / min over len. */
+  argReduce(op: 'max' | 'min', x: Storage, out: Storage, outer: number, len: number, inner: number): void;
+  /** sum of squares of all elements, returned to the host. */
+  sumSquares(x: Storage): number;
+
+  // --- layout --------------------------------------------------------------------------------
+  /** dst view (shape) = src view, or dst += src when accumulate. */
+  copy(src: View, dst: View, shape: readonly number[], accumulate: boolean): void;
+  /** src [outer, srcLen, inner]; out [outer, idx.length, inner] = src[:, idx[j], :]. */
+  gather(src: Storage, idx: Storage, out: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void;
+  /** gsrc[:, idx[j], :] += gout[:, j, :] (gsrc must be zeroed or hold what to add to). */
+  scatterAdd(gout: Storage, idx: Storage, gsrc: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void;
+
+  // --- linear algebra ------------------------------------------------------------------------
+  /**
+   * Batched GEMM: for each of `batch` problems, C [M,N] = op(A) op(B) (+ C if accumulate),
+   * op(A) [M,K] (A stored [K,M] when transA), op(B) [K,N] (B stored [N,K] when transB).
+   * Offsets step by strideA/strideB/strideC per problem.
+   */
+  matmul(
+    a: Storage, b: Storage, c: Storage,
+    m: number, n: number, k: number,
+    transA: boolean, transB: boolean, accumulate: boolean,
+    batch: number, strideA: number, strideB: number, strideC: number,
+  ): void;
+  /**
+   * Fused y [M,N] = act(x [M,K] W^T + bias), W stored [N,K] (PyTorch layout), bias [N] or null.
+   * `pre` (optional, [M,N]) receives x W^T + bias before the activation (needed by backward).
+   */
+  linear(x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation): void;
+  /**
+   * Backward of `linear`: gz = gy * act'(pre); gx = gz W (if gx); gw (+)= gz^T x; gbias (+)= sum_rows gz.
+   * `scratch` [M,N] receives gz. Gradients of W and bias accumulate when `accumulate`.
+   */
+  linearBackward(
+    x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
+    gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
+    m: number, n: number, k: number, act: Activation, accumulate: boolean,
+  ): void;
+
+  // --- optimisers ----------------------------------------------------------------------------
+  /** One fused Adam(W) step in place on param, m, v given grad. */
+  adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void;
+}

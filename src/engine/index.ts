@@ -1,0 +1,7 @@
+/** The engine's public surface: tensors, autodiff, random numbers, backends. */
+export * from './tensor.ts';
+export * from './rng.ts';
+export * from './registry.ts';
+export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams } from './backend.ts';
+export { UNARY_OPS, BINARY_OPS } from './backend.ts';
+export { TsBackend } from './backend-ts.ts';

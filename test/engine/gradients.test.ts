@@ -1,0 +1,99 @@
+/** Finite-difference gradient checks for every op, on every available backend. */
+import { describe, it } from 'node:test';
+import * as E from '../../src/engine/index.ts';
+import { checkGradients, randomArray, testBackends } from './helpers.ts';
+import type { UnaryOp } from '../../src/engine/index.ts';
+
+const rng = new E.Rng(123);
+const A = (n: number, lo = -1, hi = 1) => randomArray(rng, n, lo, hi);
+
+const unaryCases: [UnaryOp, number, number, number?, number?][] = [
+  ['neg', -2, 2], ['exp', -2, 2], ['log', 0.5, 2], ['log1p', -0.5, 2], ['tanh', -2, 2],
+  ['sigmoid', -3, 3], ['softplus', -3, 3], ['relu', -2, 2], ['gelu', -3, 3], ['silu', -3, 3],
+  ['mish', -3, 3], ['sin', -3, 3], ['cos', -3, 3], ['square', -2, 2], ['sqrt', 0.5, 2],
+  ['abs', -2, 2], ['recip', 0.5, 2], ['logcosh', -3, 3], ['powscalar', 0.5, 2, 2.5], ['clamp', -2, 2, -0.5, 0.7],
+];
+
+for (const be of testBackends()) {
+  describe(`gradients on ${be.name}`, () => {
+    for (const [op, lo, hi, p0, p1] of unaryCases) {
+      it(`unary ${op}`, () => {
+        // keep kinks (relu, abs, clamp) away from the finite-difference stencil
+        let x = A(12, lo, hi);
+        if (op === 'relu' || op === 'abs' || op === 'clamp') x = x.map((v) => (Math.abs(v) < 0.05 || Math.abs(v + 0.5) < 0.05 || Math.abs(v - 0.7) < 0.05 ? v + 0.13 : v));
+        checkGradients(be, op, [{ data: x, shape: [3, 4] }], (t) => E.unary(t, op, p0 ?? 0, p1 ?? 0));
+      });
+    }
+    for (const op of ['add', 'sub', 'mul', 'div', 'minimum', 'maximum'] as const) {
+      it(`binary ${op} with broadcasting`, () => {
+        const fn = { add: E.add, sub: E.sub, mul: E.mul, div: E.div, minimum: E.minimum, maximum: E.maximum }[op];
+        // minimum / maximum: the operands stay apart, so no tie sits inside the difference stencil
+        const kinked = op === 'minimum' || op === 'maximum';
+        const b = op === 'div' ? A(4, 0.5, 2) : kinked ? Float32Array.from([-0.6, -0.1, 0.3, 0.8]) : A(4);
+        const a = kinked ? Float32Array.from({ length: 12 }, (_, i) => [-0.9, -0.35, 0.05, 0.55, 0.95][i % 5]) : A(12);
+        checkGradients(be, op, [{ data: a, shape: [3, 4] }, { data: b, shape: [4] }], (x, y) => fn(x, y));
+        const a2 = kinked ? Float32Array.from([-0.9, -0.35, 0.05, 0.55, 0.95, 0.4]) : A(6);
+        checkGradients(be, op, [{ data: a2, shape: [2, 3, 1] }, { data: op === 'div' ? A(4, 0.5, 2) : b, shape: [1, 4] }], (x, y) => fn(x, y));
+      });
+    }
+    it('pow (tensor exponent)', () => {
+      checkGradients(be, 'pow', [{ data: A(6, 0.5, 2), shape: [2, 3] }, { data: A(3, -1, 2), shape: [3] }], (x, y) => E.pow(x, y));
+    });
+    it('where', () => {
+      const cond = E.tensor([1, 0, 1, 0, 0, 1], [2, 3], be);
+      checkGradients(be, 'where', [{ data: A(6), shape: [2, 3] }, { data: A(3), shape: [3] }], (x, y) => E.where(cond, x, y));
+    });
+    it('sum, mean, max, min, logsumexp, softmax, logSoftmax along axes', () => {
+      for (const axis of [0, 1, 2]) {
+        const x = { data: A(24), shape: [2, 3, 4] };
+        checkGradients(be, 'sum', [x], (t) => E.sum(t, axis));
+        checkGradients(be, 'mean', [x], (t) => E.mean(t, axis, true));
+        // max / min: distinct values 0.1 apart, so no tie sits inside the difference stencil
+        const distinct = { data: Float32Array.from(rng.shuffle(Array.from({ length: 24 }, (_, i) => i * 0.1 - 1.2))), shape: [2, 3, 4] };
+        checkGradients(be, 'max', [distinct], (t) => E.max(t, axis));
+        checkGradients(be, 'min', [distinct], (t) => E.min(t, axis, true));
+        checkGradients(be, 'logsumexp', [x], (t) => E.logsumexp(t, axis));
+        checkGradients(be, 'softmax', [x], (t) => E.softmax(t, axis));
+        checkGradients(be, 'logSoftmax', [x], (t) => E.logSoftmax(t, axis));
+      }
+      checkGradients(be, 'sum all', [{ data: A(6), shape: [2, 3] }], (t) => E.sum(t));
+      checkGradients(be, 'mean all', [{ data: A(6), shape: [2, 3] }], (t) => E.mean(t));
+    });
+    it('matmul with every transposition, 2-D and batched', () => {
+      for (const transA of [false, true]) {
+        for (const transB of [false, true]) {
+          const a = { data: A(12), shape: transA ? [4, 3] : [3, 4] };
+          const b = { data: A(20), shape: transB ? [5, 4] : [4, 5] };
+          checkGradients(be, `matmul ${transA} ${transB}`, [a, b], (x, y) => E.matmul(x, y, { transA, transB }));
+          const a3 = { data: A(24), shape: transA ? [2, 4, 3] : [2, 3, 4] };
+          const b3 = { data: A(40), shape: transB ? [2, 5, 4] : [2, 4, 5] };
+          checkGradients(be, `bmm ${transA} ${transB}`, [a3, b3], (x, y) => E.matmul(x, y, { transA, transB }));
+        }
+      }
+    });
+    it('fused linear with each activation', () => {
+      for (const act of ['none', 'relu', 'gelu', 'tanh', 'silu', 'sigmoid'] as const) {
+        checkGradients(be, `linear ${act}`, [{ data: A(15), shape: [5, 3] }, { data: A(12), shape: [4, 3] }, { data: A(4), shape: [4] }], (x, w, b) => E.linear(x, w, b, act));
+      }
+      checkGradients(be, 'linear no bias, 3-D input', [{ data: A(18), shape: [2, 3, 3] }, { data: A(6), shape: [2, 3] }], (x, w) => E.linear(x, w, null, 'gelu'));
+    });
+    it('concat, slice, reshape, expand, permute, transpose', () => {
+      checkGradients(be, 'concat', [{ data: A(6), shape: [2, 3] }, { data: A(4), shape: [2, 2] }], (x, y) => E.concat([x, y], 1));
+      checkGradients(be, 'concat axis 0', [{ data: A(6), shape: [2, 3] }, { data: A(3), shape: [1, 3] }], (x, y) => E.concat([x, y], 0));
+      checkGradients(be, 'slice', [{ data: A(24), shape: [2, 3, 4] }], (x) => E.slice(x, 2, 1, 3));
+      checkGradients(be, 'reshape', [{ data: A(12), shape: [3, 4] }], (x) => E.reshape(E.square(x), [2, -1]));
+      checkGradients(be, 'expand', [{ data: A(3), shape: [3, 1] }], (x) => E.expand(x, [2, 3, 4]));
+      checkGradients(be, 'permute', [{ data: A(24), shape: [2, 3, 4] }], (x) => E.permute(x, [2, 0, 1]));
+      checkGradients(be, 'transpose', [{ data: A(6), shape: [2, 3] }], (x) => E.transpose(x));
+    });
+    it('indexSelect (gather) and repeatInterleave', () => {
+      checkGradients(be, 'indexSelect', [{ data: A(12), shape: [4, 3] }], (x) => E.indexSelect(x, 0, [3, 0, 0, 2, 1]));
+      checkGradients(be, 'indexSelect axis 1', [{ data: A(12), shape: [2, 3, 2] }], (x) => E.indexSelect(x, 1, [2, 2, 0]));
+      checkGradients(be, 'repeatInterleave', [{ data: A(6), shape: [2, 3] }], (x) => E.repeatInterleave(x, 3, 0));
+    });
+    it('logSech2 (the tanh Jacobian) and a composed expression', () => {
+      checkGradients(be, 'logSech2', [{ data: A(8, -4, 4), shape: [8] }], (x) => E.logSech2(x));
+      checkGradients(be, 'composed', [{ data: A(6), shape: [2, 3] }], (x) => E.mul(E.tanh(x), E.exp(E.neg(E.square(x)))).sum(1));
+    });
+  });
+}
