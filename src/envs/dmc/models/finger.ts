@@ -3,7 +3,9 @@
  * (section 3.4). No gravity, elliptic friction cones. The proximal joint has ref -90 degrees, so the drawn
  * geometry (finger hanging down) is qpos0 = [-pi/2, 0, 0]; qpos 0 points the finger toward the spinner.
  */
-export const FINGER_XML = `
+/** The finger model with a given spinner hinge damping (0.5 as authored; finger-spin uses 0.03). */
+export function fingerXml(spinnerDamping = 0.5): string {
+  return `
 <mujoco model="rfm-finger">
   <compiler angle="degree"/>
   <option timestep="0.01" cone="elliptic" iterations="200">
@@ -34,7 +36,7 @@ export const FINGER_XML = `
       </body>
     </body>
     <body name="spinner" pos="0.2 0 0.4">
-      <joint name="hinge" damping="0.5" frictionloss="0.1"/>
+      <joint name="hinge" damping="${spinnerDamping}" frictionloss="0.1"/>
       <geom name="cap1" type="capsule" pos="0.02 0 0" size="0.04 0.09"/>
       <geom name="cap2" type="capsule" pos="-0.02 0 0" size="0.04 0.09"/>
       <geom name="spinner_decoration" type="cylinder" fromto="0 -0.045 0 0 0.045 0" size="0.02"/>
@@ -61,3 +63,6 @@ export const FINGER_XML = `
   </sensor>
 </mujoco>
 `;
+}
+
+export const FINGER_XML = fingerXml(0.5);
