@@ -410,6 +410,13 @@ export const exp = (x: Tensor): Tensor => unary(x, 'exp');
 export const log = (x: Tensor): Tensor => unary(x, 'log');
 export const tanh = (x: Tensor): Tensor => unary(x, 'tanh');
 export const square = (x: Tensor): Tensor => unary(x, 'square');
+export const sin = (x: Tensor): Tensor => unary(x, 'sin');
+export const cos = (x: Tensor): Tensor => unary(x, 'cos');
+export const sqrt = (x: Tensor): Tensor => unary(x, 'sqrt');
+export const relu = (x: Tensor): Tensor => unary(x, 'relu');
+export const gelu = (x: Tensor): Tensor => unary(x, 'gelu');
+export const sigmoid = (x: Tensor): Tensor => unary(x, 'sigmoid');
+export const softplus = (x: Tensor): Tensor => unary(x, 'softplus');
 export const clamp = (x: Tensor, lo: number, hi: number): Tensor => unary(x, 'clamp', lo, hi);
 
 /** log sech^2(y) = -2 log cosh(y), stable for large |y| (the tanh change of variables). */

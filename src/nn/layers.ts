@@ -1,0 +1,117 @@
+/** Layers: Linear, MLP, residual block, LayerNorm, sinusoidal embedding. */
+import {
+  type Activation, type Backend, type Rng, type Tensor,
+  add, concat, cos, linear, mean, mul, reshape, sin, sub, square, tensor, unary, zeros, ones,
+} from '../engine/index.ts';
+import { lecunNormal, orthogonal, torchUniform, type InitName } from './init.ts';
+import { Module, defaultBackend } from './module.ts';
+
+export interface LinearOptions {
+  bias?: boolean;
+  /** 'torch' (default, PyTorch's), 'lecun' (flax's), 'orthogonal' (with `gain`). Biases start at 0 except for 'torch'. */
+  init?: InitName;
+  gain?: number;
+  backend?: Backend;
+}
+
+/** y = act(x W^T + b), W [out, in] (PyTorch layout). */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    rng: Rng,
+    opts: LinearOptions = {},
+  ) {
+    super();
+    const be = defaultBackend(opts.backend);
+    const init = opts.init ?? 'torch';
+    const w =
+      init === 'orthogonal' ? orthogonal(rng, outFeatures, inFeatures, opts.gain ?? 1)
+      : init === 'lecun' ? lecunNormal(rng, outFeatures, inFeatures)
+      : torchUniform(rng, outFeatures * inFeatures, inFeatures);
+    this.weight = this.param('weight', tensor(w, [outFeatures, inFeatures], be));
+    this.bias =
+      opts.bias === false ? null
+      : this.param('bias', init === 'torch' ? tensor(torchUniform(rng, outFeatures, inFeatures), [outFeatures], be) : zeros([outFeatures], be));
+  }
+  forward(x: Tensor, act: Activation = 'none'): Tensor {
+    return linear(x, this.weight, this.bias, act);
+  }
+}
+
+export interface MLPOptions extends LinearOptions {
+  activation?: Activation;
+  /** Init of the last layer (default: the same as the others). */
+  outputInit?: InitName;
+  outputGain?: number;
+}
+
+/** Dense layers sizes[0] -> sizes[1] -> ... with `activation` between them (none after the last). */
+export class MLP extends Module {
+  readonly layers: Linear[];
+  readonly activation: Activation;
+  constructor(sizes: readonly number[], rng: Rng, opts: MLPOptions = {}) {
+    super();
+    if (sizes.length < 2) throw new Error(`MLP: need at least input and output sizes, got [${sizes}]`);
+    this.activation = opts.activation ?? 'relu';
+    this.layers = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      const last = i + 2 === sizes.length;
+      const o = last ? { ...opts, init: opts.outputInit ?? opts.init, gain: opts.outputGain ?? opts.gain } : opts;
+      this.layers.push(this.child(String(i), new Linear(sizes[i], sizes[i + 1], rng, o)));
+    }
+  }
+  forward(x: Tensor): Tensor {
+    let h = x;
+    this.layers.forEach((l, i) => {
+      h = l.forward(h, i + 1 < this.layers.length ? this.activation : 'none');
+    });
+    return h;
+  }
+}
+
+/** h + act(Dense(h)): the residual block of the RFM velocity network. */
+export class ResidualBlock extends Module {
+  readonly dense: Linear;
+  constructor(width: number, rng: Rng, readonly activation: Activation = 'gelu', opts: LinearOptions = {}) {
+    super();
+    this.dense = this.child('dense', new Linear(width, width, rng, opts));
+  }
+  forward(h: Tensor): Tensor {
+    return add(h, this.dense.forward(h, this.activation));
+  }
+}
+
+/** Layer normalisation over the last axis with learned scale and shift. */
+export class LayerNorm extends Module {
+  readonly scale: Tensor;
+  readonly shift: Tensor;
+  constructor(readonly features: number, readonly eps = 1e-5, backend?: Backend) {
+    super();
+    const be = defaultBackend(backend);
+    this.scale = this.param('scale', ones([features], be));
+    this.shift = this.param('shift', zeros([features], be));
+  }
+  forward(x: Tensor): Tensor {
+    const mu = mean(x, -1, true);
+    const xc = sub(x, mu);
+    const v = mean(square(xc), -1, true);
+    const inv = unary(add(v, this.eps), 'powscalar', -0.5);
+    return add(mul(mul(xc, inv), this.scale), this.shift);
+  }
+}
+
+/**
+ * Sinusoidal embedding of a scalar per row: t [B] or [B, 1] -> [B, size],
+ * [sin(t f_0), ..., sin(t f_{h-1}), cos(t f_0), ..., cos(t f_{h-1})],
+ * f_i = exp(-ln(maxPeriod) i / h), h = size / 2.
+ */
+export function sinusoidalEmbedding(t: Tensor, size: number, maxPeriod = 10000): Tensor {
+  if (size % 2 !== 0) throw new Error(`sinusoidalEmbedding: size must be even, got ${size}`);
+  const h = size / 2;
+  const freqs = tensor(Float32Array.from({ length: h }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / h)), [1, h], t.backend);
+  const arg = mul(reshape(t, [-1, 1]), freqs); // [B, h]
+  return concat([sin(arg), cos(arg)], 1);
+}

@@ -1,0 +1,66 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Rng, philox4x32, randn, tidy, tensor, TsBackend } from '../../src/engine/index.ts';
+
+describe('Philox random numbers', () => {
+  it('matches the Random123 known-answer vectors for Philox4x32-10', () => {
+    const o = new Uint32Array(4);
+    philox4x32([0, 0, 0, 0], 0, 0, o);
+    assert.deepEqual([...o], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]);
+    philox4x32([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], 0xffffffff, 0xffffffff, o);
+    assert.deepEqual([...o], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]);
+    philox4x32([0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], 0xa4093822, 0x299f31d0, o);
+    assert.deepEqual([...o], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]);
+  });
+  it('same seed, same draws; different seeds differ', () => {
+    const a = new Rng(42).fillNormal(new Float64Array(100));
+    const b = new Rng(42).fillNormal(new Float64Array(100));
+    const c = new Rng(43).fillNormal(new Float64Array(100));
+    assert.deepEqual(a, b);
+    assert.notDeepEqual(a, c);
+  });
+  it('draws do not depend on how they are batched', () => {
+    const whole = new Rng(7).fillUniform(new Float64Array(64));
+    const r = new Rng(7);
+    const parts = [...r.fillUniform(new Float64Array(10)), ...r.fillUniform(new Float64Array(54))];
+    assert.deepEqual([...whole], parts);
+  });
+  it('split children are independent of the parent stream and reproducible', () => {
+    const p1 = new Rng(3);
+    const c1 = p1.split();
+    const after1 = p1.uniform();
+    const p2 = new Rng(3);
+    const after2 = p2.uniform(); // no split first: the parent's numbers are the same
+    assert.equal(after1, after2);
+    assert.equal(c1.uniform(), new Rng(3).split(0).uniform());
+    assert.notEqual(new Rng(3).split(0).uniform(), new Rng(3).split(1).uniform());
+  });
+  it('state round trip continues the stream exactly', () => {
+    const r = new Rng(9);
+    r.uniform();
+    const s = r.state();
+    const x = r.fillUniform(new Float64Array(5));
+    const y = Rng.fromState(JSON.parse(JSON.stringify(s))).fillUniform(new Float64Array(5));
+    assert.deepEqual(x, y);
+  });
+  it('uniform and normal moments; categorical frequencies', () => {
+    const r = new Rng(1);
+    const n = 200000;
+    const u = r.fillUniform(new Float64Array(n));
+    const z = r.fillNormal(new Float64Array(n));
+    const mean = (a: Float64Array) => a.reduce((s, v) => s + v, 0) / a.length;
+    assert.ok(Math.abs(mean(u) - 0.5) < 0.005);
+    assert.ok(Math.abs(mean(z)) < 0.01);
+    assert.ok(Math.abs(mean(z.map((v) => v * v)) - 1) < 0.02);
+    const counts = [0, 0, 0];
+    const logits = [Math.log(0.2), Math.log(0.3), Math.log(0.5)];
+    for (let i = 0; i < 20000; i++) counts[r.categorical(logits)]++;
+    [0.2, 0.3, 0.5].forEach((p, i) => assert.ok(Math.abs(counts[i] / 20000 - p) < 0.015));
+  });
+  it('tensors drawn from the same seed are equal on every backend (numbers are made on the host)', () => {
+    const a = randn([3, 4], new Rng(5), new TsBackend()).toArray();
+    const b = tidy(() => randn([3, 4], new Rng(5)).toArray());
+    assert.deepEqual([...a], [...b]);
+    assert.equal(tensor([1, 2]).size, 2);
+  });
+});

@@ -1,0 +1,154 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as E from '../../src/engine/index.ts';
+import { Adam, LayerNorm, Linear, MLP, ResidualBlock, decodeSafetensors, encodeSafetensors, orthogonal, polyakUpdate, sinusoidalEmbedding } from '../../src/nn/index.ts';
+import { checkGradients, randomArray, testBackends } from '../engine/helpers.ts';
+
+for (const be of testBackends()) {
+  describe(`nn on ${be.name}`, () => {
+    const rng = new E.Rng(5);
+    it('Linear, MLP, residual block, LayerNorm: input gradients match finite differences', () => {
+      const lin = new Linear(3, 4, new E.Rng(1), { backend: be });
+      checkGradients(be, 'Linear', [{ data: randomArray(rng, 6), shape: [2, 3] }], (x) => lin.forward(x, 'gelu'));
+      const mlp = new MLP([3, 8, 8, 2], new E.Rng(2), { backend: be, activation: 'relu' });
+      checkGradients(be, 'MLP', [{ data: randomArray(rng, 6), shape: [2, 3] }], (x) => mlp.forward(x), { eps: 3e-3 });
+      const res = new ResidualBlock(4, new E.Rng(3), 'gelu', { backend: be });
+      checkGradients(be, 'ResidualBlock', [{ data: randomArray(rng, 8), shape: [2, 4] }], (x) => res.forward(x));
+      const ln = new LayerNorm(5, 1e-5, be);
+      checkGradients(be, 'LayerNorm', [{ data: randomArray(rng, 10), shape: [2, 5] }], (x) => ln.forward(x));
+    });
+    it('parameter gradients of an MLP match finite differences', () => {
+      const mlp = new MLP([2, 5, 1], new E.Rng(9), { backend: be, activation: 'tanh' });
+      const x = E.tensor(randomArray(rng, 8), [4, 2], be);
+      const [w0, b0, w1] = mlp.parameters();
+      const lossOf = () => E.sum(E.square(mlp.forward(x)));
+      const grads = E.grad(lossOf(), [w0, b0, w1]).map((g) => g.toArray());
+      [w0, b0, w1].forEach((p, k) => {
+        const base = p.toArray();
+        for (let i = 0; i < base.length; i++) {
+          const d = base.slice();
+          d[i] += 1e-2;
+          be.write(p.storage, d);
+          const lp = lossOf().item();
+          d[i] -= 2e-2;
+          be.write(p.storage, d);
+          const lm = lossOf().item();
+          be.write(p.storage, base);
+          const fd = (lp - lm) / 2e-2;
+          assert.ok(Math.abs(fd - grads[k][i]) < 3e-3 + 3e-2 * Math.abs(fd), `param ${k}[${i}]: ${grads[k][i]} vs ${fd}`);
+        }
+      });
+    });
+    it('sinusoidal embedding: values and shape', () => {
+      const e = sinusoidalEmbedding(E.tensor([0, 0.5], [2], be), 4).toNested() as number[][];
+      // f = [1, 10000^-0.5 = 0.01]
+      assert.deepEqual(e[0], [0, 0, 1, 1]);
+      const want = [Math.sin(0.5), Math.sin(0.005), Math.cos(0.5), Math.cos(0.005)];
+      e[1].forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6));
+    });
+    it('Adam matches a hand-computed step (with clipping and weight decay)', () => {
+      const p = E.variable(E.tensor([1, -2], [2], be)).keep();
+      const opt = new Adam([p], { lr: 0.1, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.01, maxGradNorm: 1 });
+      E.backward(E.sum(E.mul(p, E.tensor([3, 4], [2], be)))); // grad [3, 4], norm 5 -> clipped to [0.6, 0.8]
+      const norm = opt.step();
+      assert.ok(Math.abs(norm - 5) < 1e-5);
+      const g = [0.6, 0.8];
+      const want = [1, -2].map((x, i) => {
+        const m = 0.1 * g[i];
+        const v = 0.01 * g[i] * g[i];
+        const mh = m / (1 - 0.9);
+        const vh = v / (1 - 0.99);
+        return x - 0.1 * (mh / (Math.sqrt(vh) + 1e-8) + 0.01 * x);
+      });
+      const got = p.toArray();
+      want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) < 1e-5, `${got[i]} vs ${w}`));
+      assert.deepEqual([...p.grad!.toArray()], [0, 0]);
+    });
+    it('a small MLP fits a 2-D regression', () => {
+      const r = new E.Rng(11);
+      const n = 256;
+      const xs = r.fillUniform(new Float32Array(2 * n), -1, 1);
+      const ys = Float32Array.from({ length: n }, (_, i) => Math.sin(2 * xs[2 * i]) * Math.cos(1.5 * xs[2 * i + 1]));
+      const x = E.tensor(xs, [n, 2], be).keep();
+      const y = E.tensor(ys, [n, 1], be).keep();
+      const mlp = new MLP([2, 32, 32, 1], new E.Rng(3), { backend: be, activation: 'gelu' });
+      const opt = new Adam(mlp.parameters(), { lr: 3e-3 });
+      const lossAt = () => E.tidy(() => E.mean(E.square(E.sub(mlp.forward(x), y))).item());
+      const first = lossAt();
+      for (let i = 0; i < 400; i++) {
+        E.tidy(() => {
+          E.backward(E.mean(E.square(E.sub(mlp.forward(x), y))));
+        });
+        opt.step();
+      }
+      const last = lossAt();
+      assert.ok(last < 0.01 && last < first / 10, `loss ${first} -> ${last}`);
+    });
+    it('Polyak averaging', () => {
+      const a = E.tensor([0, 10], [2], be);
+      const b = E.tensor([1, 0], [2], be);
+      polyakUpdate([a], [b], 0.1);
+      const got = a.toArray();
+      assert.ok(Math.abs(got[0] - 0.1) < 1e-6 && Math.abs(got[1] - 9) < 1e-6);
+    });
+  });
+}
+
+describe('initialisers and safetensors', () => {
+  it('orthogonal init has orthonormal rows or columns, scaled by the gain', () => {
+    for (const [r, c] of [[6, 4], [4, 6], [5, 5]]) {
+      const w = orthogonal(new E.Rng(1), r, c, 2);
+      const tall = r >= c;
+      const k = tall ? c : r;
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j < k; j++) {
+          let dot = 0;
+          for (let q = 0; q < (tall ? r : c); q++) dot += tall ? w[q * c + i] * w[q * c + j] : w[i * c + q] * w[j * c + q];
+          assert.ok(Math.abs(dot - (i === j ? 4 : 0)) < 1e-4, `[${r}x${c}] (${i},${j}) = ${dot}`);
+        }
+    }
+  });
+  it('safetensors round trip, and errors on corrupt files', () => {
+    const m = new MLP([3, 4, 2], new E.Rng(4));
+    const bytes = encodeSafetensors(m.stateDict(), { format: 'pt' });
+    assert.equal(Number(new DataView(bytes.buffer).getBigUint64(0, true)) % 8, 0);
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    assert.equal(metadata.format, 'pt');
+    const m2 = new MLP([3, 4, 2], new E.Rng(99));
+    m2.loadStateDict(tensors);
+    m.namedParameters().forEach(([n, t], i) => assert.deepEqual([...t.toArray()], [...m2.parameters()[i].toArray()], n));
+    assert.throws(() => decodeSafetensors(bytes.subarray(0, 20)), /header length|not valid JSON/);
+    assert.throws(() => decodeSafetensors(bytes.subarray(0, bytes.length - 4)), /do not fit/);
+    assert.throws(() => new MLP([3, 5, 2], new E.Rng(1)).loadStateDict(tensors), /has shape/);
+  });
+  it('safetensors files parse with an independent reader (Python + numpy), when available', (t) => {
+    const probe = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
+    if (probe.status !== 0) {
+      t.skip('python3 with numpy is not available');
+      return;
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'rfm-st-'));
+    const file = join(dir, 'w.safetensors');
+    const data = Float32Array.from([1.5, -2, 3.25, 0, 7, 1e-3]);
+    writeFileSync(file, encodeSafetensors(new Map([['layer.weight', { data, shape: [2, 3] }]])));
+    const py = `
+import json, struct, numpy as np, sys
+b = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', b[:8])[0]
+h = json.loads(b[8:8+n])
+i = h['layer.weight']
+s, e = i['data_offsets']
+a = np.frombuffer(b[8+n+s:8+n+e], dtype='<f4').reshape(i['shape'])
+print(json.dumps({'dtype': i['dtype'], 'shape': list(a.shape), 'values': a.ravel().tolist()}))`;
+    const r = spawnSync('python3', ['-c', py, file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout);
+    assert.equal(got.dtype, 'F32');
+    assert.deepEqual(got.shape, [2, 3]);
+    assert.deepEqual(got.values, [...data]);
+  });
+});
