@@ -11,16 +11,29 @@ export class Box {
   readonly low: Float64Array;
   readonly high: Float64Array;
   readonly shape: readonly number[];
-  constructor(low: ArrayLike<number> | number, high: ArrayLike<number> | number, shape?: readonly number[]) {
-    const n = shape ? shape.reduce((a, b) => a * b, 1) : typeof low === 'number' ? (typeof high === 'number' ? 1 : high.length) : low.length;
+  constructor(
+    low: ArrayLike<number> | number,
+    high: ArrayLike<number> | number,
+    shape?: readonly number[],
+  ) {
+    const n = shape
+      ? shape.reduce((a, b) => a * b, 1)
+      : typeof low === 'number'
+        ? typeof high === 'number'
+          ? 1
+          : high.length
+        : low.length;
     this.shape = shape ?? [n];
     this.low = typeof low === 'number' ? new Float64Array(n).fill(low) : Float64Array.from(low);
     this.high = typeof high === 'number' ? new Float64Array(n).fill(high) : Float64Array.from(high);
     if (this.low.length !== n || this.high.length !== n) {
-      throw new Error(`Box: bounds of length ${this.low.length}/${this.high.length} do not match shape [${this.shape}]`);
+      throw new Error(
+        `Box: bounds of length ${this.low.length}/${this.high.length} do not match shape [${this.shape}]`,
+      );
     }
     for (let i = 0; i < n; i++) {
-      if (!(this.low[i] <= this.high[i])) throw new Error(`Box: low[${i}]=${this.low[i]} > high[${i}]=${this.high[i]}`);
+      if (!(this.low[i] <= this.high[i]))
+        throw new Error(`Box: low[${i}]=${this.low[i]} > high[${i}]=${this.high[i]}`);
     }
   }
   /** Number of elements. */
@@ -29,13 +42,20 @@ export class Box {
   }
   contains(x: ArrayLike<number>): boolean {
     if (x.length !== this.size) return false;
-    for (let i = 0; i < x.length; i++) if (!(x[i] >= this.low[i] && x[i] <= this.high[i])) return false;
+    for (let i = 0; i < x.length; i++)
+      if (!(x[i] >= this.low[i] && x[i] <= this.high[i])) return false;
     return true;
   }
 }
 
 export type Info = Record<string, unknown>;
-export type StepResult = [obs: Float64Array, reward: number, terminated: boolean, truncated: boolean, info: Info];
+export type StepResult = [
+  obs: Float64Array,
+  reward: number,
+  terminated: boolean,
+  truncated: boolean,
+  info: Info,
+];
 
 export interface ResetOptions {
   /** Seeds the environment's generator; later resets without a seed continue its stream. */
@@ -71,7 +91,9 @@ export interface EnvSpec {
  */
 export function assertValidAction(envId: string, space: Box, action: ArrayLike<number>): void {
   if (action == null || typeof action.length !== 'number') {
-    throw new Error(`${envId}: action must be an array of ${space.size} numbers, got ${String(action)}`);
+    throw new Error(
+      `${envId}: action must be an array of ${space.size} numbers, got ${String(action)}`,
+    );
   }
   if (action.length !== space.size) {
     throw new Error(`${envId}: action has length ${action.length}, expected ${space.size}`);
@@ -79,13 +101,19 @@ export function assertValidAction(envId: string, space: Box, action: ArrayLike<n
   for (let i = 0; i < action.length; i++) {
     const v = action[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new Error(`${envId}: action[${i}] is ${String(v)}; every element must be a finite number`);
+      throw new Error(
+        `${envId}: action[${i}] is ${String(v)}; every element must be a finite number`,
+      );
     }
   }
 }
 
 /** Throws an Error naming the env when `options` has a key outside `known` (a typo must not pass silently). */
-export function assertKnownOptions(envId: string, options: object | undefined, known: readonly string[]): void {
+export function assertKnownOptions(
+  envId: string,
+  options: object | undefined,
+  known: readonly string[],
+): void {
   if (!options) return;
   for (const k of Object.keys(options)) {
     if (!known.includes(k)) {

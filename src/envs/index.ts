@@ -15,9 +15,19 @@ export {
   NormalizeObservation,
   RunningMeanStd,
 } from './wrappers.ts';
-export type { EpisodeStatistics, RunningMeanStdState, NormalizeObservationOptions } from './wrappers.ts';
+export type {
+  EpisodeStatistics,
+  RunningMeanStdState,
+  NormalizeObservationOptions,
+} from './wrappers.ts';
 export { SyncVectorEnv, AsyncVectorEnv, makeVectorEnv, autoresetStep } from './vector.ts';
-export type { VectorEnv, VectorResetResult, VectorStepResult, AsyncVectorEnvOptions, MakeVectorEnvOptions } from './vector.ts';
+export type {
+  VectorEnv,
+  VectorResetResult,
+  VectorStepResult,
+  AsyncVectorEnvOptions,
+  MakeVectorEnvOptions,
+} from './vector.ts';
 export { PendulumEnv, MountainCarContinuousEnv } from './classic/index.ts';
 export { MultimodalBanditEnv, optimalActions, optimalReturn, banditReward } from './toy/index.ts';
 export type { MultimodalBanditOptions } from './toy/index.ts';

@@ -33,11 +33,18 @@ function specs(): Map<string, EnvSpec> {
 
 function add(t: Map<string, EnvSpec>, spec: EnvSpec): void {
   if (!spec || typeof spec.id !== 'string' || spec.id === '' || typeof spec.make !== 'function') {
-    throw new Error(`registry: an EnvSpec needs an id and a make function, got ${JSON.stringify(spec)}`);
+    throw new Error(
+      `registry: an EnvSpec needs an id and a make function, got ${JSON.stringify(spec)}`,
+    );
   }
   if (t.has(spec.id)) throw new Error(`registry: environment id '${spec.id}' is registered twice`);
-  if (spec.maxEpisodeSteps !== undefined && !(Number.isInteger(spec.maxEpisodeSteps) && spec.maxEpisodeSteps > 0)) {
-    throw new Error(`registry: ${spec.id} has maxEpisodeSteps ${spec.maxEpisodeSteps}; expected a positive integer`);
+  if (
+    spec.maxEpisodeSteps !== undefined &&
+    !(Number.isInteger(spec.maxEpisodeSteps) && spec.maxEpisodeSteps > 0)
+  ) {
+    throw new Error(
+      `registry: ${spec.id} has maxEpisodeSteps ${spec.maxEpisodeSteps}; expected a positive integer`,
+    );
   }
   t.set(spec.id, spec);
 }
@@ -95,7 +102,8 @@ export function envSpec(id: string): EnvSpec {
 export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise<Env> {
   const spec = envSpec(id);
   const env = await spec.make(options.envOptions);
-  const limit = options.maxEpisodeSteps === undefined ? spec.maxEpisodeSteps : options.maxEpisodeSteps;
+  const limit =
+    options.maxEpisodeSteps === undefined ? spec.maxEpisodeSteps : options.maxEpisodeSteps;
   if (limit === false || limit === undefined) return env;
   return new TimeLimit(env, limit);
 }

@@ -64,6 +64,8 @@ port.on('message', (req: WorkerRequest) => {
     port.postMessage(reply);
   } catch (e) {
     // e.g. an info value that cannot be cloned: say so rather than hang the parent
-    port.postMessage(failure(new Error(`cannot send the reply to the parent: ${(e as Error).message}`)));
+    port.postMessage(
+      failure(new Error(`cannot send the reply to the parent: ${(e as Error).message}`)),
+    );
   }
 });

@@ -63,21 +63,29 @@ function seedFor(options: ResetOptions | undefined, i: number): ResetOptions {
 }
 
 function sameBox(a: Box, b: Box): boolean {
-  return a.size === b.size && a.low.every((v, i) => Object.is(v, b.low[i])) && a.high.every((v, i) => Object.is(v, b.high[i]));
+  return (
+    a.size === b.size &&
+    a.low.every((v, i) => Object.is(v, b.low[i])) &&
+    a.high.every((v, i) => Object.is(v, b.high[i]))
+  );
 }
 
 function checkNumEnvs(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`vector env: numEnvs must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`vector env: numEnvs must be a positive integer, got ${n}`);
 }
 
 function rowOf(actions: ArrayLike<number>, i: number, d: number): ArrayLike<number> {
-  if (actions instanceof Float64Array || actions instanceof Float32Array) return actions.subarray(i * d, (i + 1) * d);
+  if (actions instanceof Float64Array || actions instanceof Float32Array)
+    return actions.subarray(i * d, (i + 1) * d);
   return Array.prototype.slice.call(actions, i * d, (i + 1) * d) as number[];
 }
 
 function checkBatch(id: string, actions: ArrayLike<number>, n: number, d: number): void {
   if (actions == null || actions.length !== n * d) {
-    throw new Error(`${id} (vector of ${n}): actions must be a flat [${n}, ${d}] array of ${n * d} numbers, got length ${actions?.length}`);
+    throw new Error(
+      `${id} (vector of ${n}): actions must be a flat [${n}, ${d}] array of ${n * d} numbers, got length ${actions?.length}`,
+    );
   }
 }
 
@@ -91,21 +99,29 @@ export class SyncVectorEnv implements VectorEnv {
   private started = false;
 
   constructor(envs: Env[]) {
-    if (!Array.isArray(envs) || envs.length === 0) throw new RangeError('SyncVectorEnv: needs at least one env');
+    if (!Array.isArray(envs) || envs.length === 0)
+      throw new RangeError('SyncVectorEnv: needs at least one env');
     this.envs = envs;
     this.numEnvs = envs.length;
     this.id = envs[0].id;
     this.singleObservationSpace = envs[0].observationSpace;
     this.singleActionSpace = envs[0].actionSpace;
     for (const e of envs) {
-      if (!sameBox(e.observationSpace, this.singleObservationSpace) || !sameBox(e.actionSpace, this.singleActionSpace)) {
+      if (
+        !sameBox(e.observationSpace, this.singleObservationSpace) ||
+        !sameBox(e.actionSpace, this.singleActionSpace)
+      ) {
         throw new Error(`SyncVectorEnv: env ${e.id} has spaces different from ${this.id}'s`);
       }
     }
   }
 
   /** N copies of registered env `id`. */
-  static async make(id: string, numEnvs: number, options: MakeEnvOptions = {}): Promise<SyncVectorEnv> {
+  static async make(
+    id: string,
+    numEnvs: number,
+    options: MakeEnvOptions = {},
+  ): Promise<SyncVectorEnv> {
     checkNumEnvs(numEnvs);
     const envs: Env[] = [];
     for (let i = 0; i < numEnvs; i++) envs.push(await makeEnv(id, options));
@@ -154,14 +170,19 @@ export class SyncVectorEnv implements VectorEnv {
 
 /** What a worker sends back (see vector-worker.ts). */
 export type WorkerReply =
-  | { ok: true; obs: Float64Array; info: Info; reward?: number; terminated?: boolean; truncated?: boolean }
+  | {
+      ok: true;
+      obs: Float64Array;
+      info: Info;
+      reward?: number;
+      terminated?: boolean;
+      truncated?: boolean;
+    }
   | { ok: false; message: string; stack?: string };
 
 /** What the parent sends a worker. */
 export type WorkerRequest =
-  | { cmd: 'reset'; seed?: number }
-  | { cmd: 'step'; action: Float64Array }
-  | { cmd: 'close' };
+  { cmd: 'reset'; seed?: number } | { cmd: 'step'; action: Float64Array } | { cmd: 'close' };
 
 /** The spaces a worker reports once its env is built. */
 export interface WorkerReady {
@@ -213,7 +234,8 @@ class WorkerHandle {
   /** Waits for the next message (the first one is the 'ready' report). */
   next<T>(): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
-    if (this.pending) return Promise.reject(new Error('vector env: a request to this worker is already in flight'));
+    if (this.pending)
+      return Promise.reject(new Error('vector env: a request to this worker is already in flight'));
     return new Promise<T>((resolve, reject) => {
       this.pending = { resolve, reject };
     });
@@ -248,7 +270,11 @@ export class AsyncVectorEnv implements VectorEnv {
     this.singleActionSpace = actSpace;
   }
 
-  static async create(id: string, numEnvs: number, options: AsyncVectorEnvOptions = {}): Promise<AsyncVectorEnv> {
+  static async create(
+    id: string,
+    numEnvs: number,
+    options: AsyncVectorEnvOptions = {},
+  ): Promise<AsyncVectorEnv> {
     checkNumEnvs(numEnvs);
     const { workerImports = [], ...makeOptions } = options;
     const handles: WorkerHandle[] = [];
@@ -275,7 +301,10 @@ export class AsyncVectorEnv implements VectorEnv {
 
   private enter(what: string): void {
     if (this.closed) throw new Error(`${this.id} (async vector): ${what}() after close()`);
-    if (this.busy) throw new Error(`${this.id} (async vector): ${what}() while another call is in flight; await it first`);
+    if (this.busy)
+      throw new Error(
+        `${this.id} (async vector): ${what}() while another call is in flight; await it first`,
+      );
     this.busy = true;
   }
 
@@ -284,7 +313,9 @@ export class AsyncVectorEnv implements VectorEnv {
     this.enter('reset');
     try {
       const replies = await Promise.all(
-        this.handles.map((h, i) => h.call<{ obs: Float64Array; info: Info }>({ cmd: 'reset', seed: seeds[i].seed })),
+        this.handles.map((h, i) =>
+          h.call<{ obs: Float64Array; info: Info }>({ cmd: 'reset', seed: seeds[i].seed }),
+        ),
       );
       const d = this.singleObservationSpace.size;
       const obs = new Float64Array(this.numEnvs * d);
@@ -305,7 +336,13 @@ export class AsyncVectorEnv implements VectorEnv {
     try {
       const replies = await Promise.all(
         this.handles.map((h, i) =>
-          h.call<{ obs: Float64Array; info: Info; reward: number; terminated: boolean; truncated: boolean }>({
+          h.call<{
+            obs: Float64Array;
+            info: Info;
+            reward: number;
+            terminated: boolean;
+            truncated: boolean;
+          }>({
             cmd: 'step',
             action: Float64Array.from(rowOf(actions, i, da)),
           }),
@@ -352,10 +389,19 @@ export interface MakeVectorEnvOptions extends AsyncVectorEnvOptions {
 }
 
 /** N copies of registered env `id`, stepped in this thread ('sync') or in worker threads ('async'). */
-export async function makeVectorEnv(id: string, numEnvs: number, options: MakeVectorEnvOptions = {}): Promise<VectorEnv> {
+export async function makeVectorEnv(
+  id: string,
+  numEnvs: number,
+  options: MakeVectorEnvOptions = {},
+): Promise<VectorEnv> {
   const { mode = 'sync', ...rest } = options;
   if (mode === 'async') return AsyncVectorEnv.create(id, numEnvs, rest);
-  if (mode !== 'sync') throw new Error(`makeVectorEnv: mode must be 'sync' or 'async', got '${String(mode)}'`);
-  if (rest.workerImports?.length) throw new Error("makeVectorEnv: workerImports only applies to mode 'async'");
-  return SyncVectorEnv.make(id, numEnvs, { maxEpisodeSteps: rest.maxEpisodeSteps, envOptions: rest.envOptions });
+  if (mode !== 'sync')
+    throw new Error(`makeVectorEnv: mode must be 'sync' or 'async', got '${String(mode)}'`);
+  if (rest.workerImports?.length)
+    throw new Error("makeVectorEnv: workerImports only applies to mode 'async'");
+  return SyncVectorEnv.make(id, numEnvs, {
+    maxEpisodeSteps: rest.maxEpisodeSteps,
+    envOptions: rest.envOptions,
+  });
 }

@@ -11,7 +11,14 @@
  * `getState()`; `unwrapped` is the innermost env. Nothing else is forwarded implicitly: reach a
  * task's own fields through `unwrapped` (or `unwrap(env)`).
  */
-import { Box, assertValidAction, type Env, type Info, type ResetOptions, type StepResult } from './core.ts';
+import {
+  Box,
+  assertValidAction,
+  type Env,
+  type Info,
+  type ResetOptions,
+  type StepResult,
+} from './core.ts';
 
 type AnyFn = (...args: any[]) => any;
 
@@ -65,7 +72,10 @@ export function unwrap(env: Env): Env {
 }
 
 /** The first wrapper of class `cls` in the stack from `env` inward, or undefined. */
-export function findWrapper<W extends Wrapper>(env: Env, cls: abstract new (...args: any[]) => W): W | undefined {
+export function findWrapper<W extends Wrapper>(
+  env: Env,
+  cls: abstract new (...args: any[]) => W,
+): W | undefined {
   let e: Env = env;
   while (e instanceof Wrapper) {
     if (e instanceof cls) return e;
@@ -85,7 +95,9 @@ export class TimeLimit extends Wrapper {
   constructor(env: Env, maxEpisodeSteps: number) {
     super(env);
     if (!Number.isInteger(maxEpisodeSteps) || maxEpisodeSteps < 1) {
-      throw new RangeError(`TimeLimit(${env.id}): maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`);
+      throw new RangeError(
+        `TimeLimit(${env.id}): maxEpisodeSteps must be a positive integer, got ${maxEpisodeSteps}`,
+      );
     }
     this.maxEpisodeSteps = maxEpisodeSteps;
   }
@@ -107,11 +119,20 @@ export class TimeLimit extends Wrapper {
   }
 }
 
-function bound(name: string, v: number | ArrayLike<number>, n: number, envId: string): Float64Array {
+function bound(
+  name: string,
+  v: number | ArrayLike<number>,
+  n: number,
+  envId: string,
+): Float64Array {
   const out = typeof v === 'number' ? new Float64Array(n).fill(v) : Float64Array.from(v);
-  if (out.length !== n) throw new RangeError(`RescaleAction(${envId}): ${name} has length ${out.length}, expected ${n}`);
+  if (out.length !== n)
+    throw new RangeError(
+      `RescaleAction(${envId}): ${name} has length ${out.length}, expected ${n}`,
+    );
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(out[i])) throw new RangeError(`RescaleAction(${envId}): ${name}[${i}] must be finite`);
+    if (!Number.isFinite(out[i]))
+      throw new RangeError(`RescaleAction(${envId}): ${name}[${i}] must be finite`);
   }
   return out;
 }
@@ -127,7 +148,11 @@ export class RescaleAction extends Wrapper {
   private readonly scale: Float64Array;
   private readonly offset: Float64Array;
 
-  constructor(env: Env, minAction: number | ArrayLike<number> = -1, maxAction: number | ArrayLike<number> = 1) {
+  constructor(
+    env: Env,
+    minAction: number | ArrayLike<number> = -1,
+    maxAction: number | ArrayLike<number> = 1,
+  ) {
     super(env);
     const { low, high } = env.actionSpace;
     const n = low.length;
@@ -136,9 +161,12 @@ export class RescaleAction extends Wrapper {
     this.scale = new Float64Array(n);
     this.offset = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      if (!(lo[i] < hi[i])) throw new RangeError(`RescaleAction(${env.id}): minAction[${i}] must be < maxAction[${i}]`);
+      if (!(lo[i] < hi[i]))
+        throw new RangeError(`RescaleAction(${env.id}): minAction[${i}] must be < maxAction[${i}]`);
       if (!Number.isFinite(low[i]) || !Number.isFinite(high[i])) {
-        throw new RangeError(`RescaleAction(${env.id}): the action space bound ${i} is infinite; cannot rescale`);
+        throw new RangeError(
+          `RescaleAction(${env.id}): the action space bound ${i} is infinite; cannot rescale`,
+        );
       }
       this.scale[i] = (high[i] - low[i]) / (hi[i] - lo[i]);
       this.offset[i] = low[i] - lo[i] * this.scale[i];
@@ -216,7 +244,9 @@ export class RecordEpisodeStatistics extends Wrapper {
   constructor(env: Env, bufferLength = 100) {
     super(env);
     if (!Number.isInteger(bufferLength) || bufferLength < 1) {
-      throw new RangeError(`RecordEpisodeStatistics(${env.id}): bufferLength must be a positive integer`);
+      throw new RangeError(
+        `RecordEpisodeStatistics(${env.id}): bufferLength must be a positive integer`,
+      );
     }
     this.bufferLength = bufferLength;
   }
@@ -234,7 +264,8 @@ export class RecordEpisodeStatistics extends Wrapper {
     this.episodeReturn += reward;
     this.episodeLength++;
     if (!(terminated || truncated)) return [obs, reward, terminated, truncated, info];
-    if ('episode' in info) throw new Error(`RecordEpisodeStatistics(${this.id}): info already has an 'episode' key`);
+    if ('episode' in info)
+      throw new Error(`RecordEpisodeStatistics(${this.id}): info already has an 'episode' key`);
     const episode: EpisodeStatistics = {
       r: this.episodeReturn,
       l: this.episodeLength,
@@ -288,7 +319,8 @@ export class RunningMeanStd {
   /** Folds in `m` observations laid out row-major in `xs` ([m, size]). */
   updateBatch(xs: ArrayLike<number>, m: number): void {
     const d = this.mean.length;
-    if (xs.length !== m * d) throw new RangeError(`RunningMeanStd: batch has ${xs.length} values, expected ${m} x ${d}`);
+    if (xs.length !== m * d)
+      throw new RangeError(`RunningMeanStd: batch has ${xs.length} values, expected ${m} x ${d}`);
     if (m === 0) return;
     const n = this.count;
     const total = n + m;
@@ -313,13 +345,22 @@ export class RunningMeanStd {
 
   loadState(s: RunningMeanStdState): void {
     const d = this.mean.length;
-    if (!s || !Array.isArray(s.mean) || !Array.isArray(s.var) || s.mean.length !== d || s.var.length !== d) {
+    if (
+      !s ||
+      !Array.isArray(s.mean) ||
+      !Array.isArray(s.var) ||
+      s.mean.length !== d ||
+      s.var.length !== d
+    ) {
       throw new Error(`RunningMeanStd.loadState: expected mean and var of length ${d}`);
     }
-    if (!(Number.isFinite(s.count) && s.count >= 0)) throw new Error(`RunningMeanStd.loadState: bad count ${s.count}`);
+    if (!(Number.isFinite(s.count) && s.count >= 0))
+      throw new Error(`RunningMeanStd.loadState: bad count ${s.count}`);
     for (let j = 0; j < d; j++) {
       if (!Number.isFinite(s.mean[j]) || !(s.var[j] >= 0)) {
-        throw new Error(`RunningMeanStd.loadState: element ${j} is not a finite mean / non-negative variance`);
+        throw new Error(
+          `RunningMeanStd.loadState: element ${j} is not a finite mean / non-negative variance`,
+        );
       }
     }
     this.count = s.count;
@@ -356,7 +397,8 @@ export class NormalizeObservation extends Wrapper {
     this.epsilon = options.epsilon ?? 1e-8;
     this.clip = options.clip ?? Infinity;
     this.update = options.update ?? true;
-    if (!(this.epsilon >= 0)) throw new RangeError(`NormalizeObservation(${env.id}): epsilon must be >= 0`);
+    if (!(this.epsilon >= 0))
+      throw new RangeError(`NormalizeObservation(${env.id}): epsilon must be >= 0`);
     if (!(this.clip > 0)) throw new RangeError(`NormalizeObservation(${env.id}): clip must be > 0`);
     const size = env.observationSpace.size;
     this.rms = new RunningMeanStd(size);

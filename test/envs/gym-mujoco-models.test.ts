@@ -11,10 +11,23 @@ import { loadModel } from '../../src/envs/mujoco/runtime.ts';
 import type { MujocoModel } from '../../src/envs/mujoco/runtime.ts';
 import { GYM_MODEL_XML } from '../../src/envs/gym-mujoco/models/index.ts';
 
-const DATA = JSON.parse(readFileSync(new URL('../../../shared/facts/data/gymnasium-compiled-models.json', import.meta.url), 'utf8'));
+const DATA = JSON.parse(
+  readFileSync(
+    new URL('../../../shared/facts/data/gymnasium-compiled-models.json', import.meta.url),
+    'utf8',
+  ),
+);
 
 const JNT = ['mjJNT_FREE', 'mjJNT_BALL', 'mjJNT_SLIDE', 'mjJNT_HINGE'];
-const GEOM = ['mjGEOM_PLANE', 'mjGEOM_HFIELD', 'mjGEOM_SPHERE', 'mjGEOM_CAPSULE', 'mjGEOM_ELLIPSOID', 'mjGEOM_CYLINDER', 'mjGEOM_BOX'];
+const GEOM = [
+  'mjGEOM_PLANE',
+  'mjGEOM_HFIELD',
+  'mjGEOM_SPHERE',
+  'mjGEOM_CAPSULE',
+  'mjGEOM_ELLIPSOID',
+  'mjGEOM_CYLINDER',
+  'mjGEOM_BOX',
+];
 const INTEGRATOR = ['mjINT_EULER', 'mjINT_RK4', 'mjINT_IMPLICIT', 'mjINT_IMPLICITFAST'];
 const SOLVER = ['mjSOL_PGS', 'mjSOL_CG', 'mjSOL_NEWTON'];
 const CONE = ['mjCONE_PYRAMIDAL', 'mjCONE_ELLIPTIC'];
@@ -31,21 +44,28 @@ const FINGERPRINT: Record<string, number[]> = {
   Reacher: [0, 0, 0.1, -0.1],
   Swimmer: [0, 0, 0, 0, 0],
   HalfCheetah: [
-    -0.0138373823156755, -0.127586890226794, 0.0507151048489624, 0.0208916452062386, 0.0575508915298115, -0.0268516087073019,
-    -0.0458871782238253, -0.129027347755428, -0.121098455201508,
+    -0.0138373823156755, -0.127586890226794, 0.0507151048489624, 0.0208916452062386,
+    0.0575508915298115, -0.0268516087073019, -0.0458871782238253, -0.129027347755428,
+    -0.121098455201508,
   ],
-  Hopper: [-0.00191867216753601, 1.20552856631106, -0.00402464555651665, -0.000813909501653282, -0.00473005462933254, 0.00864206059223107],
+  Hopper: [
+    -0.00191867216753601, 1.20552856631106, -0.00402464555651665, -0.000813909501653282,
+    -0.00473005462933254, 0.00864206059223107,
+  ],
   Walker2d: [
-    -2.15107667e-5, 1.20719558, -0.000343948006, 6.41932222e-5, -0.00207105639, 0.0119456843, 6.41932222e-5, -0.00207105639, 0.0119456843,
+    -2.15107667e-5, 1.20719558, -0.000343948006, 6.41932222e-5, -0.00207105639, 0.0119456843,
+    6.41932222e-5, -0.00207105639, 0.0119456843,
   ],
   Ant: [
-    3.97820116e-16, -7.89099086e-16, 0.554066692, 1, 3.6342339e-17, 3.11216241e-17, 2.70936835e-17, 4.63337816e-17, 0.96277636,
-    -3.36012889e-17, -0.96277636, -4.07753394e-17, -0.96277636, 7.17168572e-17, 0.96277636,
+    3.97820116e-16, -7.89099086e-16, 0.554066692, 1, 3.6342339e-17, 3.11216241e-17, 2.70936835e-17,
+    4.63337816e-17, 0.96277636, -3.36012889e-17, -0.96277636, -4.07753394e-17, -0.96277636,
+    7.17168572e-17, 0.96277636,
   ],
   Humanoid: [
-    0.0155102776, -0.000205263472, 1.27812791, 0.995644121, -5.56691326e-5, 0.0932350303, 9.75131617e-5, 0.000115846383, -0.265524093,
-    0.00280518833, -0.00278433092, -8.25006955e-5, -0.0783064597, -0.31441499, 0.00302195419, -0.00021272021, -0.0734014202,
-    -0.304456799, 0.432687872, -0.287600333, -0.277274666, -0.431828084, 0.287610346, -0.277492289,
+    0.0155102776, -0.000205263472, 1.27812791, 0.995644121, -5.56691326e-5, 0.0932350303,
+    9.75131617e-5, 0.000115846383, -0.265524093, 0.00280518833, -0.00278433092, -8.25006955e-5,
+    -0.0783064597, -0.31441499, 0.00302195419, -0.00021272021, -0.0734014202, -0.304456799,
+    0.432687872, -0.287600333, -0.277274666, -0.431828084, 0.287610346, -0.277492289,
   ],
 };
 
@@ -56,8 +76,10 @@ class Checker {
   maxErr = 0;
   num(where: string, got: number, want: number): void {
     const err = Math.abs(got - want);
-    if (Number.isFinite(err)) this.maxErr = Math.max(this.maxErr, err / Math.max(1, Math.abs(want)));
-    if (!(err <= 1e-12 * Math.max(1, Math.abs(want)))) this.problems.push(`${where}: got ${got}, want ${want}`);
+    if (Number.isFinite(err))
+      this.maxErr = Math.max(this.maxErr, err / Math.max(1, Math.abs(want)));
+    if (!(err <= 1e-12 * Math.max(1, Math.abs(want))))
+      this.problems.push(`${where}: got ${got}, want ${want}`);
   }
   vec(where: string, got: ArrayLike<number>, want: ArrayLike<number>): void {
     if (got.length < want.length) {
@@ -99,8 +121,23 @@ function compare(model: MujocoModel, ref: any): Checker {
     c.vec('option.gravity', Array.from(opt.gravity as ArrayLike<number>), o.gravity);
     c.vec('option.wind', Array.from(opt.wind as ArrayLike<number>), o.wind);
     c.vec('option.magnetic', Array.from(opt.magnetic as ArrayLike<number>), o.magnetic);
-    for (const k of ['density', 'viscosity', 'tolerance', 'ls_tolerance', 'impratio', 'o_margin'] as const) c.num(`option.${k}`, opt[k], o[k]);
-    for (const k of ['iterations', 'ls_iterations', 'noslip_iterations', 'disableflags', 'enableflags'] as const) c.eq(`option.${k}`, opt[k], o[k]);
+    for (const k of [
+      'density',
+      'viscosity',
+      'tolerance',
+      'ls_tolerance',
+      'impratio',
+      'o_margin',
+    ] as const)
+      c.num(`option.${k}`, opt[k], o[k]);
+    for (const k of [
+      'iterations',
+      'ls_iterations',
+      'noslip_iterations',
+      'disableflags',
+      'enableflags',
+    ] as const)
+      c.eq(`option.${k}`, opt[k], o[k]);
     c.eq('option.solver', SOLVER[opt.solver], o.solver);
     c.eq('option.cone', CONE[opt.cone], o.cone);
     c.eq('option.jacobian', JAC[opt.jacobian], o.jacobian);
@@ -123,7 +160,8 @@ function compare(model: MujocoModel, ref: any): Checker {
     c.vec(`${w}.ipos`, slice(raw.body_ipos, i, 3), b.ipos);
     c.vec(`${w}.iquat`, slice(raw.body_iquat, i, 4), b.iquat);
     c.vec(`${w}.inertia`, slice(raw.body_inertia, i, 3), b.inertia);
-    if (b.subtreemass !== undefined) c.num(`${w}.subtreemass`, raw.body_subtreemass[i], b.subtreemass);
+    if (b.subtreemass !== undefined)
+      c.num(`${w}.subtreemass`, raw.body_subtreemass[i], b.subtreemass);
   }
   const jntNames = names(raw, 'name_jntadr', model.njnt);
   for (const j of ref.joints) {
@@ -161,7 +199,8 @@ function compare(model: MujocoModel, ref: any): Checker {
     c.vec(`${w}.size`, slice(raw.geom_size, i, 3), g.size);
     c.vec(`${w}.pos`, slice(raw.geom_pos, i, 3), g.pos);
     c.vec(`${w}.quat`, slice(raw.geom_quat, i, 4), g.quat);
-    for (const k of ['contype', 'conaffinity', 'condim', 'priority'] as const) c.eq(`${w}.${k}`, raw[`geom_${k}`][i], g[k]);
+    for (const k of ['contype', 'conaffinity', 'condim', 'priority'] as const)
+      c.eq(`${w}.${k}`, raw[`geom_${k}`][i], g[k]);
     c.vec(`${w}.friction`, slice(raw.geom_friction, i, 3), g.friction);
     c.num(`${w}.solmix`, raw.geom_solmix[i], g.solmix);
     c.vec(`${w}.solref`, slice(raw.geom_solref, i, 2), g.solref);
@@ -211,33 +250,51 @@ function compare(model: MujocoModel, ref: any): Checker {
   const numNames = names(raw, 'name_numericadr', raw.nnumeric);
   ref.numerics.forEach((nu: { name: string; data: number[] }, i: number) => {
     c.eq(`numeric ${i}.name`, numNames[i], nu.name);
-    c.vec(`numeric ${i}.data`, Array.from(raw.numeric_data as Float64Array).slice(raw.numeric_adr[i], raw.numeric_adr[i] + raw.numeric_size[i]), nu.data);
+    c.vec(
+      `numeric ${i}.data`,
+      Array.from(raw.numeric_data as Float64Array).slice(
+        raw.numeric_adr[i],
+        raw.numeric_adr[i] + raw.numeric_size[i],
+      ),
+      nu.data,
+    );
   });
   return c;
 }
 
 for (const name of Object.keys(DATA.models)) {
   const xml = GYM_MODEL_XML[name];
-  test(`${name}: authored model matches the compiled reference figures`, { skip: xml === undefined && 'not authored yet' }, async () => {
-    const model = await loadModel(name, xml);
-    const c = compare(model, DATA.models[name]);
-    assert.deepEqual(c.problems, [], `${name}: ${c.problems.length} mismatches`);
-  });
-  test(`${name}: zero-control fingerprint (qpos after 100 steps)`, { skip: xml === undefined && 'not authored yet' }, async () => {
-    const model = await loadModel(name, xml);
-    const data = model.createData();
-    try {
-      data.reset();
-      data.step(100);
-      const q = data.copy('qpos');
-      const want = FINGERPRINT[name];
-      assert.equal(q.length, want.length);
-      for (let i = 0; i < want.length; i++) {
-        // the reference values are printed with 9-15 significant digits
-        assert.ok(Math.abs(q[i] - want[i]) <= 1e-8 * Math.abs(want[i]) + 1e-12, `${name} qpos[${i}]: got ${q[i]}, want ${want[i]}`);
+  test(
+    `${name}: authored model matches the compiled reference figures`,
+    { skip: xml === undefined && 'not authored yet' },
+    async () => {
+      const model = await loadModel(name, xml);
+      const c = compare(model, DATA.models[name]);
+      assert.deepEqual(c.problems, [], `${name}: ${c.problems.length} mismatches`);
+    },
+  );
+  test(
+    `${name}: zero-control fingerprint (qpos after 100 steps)`,
+    { skip: xml === undefined && 'not authored yet' },
+    async () => {
+      const model = await loadModel(name, xml);
+      const data = model.createData();
+      try {
+        data.reset();
+        data.step(100);
+        const q = data.copy('qpos');
+        const want = FINGERPRINT[name];
+        assert.equal(q.length, want.length);
+        for (let i = 0; i < want.length; i++) {
+          // the reference values are printed with 9-15 significant digits
+          assert.ok(
+            Math.abs(q[i] - want[i]) <= 1e-8 * Math.abs(want[i]) + 1e-12,
+            `${name} qpos[${i}]: got ${q[i]}, want ${want[i]}`,
+          );
+        }
+      } finally {
+        data.free();
       }
-    } finally {
-      data.free();
-    }
-  });
+    },
+  );
 }

@@ -45,11 +45,17 @@ test('a model compiles once per XML and is cached', async () => {
 });
 
 test('load failures name the model', async () => {
-  await assert.rejects(loadModel('Broken', '<mujoco><worldbody><body><joint type="bogus"/></body></worldbody></mujoco>'), (e: unknown) => {
-    assert.ok(e instanceof MujocoLoadError);
-    assert.match((e as Error).message, /could not compile model 'Broken'/);
-    return true;
-  });
+  await assert.rejects(
+    loadModel(
+      'Broken',
+      '<mujoco><worldbody><body><joint type="bogus"/></body></worldbody></mujoco>',
+    ),
+    (e: unknown) => {
+      assert.ok(e instanceof MujocoLoadError);
+      assert.match((e as Error).message, /could not compile model 'Broken'/);
+      return true;
+    },
+  );
   await assert.rejects(loadModel('NotXml', 'this is not xml'), /model 'NotXml'/);
   // the module still works afterwards
   const mj = await loadMujoco();

@@ -1,6 +1,9 @@
 import type { EnvSpec } from '../core.ts';
 import { PendulumEnv, type PendulumOptions } from './pendulum.ts';
-import { MountainCarContinuousEnv, type MountainCarContinuousOptions } from './mountain-car-continuous.ts';
+import {
+  MountainCarContinuousEnv,
+  type MountainCarContinuousOptions,
+} from './mountain-car-continuous.ts';
 
 export { PendulumEnv, PENDULUM, angleNormalize } from './pendulum.ts';
 export { MountainCarContinuousEnv, MOUNTAIN_CAR } from './mountain-car-continuous.ts';
@@ -18,7 +21,9 @@ export const envSpecs: EnvSpec[] = [
     id: 'MountainCarContinuous-v0',
     family: 'classic',
     maxEpisodeSteps: 999,
-    summary: 'drive an underpowered car up a hill, sparse +100 at the goal (Gymnasium classic control)',
-    make: async (options) => new MountainCarContinuousEnv(options as MountainCarContinuousOptions | undefined),
+    summary:
+      'drive an underpowered car up a hill, sparse +100 at the goal (Gymnasium classic control)',
+    make: async (options) =>
+      new MountainCarContinuousEnv(options as MountainCarContinuousOptions | undefined),
   },
 ];

@@ -9,7 +9,15 @@
  * Observation [x, v]. Reset: x ~ U(-0.6, -0.4), v = 0. The registry's TimeLimit truncates at 999 steps.
  * Reward terms go into info (`rewardGoal`, `rewardControl`).
  */
-import { Box, assertKnownOptions, assertValidAction, type Env, type Info, type ResetOptions, type StepResult } from '../core.ts';
+import {
+  Box,
+  assertKnownOptions,
+  assertValidAction,
+  type Env,
+  type Info,
+  type ResetOptions,
+  type StepResult,
+} from '../core.ts';
 import { envRng, type Rng } from '../seeding.ts';
 
 export const MOUNTAIN_CAR = {
@@ -55,7 +63,9 @@ export class MountainCarContinuousEnv implements Env {
   /** Sets [x, v] directly; returns the observation. */
   setState(state: ArrayLike<number>): Float64Array {
     if (state.length !== 2) {
-      throw new Error(`MountainCarContinuous-v0: setState expects [x, v], got length ${state.length}`);
+      throw new Error(
+        `MountainCarContinuous-v0: setState expects [x, v], got length ${state.length}`,
+      );
     }
     this.state[0] = state[0];
     this.state[1] = state[1];
@@ -80,7 +90,13 @@ export class MountainCarContinuousEnv implements Env {
     const terminated = x >= c.goalPosition && v >= this.goalVelocity;
     const rewardGoal = terminated ? 100 : 0;
     const rewardControl = -0.1 * a * a;
-    return [Float64Array.of(x, v), rewardGoal + rewardControl, terminated, false, { rewardGoal, rewardControl }];
+    return [
+      Float64Array.of(x, v),
+      rewardGoal + rewardControl,
+      terminated,
+      false,
+      { rewardGoal, rewardControl },
+    ];
   }
 
   close(): void {}

@@ -10,7 +10,15 @@
  * thdot ~ U(-1, 1). Never terminates; the registry's TimeLimit truncates at 200 steps.
  * Reward terms go into info (`rewardAngle`, `rewardVelocity`, `rewardControl`; they sum to the reward).
  */
-import { Box, assertKnownOptions, assertValidAction, type Env, type Info, type ResetOptions, type StepResult } from '../core.ts';
+import {
+  Box,
+  assertKnownOptions,
+  assertValidAction,
+  type Env,
+  type Info,
+  type ResetOptions,
+  type StepResult,
+} from '../core.ts';
 import { envRng, type Rng } from '../seeding.ts';
 
 export const PENDULUM = {
@@ -47,7 +55,8 @@ export class PendulumEnv implements Env {
   constructor(options: PendulumOptions = {}) {
     assertKnownOptions(this.id, options, ['g']);
     this.g = options.g ?? PENDULUM.g;
-    if (!Number.isFinite(this.g)) throw new Error(`Pendulum-v1: g must be finite, got ${options.g}`);
+    if (!Number.isFinite(this.g))
+      throw new Error(`Pendulum-v1: g must be finite, got ${options.g}`);
   }
 
   reset(options: ResetOptions = {}): [Float64Array, Info] {
@@ -59,7 +68,8 @@ export class PendulumEnv implements Env {
 
   /** Sets [th, thdot] directly (for tests and planners); returns the observation. */
   setState(state: ArrayLike<number>): Float64Array {
-    if (state.length !== 2) throw new Error(`Pendulum-v1: setState expects [th, thdot], got length ${state.length}`);
+    if (state.length !== 2)
+      throw new Error(`Pendulum-v1: setState expects [th, thdot], got length ${state.length}`);
     this.state[0] = state[0];
     this.state[1] = state[1];
     return this.obs();
@@ -75,7 +85,7 @@ export class PendulumEnv implements Env {
     const rewardAngle = -(angleNormalize(th) ** 2);
     const rewardVelocity = -0.1 * thdot * thdot;
     const rewardControl = -0.001 * u * u;
-    let newThdot = thdot + ((3 * this.g) / (2 * l) * Math.sin(th) + (3 / (m * l * l)) * u) * dt;
+    let newThdot = thdot + (((3 * this.g) / (2 * l)) * Math.sin(th) + (3 / (m * l * l)) * u) * dt;
     newThdot = Math.min(Math.max(newThdot, -maxSpeed), maxSpeed);
     this.state[0] = th + newThdot * dt;
     this.state[1] = newThdot;

@@ -10,7 +10,15 @@
  * Taking the max of the bumps (not their sum) makes every mode an exact optimum with reward 1.
  * Observation: the constant [1] (dimension `obsDim`, default 1). Every step terminates.
  */
-import { Box, assertKnownOptions, assertValidAction, type Env, type Info, type ResetOptions, type StepResult } from '../core.ts';
+import {
+  Box,
+  assertKnownOptions,
+  assertValidAction,
+  type Env,
+  type Info,
+  type ResetOptions,
+  type StepResult,
+} from '../core.ts';
 import { envRng, type Rng } from '../seeding.ts';
 
 export interface MultimodalBanditOptions {
@@ -35,9 +43,11 @@ function resolve(options: MultimodalBanditOptions = {}): Required<MultimodalBand
   if (!Number.isInteger(o.dim) || o.dim < 1 || o.dim > 16) {
     throw new Error(`MultimodalBandit-v0: dim must be an integer in [1, 16], got ${o.dim}`);
   }
-  if (!(o.center > 0 && o.center <= 1)) throw new Error(`MultimodalBandit-v0: center must be in (0, 1], got ${o.center}`);
+  if (!(o.center > 0 && o.center <= 1))
+    throw new Error(`MultimodalBandit-v0: center must be in (0, 1], got ${o.center}`);
   if (!(o.sigma > 0)) throw new Error(`MultimodalBandit-v0: sigma must be > 0, got ${o.sigma}`);
-  if (!(o.noiseStd >= 0)) throw new Error(`MultimodalBandit-v0: noiseStd must be >= 0, got ${o.noiseStd}`);
+  if (!(o.noiseStd >= 0))
+    throw new Error(`MultimodalBandit-v0: noiseStd must be >= 0, got ${o.noiseStd}`);
   if (!Number.isInteger(o.obsDim) || o.obsDim < 1) {
     throw new Error(`MultimodalBandit-v0: obsDim must be a positive integer, got ${o.obsDim}`);
   }
@@ -62,9 +72,13 @@ export function optimalReturn(_options: MultimodalBanditOptions = {}): number {
 }
 
 /** The noiseless reward of `action`: the highest of the bumps (each mode is then an exact optimum). */
-export function banditReward(action: ArrayLike<number>, options: MultimodalBanditOptions = {}): number {
+export function banditReward(
+  action: ArrayLike<number>,
+  options: MultimodalBanditOptions = {},
+): number {
   const { dim, center, sigma } = resolve(options);
-  if (action.length !== dim) throw new Error(`MultimodalBandit-v0: action has length ${action.length}, expected ${dim}`);
+  if (action.length !== dim)
+    throw new Error(`MultimodalBandit-v0: action has length ${action.length}, expected ${dim}`);
   // The nearest mode is the one with the sign of each coordinate (ties at 0 are equidistant).
   let d2 = 0;
   for (let j = 0; j < dim; j++) {
@@ -97,7 +111,13 @@ export class MultimodalBanditEnv implements Env {
     if (!this.rng) throw new Error('MultimodalBandit-v0: step() called before reset()');
     const clean = banditReward(action, this.options);
     const noise = this.options.noiseStd > 0 ? this.options.noiseStd * this.rng.normal() : 0;
-    return [new Float64Array(this.options.obsDim).fill(1), clean + noise, true, false, { rewardClean: clean }];
+    return [
+      new Float64Array(this.options.obsDim).fill(1),
+      clean + noise,
+      true,
+      false,
+      { rewardClean: clean },
+    ];
   }
 
   close(): void {}

@@ -1,0 +1,99 @@
+// The authored DMC models against the compiled figures of the original suite models
+// (/work/shared/facts/data/dmc-compiled/<domain>.json; override the folder with RFM_FACTS_DATA).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../../src/envs/mujoco/runtime.ts';
+import { compareFigures, compiledFigures } from '../../src/envs/dmc/inspect.ts';
+import { DMC_MODELS } from '../../src/envs/dmc/models/index.ts';
+
+const FACTS = process.env.RFM_FACTS_DATA ?? '/work/shared/facts/data';
+const COMPILED = join(FACTS, 'dmc-compiled');
+
+/** Relative tolerance on compiled figures (the reference is printed to ~6 significant digits). */
+const FIGURE_TOL = 1e-5;
+/** Absolute tolerance on qpos/qvel after 100 zero-control steps from qpos0. */
+const FINGERPRINT_TOL = 1e-6;
+
+// Headline figures restated from the facts sheet, so that these checks run even without the data folder:
+// [nq, nv, nu, total mass (kg), timestep (s)].
+const HEADLINE: Record<string, [number, number, number, number, number]> = {
+  cheetah: [9, 9, 6, 14, 0.01],
+  walker: [9, 9, 6, 28.540322, 0.0025],
+  cartpole: [2, 2, 1, 1.1, 0.01],
+  finger: [3, 3, 2, 3.979053, 0.01],
+  fish: [14, 13, 5, 0.0344884, 0.004],
+  pendulum: [1, 1, 1, 1, 0.02],
+  reacher: [2, 2, 2, 0.081681, 0.02],
+  hopper: [7, 7, 4, 12.439154, 0.005],
+  acrobot: [2, 2, 1, 2, 0.01],
+  ball_in_cup: [4, 4, 2, 0.130603, 0.002],
+  humanoid: [28, 27, 21, 40.844021, 0.005],
+  quadruped_run: [23, 22, 12, 107.117906, 0.005],
+};
+
+for (const [domain, xml] of Object.entries(DMC_MODELS)) {
+  test(`dmc model ${domain}: headline figures`, async () => {
+    const model = await loadModel(`dmc-${domain}`, xml);
+    const want = HEADLINE[domain];
+    assert.ok(want, `no headline figures for ${domain}`);
+    assert.deepEqual([model.nq, model.nv, model.nu], want.slice(0, 3));
+    assert.ok(Math.abs(model.totalMass() - want[3]) <= 1e-6 * want[3] + 1e-6, `total mass ${model.totalMass()} vs ${want[3]}`);
+    assert.equal(model.timestep, want[4]);
+  });
+
+  const ref = join(COMPILED, `${domain}.json`);
+  test(`dmc model ${domain}: compiled figures match the original`, { skip: !existsSync(ref) && `no ${ref}` }, async () => {
+    const model = await loadModel(`dmc-${domain}`, xml);
+    const expected = JSON.parse(readFileSync(ref, 'utf8')) as Record<string, unknown>;
+    const actual = compiledFigures(model.mj, model.raw);
+    const r = compareFigures(actual, expected, FIGURE_TOL);
+    const show = r.deviations.slice(0, 8).map((d) => `${d.path}: ${JSON.stringify(d.actual)} vs ${JSON.stringify(d.expected)}`);
+    assert.equal(r.deviations.length, 0, `${domain}: ${r.deviations.length} deviations\n${show.join('\n')}`);
+    assert.ok(r.maxError <= FIGURE_TOL);
+  });
+
+  test(`dmc model ${domain}: 100-step zero-control fingerprint`, { skip: !existsSync(ref) && `no ${ref}` }, async () => {
+    const model = await loadModel(`dmc-${domain}`, xml);
+    const expected = JSON.parse(readFileSync(ref, 'utf8')) as {
+      after100: { time: number; qpos: number[]; qvel: number[]; ncon: number };
+    };
+    const data = model.createData();
+    try {
+      data.reset();
+      data.step(100);
+      const qpos = data.copy('qpos');
+      const qvel = data.copy('qvel');
+      const a = expected.after100;
+      let dq = 0;
+      let dv = 0;
+      for (let i = 0; i < qpos.length; i++) dq = Math.max(dq, Math.abs(qpos[i] - a.qpos[i]));
+      for (let i = 0; i < qvel.length; i++) dv = Math.max(dv, Math.abs(qvel[i] - a.qvel[i]));
+      assert.ok(Math.abs(data.time - a.time) < 1e-9);
+      assert.ok(dq <= FINGERPRINT_TOL, `${domain}: qpos off by ${dq}`);
+      assert.ok(dv <= FINGERPRINT_TOL, `${domain}: qvel off by ${dv}`);
+      assert.equal(data.raw.ncon, a.ncon);
+    } finally {
+      data.free();
+    }
+  });
+}
+
+test('compareFigures reports a changed figure, a renamed item and a missing item', async () => {
+  const model = await loadModel('dmc-cheetah', DMC_MODELS.cheetah);
+  const fig = compiledFigures(model.mj, model.raw);
+  const ref = JSON.parse(JSON.stringify(fig)) as typeof fig;
+  assert.equal(compareFigures(fig, ref).deviations.length, 0);
+  ref.bodies[2].mass *= 1.001;
+  ref.joints[4].name = 'elsewhere';
+  ref.actuators.push(ref.actuators[0]);
+  const paths = compareFigures(fig, ref).deviations.map((d) => d.path);
+  assert.ok(paths.includes('bodies[2].mass'));
+  assert.ok(paths.includes('joints[4].name'));
+  assert.ok(paths.includes('actuators'));
+  // Quaternions compare up to sign.
+  const flipped = JSON.parse(JSON.stringify(fig)) as typeof fig;
+  flipped.geoms[3].quat = flipped.geoms[3].quat.map((x) => -x);
+  assert.equal(compareFigures(fig, flipped).deviations.length, 0);
+});
