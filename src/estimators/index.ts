@@ -1,0 +1,3 @@
+export * from './posterior-mean.ts';
+
+export * from './gmm.ts';
