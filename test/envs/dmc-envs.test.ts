@@ -18,6 +18,7 @@ const DIMS: Record<string, [number, number]> = {
   'fish-swim': [24, 5],
   'pendulum-swingup': [3, 1],
   'reacher-easy': [6, 2],
+  'reacher-hard': [6, 2],
   'hopper-hop': [15, 4],
   'hopper-stand': [15, 4],
   'acrobot-swingup': [6, 1],

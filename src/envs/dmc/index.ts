@@ -13,6 +13,11 @@ import { walkerRun, walkerStand, walkerWalk } from './tasks/walker.ts';
 import { cartpoleSwingup } from './tasks/cartpole.ts';
 import { fingerSpin, fingerTurnEasy, fingerTurnHard } from './tasks/finger.ts';
 import { fishSwim, fishUpright } from './tasks/fish.ts';
+import { pendulumSwingup } from './tasks/pendulum.ts';
+import { reacherEasy, reacherHard } from './tasks/reacher.ts';
+import { hopperHop, hopperStand } from './tasks/hopper.ts';
+import { acrobotSwingup } from './tasks/acrobot.ts';
+import { ballInCupCatch } from './tasks/ball_in_cup.ts';
 
 export { DmcEnv, makeDmcEnv } from './base.ts';
 export type { DmcTaskSpec, ObservationBlock, ObservationOrder } from './base.ts';
@@ -31,8 +36,15 @@ export const dmcTasks: readonly DmcTaskSpec[] = [
   walkerRun,
   fingerSpin,
   fingerTurnHard,
+  pendulumSwingup,
+  reacherEasy,
+  hopperHop,
+  hopperStand,
+  acrobotSwingup,
+  ballInCupCatch,
   walkerStand,
   fingerTurnEasy,
+  reacherHard,
 ];
 
 /** The environments of this family, for the registry. */
