@@ -2,6 +2,8 @@
 export { Box, assertValidAction, assertKnownOptions } from './core.ts';
 export type { Env, EnvSpec, Info, ResetOptions, StepResult } from './core.ts';
 export { envRng } from './seeding.ts';
+export { checkEnv } from './check.ts';
+export type { CheckEnvOptions } from './check.ts';
 export { makeEnv, listEnvs, envSpec, registerEnv, nearestIds, editDistance } from './registry.ts';
 export type { MakeEnvOptions } from './registry.ts';
 export {
