@@ -1,0 +1,46 @@
+/**
+ * What every agent offers the training loop, and the data it learns from. Actions are always
+ * normalised to [-1, 1]^d here; the loop rescales them to the environment's bounds.
+ */
+import type { NamedArray } from '../nn/safetensors.ts';
+
+/** A batch of transitions, host arrays, row-major. */
+export interface Batch {
+  readonly size: number;
+  /** [B, obsDim] */
+  readonly obs: Float32Array;
+  /** [B, actDim], in [-1, 1] */
+  readonly action: Float32Array;
+  /** [B] */
+  readonly reward: Float32Array;
+  /** [B, obsDim] */
+  readonly nextObs: Float32Array;
+  /** [B]: 1 where the transition ended in a terminal state (no bootstrapping), else 0. */
+  readonly terminated: Float32Array;
+}
+
+/** Scalars logged after an update, with namespaced keys ('loss/critic', 'rfm/ess', ...). */
+export type Metrics = Record<string, number>;
+
+export interface ActOptions {
+  /** Evaluation mode: the agent's deterministic (or state-seeded) action. */
+  deterministic: boolean;
+}
+
+/** Everything needed to restore an agent exactly: named tensors plus a JSON-able remainder. */
+export interface AgentState {
+  readonly tensors: Map<string, NamedArray>;
+  readonly json: Record<string, unknown>;
+}
+
+export interface Agent {
+  readonly algo: string;
+  readonly obsDim: number;
+  readonly actDim: number;
+  /** Actions for B observations [B, obsDim] -> [B, actDim] in [-1, 1]. */
+  act(obs: Float32Array, opts: ActOptions): Float32Array;
+  /** One gradient update (critic, actor, targets) from a replay batch. */
+  update(batch: Batch): Metrics;
+  state(): AgentState;
+  loadState(s: AgentState): void;
+}
