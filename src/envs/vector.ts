@@ -212,6 +212,8 @@ class WorkerHandle {
     worker.on('message', (msg: any) => {
       const p = this.pending;
       this.pending = undefined;
+      // Between requests an idle worker must not keep the process alive (see AsyncVectorEnv).
+      worker.unref();
       if (!p) return;
       if (msg && msg.ok) p.resolve(msg);
       else {
@@ -236,6 +238,7 @@ class WorkerHandle {
     if (this.dead) return Promise.reject(this.dead);
     if (this.pending)
       return Promise.reject(new Error('vector env: a request to this worker is already in flight'));
+    this.worker.ref(); // a request in flight keeps the process alive until it is answered
     return new Promise<T>((resolve, reject) => {
       this.pending = { resolve, reject };
     });
@@ -249,8 +252,12 @@ class WorkerHandle {
 }
 
 /**
- * N copies of registered env `id`, each in a worker thread. Build with `await AsyncVectorEnv.create()`.
- * Always `close()` it: live workers keep the process running.
+ * N copies of registered env `id`, each in a worker thread. Build with `await AsyncVectorEnv.create()`
+ * and `close()` it when done (that frees the envs and ends the threads). Idle workers are unref'd,
+ * so a forgotten close() does not keep the process from exiting; a request in flight does.
+ *
+ * If one copy throws during step() (e.g. a NaN action), the call rejects with that copy's error;
+ * the other copies have stepped, so reset before stepping again.
  */
 export class AsyncVectorEnv implements VectorEnv {
   readonly id: string;
