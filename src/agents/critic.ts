@@ -1,0 +1,98 @@
+/**
+ * Twin Q critics with target networks (the off-policy core shared by every agent here).
+ *
+ *   y = rewardScale * r + gamma * (1 - terminated) * Q'(s', a')        (the caller supplies Q')
+ *   loss = (MSE(Q_1(s, a), y) + MSE(Q_2(s, a), y)) / 2
+ *
+ * Truncation (time limits) is not termination: a truncated transition still bootstraps.
+ */
+import {
+  type Backend, type Rng, type Tensor,
+  add, backward, concat, minimum, mean, mul, noGrad, reshape, square, sub, tensor, sqrt,
+} from '../engine/index.ts';
+import { Adam, MLP, defaultBackend, polyakUpdate, type MLPOptions } from '../nn/index.ts';
+
+export interface CriticConfig {
+  hidden: number[];
+  lr: number;
+  maxGradNorm: number;
+  /** Init of the critic layers (reference: flax default, 'lecun'). */
+  init?: MLPOptions['init'];
+}
+
+export interface CriticMetrics {
+  loss: number;
+  gradNorm: number;
+  qMean: number;
+  qStd: number;
+}
+
+export class TwinCritic {
+  readonly q: [MLP, MLP];
+  readonly target: [MLP, MLP];
+  readonly optimizer: Adam;
+  readonly backend: Backend;
+
+  constructor(readonly obsDim: number, readonly actDim: number, readonly config: CriticConfig, rng: Rng, backend?: Backend) {
+    this.backend = defaultBackend(backend);
+    const sizes = [obsDim + actDim, ...config.hidden, 1];
+    const o: MLPOptions = { activation: 'relu', init: config.init ?? 'lecun', backend: this.backend };
+    this.q = [new MLP(sizes, rng, o), new MLP(sizes, rng, o)];
+    this.target = [new MLP(sizes, rng, o), new MLP(sizes, rng, o)];
+    this.target[0].copyFrom(this.q[0]);
+    this.target[1].copyFrom(this.q[1]);
+    this.optimizer = new Adam([...this.q[0].parameters(), ...this.q[1].parameters()], { lr: config.lr, maxGradNorm: config.maxGradNorm });
+  }
+
+  /** Q_j(s, a) for both online critics: obs [N, O], act [N, A] -> two [N]. */
+  values(obs: Tensor, act: Tensor): [Tensor, Tensor] {
+    const x = concat([obs, act], 1);
+    return [reshape(this.q[0].forward(x), [-1]), reshape(this.q[1].forward(x), [-1])];
+  }
+  /** min_j Q_j(s, a) [N] with the online critics (differentiable in act). */
+  minQ(obs: Tensor, act: Tensor): Tensor {
+    const [a, b] = this.values(obs, act);
+    return minimum(a, b);
+  }
+  /** min_j Q'_j(s, a) [N] with the target critics (no gradient). */
+  minTargetQ(obs: Tensor, act: Tensor): Tensor {
+    return noGrad(() => {
+      const x = concat([obs, act], 1);
+      return minimum(reshape(this.target[0].forward(x), [-1]), reshape(this.target[1].forward(x), [-1]));
+    });
+  }
+
+  /** The TD target r * scale + gamma * (1 - terminated) * nextQ: all [B]. */
+  static tdTarget(reward: Tensor, terminated: Tensor, nextQ: Tensor, gamma: number, rewardScale = 1): Tensor {
+    return noGrad(() => {
+      const notDone = add(mul(terminated, -1), 1);
+      return add(mul(reward, rewardScale), mul(mul(notDone, gamma), nextQ));
+    });
+  }
+
+  /** One Adam step on both critics towards y [B]; obs [B, O], act [B, A]. */
+  step(obs: Tensor, act: Tensor, y: Tensor): CriticMetrics {
+    const [q1, q2] = this.values(obs, act);
+    const loss = mul(add(mean(square(sub(q1, y))), mean(square(sub(q2, y)))), 0.5);
+    backward(loss);
+    const gradNorm = this.optimizer.step();
+    const lossValue = loss.item();
+    const stats = noGrad(() => {
+      const m = mean(q1);
+      const sd = sqrt(mean(square(sub(q1, m))));
+      return [m.item(), sd.item()];
+    });
+    return { loss: lossValue, gradNorm, qMean: stats[0], qStd: stats[1] };
+  }
+
+  /** Polyak update of both targets. */
+  updateTargets(tau: number): void {
+    polyakUpdate(this.target[0].parameters(), this.q[0].parameters(), tau);
+    polyakUpdate(this.target[1].parameters(), this.q[1].parameters(), tau);
+  }
+
+  /** Host batch arrays to tensors on this critic's backend. */
+  toTensor(data: Float32Array, shape: number[]): Tensor {
+    return tensor(data, shape, this.backend);
+  }
+}
