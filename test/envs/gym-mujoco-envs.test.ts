@@ -4,34 +4,82 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { envSpecs, HalfCheetahEnv, InvertedPendulumEnv, ReacherEnv, HopperEnv, AntEnv, HumanoidEnv, SwimmerEnv } from '../../src/envs/gym-mujoco/index.ts';
+import {
+  envSpecs,
+  HalfCheetahEnv,
+  InvertedPendulumEnv,
+  ReacherEnv,
+  HopperEnv,
+  AntEnv,
+  HumanoidEnv,
+  SwimmerEnv,
+} from '../../src/envs/gym-mujoco/index.ts';
 import type { Env } from '../../src/envs/core.ts';
 import type { MujocoEnv } from '../../src/envs/mujoco/mujoco-env.ts';
 import { wasmHeapBytes } from '../../src/envs/mujoco/runtime.ts';
 import { Rng } from '../../src/engine/rng.ts';
 
-const EXPECTED: Record<string, { obs: number; act: number; low: number; high: number; max: number; resetInfo: string[] }> = {
+const EXPECTED: Record<
+  string,
+  { obs: number; act: number; low: number; high: number; max: number; resetInfo: string[] }
+> = {
   'InvertedPendulum-v5': { obs: 4, act: 1, low: -3, high: 3, max: 1000, resetInfo: [] },
   'InvertedDoublePendulum-v5': { obs: 9, act: 1, low: -1, high: 1, max: 1000, resetInfo: [] },
   'Reacher-v5': { obs: 10, act: 2, low: -1, high: 1, max: 50, resetInfo: [] },
-  'Swimmer-v5': { obs: 8, act: 2, low: -1, high: 1, max: 1000, resetInfo: ['x_position', 'y_position', 'distance_from_origin'] },
+  'Swimmer-v5': {
+    obs: 8,
+    act: 2,
+    low: -1,
+    high: 1,
+    max: 1000,
+    resetInfo: ['x_position', 'y_position', 'distance_from_origin'],
+  },
   'HalfCheetah-v5': { obs: 17, act: 6, low: -1, high: 1, max: 1000, resetInfo: ['x_position'] },
-  'Hopper-v5': { obs: 11, act: 3, low: -1, high: 1, max: 1000, resetInfo: ['x_position', 'z_distance_from_origin'] },
-  'Walker2d-v5': { obs: 17, act: 6, low: -1, high: 1, max: 1000, resetInfo: ['x_position', 'z_distance_from_origin'] },
-  'Ant-v5': { obs: 105, act: 8, low: -1, high: 1, max: 1000, resetInfo: ['x_position', 'y_position', 'distance_from_origin'] },
+  'Hopper-v5': {
+    obs: 11,
+    act: 3,
+    low: -1,
+    high: 1,
+    max: 1000,
+    resetInfo: ['x_position', 'z_distance_from_origin'],
+  },
+  'Walker2d-v5': {
+    obs: 17,
+    act: 6,
+    low: -1,
+    high: 1,
+    max: 1000,
+    resetInfo: ['x_position', 'z_distance_from_origin'],
+  },
+  'Ant-v5': {
+    obs: 105,
+    act: 8,
+    low: -1,
+    high: 1,
+    max: 1000,
+    resetInfo: ['x_position', 'y_position', 'distance_from_origin'],
+  },
   'Humanoid-v5': {
     obs: 348,
     act: 17,
     low: Math.fround(-0.4),
     high: Math.fround(0.4),
     max: 1000,
-    resetInfo: ['x_position', 'y_position', 'tendon_length', 'tendon_velocity', 'distance_from_origin'],
+    resetInfo: [
+      'x_position',
+      'y_position',
+      'tendon_length',
+      'tendon_velocity',
+      'distance_from_origin',
+    ],
   },
 };
 
 function randomAction(env: Env, rng: Rng): Float64Array {
   const a = new Float64Array(env.actionSpace.size);
-  for (let i = 0; i < a.length; i++) a[i] = env.actionSpace.low[i] + (env.actionSpace.high[i] - env.actionSpace.low[i]) * rng.uniform();
+  for (let i = 0; i < a.length; i++)
+    a[i] =
+      env.actionSpace.low[i] + (env.actionSpace.high[i] - env.actionSpace.low[i]) * rng.uniform();
   return a;
 }
 
@@ -95,7 +143,10 @@ for (const spec of envSpecs) {
         .filter(([k]) => k.startsWith('reward_') || k.endsWith('_penalty'))
         .map(([, v]) => v as number);
       assert.ok(terms.length >= 1);
-      assert.ok(Math.abs(terms.reduce((a, b) => a + b, 0) - reward) < 1e-12, `${spec.id}: reward ${reward} vs terms ${terms}`);
+      assert.ok(
+        Math.abs(terms.reduce((a, b) => a + b, 0) - reward) < 1e-12,
+        `${spec.id}: reward ${reward} vs terms ${terms}`,
+      );
 
       // same seed, same episode; another seed, another start
       const a = rollout(env, 42, 25);
@@ -110,7 +161,10 @@ for (const spec of envSpecs) {
 
       // wrong actions are errors naming the env and the problem
       const n = e.act;
-      assert.throws(() => env.step(new Float64Array(n + 1)), new RegExp(`${spec.id}: action has length ${n + 1}, expected ${n}`));
+      assert.throws(
+        () => env.step(new Float64Array(n + 1)),
+        new RegExp(`${spec.id}: action has length ${n + 1}, expected ${n}`),
+      );
       assert.throws(() => env.step([]), /action has length 0/);
       const nan = new Float64Array(n);
       nan[n - 1] = NaN;
@@ -140,13 +194,28 @@ test('options: Gymnasium keyword names and camelCase; unknown options are errors
   const [, , , , info] = b.step([1, 1, 1, 1, 1, 1]);
   assert.equal(info.reward_ctrl, -0);
   b.close();
-  await assert.rejects(HalfCheetahEnv.create({ bogus: 1 }), /HalfCheetah-v5: unknown option 'bogus'/);
-  await assert.rejects(HopperEnv.create({ healthy_z_range: [1] }), /healthy_z_range' must be a \[low, high\] pair/);
-  await assert.rejects(HopperEnv.create({ frame_skip: 0 }), /frame_skip' must be a positive integer/);
-  const ant = await AntEnv.create({ include_cfrc_ext_in_observation: false, exclude_current_positions_from_observation: false });
+  await assert.rejects(
+    HalfCheetahEnv.create({ bogus: 1 }),
+    /HalfCheetah-v5: unknown option 'bogus'/,
+  );
+  await assert.rejects(
+    HopperEnv.create({ healthy_z_range: [1] }),
+    /healthy_z_range' must be a \[low, high\] pair/,
+  );
+  await assert.rejects(
+    HopperEnv.create({ frame_skip: 0 }),
+    /frame_skip' must be a positive integer/,
+  );
+  const ant = await AntEnv.create({
+    include_cfrc_ext_in_observation: false,
+    exclude_current_positions_from_observation: false,
+  });
   assert.equal(ant.observationSpace.size, 29);
   ant.close();
-  const hum = await HumanoidEnv.create({ include_cinert_in_observation: false, include_cvel_in_observation: false });
+  const hum = await HumanoidEnv.create({
+    include_cinert_in_observation: false,
+    include_cvel_in_observation: false,
+  });
   assert.equal(hum.observationSpace.size, 348 - 130 - 78);
   const [o] = hum.reset({ seed: 0 });
   assert.equal(o.length, 348 - 130 - 78);

@@ -23,25 +23,40 @@ function camel(key: string): string {
  * Merges user options into the env's defaults. Keys may be written as Gymnasium spells them
  * (`reset_noise_scale`) or in camelCase (`resetNoiseScale`). Unknown keys and values of the wrong type are errors.
  */
-export function parseOptions<T extends Record<string, OptionValue>>(envId: string, options: Record<string, unknown> | undefined, defaults: T): T {
+export function parseOptions<T extends Record<string, OptionValue>>(
+  envId: string,
+  options: Record<string, unknown> | undefined,
+  defaults: T,
+): T {
   const out: Record<string, OptionValue> = { ...defaults };
   for (const [rawKey, value] of Object.entries(options ?? {})) {
     if (value === undefined) continue;
     const key = camel(rawKey);
     if (!(key in defaults)) {
-      throw new Error(`${envId}: unknown option '${rawKey}'; known options: ${Object.keys(defaults).join(', ')}`);
+      throw new Error(
+        `${envId}: unknown option '${rawKey}'; known options: ${Object.keys(defaults).join(', ')}`,
+      );
     }
     const d = defaults[key];
     if (typeof d === 'number') {
-      if (typeof value !== 'number' || Number.isNaN(value)) throw new Error(`${envId}: option '${rawKey}' must be a number, got ${String(value)}`);
+      if (typeof value !== 'number' || Number.isNaN(value))
+        throw new Error(`${envId}: option '${rawKey}' must be a number, got ${String(value)}`);
       if (key === 'frameSkip' && !(Number.isInteger(value) && value >= 1)) {
         throw new Error(`${envId}: option '${rawKey}' must be a positive integer, got ${value}`);
       }
     } else if (typeof d === 'boolean') {
-      if (typeof value !== 'boolean') throw new Error(`${envId}: option '${rawKey}' must be a boolean, got ${String(value)}`);
+      if (typeof value !== 'boolean')
+        throw new Error(`${envId}: option '${rawKey}' must be a boolean, got ${String(value)}`);
     } else {
-      const ok = Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && !Number.isNaN(v)) && value[0] <= value[1];
-      if (!ok) throw new Error(`${envId}: option '${rawKey}' must be a [low, high] pair of numbers with low <= high`);
+      const ok =
+        Array.isArray(value) &&
+        value.length === 2 &&
+        value.every((v) => typeof v === 'number' && !Number.isNaN(v)) &&
+        value[0] <= value[1];
+      if (!ok)
+        throw new Error(
+          `${envId}: option '${rawKey}' must be a [low, high] pair of numbers with low <= high`,
+        );
       out[key] = [value[0] as number, value[1] as number];
       continue;
     }
@@ -74,8 +89,11 @@ export function numpySumSquares(x: ArrayLike<number>, float32: boolean): number 
     if (len <= 128) {
       const acc = [0, 0, 0, 0, 0, 0, 0, 0].map((_, j) => sq(start + j));
       let i = 8;
-      for (; i < len - (len % 8); i += 8) for (let j = 0; j < 8; j++) acc[j] = r(acc[j] + sq(start + i + j));
-      let s = r(r(r(acc[0] + acc[1]) + r(acc[2] + acc[3])) + r(r(acc[4] + acc[5]) + r(acc[6] + acc[7])));
+      for (; i < len - (len % 8); i += 8)
+        for (let j = 0; j < 8; j++) acc[j] = r(acc[j] + sq(start + i + j));
+      let s = r(
+        r(r(acc[0] + acc[1]) + r(acc[2] + acc[3])) + r(r(acc[4] + acc[5]) + r(acc[6] + acc[7])),
+      );
       for (; i < len; i++) s = r(s + sq(start + i));
       return s;
     }

@@ -44,7 +44,9 @@ export function checkAction(envId: string, action: ArrayLike<number>, size: numb
   for (let i = 0; i < size; i++) {
     const a = action[i];
     if (typeof a !== 'number' || !Number.isFinite(a)) {
-      throw new Error(`${envId}: action[${i}] is ${String(a)}; every element must be a finite number`);
+      throw new Error(
+        `${envId}: action[${i}] is ${String(a)}; every element must be a finite number`,
+      );
     }
   }
 }
@@ -79,7 +81,9 @@ export abstract class MujocoEnv implements Env {
 
   constructor(config: MujocoEnvConfig) {
     if (!Number.isInteger(config.frameSkip) || config.frameSkip < 1) {
-      throw new Error(`${config.id}: frameSkip must be a positive integer, got ${config.frameSkip}`);
+      throw new Error(
+        `${config.id}: frameSkip must be a positive integer, got ${config.frameSkip}`,
+      );
     }
     this.id = config.id;
     this.model = config.model;

@@ -66,7 +66,10 @@ export function loadMujoco(): Promise<MujocoModule> {
       })
       .catch((err: unknown) => {
         modulePromise = undefined;
-        throw new MujocoLoadError(`could not load the MuJoCo wasm module (mujoco-js): ${describe(err)}`, { cause: err });
+        throw new MujocoLoadError(
+          `could not load the MuJoCo wasm module (mujoco-js): ${describe(err)}`,
+          { cause: err },
+        );
       });
   }
   return modulePromise;
@@ -84,7 +87,8 @@ export async function mujocoVersion(): Promise<string> {
 
 function describe(err: unknown): string {
   if (err instanceof Error) return err.message ? `${err.name}: ${err.message}` : err.name;
-  if (err && typeof err === 'object' && 'name' in err) return String((err as { name: unknown }).name);
+  if (err && typeof err === 'object' && 'name' in err)
+    return String((err as { name: unknown }).name);
   return String(err);
 }
 
@@ -169,7 +173,8 @@ class ViewCache {
     let v = this.views.get(name);
     if (v === undefined || v.byteLength === 0 || (v.buffer as ArrayBuffer).byteLength === 0) {
       const fresh = this.target[name];
-      if (!ArrayBuffer.isView(fresh)) throw new Error(`${this.label}: '${name}' is not an array field of MuJoCo`);
+      if (!ArrayBuffer.isView(fresh))
+        throw new Error(`${this.label}: '${name}' is not an array field of MuJoCo`);
       v = fresh as ArrayBufferView & ArrayLike<number>;
       this.views.set(name, v);
     }
@@ -181,7 +186,8 @@ class ViewCache {
 // Models.
 
 /** Object kinds accepted by `MujocoModel.id()` (MuJoCo's mjtObj). */
-export type ObjectKind = 'body' | 'joint' | 'dof' | 'geom' | 'site' | 'camera' | 'actuator' | 'sensor' | 'tendon';
+export type ObjectKind =
+  'body' | 'joint' | 'dof' | 'geom' | 'site' | 'camera' | 'actuator' | 'sensor' | 'tendon';
 
 const OBJ_ENUM: Record<ObjectKind, string> = {
   body: 'mjOBJ_BODY',
@@ -329,9 +335,12 @@ export function compileModel(mj: MujocoModule, name: string, xml: string): Mujoc
   const log = takeLog().trim();
   if (!raw) {
     const what = failure !== undefined ? describe(failure) : 'MuJoCo returned no model';
-    throw new MujocoLoadError(`MuJoCo could not compile model '${name}': ${what}${log ? ` (${log})` : ''}`, {
-      cause: failure,
-    });
+    throw new MujocoLoadError(
+      `MuJoCo could not compile model '${name}': ${what}${log ? ` (${log})` : ''}`,
+      {
+        cause: failure,
+      },
+    );
   }
   return new MujocoModel(mj, raw, name);
 }
@@ -355,12 +364,16 @@ export class MujocoData {
     this.model = model;
     this.mj = model.mj;
     this.rawData = new model.mj.MjData(model.raw);
-    this.views = new ViewCache(this.rawData as unknown as Viewable, `data of model '${model.name}'`);
+    this.views = new ViewCache(
+      this.rawData as unknown as Viewable,
+      `data of model '${model.name}'`,
+    );
   }
 
   /** The underlying MjData; throws once freed. */
   get raw(): MjData {
-    if (!this.rawData) throw new Error(`MuJoCo data of model '${this.model.name}' was already freed`);
+    if (!this.rawData)
+      throw new Error(`MuJoCo data of model '${this.model.name}' was already freed`);
     return this.rawData;
   }
 
@@ -370,7 +383,8 @@ export class MujocoData {
 
   /** A live Float64Array view of a data array. Re-take it after anything that may allocate in wasm. */
   view(field: DataField | (string & {})): Float64Array {
-    if (!this.rawData) throw new Error(`MuJoCo data of model '${this.model.name}' was already freed`);
+    if (!this.rawData)
+      throw new Error(`MuJoCo data of model '${this.model.name}' was already freed`);
     return this.views.get<Float64Array>(field);
   }
 
@@ -380,7 +394,13 @@ export class MujocoData {
   }
 
   /** Copies `field[start:end]` into `out` at `offset`; returns the offset after the last written element. */
-  copyInto(out: Float64Array, offset: number, field: DataField | (string & {}), start = 0, end?: number): number {
+  copyInto(
+    out: Float64Array,
+    offset: number,
+    field: DataField | (string & {}),
+    start = 0,
+    end?: number,
+  ): number {
     const v = this.view(field);
     const e = end ?? v.length;
     for (let i = start; i < e; i++) out[offset++] = v[i];
@@ -395,8 +415,14 @@ export class MujocoData {
   /** Writes qpos and qvel (lengths must be nq and nv), then runs `mj_forward`, as Gymnasium's `set_state`. */
   setState(qpos: ArrayLike<number>, qvel: ArrayLike<number>): void {
     const { nq, nv, name } = this.model;
-    if (qpos.length !== nq) throw new Error(`setState on model '${name}': qpos has length ${qpos.length}, expected ${nq}`);
-    if (qvel.length !== nv) throw new Error(`setState on model '${name}': qvel has length ${qvel.length}, expected ${nv}`);
+    if (qpos.length !== nq)
+      throw new Error(
+        `setState on model '${name}': qpos has length ${qpos.length}, expected ${nq}`,
+      );
+    if (qvel.length !== nv)
+      throw new Error(
+        `setState on model '${name}': qvel has length ${qvel.length}, expected ${nv}`,
+      );
     this.view('qpos').set(qpos);
     this.view('qvel').set(qvel);
     this.forward();
@@ -405,7 +431,9 @@ export class MujocoData {
   /** Writes the controls (length nu). No clamping here: MuJoCo clamps ctrllimited actuators itself. */
   setControl(ctrl: ArrayLike<number>): void {
     if (ctrl.length !== this.model.nu) {
-      throw new Error(`setControl on model '${this.model.name}': got ${ctrl.length} values, expected ${this.model.nu}`);
+      throw new Error(
+        `setControl on model '${this.model.name}': got ${ctrl.length} values, expected ${this.model.nu}`,
+      );
     }
     const v = this.view('ctrl');
     for (let i = 0; i < ctrl.length; i++) v[i] = ctrl[i];

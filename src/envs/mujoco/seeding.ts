@@ -20,7 +20,8 @@ export class SeededRng implements NoiseSource {
 
   /** `seed`: any safe integer (as Gymnasium's `reset(seed=...)`). */
   constructor(seed: number) {
-    if (!Number.isSafeInteger(seed)) throw new Error(`SeededRng: seed must be a safe integer, got ${seed}`);
+    if (!Number.isSafeInteger(seed))
+      throw new Error(`SeededRng: seed must be a safe integer, got ${seed}`);
     this.rng = new Rng(seed);
   }
 

@@ -17,7 +17,15 @@
 import type { Info, StepResult } from '../../core.ts';
 import { MujocoEnv } from '../../mujoco/mujoco-env.ts';
 import type { MujocoModel } from '../../mujoco/runtime.ts';
-import { allFinite, clip, controlCostF32, gymModel, hypot2, parseOptions, unboundedBox } from '../common.ts';
+import {
+  allFinite,
+  clip,
+  controlCostF32,
+  gymModel,
+  hypot2,
+  parseOptions,
+  unboundedBox,
+} from '../common.ts';
 
 const DEFAULTS = {
   frameSkip: 5,
@@ -45,10 +53,15 @@ export class AntEnv extends MujocoEnv {
   constructor(model: MujocoModel, options?: Record<string, unknown>) {
     const o = parseOptions(AntEnv.ID, options, DEFAULTS);
     if (!(Number.isInteger(o.mainBody) && o.mainBody >= 0 && o.mainBody < model.nbody)) {
-      throw new Error(`${AntEnv.ID}: option main_body must be a body id in [0, ${model.nbody}), got ${o.mainBody}`);
+      throw new Error(
+        `${AntEnv.ID}: option main_body must be a body id in [0, ${model.nbody}), got ${o.mainBody}`,
+      );
     }
     const n =
-      model.nq - (o.excludeCurrentPositionsFromObservation ? 2 : 0) + model.nv + (o.includeCfrcExtInObservation ? 6 * (model.nbody - 1) : 0);
+      model.nq -
+      (o.excludeCurrentPositionsFromObservation ? 2 : 0) +
+      model.nv +
+      (o.includeCfrcExtInObservation ? 6 * (model.nbody - 1) : 0);
     super({ id: AntEnv.ID, model, frameSkip: o.frameSkip, observationSpace: unboundedBox(n) });
     this.options = o;
   }
@@ -56,7 +69,12 @@ export class AntEnv extends MujocoEnv {
   get isHealthy(): boolean {
     const qpos = this.data.view('qpos');
     const z = qpos[2];
-    return allFinite(qpos) && allFinite(this.data.view('qvel')) && this.options.healthyZRange[0] <= z && z <= this.options.healthyZRange[1];
+    return (
+      allFinite(qpos) &&
+      allFinite(this.data.view('qvel')) &&
+      this.options.healthyZRange[0] <= z &&
+      z <= this.options.healthyZRange[1]
+    );
   }
 
   step(action: ArrayLike<number>): StepResult {
@@ -108,12 +126,21 @@ export class AntEnv extends MujocoEnv {
 
   protected override resetInfo(): Info {
     const q = this.data.view('qpos');
-    return { x_position: q[0], y_position: q[1], distance_from_origin: hypot2(q[0] - this.initQpos[0], q[1] - this.initQpos[1]) };
+    return {
+      x_position: q[0],
+      y_position: q[1],
+      distance_from_origin: hypot2(q[0] - this.initQpos[0], q[1] - this.initQpos[1]),
+    };
   }
 
   observation(): Float64Array {
     const obs = new Float64Array(this.observationSpace.size);
-    let o = this.data.copyInto(obs, 0, 'qpos', this.options.excludeCurrentPositionsFromObservation ? 2 : 0);
+    let o = this.data.copyInto(
+      obs,
+      0,
+      'qpos',
+      this.options.excludeCurrentPositionsFromObservation ? 2 : 0,
+    );
     o = this.data.copyInto(obs, o, 'qvel');
     if (this.options.includeCfrcExtInObservation) {
       const [lo, hi] = this.options.contactForceRange;

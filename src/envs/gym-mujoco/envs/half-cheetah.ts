@@ -31,7 +31,12 @@ export class HalfCheetahEnv extends MujocoEnv {
   constructor(model: MujocoModel, options?: Record<string, unknown>) {
     const o = parseOptions(HalfCheetahEnv.ID, options, DEFAULTS);
     const n = model.nq + model.nv - (o.excludeCurrentPositionsFromObservation ? 1 : 0);
-    super({ id: HalfCheetahEnv.ID, model, frameSkip: o.frameSkip, observationSpace: unboundedBox(n) });
+    super({
+      id: HalfCheetahEnv.ID,
+      model,
+      frameSkip: o.frameSkip,
+      observationSpace: unboundedBox(n),
+    });
     this.options = o;
   }
 
@@ -42,7 +47,12 @@ export class HalfCheetahEnv extends MujocoEnv {
     const xVel = (x1 - x0) / this.dt;
     const forward = this.options.forwardRewardWeight * xVel;
     const ctrlCost = controlCostF32(action, this.options.ctrlCostWeight);
-    const info: Info = { x_position: x1, x_velocity: xVel, reward_forward: forward, reward_ctrl: -ctrlCost };
+    const info: Info = {
+      x_position: x1,
+      x_velocity: xVel,
+      reward_forward: forward,
+      reward_ctrl: -ctrlCost,
+    };
     return [this.observation(), forward - ctrlCost, false, false, info];
   }
 
@@ -60,7 +70,12 @@ export class HalfCheetahEnv extends MujocoEnv {
 
   observation(): Float64Array {
     const obs = new Float64Array(this.observationSpace.size);
-    const o = this.data.copyInto(obs, 0, 'qpos', this.options.excludeCurrentPositionsFromObservation ? 1 : 0);
+    const o = this.data.copyInto(
+      obs,
+      0,
+      'qpos',
+      this.options.excludeCurrentPositionsFromObservation ? 1 : 0,
+    );
     this.data.copyInto(obs, o, 'qvel');
     return obs;
   }

@@ -27,7 +27,9 @@ const HOPPER_DEFAULTS = {
   excludeCurrentPositionsFromObservation: true,
 };
 
-type PlanarOptions = Omit<typeof HOPPER_DEFAULTS, 'healthyStateRange'> & { healthyStateRange?: readonly [number, number] };
+type PlanarOptions = Omit<typeof HOPPER_DEFAULTS, 'healthyStateRange'> & {
+  healthyStateRange?: readonly [number, number];
+};
 
 /** Shared by Hopper and Walker2d: planar robots on rootx/rootz/rooty with the same reward structure. */
 export abstract class PlanarWalkerEnv extends MujocoEnv {
@@ -51,7 +53,12 @@ export abstract class PlanarWalkerEnv extends MujocoEnv {
       const qvel = this.data.view('qvel');
       for (let i = 0; i < qvel.length; i++) if (!(qvel[i] > lo && qvel[i] < hi)) return false;
     }
-    return o.healthyZRange[0] < z && z < o.healthyZRange[1] && o.healthyAngleRange[0] < angle && angle < o.healthyAngleRange[1];
+    return (
+      o.healthyZRange[0] < z &&
+      z < o.healthyZRange[1] &&
+      o.healthyAngleRange[0] < angle &&
+      angle < o.healthyAngleRange[1]
+    );
   }
 
   step(action: ArrayLike<number>): StepResult {
@@ -93,7 +100,12 @@ export abstract class PlanarWalkerEnv extends MujocoEnv {
 
   observation(): Float64Array {
     const obs = new Float64Array(this.observationSpace.size);
-    const o = this.data.copyInto(obs, 0, 'qpos', this.options.excludeCurrentPositionsFromObservation ? 1 : 0);
+    const o = this.data.copyInto(
+      obs,
+      0,
+      'qpos',
+      this.options.excludeCurrentPositionsFromObservation ? 1 : 0,
+    );
     const qvel = this.data.view('qvel');
     for (let i = 0; i < qvel.length; i++) obs[o + i] = clip(qvel[i], -10, 10);
     return obs;

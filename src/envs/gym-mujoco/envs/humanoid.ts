@@ -93,7 +93,8 @@ export class HumanoidEnv extends MujocoEnv {
     const survive = healthy ? this.options.healthyReward : 0;
     const ctrlCost = this.options.ctrlCostWeight * numpySumSquares(this.data.view('ctrl'), false);
     const [cLo, cHi] = this.options.contactCostRange;
-    const rawContact = this.options.contactCostWeight * numpySumSquares(this.data.view('cfrc_ext'), false);
+    const rawContact =
+      this.options.contactCostWeight * numpySumSquares(this.data.view('cfrc_ext'), false);
     const contactCost = Math.min(Math.max(rawContact, cLo), cHi);
     const reward = forward + survive - ctrlCost - contactCost;
     const terminated = !healthy && this.options.terminateWhenUnhealthy;

@@ -28,7 +28,12 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
 
   constructor(model: MujocoModel, options?: Record<string, unknown>) {
     const o = parseOptions(InvertedDoublePendulumEnv.ID, options, DEFAULTS);
-    super({ id: InvertedDoublePendulumEnv.ID, model, frameSkip: o.frameSkip, observationSpace: unboundedBox(9) });
+    super({
+      id: InvertedDoublePendulumEnv.ID,
+      model,
+      frameSkip: o.frameSkip,
+      observationSpace: unboundedBox(9),
+    });
     this.options = o;
     this.tipSite = model.id('site', 'tip');
   }
@@ -47,7 +52,13 @@ export class InvertedDoublePendulumEnv extends MujocoEnv {
     const velPenalty = 1e-3 * v1 * v1 + 5e-3 * v2 * v2;
     const alive = this.options.healthyReward * (terminated ? 0 : 1);
     const reward = alive - distPenalty - velPenalty;
-    return [obs, reward, terminated, false, { reward_survive: alive, distance_penalty: -distPenalty, velocity_penalty: -velPenalty }];
+    return [
+      obs,
+      reward,
+      terminated,
+      false,
+      { reward_survive: alive, distance_penalty: -distPenalty, velocity_penalty: -velPenalty },
+    ];
   }
 
   protected resetModel(): Float64Array {

@@ -25,7 +25,12 @@ export class InvertedPendulumEnv extends MujocoEnv {
 
   constructor(model: MujocoModel, options?: Record<string, unknown>) {
     const o = parseOptions(InvertedPendulumEnv.ID, options, DEFAULTS);
-    super({ id: InvertedPendulumEnv.ID, model, frameSkip: o.frameSkip, observationSpace: unboundedBox(4) });
+    super({
+      id: InvertedPendulumEnv.ID,
+      model,
+      frameSkip: o.frameSkip,
+      observationSpace: unboundedBox(4),
+    });
     this.options = o;
   }
 

@@ -43,7 +43,13 @@ export class ReacherEnv extends MujocoEnv {
     const dz = xpos[3 * this.fingertip + 2] - xpos[3 * this.target + 2];
     const rewardDist = -Math.sqrt(dx * dx + dy * dy + dz * dz) * this.options.rewardDistWeight;
     const rewardCtrl = -controlCostF32(action, this.options.rewardControlWeight);
-    return [obs, rewardDist + rewardCtrl, false, false, { reward_dist: rewardDist, reward_ctrl: rewardCtrl }];
+    return [
+      obs,
+      rewardDist + rewardCtrl,
+      false,
+      false,
+      { reward_dist: rewardDist, reward_ctrl: rewardCtrl },
+    ];
   }
 
   protected resetModel(): Float64Array {

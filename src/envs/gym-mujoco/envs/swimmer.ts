@@ -67,12 +67,21 @@ export class SwimmerEnv extends MujocoEnv {
 
   protected override resetInfo(): Info {
     const q = this.data.view('qpos');
-    return { x_position: q[0], y_position: q[1], distance_from_origin: hypot2(q[0] - this.initQpos[0], q[1] - this.initQpos[1]) };
+    return {
+      x_position: q[0],
+      y_position: q[1],
+      distance_from_origin: hypot2(q[0] - this.initQpos[0], q[1] - this.initQpos[1]),
+    };
   }
 
   observation(): Float64Array {
     const obs = new Float64Array(this.observationSpace.size);
-    const o = this.data.copyInto(obs, 0, 'qpos', this.options.excludeCurrentPositionsFromObservation ? 2 : 0);
+    const o = this.data.copyInto(
+      obs,
+      0,
+      'qpos',
+      this.options.excludeCurrentPositionsFromObservation ? 2 : 0,
+    );
     this.data.copyInto(obs, o, 'qvel');
     return obs;
   }

@@ -18,10 +18,50 @@ interface LegSpec {
 }
 
 const LEGS: LegSpec[] = [
-  { upper: 'front_left_leg', upperGeom: 'aux_1_geom', k: 1, hipGeom: 'left_leg_geom', ankleGeom: 'left_ankle_geom', dx: 1, dy: 1, ankleAxis: '-1 1 0', ankleRange: '30 70' },
-  { upper: 'front_right_leg', upperGeom: 'aux_2_geom', k: 2, hipGeom: 'right_leg_geom', ankleGeom: 'right_ankle_geom', dx: -1, dy: 1, ankleAxis: '1 1 0', ankleRange: '-70 -30' },
-  { upper: 'back_leg', upperGeom: 'aux_3_geom', k: 3, hipGeom: 'back_leg_geom', ankleGeom: 'third_ankle_geom', dx: -1, dy: -1, ankleAxis: '-1 1 0', ankleRange: '-70 -30' },
-  { upper: 'right_back_leg', upperGeom: 'aux_4_geom', k: 4, hipGeom: 'rightback_leg_geom', ankleGeom: 'fourth_ankle_geom', dx: 1, dy: -1, ankleAxis: '1 1 0', ankleRange: '30 70' },
+  {
+    upper: 'front_left_leg',
+    upperGeom: 'aux_1_geom',
+    k: 1,
+    hipGeom: 'left_leg_geom',
+    ankleGeom: 'left_ankle_geom',
+    dx: 1,
+    dy: 1,
+    ankleAxis: '-1 1 0',
+    ankleRange: '30 70',
+  },
+  {
+    upper: 'front_right_leg',
+    upperGeom: 'aux_2_geom',
+    k: 2,
+    hipGeom: 'right_leg_geom',
+    ankleGeom: 'right_ankle_geom',
+    dx: -1,
+    dy: 1,
+    ankleAxis: '1 1 0',
+    ankleRange: '-70 -30',
+  },
+  {
+    upper: 'back_leg',
+    upperGeom: 'aux_3_geom',
+    k: 3,
+    hipGeom: 'back_leg_geom',
+    ankleGeom: 'third_ankle_geom',
+    dx: -1,
+    dy: -1,
+    ankleAxis: '-1 1 0',
+    ankleRange: '-70 -30',
+  },
+  {
+    upper: 'right_back_leg',
+    upperGeom: 'aux_4_geom',
+    k: 4,
+    hipGeom: 'rightback_leg_geom',
+    ankleGeom: 'fourth_ankle_geom',
+    dx: 1,
+    dy: -1,
+    ankleAxis: '1 1 0',
+    ankleRange: '30 70',
+  },
 ];
 
 function p(v: number): string {
