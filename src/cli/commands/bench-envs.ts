@@ -8,9 +8,11 @@
  * clock starts, so the figure is the env's cost, not the generator's.
  *
  * For MuJoCo tasks, also the raw `mj_step` rate of the same model (`rawStepsPerSecond` from
- * src/envs/mujoco/runtime.ts) and the task's `frameSkip`: stepsPerSec x frameSkip / rawMjStepsPerSec
- * is the share of time spent in the simulator, the rest being the task's own work (observation,
- * reward, wrappers). A MuJoCo task is recognised by `model` and `frameSkip` on its unwrapped env.
+ * src/envs/mujoco/runtime.ts: zero controls from the reset state) and the task's `frameSkip`.
+ * stepsPerSec x frameSkip / rawMjStepsPerSec is only a rough share of time in the simulator: the
+ * raw run and the task visit different states (contacts cost more than free flight; tasks that
+ * terminate early may never reach the expensive ones), so it is not printed. A MuJoCo task is
+ * recognised by `model` and `frameSkip` on its unwrapped env.
  *
  * Each figure is the median of R timed windows of S / R seconds each. With --json, one JSON
  * object on the last line: {"envs": {"Pendulum-v1": {"stepsPerSec": ...}, "HalfCheetah-v5":
@@ -161,7 +163,7 @@ export async function run(args: string[]): Promise<number> {
       `env steps/s, uniform random actions, resets included; median of ${repeats} windows over ${seconds} s per env`,
     );
     console.log(
-      `${'id'.padEnd(28)} ${'family'.padEnd(16)} ${'steps/s'.padStart(9)} ${'raw mj/s'.padStart(9)} ${'skip'.padStart(4)}  sim share`,
+      `${'id'.padEnd(28)} ${'family'.padEnd(16)} ${'steps/s'.padStart(9)} ${'raw mj/s'.padStart(9)} ${'skip'.padStart(4)}`,
     );
   }
   for (const id of ids) {
@@ -173,11 +175,7 @@ export async function run(args: string[]): Promise<number> {
     }
     results[id] = r;
     if (!json) {
-      const share =
-        r.rawMjStepsPerSec && r.frameSkip
-          ? `${((100 * r.stepsPerSec * r.frameSkip) / r.rawMjStepsPerSec).toFixed(0)}%`
-          : '-';
-      const line = `${id.padEnd(28)} ${r.family.padEnd(16)} ${fmt(r.stepsPerSec).padStart(9)} ${fmt(r.rawMjStepsPerSec).padStart(9)} ${String(r.frameSkip ?? '-').padStart(4)}  ${share}`;
+      const line = `${id.padEnd(28)} ${r.family.padEnd(16)} ${fmt(r.stepsPerSec).padStart(9)} ${fmt(r.rawMjStepsPerSec).padStart(9)} ${String(r.frameSkip ?? '-').padStart(4)}`;
       console.log(r.error ? `${id.padEnd(28)} ${r.family.padEnd(16)} error: ${r.error}` : line);
     }
   }
