@@ -252,6 +252,15 @@ function sameBackend(op: string, ts: readonly Tensor[]): Backend {
   return b;
 }
 
+/**
+ * During `grad(root, wrt)`, the tensors whose gradient is needed (those on a path to some x in
+ * wrt); backward rules skip the rest, e.g. d Q / d action does not compute weight gradients.
+ */
+let activeNeeds: Set<Tensor> | null = null;
+function wants(t: Tensor): boolean {
+  return t.requiresGrad && (activeNeeds === null || activeNeeds.has(t));
+}
+
 function needsGrad(ts: readonly Tensor[]): boolean {
   return gradEnabled && ts.some((t) => t.requiresGrad);
 }
@@ -346,42 +355,42 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
 }
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
-  return binary('sub', a, bt, (g) => [sumTo(g, a.shape), bt.requiresGrad ? sumTo(neg(g), bt.shape) : null]);
+  return binary('sub', a, bt, (g) => [sumTo(g, a.shape), wants(bt) ? sumTo(neg(g), bt.shape) : null]);
 }
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
   return binary('mul', a, bt, (g) => [
-    a.requiresGrad ? sumTo(mul(g, bt), a.shape) : null,
-    bt.requiresGrad ? sumTo(mul(g, a), bt.shape) : null,
+    wants(a) ? sumTo(mul(g, bt), a.shape) : null,
+    wants(bt) ? sumTo(mul(g, a), bt.shape) : null,
   ]);
 }
 export function div(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
   return binary('div', a, bt, (g, out) => [
-    a.requiresGrad ? sumTo(div(g, bt), a.shape) : null,
-    bt.requiresGrad ? sumTo(neg(div(mul(g, out), bt)), bt.shape) : null,
+    wants(a) ? sumTo(div(g, bt), a.shape) : null,
+    wants(bt) ? sumTo(neg(div(mul(g, out), bt)), bt.shape) : null,
   ]);
 }
 /** a^b elementwise; a number exponent uses the scalar-power kernel. */
 export function pow(a: Tensor, b: Tensor | number): Tensor {
   if (typeof b === 'number') return unary(a, 'powscalar', b);
   return binary('pow', a, b, (g, out) => [
-    a.requiresGrad ? sumTo(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape) : null,
-    b.requiresGrad ? sumTo(mul(g, mul(out, log(a))), b.shape) : null,
+    wants(a) ? sumTo(mul(g, mul(b, pow(a, sub(b, 1)))), a.shape) : null,
+    wants(b) ? sumTo(mul(g, mul(out, log(a))), b.shape) : null,
   ]);
 }
 export function minimum(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
   return binary('minimum', a, bt, (g) => {
     const m = compare('le', a, bt);
-    return [sumTo(where(m, g, 0), a.shape), bt.requiresGrad ? sumTo(where(m, 0, g), bt.shape) : null];
+    return [sumTo(where(m, g, 0), a.shape), wants(bt) ? sumTo(where(m, 0, g), bt.shape) : null];
   });
 }
 export function maximum(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
   return binary('maximum', a, bt, (g) => {
     const m = compare('ge', a, bt);
-    return [sumTo(where(m, g, 0), a.shape), bt.requiresGrad ? sumTo(where(m, 0, g), bt.shape) : null];
+    return [sumTo(where(m, g, 0), a.shape), wants(bt) ? sumTo(where(m, 0, g), bt.shape) : null];
   });
 }
 /** 1 where the comparison holds, else 0 (no gradient). */
@@ -399,8 +408,8 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
     be, shape, [at, bt], 'where',
     (o) => be.where(broadcastView(cond, shape), broadcastView(at, shape), broadcastView(bt, shape), o, shape),
     (g) => [
-      at.requiresGrad ? sumTo(where(cond, g, 0), at.shape) : null,
-      bt.requiresGrad ? sumTo(where(cond, 0, g), bt.shape) : null,
+      wants(at) ? sumTo(where(cond, g, 0), at.shape) : null,
+      wants(bt) ? sumTo(where(cond, 0, g), bt.shape) : null,
     ],
   );
 }
@@ -588,7 +597,7 @@ export function concat(ts: readonly Tensor[], axis: number): Tensor {
   }
   return make(be, shape, ts, 'concat', (o) => {
     ts.forEach((t, i) => be.copy({ storage: t.storage, offset: 0, strides: contiguousStrides(t.shape) }, { storage: o, offset: starts[i] * st[ax], strides: st }, t.shape, false));
-  }, (g) => ts.map((t, i) => (t.requiresGrad ? slice(g, ax, starts[i], starts[i] + t.shape[ax]) : null)));
+  }, (g) => ts.map((t, i) => (wants(t) ? slice(g, ax, starts[i], starts[i] + t.shape[ax]) : null)));
 }
 
 /** Selects entries along an axis by integer indices: out.shape[axis] = indices.length. */
@@ -647,17 +656,17 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
     let ga: Tensor | null = null;
     let gb: Tensor | null = null;
     if (!tA && !tB) {
-      if (a.requiresGrad) ga = matmul(g, b, { transB: true });
-      if (b.requiresGrad) gb = matmul(a, g, { transA: true });
+      if (wants(a)) ga = matmul(g, b, { transB: true });
+      if (wants(b)) gb = matmul(a, g, { transA: true });
     } else if (!tA && tB) {
-      if (a.requiresGrad) ga = matmul(g, b);
-      if (b.requiresGrad) gb = matmul(g, a, { transA: true });
+      if (wants(a)) ga = matmul(g, b);
+      if (wants(b)) gb = matmul(g, a, { transA: true });
     } else if (tA && !tB) {
-      if (a.requiresGrad) ga = matmul(b, g, { transB: true });
-      if (b.requiresGrad) gb = matmul(a, g);
+      if (wants(a)) ga = matmul(b, g, { transB: true });
+      if (wants(b)) gb = matmul(a, g);
     } else {
-      if (a.requiresGrad) ga = matmul(b, g, { transA: true, transB: true });
-      if (b.requiresGrad) gb = matmul(g, a, { transA: true, transB: true });
+      if (wants(a)) ga = matmul(b, g, { transA: true, transB: true });
+      if (wants(b)) gb = matmul(g, a, { transA: true, transB: true });
     }
     return [ga, gb];
   });
@@ -681,9 +690,9 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act: Activatio
   // the pre-activation is kept only when backward needs it
   const pre = grad && act !== 'none' ? new Tensor(be.alloc(m * n), shape) : null;
   const y = make(be, shape, inputs, 'linear', (o) => be.linear(x.storage, w.storage, bias ? bias.storage : null, o, pre ? pre.storage : null, m, n, k, act), (g, out) => {
-    const gx = x.requiresGrad ? new Tensor(be.alloc(x.size), x.shape) : null;
-    const gw = w.requiresGrad ? new Tensor(be.alloc(w.size), w.shape) : null;
-    const gb = bias && bias.requiresGrad ? new Tensor(be.alloc(bias.size), bias.shape) : null;
+    const gx = wants(x) ? new Tensor(be.alloc(x.size), x.shape) : null;
+    const gw = wants(w) ? new Tensor(be.alloc(w.size), w.shape) : null;
+    const gb = bias && wants(bias) ? new Tensor(be.alloc(bias.size), bias.shape) : null;
     const scratch = new Tensor(be.alloc(m * n), shape);
     be.linearBackward(x.storage, w.storage, (pre ?? out).storage, out.storage, g.storage, gx?.storage ?? null, gw?.storage ?? null, gb?.storage ?? null, scratch.storage, m, n, k, act, false);
     scratch.dispose();
@@ -730,23 +739,35 @@ function propagate(root: Tensor, seed: Tensor | undefined, onLeaf: (t: Tensor, g
   live(root, 'backward');
   if (!root.requiresGrad) throw new Error('backward: the tensor does not depend on anything that requires a gradient');
   if (!seed && root.size !== 1) throw new Error(`backward: a non-scalar output ${fmt(root.shape)} needs an explicit output gradient`);
-  noGrad(() => {
-    const grads = new Map<Tensor, Tensor>();
-    grads.set(root, seed ?? full(root.shape, 1, root.backend));
-    const order = topoOrder(root);
-    for (let i = order.length - 1; i >= 0; i--) {
-      const t = order[i];
-      const g = grads.get(t);
-      if (!g) continue;
-      if (wrt?.has(t) || (!wrt && !t.node)) onLeaf(t, g);
-      if (!t.node) continue;
-      const gs = t.node.backward(g);
-      t.node.inputs.forEach((inp, j) => {
-        const gi = gs[j];
-        if (gi && inp.requiresGrad) accumulate(grads, inp, gi);
-      });
-    }
-  });
+  const order = topoOrder(root);
+  let needs: Set<Tensor> | null = null;
+  if (wrt) {
+    // inputs come before outputs in `order`: one forward pass marks what leads to wrt
+    needs = new Set();
+    for (const t of order) if (wrt.has(t) || t.node?.inputs.some((i) => needs!.has(i))) needs.add(t);
+  }
+  const prevNeeds = activeNeeds;
+  activeNeeds = needs;
+  try {
+    noGrad(() => {
+      const grads = new Map<Tensor, Tensor>();
+      grads.set(root, seed ?? full(root.shape, 1, root.backend));
+      for (let i = order.length - 1; i >= 0; i--) {
+        const t = order[i];
+        const g = grads.get(t);
+        if (!g) continue;
+        if (wrt?.has(t) || (!wrt && !t.node)) onLeaf(t, g);
+        if (!t.node || (needs && !needs.has(t))) continue;
+        const gs = t.node.backward(g);
+        t.node.inputs.forEach((inp, j) => {
+          const gi = gs[j];
+          if (gi && wants(inp)) accumulate(grads, inp, gi);
+        });
+      }
+    });
+  } finally {
+    activeNeeds = prevNeeds;
+  }
 }
 
 /** Accumulates d root / d leaf into every leaf's `.grad` (leaves: tensors with requiresGrad and no node). */
