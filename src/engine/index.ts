@@ -1,4 +1,5 @@
 /** The engine's public surface: tensors, autodiff, random numbers, backends. */
+import './backend-native.ts';
 export * from './tensor.ts';
 export * from './rng.ts';
 export * from './registry.ts';

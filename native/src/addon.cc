@@ -1,0 +1,434 @@
+// Node-API glue: each export unpacks Float32Arrays and numbers, checks that every access stays
+// inside the arrays (a wrong length must throw, never corrupt memory), and calls a kernel.
+// Nothing here creates JS objects on the success path (sumSquares returns a number).
+#include <js_native_api.h>
+#include <node_api.h>
+
+#include <cstdio>
+
+#include "common.h"
+
+namespace {
+
+constexpr size_t MAX_ARGS = 16;
+
+struct Args {
+  napi_env env;
+  napi_value v[MAX_ARGS];
+  size_t n = MAX_ARGS;
+  bool failed = false;
+
+  Args(napi_env e, napi_callback_info info) : env(e) {
+    if (napi_get_cb_info(e, info, &n, v, nullptr, nullptr) != napi_ok) fail("bad call");
+  }
+  void fail(const char* msg) {
+    if (!failed) napi_throw_error(env, "ERR_RFM_NATIVE", msg);
+    failed = true;
+  }
+  /** Float32Array argument i (null allowed when nullable); its length goes to *len. */
+  float* f32(size_t i, size_t* len, bool nullable = false) {
+    *len = 0;
+    if (failed) return nullptr;
+    if (i >= n) {
+      fail("missing argument");
+      return nullptr;
+    }
+    napi_valuetype t;
+    napi_typeof(env, v[i], &t);
+    if (nullable && (t == napi_null || t == napi_undefined)) {
+      *len = 0;
+      return nullptr;
+    }
+    napi_typedarray_type tt;
+    size_t length = 0;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, v[i], &tt, &length, &data, nullptr, nullptr) != napi_ok ||
+        tt != napi_float32_array) {
+      fail("expected a Float32Array argument");
+      return nullptr;
+    }
+    *len = length;
+    // an empty typed array may have a null data pointer: give kernels a harmless one
+    static float dummy[1];
+    return length ? static_cast<float*>(data) : dummy;
+  }
+  double num(size_t i) {
+    double d = 0;
+    if (failed) return 0;
+    if (i >= n || napi_get_value_double(env, v[i], &d) != napi_ok) fail("expected a number argument");
+    return d;
+  }
+  long integer(size_t i) {
+    int64_t d = 0;
+    if (failed) return 0;
+    if (i >= n || napi_get_value_int64(env, v[i], &d) != napi_ok) fail("expected an integer argument");
+    return (long)d;
+  }
+  bool flag(size_t i) {
+    bool b = false;
+    if (failed) return false;
+    if (i >= n || napi_get_value_bool(env, v[i], &b) != napi_ok) fail("expected a boolean argument");
+    return b;
+  }
+  const int32_t* i32(size_t i, size_t* len) {
+    *len = 0;
+    if (failed) return nullptr;
+    napi_typedarray_type tt;
+    size_t length = 0;
+    void* data = nullptr;
+    if (i >= n || napi_get_typedarray_info(env, v[i], &tt, &length, &data, nullptr, nullptr) != napi_ok ||
+        tt != napi_int32_array) {
+      fail("expected an Int32Array argument");
+      return nullptr;
+    }
+    *len = length;
+    return static_cast<const int32_t*>(data);
+  }
+  bool check(bool ok, const char* msg) {
+    if (!ok) fail(msg);
+    return ok && !failed;
+  }
+};
+
+napi_value undef(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+// fill(out, value)
+napi_value Fill(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n;
+  float* out = a.f32(0, &n);
+  float v = (float)a.num(1);
+  if (!a.failed) rfm::fill(out, (long)n, v);
+  return undef(env);
+}
+
+// unary(op, x, out, p0, p1)
+napi_value Unary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  long op = a.integer(0);
+  size_t nx, no;
+  float* x = a.f32(1, &nx);
+  float* out = a.f32(2, &no);
+  double p0 = a.num(3), p1 = a.num(4);
+  if (a.check(op >= 0 && op < rfm::U_COUNT, "unary: bad op") && a.check(no >= nx, "unary: output too short"))
+    rfm::unary((int)op, x, out, (long)nx, (float)p0, (float)p1);
+  return undef(env);
+}
+
+// unaryBackward(op, x, y, gy, gx, p0, p1)
+napi_value UnaryBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  long op = a.integer(0);
+  size_t nx, ny, ng, no;
+  float* x = a.f32(1, &nx);
+  float* y = a.f32(2, &ny);
+  float* gy = a.f32(3, &ng);
+  float* gx = a.f32(4, &no);
+  double p0 = a.num(5), p1 = a.num(6);
+  if (a.check(op >= 0 && op < rfm::U_COUNT, "unaryBackward: bad op") &&
+      a.check(ny >= nx && ng >= nx && no >= nx, "unaryBackward: arrays too short"))
+    rfm::unary_backward((int)op, x, y, gy, gx, (long)nx, (float)p0, (float)p1);
+  return undef(env);
+}
+
+/**
+ * Reads a walk from meta = [nd, shape..., then per view: offset, strides...] and checks that
+ * each view stays within its array (lens[v]); the output, if any, is contiguous of the shape's size.
+ */
+bool read_walk(Args& a, size_t argi, int nviews, const size_t* lens, rfm::Walk& w, long* size) {
+  size_t mlen;
+  const int32_t* m = a.i32(argi, &mlen);
+  if (a.failed) return false;
+  if (!a.check(mlen >= 1 && m[0] >= 0 && m[0] <= rfm::MAX_DIMS, "walk: bad rank")) return false;
+  w.nd = m[0];
+  if (!a.check(mlen >= (size_t)(1 + w.nd + nviews * (1 + w.nd)), "walk: meta too short")) return false;
+  long sz = 1;
+  for (int d = 0; d < w.nd; d++) {
+    w.shape[d] = m[1 + d];
+    if (!a.check(w.shape[d] >= 0, "walk: negative dimension")) return false;
+    sz *= w.shape[d];
+  }
+  *size = sz;
+  for (int v = 0; v < nviews; v++) {
+    const int32_t* p = m + 1 + w.nd + v * (1 + w.nd);
+    w.off[v] = p[0];
+    long lo = p[0], hi = p[0];
+    for (int d = 0; d < w.nd; d++) {
+      w.stride[v][d] = p[1 + d];
+      if (w.shape[d] > 0) {
+        const long ext = (w.shape[d] - 1) * (long)p[1 + d];
+        if (ext < 0) lo += ext;
+        else hi += ext;
+      }
+    }
+    if (sz > 0 && !a.check(lo >= 0 && hi < (long)lens[v], "strided view out of range of its storage")) return false;
+  }
+  return true;
+}
+
+// binary(op, a, b, out, meta)
+napi_value Binary(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  long op = a.integer(0);
+  size_t lens[2], no;
+  float* x = a.f32(1, &lens[0]);
+  float* y = a.f32(2, &lens[1]);
+  float* out = a.f32(3, &no);
+  rfm::Walk w;
+  long size = 0;
+  if (!a.failed && a.check(op >= 0 && op < rfm::B_COUNT, "binary: bad op") && read_walk(a, 4, 2, lens, w, &size) &&
+      a.check(size <= (long)no, "binary: output too short"))
+    rfm::binary((int)op, x, y, out, w);
+  return undef(env);
+}
+
+// where(cond, a, b, out, meta)
+napi_value Where(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t lens[3], no;
+  float* c = a.f32(0, &lens[0]);
+  float* x = a.f32(1, &lens[1]);
+  float* y = a.f32(2, &lens[2]);
+  float* out = a.f32(3, &no);
+  rfm::Walk w;
+  long size = 0;
+  if (!a.failed && read_walk(a, 4, 3, lens, w, &size) && a.check(size <= (long)no, "where: output too short"))
+    rfm::where(c, x, y, out, w);
+  return undef(env);
+}
+
+// copy(src, dst, meta, accumulate)
+napi_value Copy(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t lens[2];
+  float* s = a.f32(0, &lens[0]);
+  float* d = a.f32(1, &lens[1]);
+  bool acc = a.flag(3);
+  rfm::Walk w;
+  long size = 0;
+  if (!a.failed && read_walk(a, 2, 2, lens, w, &size)) rfm::copy(s, d, w, acc);
+  return undef(env);
+}
+
+// axpy(alpha, x, y)
+napi_value Axpy(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  double al = a.num(0);
+  size_t nx, ny;
+  float* x = a.f32(1, &nx);
+  float* y = a.f32(2, &ny);
+  if (a.check(nx >= ny, "axpy: x too short")) rfm::axpy((float)al, x, y, (long)ny);
+  return undef(env);
+}
+
+// scale(x, alpha, out)
+napi_value Scale(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nx, no;
+  float* x = a.f32(0, &nx);
+  double al = a.num(1);
+  float* out = a.f32(2, &no);
+  if (a.check(no >= nx, "scale: output too short")) rfm::scale(x, (float)al, out, (long)nx);
+  return undef(env);
+}
+
+// reduce(op, x, out, outer, len, inner) with op 0 sum, 1 max, 2 min
+napi_value Reduce(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  long op = a.integer(0);
+  size_t nx, no;
+  float* x = a.f32(1, &nx);
+  float* out = a.f32(2, &no);
+  long outer = a.integer(3), len = a.integer(4), inner = a.integer(5);
+  if (a.check(op >= 0 && op <= 2 && outer >= 0 && len >= 0 && inner >= 0, "reduce: bad arguments") &&
+      a.check((size_t)(outer * len * inner) <= nx && (size_t)(outer * inner) <= no, "reduce: arrays too short"))
+    rfm::reduce((int)op, x, out, outer, len, inner);
+  return undef(env);
+}
+
+// argReduce(op, x, out, outer, len, inner) with op 1 max, 2 min
+napi_value ArgReduce(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  long op = a.integer(0);
+  size_t nx, no;
+  float* x = a.f32(1, &nx);
+  float* out = a.f32(2, &no);
+  long outer = a.integer(3), len = a.integer(4), inner = a.integer(5);
+  if (a.check((op == 1 || op == 2) && outer >= 0 && len >= 0 && inner >= 0, "argReduce: bad arguments") &&
+      a.check((size_t)(outer * len * inner) <= nx && (size_t)(outer * inner) <= no, "argReduce: arrays too short"))
+    rfm::arg_reduce((int)op, x, out, outer, len, inner);
+  return undef(env);
+}
+
+// sumSquares(x) -> number
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n;
+  float* x = a.f32(0, &n);
+  if (a.failed) return undef(env);
+  napi_value r;
+  napi_create_double(env, rfm::sum_squares(x, (long)n), &r);
+  return r;
+}
+
+/** Index position of the first index that is not an integer in [0, srcLen), or -1. */
+long bad_index(const float* idx, long n, long srcLen) {
+  for (long j = 0; j < n; j++) {
+    const float k = idx[j];
+    if (!(k >= 0 && k < (float)srcLen && k == (float)(long)k)) return j;
+  }
+  return -1;
+}
+
+// gather(src, idx, out, outer, srcLen, inner, nIdx) -> -1, or the position of a bad index
+// scatterAdd(gout, idx, gsrc, outer, srcLen, inner, nIdx) -> the same
+template <bool SCATTER>
+napi_value GatherScatter(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n0, ni, n2;
+  float* p0 = a.f32(0, &n0);
+  float* idx = a.f32(1, &ni);
+  float* p2 = a.f32(2, &n2);
+  long outer = a.integer(3), srcLen = a.integer(4), inner = a.integer(5), nIdx = a.integer(6);
+  if (!a.check(outer >= 0 && srcLen >= 0 && inner >= 0 && nIdx >= 0 && (size_t)nIdx <= ni, "gather: bad arguments"))
+    return undef(env);
+  const size_t srcSize = outer * srcLen * inner, outSize = outer * nIdx * inner;
+  if (!a.check(SCATTER ? (n0 >= outSize && n2 >= srcSize) : (n0 >= srcSize && n2 >= outSize), "gather: arrays too short"))
+    return undef(env);
+  long bad = bad_index(idx, nIdx, srcLen);
+  if (bad < 0) {
+    if (SCATTER) rfm::scatter_add(p0, idx, p2, outer, srcLen, inner, nIdx);
+    else rfm::gather(p0, idx, p2, outer, srcLen, inner, nIdx);
+  }
+  napi_value r;
+  napi_create_int64(env, bad, &r);
+  return r;
+}
+
+// matmul(a, b, c, m, n, k, flags, batch, strideA, strideB, strideC), flags: 1 transA, 2 transB, 4 accumulate
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t na, nb, nc;
+  float* A = a.f32(0, &na);
+  float* B = a.f32(1, &nb);
+  float* C = a.f32(2, &nc);
+  long m = a.integer(3), n = a.integer(4), k = a.integer(5), flags = a.integer(6), batch = a.integer(7);
+  long sA = a.integer(8), sB = a.integer(9), sC = a.integer(10);
+  if (!a.check(m >= 0 && n >= 0 && k >= 0 && batch >= 0 && sA >= 0 && sB >= 0 && sC >= 0, "matmul: bad sizes"))
+    return undef(env);
+  if (batch == 0 || m == 0 || n == 0) return undef(env);
+  const bool ok = (size_t)((batch - 1) * sA + m * k) <= na && (size_t)((batch - 1) * sB + k * n) <= nb &&
+                  (size_t)((batch - 1) * sC + m * n) <= nc;
+  if (a.check(ok, "matmul: arrays too short for the sizes"))
+    rfm::matmul(A, B, C, m, n, k, flags & 1, flags & 2, flags & 4, batch, sA, sB, sC);
+  return undef(env);
+}
+
+// linear(x, w, bias|null, y, pre|null, m, n, k, act)
+napi_value Linear(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nx, nw, nb, ny, np;
+  float* x = a.f32(0, &nx);
+  float* w = a.f32(1, &nw);
+  float* bias = a.f32(2, &nb, true);
+  float* y = a.f32(3, &ny);
+  float* pre = a.f32(4, &np, true);
+  long m = a.integer(5), n = a.integer(6), k = a.integer(7), act = a.integer(8);
+  if (!a.check(m >= 0 && n >= 0 && k >= 0 && act >= -1 && act < rfm::U_COUNT, "linear: bad arguments")) return undef(env);
+  const bool ok = (size_t)(m * k) <= nx && (size_t)(n * k) <= nw && (!bias || (size_t)n <= nb) &&
+                  (size_t)(m * n) <= ny && (!pre || (size_t)(m * n) <= np);
+  if (a.check(ok, "linear: arrays too short for the sizes")) rfm::linear(x, w, bias, y, pre, m, n, k, (int)act);
+  return undef(env);
+}
+
+// linearBackward(x, w, pre, y, gy, gx|null, gw|null, gb|null, scratch, m, n, k, act, accumulate)
+napi_value LinearBackward(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nx, nw, np, ny, ng, ngx, ngw, ngb, ns;
+  float* x = a.f32(0, &nx);
+  float* w = a.f32(1, &nw);
+  float* pre = a.f32(2, &np);
+  float* y = a.f32(3, &ny);
+  float* gy = a.f32(4, &ng);
+  float* gx = a.f32(5, &ngx, true);
+  float* gw = a.f32(6, &ngw, true);
+  float* gb = a.f32(7, &ngb, true);
+  float* scratch = a.f32(8, &ns);
+  long m = a.integer(9), n = a.integer(10), k = a.integer(11), act = a.integer(12);
+  bool acc = a.flag(13);
+  if (!a.check(m >= 0 && n >= 0 && k >= 0 && act >= -1 && act < rfm::U_COUNT, "linearBackward: bad arguments"))
+    return undef(env);
+  const size_t mn = m * n;
+  const bool ok = (size_t)(m * k) <= nx && (size_t)(n * k) <= nw && mn <= np && mn <= ny && mn <= ng && mn <= ns &&
+                  (!gx || (size_t)(m * k) <= ngx) && (!gw || (size_t)(n * k) <= ngw) && (!gb || (size_t)n <= ngb);
+  if (a.check(ok, "linearBackward: arrays too short for the sizes"))
+    rfm::linear_backward(x, w, pre, y, gy, gx, gw, gb, scratch, m, n, k, (int)act, acc);
+  return undef(env);
+}
+
+// adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale)
+napi_value Adam(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t np, ng, nm, nv;
+  float* p = a.f32(0, &np);
+  float* g = a.f32(1, &ng);
+  float* m = a.f32(2, &nm);
+  float* v = a.f32(3, &nv);
+  double hp[8];
+  for (int i = 0; i < 8; i++) hp[i] = a.num(4 + i);
+  if (a.check(ng >= np && nm >= np && nv >= np, "adam: arrays too short")) rfm::adam(p, g, m, v, (long)np, hp);
+  return undef(env);
+}
+
+napi_value Threads(napi_env env, napi_callback_info) {
+  napi_value r;
+  napi_create_int32(env, rfm::max_threads(), &r);
+  return r;
+}
+
+napi_value Isa(napi_env env, napi_callback_info) {
+#if defined(__AVX512F__)
+  const char* s = "avx512";
+#elif defined(__AVX2__) && defined(__FMA__)
+  const char* s = "avx2";
+#else
+  const char* s = "portable";
+#endif
+  napi_value r;
+  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      {"fill", nullptr, Fill, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unaryBackward", nullptr, UnaryBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"binary", nullptr, Binary, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"where", nullptr, Where, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"copy", nullptr, Copy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"axpy", nullptr, Axpy, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scale", nullptr, Scale, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reduce", nullptr, Reduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"argReduce", nullptr, ArgReduce, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gather", nullptr, GatherScatter<false>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"scatterAdd", nullptr, GatherScatter<true>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"linear", nullptr, Linear, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"linearBackward", nullptr, LinearBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,63 @@
+// Shared declarations of the native backend's kernels (gemm.cc, elementwise.cc) and the Node-API
+// glue (addon.cc). All arrays are float32; sizes are element counts.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace rfm {
+
+// Op codes: the index of each op in UNARY_OPS / BINARY_OPS of src/engine/backend.ts.
+enum Unary {
+  U_NEG, U_EXP, U_LOG, U_LOG1P, U_TANH, U_SIGMOID, U_SOFTPLUS, U_RELU, U_GELU, U_SILU, U_MISH,
+  U_SIN, U_COS, U_SQUARE, U_SQRT, U_ABS, U_RECIP, U_LOGCOSH, U_POWSCALAR, U_CLAMP, U_SIGN,
+  U_COUNT
+};
+enum Binary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MIN, B_MAX, B_GT, B_GE, B_LT, B_LE, B_EQ, B_COUNT };
+// Activations of the fused linear kernels use the unary codes; ACT_NONE is the identity.
+constexpr int ACT_NONE = -1;
+
+/** Threads the kernels use (the OpenMP team size, 1 without OpenMP). */
+int max_threads();
+
+// ---- elementwise (elementwise.cc) ------------------------------------------------------------
+void unary(int op, const float* x, float* out, long n, float p0, float p1);
+void unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, long n, float p0, float p1);
+/** act(z) elementwise over rows x cols of a row-major block (ld: row stride), z may alias y. */
+void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long rows, long cols);
+
+/**
+ * A strided walk over a contiguous output of `nd` dims: views[v] gives offset and strides.
+ * At most 8 dims (the engine's tensors have few axes; the glue merges contiguous runs).
+ */
+constexpr int MAX_DIMS = 16;
+struct Walk {
+  int nd;
+  long shape[MAX_DIMS];
+  long off[3];
+  long stride[3][MAX_DIMS];
+};
+void binary(int op, const float* a, const float* b, float* out, const Walk& w);
+void where(const float* c, const float* a, const float* b, float* out, const Walk& w);
+void copy(const float* src, float* dst, const Walk& w, bool accumulate);
+
+void fill(float* out, long n, float v);
+void axpy(float alpha, const float* x, float* y, long n);
+void scale(const float* x, float alpha, float* out, long n);
+void reduce(int op, const float* x, float* out, long outer, long len, long inner);
+void arg_reduce(int op, const float* x, float* out, long outer, long len, long inner);
+double sum_squares(const float* x, long n);
+void gather(const float* src, const float* idx, float* out, long outer, long srcLen, long inner, long nIdx);
+void scatter_add(const float* gout, const float* idx, float* gsrc, long outer, long srcLen, long inner, long nIdx);
+void adam(float* p, const float* g, float* m, float* v, long n, const double* hp);
+
+// ---- linear algebra (gemm.cc) ------------------------------------------------------------------
+/** C [M,N] (+)= op(A) op(B) for `batch` problems; see Backend.matmul. */
+void matmul(const float* A, const float* B, float* C, long M, long N, long K, bool transA, bool transB,
+            bool accumulate, long batch, long strideA, long strideB, long strideC);
+/** y = act(x W^T + bias); pre (optional) receives x W^T + bias. */
+void linear(const float* x, const float* w, const float* bias, float* y, float* pre, long M, long N, long K, int act);
+/** See Backend.linearBackward. */
+void linear_backward(const float* x, const float* w, const float* pre, const float* y, const float* gy, float* gx,
+                     float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate);
+
+}  // namespace rfm

@@ -1,0 +1,479 @@
+// Elementwise, reduction, layout and optimiser kernels of the native backend.
+// The formulas are those of src/engine/kernels-ts.ts, evaluated in double and rounded to float
+// (as the TypeScript backend does), so the two backends agree to a few ulps.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "common.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static inline int omp_get_thread_num() { return 0; }
+static inline int omp_get_num_threads() { return 1; }
+#endif
+
+namespace rfm {
+
+static const double GELU_C = std::sqrt(2.0 / M_PI);
+static constexpr double GELU_A = 0.044715;
+static constexpr double LOG2 = 0.69314718055994530942;
+
+// Work below these sizes runs on the calling thread alone.
+static constexpr long PAR_CHEAP = 1L << 16;  // memory-bound loops
+static constexpr long PAR_COSTLY = 1L << 12;  // loops calling exp / log / tanh
+static inline int nthreads(long n, long threshold) { return n >= threshold ? max_threads() : 1; }
+
+static inline double sigmoid(double x) {
+  if (x >= 0) return 1 / (1 + std::exp(-x));
+  const double e = std::exp(x);
+  return e / (1 + e);
+}
+static inline double softplus(double x) { return (x > 0 ? x : 0) + std::log1p(std::exp(-std::fabs(x))); }
+
+template <int OP>
+static inline double uval(double x, double p0, double p1) {
+  switch (OP) {
+    case U_NEG: return -x;
+    case U_EXP: return std::exp(x);
+    case U_LOG: return std::log(x);
+    case U_LOG1P: return std::log1p(x);
+    case U_TANH: return std::tanh(x);
+    case U_SIGMOID: return sigmoid(x);
+    case U_SOFTPLUS: return softplus(x);
+    case U_RELU: return x > 0 ? x : 0;
+    case U_GELU: return 0.5 * x * (1 + std::tanh(GELU_C * (x + GELU_A * x * x * x)));
+    case U_SILU: return x * sigmoid(x);
+    case U_MISH: return x * std::tanh(softplus(x));
+    case U_SIN: return std::sin(x);
+    case U_COS: return std::cos(x);
+    case U_SQUARE: return x * x;
+    case U_SQRT: return std::sqrt(x);
+    case U_ABS: return std::fabs(x);
+    case U_RECIP: return 1 / x;
+    case U_LOGCOSH: { const double a = std::fabs(x); return a + std::log1p(std::exp(-2 * a)) - LOG2; }
+    case U_POWSCALAR: return std::pow(x, p0);
+    case U_CLAMP: return x < p0 ? p0 : x > p1 ? p1 : x;
+    case U_SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
+  }
+  return 0;
+}
+
+template <int OP>
+static inline double uder(double x, double y, double p0, double p1) {
+  (void)p1;
+  switch (OP) {
+    case U_NEG: return -1;
+    case U_EXP: return y;
+    case U_LOG: return 1 / x;
+    case U_LOG1P: return 1 / (1 + x);
+    case U_TANH: return 1 - y * y;
+    case U_SIGMOID: return y * (1 - y);
+    case U_SOFTPLUS: return sigmoid(x);
+    case U_RELU: return x > 0 ? 1 : 0;
+    case U_GELU: {
+      const double th = std::tanh(GELU_C * (x + GELU_A * x * x * x));
+      return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * GELU_C * (1 + 3 * GELU_A * x * x);
+    }
+    case U_SILU: { const double s = sigmoid(x); return s + x * s * (1 - s); }
+    case U_MISH: { const double t = std::tanh(softplus(x)); return t + x * (1 - t * t) * sigmoid(x); }
+    case U_SIN: return std::cos(x);
+    case U_COS: return -std::sin(x);
+    case U_SQUARE: return 2 * x;
+    case U_SQRT: return 0.5 / y;
+    case U_ABS: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    case U_RECIP: return -y * y;
+    case U_LOGCOSH: return std::tanh(x);
+    case U_POWSCALAR: return p0 == 0 ? 0 : p0 * std::pow(x, p0 - 1);
+    case U_CLAMP: return x >= p0 && x <= p1 ? 1 : 0;
+    case U_SIGN: return 0;
+  }
+  return 0;
+}
+
+static constexpr bool cheap(int op) {
+  return op == U_NEG || op == U_RELU || op == U_SQUARE || op == U_SQRT || op == U_ABS || op == U_RECIP ||
+         op == U_CLAMP || op == U_SIGN;
+}
+
+template <int OP>
+static void unary_t(const float* __restrict x, float* __restrict out, long n, double p0, double p1) {
+  const int nt = nthreads(n, cheap(OP) ? PAR_CHEAP : PAR_COSTLY);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (long i = 0; i < n; i++) out[i] = (float)uval<OP>(x[i], p0, p1);
+}
+
+template <int OP>
+static void unary_backward_t(const float* __restrict x, const float* __restrict y, const float* __restrict gy,
+                             float* __restrict gx, long n, double p0, double p1) {
+  const int nt = nthreads(n, cheap(OP) || OP == U_EXP || OP == U_TANH || OP == U_SIGMOID ? PAR_CHEAP : PAR_COSTLY);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (long i = 0; i < n; i++) gx[i] = (float)((double)gy[i] * uder<OP>(x[i], y[i], p0, p1));
+}
+
+#define RFM_UNARY_CASES(F) \
+  F(U_NEG) F(U_EXP) F(U_LOG) F(U_LOG1P) F(U_TANH) F(U_SIGMOID) F(U_SOFTPLUS) F(U_RELU) F(U_GELU) F(U_SILU) F(U_MISH) \
+  F(U_SIN) F(U_COS) F(U_SQUARE) F(U_SQRT) F(U_ABS) F(U_RECIP) F(U_LOGCOSH) F(U_POWSCALAR) F(U_CLAMP) F(U_SIGN)
+
+void unary(int op, const float* x, float* out, long n, float p0, float p1) {
+  switch (op) {
+#define F(OP) case OP: unary_t<OP>(x, out, n, p0, p1); break;
+    RFM_UNARY_CASES(F)
+#undef F
+  }
+}
+
+void unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, long n, float p0, float p1) {
+  switch (op) {
+#define F(OP) case OP: unary_backward_t<OP>(x, y, gy, gx, n, p0, p1); break;
+    RFM_UNARY_CASES(F)
+#undef F
+  }
+}
+
+void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long rows, long cols) {
+  for (long i = 0; i < rows; i++) {
+    const float* zi = z + i * ldz;
+    float* yi = y + i * ldy;
+    switch (act) {
+      case ACT_NONE:
+        if (yi != zi) std::memcpy(yi, zi, cols * sizeof(float));
+        break;
+      case U_RELU:
+        for (long j = 0; j < cols; j++) yi[j] = zi[j] > 0 ? zi[j] : 0.0f;
+        break;
+#define F(OP) \
+  case OP:    \
+    for (long j = 0; j < cols; j++) yi[j] = (float)uval<OP>(zi[j], 0, 0); \
+    break;
+        F(U_GELU) F(U_TANH) F(U_SILU) F(U_SIGMOID)
+#undef F
+      default:
+        unary(act, zi, yi, cols, 0, 0);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// strided walks
+
+/** Drops unit dims and merges dims that are contiguous in every view (nv views). */
+static Walk simplify(const Walk& w0, int nv) {
+  Walk w;
+  w.nd = 0;
+  for (int v = 0; v < nv; v++) w.off[v] = w0.off[v];
+  for (int d = 0; d < w0.nd; d++) {
+    if (w0.shape[d] == 1) continue;
+    if (w.nd > 0) {
+      bool merge = true;
+      const int e = w.nd - 1;
+      for (int v = 0; v < nv; v++)
+        if (w.stride[v][e] != w0.stride[v][d] * w0.shape[d]) merge = false;
+      if (merge) {
+        w.shape[e] *= w0.shape[d];
+        for (int v = 0; v < nv; v++) w.stride[v][e] = w0.stride[v][d];
+        continue;
+      }
+    }
+    w.shape[w.nd] = w0.shape[d];
+    for (int v = 0; v < nv; v++) w.stride[v][w.nd] = w0.stride[v][d];
+    w.nd++;
+  }
+  if (w.nd == 0) {
+    w.nd = 1;
+    w.shape[0] = 1;
+    for (int v = 0; v < nv; v++) w.stride[v][0] = 0;
+  }
+  return w;
+}
+
+/**
+ * Calls row(outStart, offsets[nv], len, innerStrides[nv]) for each run along the last axis,
+ * the runs split between threads when the walk is large.
+ */
+template <int NVIEW, class Row>
+static void walk_rows(const Walk& w0, long threshold, Row row) {
+  const Walk w = simplify(w0, NVIEW);
+  const int nd = w.nd;
+  const long len = w.shape[nd - 1];
+  long rows = 1;
+  for (int d = 0; d < nd - 1; d++) rows *= w.shape[d];
+  if (rows == 0 || len == 0) return;
+  const int nt = nthreads(rows * len, threshold);
+  long inner[NVIEW];
+  for (int v = 0; v < NVIEW; v++) inner[v] = w.stride[v][nd - 1];
+  auto range = [&](long r0, long r1) {
+    if (r0 >= r1) return;
+    long idx[MAX_DIMS];
+    long off[NVIEW];
+    for (int v = 0; v < NVIEW; v++) off[v] = w.off[v];
+    long r = r0;
+    for (int d = nd - 2; d >= 0; d--) {
+      idx[d] = r % w.shape[d];
+      r /= w.shape[d];
+      for (int v = 0; v < NVIEW; v++) off[v] += idx[d] * w.stride[v][d];
+    }
+    for (long q = r0; q < r1; q++) {
+      row(q * len, off, len, inner);
+      for (int d = nd - 2; d >= 0; d--) {
+        idx[d]++;
+        for (int v = 0; v < NVIEW; v++) off[v] += w.stride[v][d];
+        if (idx[d] < w.shape[d]) break;
+        for (int v = 0; v < NVIEW; v++) off[v] -= w.stride[v][d] * w.shape[d];
+        idx[d] = 0;
+      }
+    }
+  };
+  if (nt > 1 && rows > 1) {
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = omp_get_thread_num(), n = omp_get_num_threads();
+      range(rows * t / n, rows * (t + 1) / n);
+    }
+  } else if (nt > 1) {
+    // one long run: split it
+#pragma omp parallel num_threads(nt)
+    {
+      const int t = omp_get_thread_num(), n = omp_get_num_threads();
+      const long a = len * t / n, b = len * (t + 1) / n;
+      long off[NVIEW];
+      for (int v = 0; v < NVIEW; v++) off[v] = w.off[v] + a * inner[v];
+      if (b > a) row(a, off, b - a, inner);
+    }
+  } else {
+    range(0, rows);
+  }
+}
+
+template <int OP>
+static inline float bval(float a, float b) {
+  switch (OP) {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_DIV: return a / b;
+    case B_POW: return (float)std::pow((double)a, (double)b);
+    case B_MIN: return a < b ? a : b;
+    case B_MAX: return a > b ? a : b;
+    case B_GT: return a > b ? 1.0f : 0.0f;
+    case B_GE: return a >= b ? 1.0f : 0.0f;
+    case B_LT: return a < b ? 1.0f : 0.0f;
+    case B_LE: return a <= b ? 1.0f : 0.0f;
+    case B_EQ: return a == b ? 1.0f : 0.0f;
+  }
+  return 0;
+}
+
+template <int OP>
+static void binary_t(const float* a, const float* b, float* out, const Walk& w) {
+  walk_rows<2>(w, OP == B_POW ? PAR_COSTLY : PAR_CHEAP, [&](long o, const long* off, long len, const long* st) {
+    const float* __restrict pa = a + off[0];
+    const float* __restrict pb = b + off[1];
+    float* __restrict po = out + o;
+    if (st[0] == 1 && st[1] == 1) {
+      for (long i = 0; i < len; i++) po[i] = bval<OP>(pa[i], pb[i]);
+    } else if (st[0] == 1 && st[1] == 0) {
+      const float s = pb[0];
+      for (long i = 0; i < len; i++) po[i] = bval<OP>(pa[i], s);
+    } else if (st[0] == 0 && st[1] == 1) {
+      const float s = pa[0];
+      for (long i = 0; i < len; i++) po[i] = bval<OP>(s, pb[i]);
+    } else {
+      const long sa = st[0], sb = st[1];
+      for (long i = 0; i < len; i++) po[i] = bval<OP>(pa[i * sa], pb[i * sb]);
+    }
+  });
+}
+
+void binary(int op, const float* a, const float* b, float* out, const Walk& w) {
+  switch (op) {
+#define F(OP) case OP: binary_t<OP>(a, b, out, w); break;
+    F(B_ADD) F(B_SUB) F(B_MUL) F(B_DIV) F(B_POW) F(B_MIN) F(B_MAX) F(B_GT) F(B_GE) F(B_LT) F(B_LE) F(B_EQ)
+#undef F
+  }
+}
+
+void where(const float* c, const float* a, const float* b, float* out, const Walk& w) {
+  walk_rows<3>(w, PAR_CHEAP, [&](long o, const long* off, long len, const long* st) {
+    const float* pc = c + off[0];
+    const float* pa = a + off[1];
+    const float* pb = b + off[2];
+    float* po = out + o;
+    if (st[0] == 1 && st[1] == 1 && st[2] == 1) {
+      for (long i = 0; i < len; i++) po[i] = pc[i] != 0 ? pa[i] : pb[i];
+    } else {
+      const long sc = st[0], sa = st[1], sb = st[2];
+      for (long i = 0; i < len; i++) po[i] = pc[i * sc] != 0 ? pa[i * sa] : pb[i * sb];
+    }
+  });
+}
+
+void copy(const float* src, float* dst, const Walk& w, bool accumulate) {
+  // the "output" of the walk is unused: view 0 is the source, view 1 the destination
+  walk_rows<2>(w, PAR_CHEAP, [&](long, const long* off, long len, const long* st) {
+    const float* s = src + off[0];
+    float* d = dst + off[1];
+    const long ss = st[0], ds = st[1];
+    if (accumulate) {
+      if (ss == 1 && ds == 1)
+        for (long i = 0; i < len; i++) d[i] += s[i];
+      else
+        for (long i = 0; i < len; i++) d[i * ds] += s[i * ss];
+    } else {
+      if (ss == 1 && ds == 1)
+        std::memmove(d, s, len * sizeof(float));
+      else if (ss == 0 && ds == 1)
+        std::fill(d, d + len, s[0]);
+      else
+        for (long i = 0; i < len; i++) d[i * ds] = s[i * ss];
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// simple loops
+
+void fill(float* out, long n, float v) {
+  const int nt = nthreads(n, PAR_CHEAP * 4);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (long i = 0; i < n; i++) out[i] = v;
+}
+
+void axpy(float alpha, const float* __restrict x, float* __restrict y, long n) {
+  // TS: y += alpha * x in double, rounded once
+  const double al = alpha;
+  const int nt = nthreads(n, PAR_CHEAP);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (long i = 0; i < n; i++) y[i] = (float)((double)y[i] + al * x[i]);
+}
+
+void scale(const float* __restrict x, float alpha, float* __restrict out, long n) {
+  const int nt = nthreads(n, PAR_CHEAP);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (long i = 0; i < n; i++) out[i] = alpha * x[i];
+}
+
+static thread_local double* tl_acc = nullptr;
+static thread_local long tl_acc_cap = 0;
+static double* acc_buffer(long n) {
+  if (n > tl_acc_cap) {
+    std::free(tl_acc);
+    tl_acc_cap = std::max(n, tl_acc_cap * 2);
+    tl_acc = static_cast<double*>(std::malloc(tl_acc_cap * sizeof(double)));
+  }
+  return tl_acc;
+}
+
+static double sum_contig(const float* x, long n) {
+  // eight independent double sums (vectorisable without reassociation of one chain)
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  long i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int u = 0; u < 8; u++) part[u] += x[i + u];
+  double s = 0;
+  for (; i < n; i++) s += x[i];
+  return s + ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+void reduce(int op, const float* x, float* out, long outer, long len, long inner) {
+  if (len == 0) {
+    // TS: sum of nothing is 0; max/min read x[base] (undefined -> NaN)
+    for (long i = 0; i < outer * inner; i++) out[i] = op == 0 ? 0.0f : NAN;
+    return;
+  }
+  if (op == 0) {
+    if (inner == 1) {
+      const int nt = nthreads(outer * len, PAR_CHEAP);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+      for (long o = 0; o < outer; o++) out[o] = (float)sum_contig(x + o * len, len);
+      return;
+    }
+    double* acc = acc_buffer(inner);
+    for (long o = 0; o < outer; o++) {
+      const float* xo = x + o * len * inner;
+      for (long j = 0; j < inner; j++) acc[j] = 0;
+      for (long i = 0; i < len; i++) {
+        const float* xi = xo + i * inner;
+        for (long j = 0; j < inner; j++) acc[j] += xi[j];
+      }
+      for (long j = 0; j < inner; j++) out[o * inner + j] = (float)acc[j];
+    }
+    return;
+  }
+  const bool isMax = op == 1;
+  for (long o = 0; o < outer; o++) {
+    const float* xo = x + o * len * inner;
+    float* oo = out + o * inner;
+    for (long j = 0; j < inner; j++) oo[j] = xo[j];
+    for (long i = 1; i < len; i++) {
+      const float* xi = xo + i * inner;
+      if (isMax)
+        for (long j = 0; j < inner; j++) oo[j] = (xi[j] > oo[j] || std::isnan(xi[j])) ? xi[j] : oo[j];
+      else
+        for (long j = 0; j < inner; j++) oo[j] = (xi[j] < oo[j] || std::isnan(xi[j])) ? xi[j] : oo[j];
+    }
+  }
+}
+
+void arg_reduce(int op, const float* x, float* out, long outer, long len, long inner) {
+  const bool isMax = op == 1;
+  for (long o = 0; o < outer; o++)
+    for (long j = 0; j < inner; j++) {
+      const float* b = x + o * len * inner + j;
+      long best = 0;
+      float bv = len > 0 ? b[0] : NAN;
+      for (long i = 1; i < len; i++) {
+        const float v = b[i * inner];
+        if (isMax ? v > bv : v < bv) {
+          bv = v;
+          best = i;
+        }
+      }
+      out[o * inner + j] = (float)best;
+    }
+}
+
+double sum_squares(const float* x, long n) {
+  double part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  long i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int u = 0; u < 8; u++) part[u] += (double)x[i + u] * x[i + u];
+  double s = 0;
+  for (; i < n; i++) s += (double)x[i] * x[i];
+  return s + ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+}
+
+void gather(const float* src, const float* idx, float* out, long outer, long srcLen, long inner, long nIdx) {
+  for (long o = 0; o < outer; o++)
+    for (long j = 0; j < nIdx; j++)
+      std::memcpy(out + (o * nIdx + j) * inner, src + (o * srcLen + (long)idx[j]) * inner, inner * sizeof(float));
+}
+
+void scatter_add(const float* gout, const float* idx, float* gsrc, long outer, long srcLen, long inner, long nIdx) {
+  for (long o = 0; o < outer; o++)
+    for (long j = 0; j < nIdx; j++) {
+      float* d = gsrc + (o * srcLen + (long)idx[j]) * inner;
+      const float* s = gout + (o * nIdx + j) * inner;
+      for (long i = 0; i < inner; i++) d[i] += s[i];
+    }
+}
+
+void adam(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, long n,
+          const double* hp) {
+  const double lr = hp[0], b1 = hp[1], b2 = hp[2], eps = hp[3], wd = hp[4], bc1 = hp[5], bc2 = hp[6], gs = hp[7];
+  const int nt = nthreads(n, PAR_CHEAP);
+#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
+  for (long i = 0; i < n; i++) {
+    const double gi = g[i] * gs;
+    const float mi = (float)(b1 * m[i] + (1 - b1) * gi);
+    const float vi = (float)(b2 * v[i] + (1 - b2) * gi * gi);
+    m[i] = mi;
+    v[i] = vi;
+    const double mh = mi / bc1, vh = vi / bc2;
+    p[i] = (float)(p[i] - lr * (mh / (std::sqrt(vh) + eps) + wd * p[i]));
+  }
+}
+
+}  // namespace rfm

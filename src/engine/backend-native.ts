@@ -1,0 +1,189 @@
+/**
+ * The native CPU backend: the C++ kernels of native/src/ (packed AVX-512 / AVX2 GEMM, OpenMP over
+ * the cores) called through Node-API. Storage is the TypeScript backend's pooled Float32Array, so
+ * allocation, read/write and the pool are inherited; every kernel is overridden.
+ *
+ * The addon is build/Release/rfm_native.node at the repository root (built by node-gyp at
+ * `npm install`); when it is missing or fails to load the backend is unavailable (null).
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Activation, AdamParams, BinaryOp, ReduceOp, Storage, UnaryOp, View } from './backend.ts';
+import { BINARY_OPS, UNARY_OPS } from './backend.ts';
+import { TsBackend, dataOf } from './backend-ts.ts';
+import { registerBackend } from './registry.ts';
+
+type F32 = Float32Array;
+/** The functions the addon exports (native/src/addon.cc). */
+interface Addon {
+  fill(out: F32, value: number): void;
+  unary(op: number, x: F32, out: F32, p0: number, p1: number): void;
+  unaryBackward(op: number, x: F32, y: F32, gy: F32, gx: F32, p0: number, p1: number): void;
+  binary(op: number, a: F32, b: F32, out: F32, meta: Int32Array): void;
+  where(cond: F32, a: F32, b: F32, out: F32, meta: Int32Array): void;
+  copy(src: F32, dst: F32, meta: Int32Array, accumulate: boolean): void;
+  axpy(alpha: number, x: F32, y: F32): void;
+  scale(x: F32, alpha: number, out: F32): void;
+  reduce(op: number, x: F32, out: F32, outer: number, len: number, inner: number): void;
+  argReduce(op: number, x: F32, out: F32, outer: number, len: number, inner: number): void;
+  sumSquares(x: F32): number;
+  gather(src: F32, idx: F32, out: F32, outer: number, srcLen: number, inner: number, nIdx: number): number;
+  scatterAdd(gout: F32, idx: F32, gsrc: F32, outer: number, srcLen: number, inner: number, nIdx: number): number;
+  matmul(a: F32, b: F32, c: F32, m: number, n: number, k: number, flags: number, batch: number, sA: number, sB: number, sC: number): void;
+  linear(x: F32, w: F32, bias: F32 | null, y: F32, pre: F32 | null, m: number, n: number, k: number, act: number): void;
+  linearBackward(
+    x: F32, w: F32, pre: F32, y: F32, gy: F32, gx: F32 | null, gw: F32 | null, gb: F32 | null, scratch: F32,
+    m: number, n: number, k: number, act: number, accumulate: boolean,
+  ): void;
+  adam(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number, gs: number): void;
+  threads(): number;
+  isa(): string;
+}
+
+const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((op, i) => [op, i])) as Record<UnaryOp, number>;
+const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((op, i) => [op, i])) as Record<BinaryOp, number>;
+const ACT_CODE: Record<Activation, number> = { none: -1, relu: UNARY_CODE.relu, gelu: UNARY_CODE.gelu, tanh: UNARY_CODE.tanh, silu: UNARY_CODE.silu, sigmoid: UNARY_CODE.sigmoid };
+const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
+const MAX_DIMS = 16;
+
+/** The addon's path: build/Release/rfm_native.node two levels above this file (src/engine/). */
+export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../build/Release/rfm_native.node', import.meta.url));
+
+let loadError: unknown = null;
+function loadAddon(): Addon | null {
+  try {
+    const require = createRequire(import.meta.url);
+    return require(NATIVE_ADDON_PATH) as Addon;
+  } catch (e) {
+    loadError = e;
+    return null;
+  }
+}
+/** Why the addon did not load (null when it did or was not tried). */
+export function nativeLoadError(): unknown {
+  return loadError;
+}
+
+export class NativeBackend extends TsBackend {
+  override readonly name: string = 'native';
+  /** Walk descriptions for strided kernels: [nd, shape..., (offset, strides...) per view]; reused. */
+  private readonly meta = new Int32Array(1 + MAX_DIMS + 3 * (1 + MAX_DIMS));
+
+  constructor(readonly addon: Addon) {
+    super();
+  }
+
+  /** OpenMP threads the kernels use, and the instruction set the GEMM was built for. */
+  get threads(): number {
+    return this.addon.threads();
+  }
+  get isa(): string {
+    return this.addon.isa();
+  }
+
+  private walk(views: readonly View[], shape: readonly number[]): Int32Array {
+    const nd = shape.length;
+    if (nd > MAX_DIMS) throw new Error(`native backend: tensors of rank ${nd} (at most ${MAX_DIMS})`);
+    const m = this.meta;
+    m[0] = nd;
+    for (let d = 0; d < nd; d++) m[1 + d] = shape[d];
+    let p = 1 + nd;
+    for (const v of views) {
+      m[p++] = v.offset;
+      for (let d = 0; d < nd; d++) m[p++] = v.strides[d];
+    }
+    return m;
+  }
+
+  override fill(out: Storage, value: number): void {
+    this.addon.fill(dataOf(out, this), value);
+  }
+  override unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void {
+    this.addon.unary(UNARY_CODE[op], dataOf(x, this), dataOf(out, this), p0, p1);
+  }
+  override unaryBackward(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p0: number, p1: number): void {
+    this.addon.unaryBackward(UNARY_CODE[op], dataOf(x, this), dataOf(y, this), dataOf(gy, this), dataOf(gx, this), p0, p1);
+  }
+  override binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void {
+    const ad = dataOf(a.storage, this);
+    const bd = dataOf(b.storage, this);
+    this.addon.binary(BINARY_CODE[op], ad, bd, dataOf(out, this), this.walk([a, b], shape));
+  }
+  override where(cond: View, a: View, b: View, out: Storage, shape: readonly number[]): void {
+    const cd = dataOf(cond.storage, this);
+    const ad = dataOf(a.storage, this);
+    const bd = dataOf(b.storage, this);
+    this.addon.where(cd, ad, bd, dataOf(out, this), this.walk([cond, a, b], shape));
+  }
+  override axpy(alpha: number, x: Storage, y: Storage): void {
+    this.addon.axpy(alpha, dataOf(x, this), dataOf(y, this));
+  }
+  override scale(x: Storage, alpha: number, out: Storage): void {
+    this.addon.scale(dataOf(x, this), alpha, dataOf(out, this));
+  }
+
+  override reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, len: number, inner: number): void {
+    this.addon.reduce(REDUCE_CODE[op], dataOf(x, this), dataOf(out, this), outer, len, inner);
+  }
+  override argReduce(op: 'max' | 'min', x: Storage, out: Storage, outer: number, len: number, inner: number): void {
+    this.addon.argReduce(REDUCE_CODE[op], dataOf(x, this), dataOf(out, this), outer, len, inner);
+  }
+  override sumSquares(x: Storage): number {
+    return this.addon.sumSquares(dataOf(x, this));
+  }
+
+  override copy(src: View, dst: View, shape: readonly number[], accumulate: boolean): void {
+    const sd = dataOf(src.storage, this);
+    const dd = dataOf(dst.storage, this);
+    this.addon.copy(sd, dd, this.walk([src, dst], shape), accumulate);
+  }
+  override gather(src: Storage, idx: Storage, out: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void {
+    const id = dataOf(idx, this);
+    const bad = this.addon.gather(dataOf(src, this), id, dataOf(out, this), outer, srcLen, inner, nIdx);
+    if (bad >= 0) throw new Error(`gather: index ${id[bad]} out of range [0, ${srcLen})`);
+  }
+  override scatterAdd(gout: Storage, idx: Storage, gsrc: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void {
+    const id = dataOf(idx, this);
+    const bad = this.addon.scatterAdd(dataOf(gout, this), id, dataOf(gsrc, this), outer, srcLen, inner, nIdx);
+    if (bad >= 0) throw new Error(`scatterAdd: index ${id[bad]} out of range [0, ${srcLen})`);
+  }
+
+  override matmul(
+    a: Storage, b: Storage, c: Storage,
+    m: number, n: number, k: number,
+    transA: boolean, transB: boolean, accumulate: boolean,
+    batch: number, strideA: number, strideB: number, strideC: number,
+  ): void {
+    const flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0);
+    this.addon.matmul(dataOf(a, this), dataOf(b, this), dataOf(c, this), m, n, k, flags, batch, strideA, strideB, strideC);
+  }
+  override linear(x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation): void {
+    this.addon.linear(
+      dataOf(x, this), dataOf(w, this), bias ? dataOf(bias, this) : null, dataOf(y, this), pre ? dataOf(pre, this) : null,
+      m, n, k, ACT_CODE[act],
+    );
+  }
+  override linearBackward(
+    x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
+    gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
+    m: number, n: number, k: number, act: Activation, accumulate: boolean,
+  ): void {
+    this.addon.linearBackward(
+      dataOf(x, this), dataOf(w, this), dataOf(pre, this), dataOf(y, this), dataOf(gy, this),
+      gx ? dataOf(gx, this) : null, gw ? dataOf(gw, this) : null, gbias ? dataOf(gbias, this) : null, dataOf(scratch, this),
+      m, n, k, ACT_CODE[act], accumulate,
+    );
+  }
+
+  override adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
+    this.addon.adam(
+      dataOf(param, this), dataOf(grad, this), dataOf(m, this), dataOf(v, this),
+      p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.biasCorrection1, p.biasCorrection2, p.gradScale,
+    );
+  }
+}
+
+registerBackend('native', () => {
+  const addon = loadAddon();
+  return addon ? new NativeBackend(addon) : null;
+});
