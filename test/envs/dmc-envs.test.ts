@@ -24,6 +24,8 @@ const DIMS: Record<string, [number, number]> = {
   'acrobot-swingup': [6, 1],
   'ball_in_cup-catch': [8, 2],
   'humanoid-walk': [67, 21],
+  'humanoid-stand': [67, 21],
+  'humanoid-run': [67, 21],
   'quadruped-run': [70, 12],
 };
 

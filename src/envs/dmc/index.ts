@@ -18,6 +18,8 @@ import { reacherEasy, reacherHard } from './tasks/reacher.ts';
 import { hopperHop, hopperStand } from './tasks/hopper.ts';
 import { acrobotSwingup } from './tasks/acrobot.ts';
 import { ballInCupCatch } from './tasks/ball_in_cup.ts';
+import { humanoidRun, humanoidStand, humanoidWalk } from './tasks/humanoid.ts';
+import { quadrupedRun } from './tasks/quadruped.ts';
 
 export { DmcEnv, makeDmcEnv } from './base.ts';
 export type { DmcTaskSpec, ObservationBlock, ObservationOrder } from './base.ts';
@@ -42,9 +44,13 @@ export const dmcTasks: readonly DmcTaskSpec[] = [
   hopperStand,
   acrobotSwingup,
   ballInCupCatch,
+  humanoidWalk,
+  quadrupedRun,
   walkerStand,
   fingerTurnEasy,
   reacherHard,
+  humanoidStand,
+  humanoidRun,
 ];
 
 /** The environments of this family, for the registry. */

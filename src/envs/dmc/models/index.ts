@@ -9,6 +9,8 @@ import { REACHER_XML } from './reacher.ts';
 import { HOPPER_XML } from './hopper.ts';
 import { ACROBOT_XML } from './acrobot.ts';
 import { BALL_IN_CUP_XML } from './ball_in_cup.ts';
+import { HUMANOID_XML } from './humanoid.ts';
+import { QUADRUPED_XML } from './quadruped.ts';
 
 export const DMC_MODELS: Readonly<Record<string, string>> = {
   cheetah: CHEETAH_XML,
@@ -21,4 +23,6 @@ export const DMC_MODELS: Readonly<Record<string, string>> = {
   hopper: HOPPER_XML,
   acrobot: ACROBOT_XML,
   ball_in_cup: BALL_IN_CUP_XML,
+  humanoid: HUMANOID_XML,
+  quadruped_run: QUADRUPED_XML,
 };
