@@ -75,6 +75,18 @@ const EXPECTED: Record<
   },
 };
 
+const RENDER_FPS: Record<string, number> = {
+  'InvertedPendulum-v5': 25,
+  'InvertedDoublePendulum-v5': 20,
+  'Reacher-v5': 50,
+  'Swimmer-v5': 25,
+  'HalfCheetah-v5': 20,
+  'Hopper-v5': 125,
+  'Walker2d-v5': 125,
+  'Ant-v5': 20,
+  'Humanoid-v5': 67,
+};
+
 function randomAction(env: Env, rng: Rng): Float64Array {
   const a = new Float64Array(env.actionSpace.size);
   for (let i = 0; i < a.length; i++)
@@ -115,6 +127,7 @@ for (const spec of envSpecs) {
     const env = (await spec.make()) as MujocoEnv;
     try {
       assert.equal(env.id, spec.id);
+      assert.equal(env.renderFps, RENDER_FPS[spec.id]);
       assert.equal(env.observationSpace.size, e.obs);
       assert.equal(env.actionSpace.size, e.act);
       assert.ok(env.actionSpace.low.every((v) => v === e.low));

@@ -96,6 +96,11 @@ export abstract class MujocoEnv implements Env {
     this.data = config.model.createData();
   }
 
+  /** Gymnasium's `metadata.render_fps`: round(1 / dt). */
+  get renderFps(): number {
+    return Math.round(1 / this.dt);
+  }
+
   /** The env's generator; created from OS entropy on first use if `reset` was never given a seed. */
   protected get rng(): NoiseSource {
     if (!this.rngState) this.rngState = new SeededRng(entropySeed());
