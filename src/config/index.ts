@@ -1,0 +1,13 @@
+/**
+ * Configuration: typed sections per algorithm plus the training loop, presets, task defaults,
+ * JSON / YAML files and `--set key=value` overrides. Start with ./types.ts (the shape and its
+ * documentation) and `resolveConfig` in ./resolve.ts.
+ */
+export * from './types.ts';
+export { PRESETS, TASK_DEFAULTS } from './presets.ts';
+export { ConfigError, FIELDS, nearestKeys } from './schema.ts';
+export { CONTROL_VARIATES, ENDPOINTS, PATHS, SOLVERS } from './enums.ts';
+export {
+  applyPatch, applySet, checkAlgo, checkPreset, defaultConfig, flattenConfig, loadConfigFile,
+  parseConfigText, resolveConfig, validateConfig, type ResolveOptions,
+} from './resolve.ts';

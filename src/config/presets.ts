@@ -1,0 +1,61 @@
+/**
+ * Presets (spec/BENCHMARKS.md section 1) and per-task defaults, as partial configs.
+ *
+ * | preset | hidden H | batch | particles P | reverse samples M | Euler steps K | embedding |
+ * |--------|----------|-------|-------------|-------------------|---------------|-----------|
+ * | paper  | 256      | 256   | 32          | 100               | 10            | 128       |
+ * | lite   | 256      | 256   | 8           | 32                | 10            | 128       |
+ * | small  | 64       | 64    | 4           | 16                | 5             | 16        |
+ *
+ * H is the width of every network: the RFM velocity network, and each hidden layer of the critics
+ * and of the SAC / TD3 actors. 'paper' also fixes the training loop of spec/RFM.md section 6
+ * (250k steps, buffer 250k, 10k random steps, evaluation every 10k, UTD 1); 'lite' leaves the loop
+ * alone; 'small' sets a CPU-sized loop (a few thousand steps: enough for Pendulum-v1 with SAC).
+ *
+ * Order of application (./resolve.ts): defaults, algorithm, task, preset, files, --set. So a preset
+ * wins over the task table: `--preset paper` on Pendulum-v1 means the paper's 250k steps.
+ */
+import type { ConfigPatch, PresetName } from './types.ts';
+
+function widths(h: number): ConfigPatch {
+  return {
+    sac: { actorHidden: [h, h], criticHidden: [h, h] },
+    td3: { actorHidden: [h, h], criticHidden: [h, h] },
+    rfm: { hidden: h, criticHidden: [h, h] },
+  };
+}
+
+function merge(...ps: ConfigPatch[]): ConfigPatch {
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const p of ps) for (const [s, v] of Object.entries(p)) out[s] = { ...out[s], ...v };
+  return out as ConfigPatch;
+}
+
+export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
+  paper: merge(widths(256), {
+    train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 10, utd: 1 },
+    rfm: { particles: 32, reverseSamples: 100, eulerSteps: 10, embedding: 128 },
+  }),
+  lite: merge(widths(256), {
+    train: { batchSize: 256 },
+    rfm: { particles: 8, reverseSamples: 32, eulerSteps: 10, embedding: 128 },
+  }),
+  small: merge(widths(64), {
+    train: {
+      batchSize: 64, steps: 5_000, bufferSize: 50_000, randomSteps: 500, evalEvery: 1_000, evalEpisodes: 5,
+      checkpointEvery: 0, logEvery: 250, utd: 1,
+    },
+    rfm: { particles: 4, reverseSamples: 16, eulerSteps: 5, embedding: 16 },
+  }),
+};
+
+/**
+ * Loop lengths per task, for runs without a preset that sets them. Small tasks learn in far fewer
+ * than 250k steps; the long MuJoCo / DMC tasks keep the defaults.
+ */
+export const TASK_DEFAULTS: Readonly<Record<string, ConfigPatch>> = {
+  'Pendulum-v1': { train: { steps: 20_000, randomSteps: 1_000, evalEvery: 2_000, checkpointEvery: 5_000, logEvery: 500 } },
+  'MountainCarContinuous-v0': { train: { steps: 50_000, randomSteps: 5_000, evalEvery: 5_000 } },
+  'MultimodalBandit-v0': { train: { steps: 2_000, randomSteps: 200, evalEvery: 500, checkpointEvery: 0, logEvery: 100, evalEpisodes: 20 } },
+  'InvertedPendulum-v5': { train: { steps: 50_000, randomSteps: 2_000, evalEvery: 5_000 } },
+};
