@@ -85,6 +85,9 @@ test('Pendulum-v1: bad actions are errors naming the env', () => {
   assert.throws(() => env.step([NaN]), /Pendulum-v1.*action\[0\] is NaN/);
   assert.throws(() => env.step([0, 1]), /Pendulum-v1: action has length 2, expected 1/);
   assert.throws(() => env.step([Infinity]), /Pendulum-v1/);
+  assert.throws(() => new PendulumEnv().step([0]), /step\(\) called before reset\(\)/);
+  assert.throws(() => env.reset({ seed: -1 }), /non-negative safe integer/);
+  assert.throws(() => env.reset({ seed: 1.5 }), /non-negative safe integer/);
   assert.throws(() => new PendulumEnv({ gravity: 9.8 } as never), /unknown option 'gravity'/);
 });
 
