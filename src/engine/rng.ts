@@ -91,6 +91,16 @@ export class Rng {
     return r;
   }
 
+  /** Continues from a saved state (in place, so holders of this generator follow). */
+  setState(s: RngState): void {
+    this.k0 = s.key[0] >>> 0;
+    this.k1 = s.key[1] >>> 0;
+    this.ctrLo = s.counter[0];
+    this.ctrHi = s.counter[1];
+    this.splits = s.splits;
+    this.used = 4;
+  }
+
   /** State at a block boundary: a partially used block is discarded, so save/restore is exact. */
   state(): RngState {
     if (this.used < 4) {

@@ -1,0 +1,324 @@
+/**
+ * Reverse Flow Matching agents (spec/RFM.md sections 6-7), one implementation for four algos:
+ *
+ *   rfm            flow path, velocity network, autotuned control variate (the paper's agent)
+ *   rfm-diffusion  VP path, noise-prediction network, autotuned control variate
+ *   sdac           VP path, noise prediction, c = 0 (noise expectation)
+ *   dqs            VP path, noise prediction, c = sigma^2 (gradient expectation)
+ *
+ * The policy is a latent flow y0 ~ N(0, I) -> y1 with action tanh(y1), conditioned on the state
+ * and the temperature T. Acting samples P particles per state and picks one by
+ * Categorical(softmax(minQ / T)) (training) or argmax minQ with state-seeded noise (evaluation).
+ * Both sampling paths integrate the same probability-flow ODE: a noise-prediction network is
+ * turned into a velocity through the posterior mean (src/paths).
+ */
+import {
+  type Backend, type Tensor, Rng,
+  backward, hashFloats, indexSelect, mean, mul, noGrad, randn, repeatInterleave, reshape, square, sub, tensor, tidy, add, tanh, argmax,
+} from '../engine/index.ts';
+import { Adam, defaultBackend } from '../nn/index.ts';
+import {
+  type ControlVariate, estimatePosteriorMean, tanhLatentLogTarget,
+} from '../estimators/index.ts';
+import {
+  type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, noiseFromPosteriorMean,
+  posteriorMeanFromNoise, interpolate,
+} from '../paths/index.ts';
+import { VelocityNet, timeGrid, type Solver } from '../policies/flow.ts';
+import { TwinCritic } from './critic.ts';
+import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+
+export type RfmAlgo = 'rfm' | 'rfm-diffusion' | 'sdac' | 'dqs';
+export type PathName = 'flow' | 'vp-cosine' | 'vp-linear';
+
+/** Hyperparameters of the RFM family (defaults: the reference implementation, spec section 6). */
+export interface RfmConfig {
+  /** Boltzmann temperature T of pi*(a|s) ∝ exp(Q(s,a)/T). */
+  temperature: number;
+  /** Particles per state when acting and for TD-target actions (P). */
+  particles: number;
+  /** Reverse samples per state in the estimator (K in the spec, M in BENCHMARKS.md). */
+  reverseSamples: number;
+  /** Integration steps of the sampler. */
+  eulerSteps: number;
+  solver: Solver;
+  /** Times live in [tMin, 1 - tMin]. */
+  tMin: number;
+  /** Sinusoidal embedding size of t and of T. */
+  embedding: number;
+  /** Hidden width and residual blocks of the policy network. */
+  hidden: number;
+  residualBlocks: number;
+  criticHidden: number[];
+  actorLr: number;
+  criticLr: number;
+  gamma: number;
+  tau: number;
+  maxGradNorm: number;
+  rewardScale: number;
+  /** 'cv' (autotuned c*), 'ne' (c = 0), 'ge' (c = sigma^2), or a fixed number. */
+  controlVariate: 'cv' | 'ne' | 'ge' | number;
+  cvRidge: number;
+  cvClip: number;
+  /** Actor endpoints: sampled from the current policy ('on-policy') or atanh of replay actions. */
+  endpoint: 'on-policy' | 'off-policy';
+  path: PathName;
+  /** What the network predicts: the flow velocity or the noise. */
+  prediction: 'velocity' | 'noise';
+}
+
+export const RFM_DEFAULTS: RfmConfig = {
+  temperature: 0.02, particles: 32, reverseSamples: 100, eulerSteps: 10, solver: 'euler', tMin: 0.01,
+  embedding: 128, hidden: 256, residualBlocks: 2, criticHidden: [256, 256], actorLr: 3e-4, criticLr: 1e-3,
+  gamma: 0.99, tau: 0.005, maxGradNorm: 10, rewardScale: 1, controlVariate: 'cv', cvRidge: 1e-4, cvClip: 2,
+  endpoint: 'on-policy', path: 'flow', prediction: 'velocity',
+};
+
+/** The settings that make each algo what it is. */
+export const RFM_ALGOS: Record<RfmAlgo, Partial<RfmConfig>> = {
+  rfm: { path: 'flow', prediction: 'velocity', controlVariate: 'cv' },
+  'rfm-diffusion': { path: 'vp-cosine', prediction: 'noise', controlVariate: 'cv' },
+  sdac: { path: 'vp-cosine', prediction: 'noise', controlVariate: 'ne' },
+  dqs: { path: 'vp-cosine', prediction: 'noise', controlVariate: 'ge' },
+};
+
+function pathOf(name: PathName): GaussianPath {
+  return name === 'flow' ? linearFlowPath : vpPath(name === 'vp-cosine' ? 'cosine' : 'linear');
+}
+
+function controlVariateOf(c: RfmConfig): ControlVariate {
+  if (typeof c.controlVariate === 'number') return { kind: 'fixed', value: c.controlVariate };
+  if (c.controlVariate === 'cv') return { kind: 'cv', ridge: c.cvRidge, clip: c.cvClip };
+  return { kind: c.controlVariate };
+}
+
+const ATANH_LIMIT = 1 - 1e-6;
+
+export class RfmAgent implements Agent {
+  readonly config: RfmConfig;
+  readonly policy: VelocityNet;
+  readonly critic: TwinCritic;
+  readonly actorOptimizer: Adam;
+  readonly path: GaussianPath;
+  private readonly rng: Rng;
+  private readonly backend: Backend;
+  private updates = 0;
+
+  constructor(
+    readonly algo: string,
+    readonly obsDim: number,
+    readonly actDim: number,
+    config: Partial<RfmConfig> = {},
+    seed = 0,
+    backend?: Backend,
+  ) {
+    this.config = { ...RFM_DEFAULTS, ...(RFM_ALGOS[algo as RfmAlgo] ?? {}), ...config };
+    const c = this.config;
+    if (c.prediction === 'velocity' && c.path !== 'flow') throw new Error(`rfm: velocity prediction needs the flow path, got '${c.path}'`);
+    this.backend = defaultBackend(backend);
+    const init = new Rng(seed);
+    this.rng = init.split(1);
+    this.path = pathOf(c.path);
+    this.policy = new VelocityNet(
+      { condDim: obsDim, dim: actDim, hidden: c.hidden, residualBlocks: c.residualBlocks, embedding: c.embedding, temperatureInput: true },
+      init.split(2), this.backend,
+    );
+    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: c.maxGradNorm }, init.split(3), this.backend);
+    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: c.actorLr, maxGradNorm: c.maxGradNorm });
+  }
+
+  // --- sampling --------------------------------------------------------------------------------
+
+  private temperatures(n: number): Tensor {
+    return tensor(new Float32Array(n).fill(this.config.temperature), [n], this.backend);
+  }
+
+  /** The velocity field at (t, y) from the network, whatever it predicts. t: one time for all rows. */
+  private velocity(cond: Tensor, y: Tensor, t: number, temps: Tensor): Tensor {
+    const n = y.shape[0];
+    const tt = tensor(new Float32Array(n).fill(t), [n], this.backend);
+    const out = this.policy.forward(cond, y, tt, temps);
+    if (this.config.prediction === 'velocity') return out;
+    const c = coefficientTensors(this.path, [t], y);
+    return velocityFromPosteriorMean(c, posteriorMeanFromNoise(c, out, y), y);
+  }
+
+  /** Latent endpoints y1 [N, A] from noise y0 [N, A] for conditions cond [N, O] (no gradient). */
+  private integrate(cond: Tensor, y0: Tensor): Tensor {
+    const c = this.config;
+    return noGrad(() => {
+      const temps = this.temperatures(y0.shape[0]);
+      const ts = timeGrid(c.eulerSteps, c.tMin);
+      let y = y0;
+      for (let i = 0; i < c.eulerSteps; i++) {
+        const h = ts[i + 1] - ts[i];
+        const v = this.velocity(cond, y, ts[i], temps);
+        if (c.solver === 'heun') {
+          const v2 = this.velocity(cond, add(y, mul(v, h)), ts[i + 1], temps);
+          y = add(y, mul(add(v, v2), h / 2));
+        } else y = add(y, mul(v, h));
+      }
+      return y;
+    });
+  }
+
+  /**
+   * P particles per state for obs [B, O]; returns the particles' latents [B*P, A] and their minQ
+   * [B*P] under the online or the target critics.
+   */
+  private particles(obs: Tensor, y0: Tensor, target: boolean): { y: Tensor; q: Tensor; cond: Tensor } {
+    const cond = repeatInterleave(obs, this.config.particles, 0);
+    const y = this.integrate(cond, y0);
+    const a = tanh(y);
+    const q = noGrad(() => (target ? this.critic.minTargetQ(cond, a) : this.critic.minQ(cond, a)));
+    return { y, q, cond };
+  }
+
+  /** One particle per state chosen by Categorical(softmax(q / T)): indices into the [B*P] rows. */
+  private boltzmannSelect(q: Tensor, B: number): number[] {
+    const P = this.config.particles;
+    const logits = q.toArray();
+    for (let i = 0; i < logits.length; i++) logits[i] /= this.config.temperature;
+    return Array.from({ length: B }, (_, b) => b * P + this.rng.categorical(logits, b * P, P));
+  }
+
+  act(obs: Float32Array, opts: ActOptions): Float32Array {
+    const B = obs.length / this.obsDim;
+    const P = this.config.particles;
+    return tidy(() => {
+      const o = tensor(obs, [B, this.obsDim], this.backend);
+      let y0: Tensor;
+      if (opts.deterministic) {
+        // evaluation is reproducible: each state's particle noise is seeded by hashing the state
+        const noise = new Float32Array(B * P * this.actDim);
+        for (let b = 0; b < B; b++) {
+          const r = new Rng(hashFloats(obs.subarray(b * this.obsDim, (b + 1) * this.obsDim)));
+          r.fillNormal(noise.subarray(b * P * this.actDim, (b + 1) * P * this.actDim));
+        }
+        y0 = tensor(noise, [B * P, this.actDim], this.backend);
+      } else y0 = randn([B * P, this.actDim], this.rng, this.backend);
+      const { y, q } = this.particles(o, y0, false);
+      const idx = opts.deterministic
+        ? Array.from(argmax(reshape(q, [B, P]), 1).toArray(), (j, b) => b * P + j)
+        : this.boltzmannSelect(q, B);
+      return tanh(indexSelect(y, 0, idx)).toArray();
+    });
+  }
+
+  // --- the update --------------------------------------------------------------------------------
+
+  update(batch: Batch): Metrics {
+    const c = this.config;
+    const B = batch.size;
+    const A = this.actDim;
+    const P = c.particles;
+    return tidy(() => {
+      const T = (d: Float32Array, shape: number[]) => tensor(d, shape, this.backend);
+      const obs = T(batch.obs, [B, this.obsDim]);
+      const nextObs = T(batch.nextObs, [B, this.obsDim]);
+
+      // 1. critic: TD target with a' from the particle sampler on s' (Boltzmann choice under Q')
+      const next = this.particles(nextObs, randn([B * P, A], this.rng, this.backend), true);
+      const nextIdx = this.boltzmannSelect(next.q, B);
+      const nextQ = indexSelect(next.q, 0, nextIdx);
+      const y = TwinCritic.tdTarget(T(batch.reward, [B]), T(batch.terminated, [B]), nextQ, c.gamma, c.rewardScale);
+      const critic = this.critic.step(obs, T(batch.action, [B, A]), y);
+
+      // 2. endpoints y1: on-policy (a particle chosen by Boltzmann) or atanh of replay actions
+      let y1: Tensor;
+      if (c.endpoint === 'on-policy') {
+        const cur = this.particles(obs, randn([B * P, A], this.rng, this.backend), false);
+        y1 = indexSelect(cur.y, 0, this.boltzmannSelect(cur.q, B));
+      } else {
+        y1 = T(batch.action.map((a) => Math.atanh(Math.max(-ATANH_LIMIT, Math.min(ATANH_LIMIT, a)))), [B, A]);
+      }
+
+      // 3. a point on the path: t ~ U[tMin, 1 - tMin], y_t = a y1 + b eps
+      const t = Float32Array.from({ length: B }, () => c.tMin + (1 - 2 * c.tMin) * this.rng.uniform());
+      const coef = coefficientTensors(this.path, t, obs);
+      const yt = interpolate(coef, y1, randn([B, A], this.rng, this.backend));
+
+      // 4. posterior mean of y1 given y_t under l(y) = minQ(s, tanh y)/T + log|tanh'(y)|
+      const K = c.reverseSamples;
+      const condK = repeatInterleave(obs, K, 0);
+      const logTarget = tanhLatentLogTarget((a) => mul(this.critic.minQ(condK, a), 1 / c.temperature));
+      const est = estimatePosteriorMean(logTarget, yt, coef.a, coef.b, K, controlVariateOf(c), this.rng, t);
+      const target = c.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
+
+      // 5. regression of the network onto the target, Adam
+      const pred = this.policy.forward(obs, yt, T(t, [B]), this.temperatures(B));
+      const actorLoss = mean(square(sub(pred, target.detach())));
+      backward(actorLoss);
+      const actorGradNorm = this.actorOptimizer.step();
+
+      // 6. targets
+      this.critic.updateTargets(c.tau);
+      this.updates++;
+
+      const metrics: Metrics = {
+        'loss/critic': critic.loss,
+        'loss/actor': actorLoss.item(),
+        'grad/critic': critic.gradNorm,
+        'grad/actor': actorGradNorm,
+        'q/mean': critic.qMean,
+        'q/std': critic.qStd,
+        'rfm/ess': est.diagnostics.ess,
+        'rfm/mean_c': est.diagnostics.meanC,
+        'rfm/max_weight': est.diagnostics.maxWeight,
+        'rfm/logit_spread': est.diagnostics.logitSpread,
+        temperature: c.temperature,
+      };
+      return metrics;
+    });
+  }
+
+  // --- state -------------------------------------------------------------------------------------
+
+  state(): AgentState {
+    const tensors = new Map<string, { data: Float32Array; shape: number[] }>();
+    const put = (prefix: string, m: { stateDict(): Map<string, { data: Float32Array; shape: number[] }> }) => {
+      for (const [k, v] of m.stateDict()) tensors.set(`${prefix}.${k}`, v);
+    };
+    put('policy', this.policy);
+    put('critic.q1', this.critic.q[0]);
+    put('critic.q2', this.critic.q[1]);
+    put('critic.target1', this.critic.target[0]);
+    put('critic.target2', this.critic.target[1]);
+    const opt = (name: string, o: Adam) => {
+      const s = o.state();
+      s.mu.forEach((a, i) => tensors.set(`${name}.mu.${i}`, { data: a, shape: [a.length] }));
+      s.nu.forEach((a, i) => tensors.set(`${name}.nu.${i}`, { data: a, shape: [a.length] }));
+      return s.count;
+    };
+    const actorCount = opt('optim.actor', this.actorOptimizer);
+    const criticCount = opt('optim.critic', this.critic.optimizer);
+    return {
+      tensors,
+      json: { algo: this.algo, config: this.config, updates: this.updates, rng: this.rng.state(), actorCount, criticCount },
+    };
+  }
+
+  loadState(s: AgentState): void {
+    const sub = (prefix: string) =>
+      new Map([...s.tensors].filter(([k]) => k.startsWith(prefix + '.')).map(([k, v]) => [k.slice(prefix.length + 1), v]));
+    this.policy.loadStateDict(sub('policy'));
+    this.critic.q[0].loadStateDict(sub('critic.q1'));
+    this.critic.q[1].loadStateDict(sub('critic.q2'));
+    this.critic.target[0].loadStateDict(sub('critic.target1'));
+    this.critic.target[1].loadStateDict(sub('critic.target2'));
+    const opt = (name: string, o: Adam, count: number) => {
+      const n = o.params.length;
+      const get = (k: string) => {
+        const v = s.tensors.get(k);
+        if (!v) throw new Error(`rfm.loadState: missing '${k}'`);
+        return v.data;
+      };
+      o.loadState({ count, mu: Array.from({ length: n }, (_, i) => get(`${name}.mu.${i}`)), nu: Array.from({ length: n }, (_, i) => get(`${name}.nu.${i}`)) });
+    };
+    const j = s.json as { updates: number; rng: ReturnType<Rng['state']>; actorCount: number; criticCount: number };
+    opt('optim.actor', this.actorOptimizer, j.actorCount);
+    opt('optim.critic', this.critic.optimizer, j.criticCount);
+    this.updates = j.updates;
+    this.rng.setState(j.rng);
+  }
+}
