@@ -58,6 +58,11 @@ export interface RngState {
   /** 64-bit block counter as [low, high] uint32. */
   readonly counter: [number, number];
   readonly splits: number;
+  /**
+   * Outputs of the current block already used (0-3), when the state was taken inside a block
+   * (`counter` then points past that block). Absent or 4: at a block boundary.
+   */
+  readonly used?: number;
 }
 
 export class Rng {
@@ -85,9 +90,7 @@ export class Rng {
 
   static fromState(s: RngState): Rng {
     const r = new Rng(s.key);
-    r.ctrLo = s.counter[0];
-    r.ctrHi = s.counter[1];
-    r.splits = s.splits;
+    r.setState(s);
     return r;
   }
 
@@ -99,14 +102,22 @@ export class Rng {
     this.ctrHi = s.counter[1];
     this.splits = s.splits;
     this.used = 4;
+    if (s.used !== undefined && s.used < 4) {
+      // Regenerate the partly used block: step the counter back one block and refill from it.
+      if (this.ctrLo === 0) this.ctrHi = (this.ctrHi - 1) >>> 0;
+      this.ctrLo = (this.ctrLo - 1) >>> 0;
+      this.refill();
+      this.used = s.used;
+    }
   }
 
-  /** State at a block boundary: a partially used block is discarded, so save/restore is exact. */
+  /**
+   * The exact position of the stream (taking it changes nothing: a generator that saved its
+   * state draws the same numbers as one that did not, which is what exact resume needs).
+   */
   state(): RngState {
-    if (this.used < 4) {
-      this.used = 4; // the rest of the current block is skipped, in this generator and its restore
-    }
-    return { key: [this.k0, this.k1], counter: [this.ctrLo, this.ctrHi], splits: this.splits };
+    const base = { key: [this.k0, this.k1] as [number, number], counter: [this.ctrLo, this.ctrHi] as [number, number], splits: this.splits };
+    return this.used < 4 ? { ...base, used: this.used } : base;
   }
 
   private refill(): void {
