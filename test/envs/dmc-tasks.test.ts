@@ -241,3 +241,14 @@ test('dmc: the registry truncates at 1000 steps and never terminates', async () 
     env.close();
   }
 });
+
+test('dmc: a diverged simulation is an error, not a silent reset', async () => {
+  await withEnv('cartpole-swingup', (env) => {
+    env.reset({ seed: 0 });
+    for (let t = 0; t < 3; t++) env.step([0.5]);
+    env.setState([0, 0], [Number.NaN, 0]);
+    assert.throws(() => env.step([0]), (e: Error) => e.name === 'DmcPhysicsError' && /cartpole-swingup/.test(e.message));
+    env.reset({ seed: 0 });
+    assert.doesNotThrow(() => env.step([0]));
+  });
+});

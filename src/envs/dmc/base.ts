@@ -7,7 +7,8 @@
  *                   unclipped (MuJoCo clamps it to ctrlrange when computing forces; rewards that penalise
  *                   control see the raw value, as in dm_control); nSubSteps x mj_step, then mj_step1;
  *                   reward in [0, 1]; observation. Never terminates: the 1000-step limit is applied by the
- *                   registry's TimeLimit wrapper as truncation.
+ *                   registry's TimeLimit wrapper as truncation. If the simulation diverges (MuJoCo meets a
+ *                   NaN/Inf/huge value and resets itself), step throws DmcPhysicsError, as dm_control does.
  *
  * Observations are one Float64Array: dm_control's observation dict flattened in its insertion order
  * (`observationOrder: 'dm_control'`, the default) or with the keys sorted alphabetically
@@ -24,6 +25,14 @@ import type { MujocoModel } from '../mujoco/runtime.ts';
 import { Rng } from '../../engine/rng.ts';
 import { DmcPhysics } from './physics.ts';
 import type { RandomSource } from './physics.ts';
+
+/** The simulation diverged during a step (dm_control's PhysicsError). The env must be reset. */
+export class DmcPhysicsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DmcPhysicsError';
+  }
+}
 
 export type ObservationOrder = 'dm_control' | 'sorted';
 
@@ -154,7 +163,17 @@ export class DmcEnv extends MujocoEnv {
     this.assertOpen();
     checkAction(this.id, action, this.actionSpace.size);
     this.data.setControl(action);
+    const t0 = this.data.time;
     this.physics.step(this.nSubSteps);
+    // MuJoCo resets the state by itself (restarting the clock) when it meets a NaN, an Inf or a huge value in
+    // qpos/qvel/qacc. dm_control raises PhysicsError then; so do we, rather than continue from a silent reset.
+    const expected = t0 + this.nSubSteps * this.model.timestep;
+    if (!(Math.abs(this.data.time - expected) <= 1e-9 * Math.max(1, expected))) {
+      throw new DmcPhysicsError(
+        `${this.id}: the simulation became unstable (MuJoCo met a NaN, Inf or huge value and reset its state); ` +
+          'reset the environment before stepping again',
+      );
+    }
     const reward = this.task.reward(this.physics);
     const obs = this.observe();
     const info = this.task.info ? this.task.info(this.physics) : {};

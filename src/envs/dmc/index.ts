@@ -21,7 +21,7 @@ import { ballInCupCatch } from './tasks/ball_in_cup.ts';
 import { humanoidRun, humanoidStand, humanoidWalk } from './tasks/humanoid.ts';
 import { quadrupedRun } from './tasks/quadruped.ts';
 
-export { DmcEnv, makeDmcEnv } from './base.ts';
+export { DmcEnv, DmcPhysicsError, makeDmcEnv } from './base.ts';
 export type { DmcTaskSpec, ObservationBlock, ObservationOrder } from './base.ts';
 export { tolerance } from './rewards.ts';
 
