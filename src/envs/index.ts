@@ -5,7 +5,7 @@ export { envRng } from './seeding.ts';
 export { checkEnv } from './check.ts';
 export type { CheckEnvOptions } from './check.ts';
 export { makeEnv, listEnvs, envSpec, registerEnv, nearestIds, editDistance } from './registry.ts';
-export type { MakeEnvOptions } from './registry.ts';
+export type { MakeEnvOptions, WrapperSpec } from './registry.ts';
 export {
   Wrapper,
   unwrap,

@@ -6,7 +6,7 @@
  * also adds its checkers; we don't). Everything else is the caller's choice, written out.
  */
 import type { Env, EnvSpec } from './core.ts';
-import { TimeLimit } from './wrappers.ts';
+import { ClipAction, RecordEpisodeStatistics, RescaleAction, TimeLimit } from './wrappers.ts';
 import { envSpecs as classicSpecs } from './classic/index.ts';
 import { envSpecs as gymMujocoSpecs } from './gym-mujoco/index.ts';
 import { envSpecs as dmcSpecs } from './dmc/index.ts';
@@ -20,6 +20,33 @@ export interface MakeEnvOptions {
   maxEpisodeSteps?: number | false;
   /** Task options passed to the spec's `make` (e.g. `{ dim: 3 }` for MultimodalBandit-v0). */
   envOptions?: Record<string, unknown>;
+  /**
+   * Wrappers to add around the TimeLimit, innermost first, written as data so that AsyncVectorEnv
+   * workers can build the same stack (e.g. `[{ type: 'RecordEpisodeStatistics' }]` puts episode
+   * returns into each finished episode's `finalInfo.episode`).
+   */
+  wrappers?: WrapperSpec[];
+}
+
+/** A wrapper described as data (see MakeEnvOptions.wrappers). */
+export type WrapperSpec =
+  | { type: 'RecordEpisodeStatistics'; bufferLength?: number }
+  | { type: 'RescaleAction'; min?: number | number[]; max?: number | number[] }
+  | { type: 'ClipAction' };
+
+function applyWrapper(env: Env, w: WrapperSpec): Env {
+  switch (w?.type) {
+    case 'RecordEpisodeStatistics':
+      return new RecordEpisodeStatistics(env, w.bufferLength);
+    case 'RescaleAction':
+      return new RescaleAction(env, w.min ?? -1, w.max ?? 1);
+    case 'ClipAction':
+      return new ClipAction(env);
+    default:
+      throw new Error(
+        `makeEnv: unknown wrapper ${JSON.stringify(w)} (known types: RecordEpisodeStatistics, RescaleAction, ClipAction)`,
+      );
+  }
 }
 
 let table: Map<string, EnvSpec> | undefined;
@@ -98,12 +125,16 @@ export function envSpec(id: string): EnvSpec {
   );
 }
 
-/** Builds environment `id`, wrapped in TimeLimit when its spec (or `options.maxEpisodeSteps`) sets one. */
+/**
+ * Builds environment `id`, wrapped in TimeLimit when its spec (or `options.maxEpisodeSteps`) sets
+ * one, then in `options.wrappers` if given.
+ */
 export async function makeEnv(id: string, options: MakeEnvOptions = {}): Promise<Env> {
   const spec = envSpec(id);
   const env = await spec.make(options.envOptions);
   const limit =
     options.maxEpisodeSteps === undefined ? spec.maxEpisodeSteps : options.maxEpisodeSteps;
-  if (limit === false || limit === undefined) return env;
-  return new TimeLimit(env, limit);
+  let out = limit === false || limit === undefined ? env : new TimeLimit(env, limit);
+  for (const w of options.wrappers ?? []) out = applyWrapper(out, w);
+  return out;
 }

@@ -410,5 +410,6 @@ export async function makeVectorEnv(
   return SyncVectorEnv.make(id, numEnvs, {
     maxEpisodeSteps: rest.maxEpisodeSteps,
     envOptions: rest.envOptions,
+    wrappers: rest.wrappers,
   });
 }

@@ -8,7 +8,12 @@ import {
   editDistance,
   nearestIds,
 } from '../../src/envs/registry.ts';
-import { TimeLimit, unwrap } from '../../src/envs/wrappers.ts';
+import {
+  RecordEpisodeStatistics,
+  TimeLimit,
+  findWrapper,
+  unwrap,
+} from '../../src/envs/wrappers.ts';
 import { PendulumEnv } from '../../src/envs/classic/index.ts';
 import { Box, assertValidAction, type Env } from '../../src/envs/core.ts';
 import { checkEnv } from '../../src/envs/check.ts';
@@ -57,6 +62,16 @@ test('makeEnv applies TimeLimit from the spec, overridable and removable', async
   await assert.rejects(
     makeEnv('Pendulum-v1', { envOptions: { gravty: 3 } }),
     /unknown option 'gravty'/,
+  );
+  const stacked = await makeEnv('Pendulum-v1', {
+    wrappers: [{ type: 'RescaleAction', min: -1, max: 1 }, { type: 'RecordEpisodeStatistics' }],
+  });
+  assert.ok(stacked instanceof RecordEpisodeStatistics);
+  assert.equal(stacked.actionSpace.high[0], 1);
+  assert.ok(findWrapper(stacked, TimeLimit));
+  await assert.rejects(
+    makeEnv('Pendulum-v1', { wrappers: [{ type: 'Nope' } as never] }),
+    /unknown wrapper/,
   );
   const g = unwrap(await makeEnv('Pendulum-v1', { envOptions: { g: 9.81 } })) as PendulumEnv;
   assert.equal(g.g, 9.81);

@@ -148,3 +148,32 @@ test('AsyncVectorEnv (worker threads) equals single envs and reports worker erro
     /unknown environment 'Pendulum-v9'; known ids, nearest first: Pendulum-v1/,
   );
 });
+
+test('wrappers as data reach the workers: episode statistics in finalInfo, sync equal to async', async () => {
+  const opts = { maxEpisodeSteps: 4, wrappers: [{ type: 'RecordEpisodeStatistics' as const }] };
+  const acts = randomActions(2, 1, -2, 2, 9);
+  const episodes = async (v: VectorEnv): Promise<number[][]> => {
+    const out: number[][] = [];
+    await v.reset({ seed: 3 });
+    for (let t = 0; t < 9; t++) {
+      const [, , , truncated, infos] = await v.step(acts(t));
+      truncated.forEach((done, i) => {
+        if (!done) return;
+        const e = (infos[i].finalInfo as Info).episode as { r: number; l: number };
+        out.push([t, i, e.r, e.l]);
+      });
+    }
+    await v.close();
+    return out;
+  };
+  const sync = await episodes(await makeVectorEnv('Pendulum-v1', 2, opts));
+  const asyncRun = await episodes(
+    await makeVectorEnv('Pendulum-v1', 2, { ...opts, mode: 'async' }),
+  );
+  assert.equal(sync.length, 4);
+  assert.deepEqual(asyncRun, sync);
+  assert.deepEqual(
+    sync.map((e) => e[3]),
+    [4, 4, 4, 4],
+  );
+});
