@@ -15,6 +15,8 @@ const COMPILED = join(FACTS, 'dmc-compiled');
 const FIGURE_TOL = 1e-5;
 /** Absolute tolerance on qpos/qvel after 100 zero-control steps from qpos0. */
 const FINGERPRINT_TOL = 1e-6;
+/** Relative tolerance (to max(1, |value|)) on sensordata after those 100 steps. */
+const SENSOR_TOL = 1e-5;
 
 // Headline figures restated from the facts sheet, so that these checks run even without the data folder:
 // [nq, nv, nu, total mass (kg), timestep (s)].
@@ -57,7 +59,7 @@ for (const [domain, xml] of Object.entries(DMC_MODELS)) {
   test(`dmc model ${domain}: 100-step zero-control fingerprint`, { skip: !existsSync(ref) && `no ${ref}` }, async () => {
     const model = await loadModel(`dmc-${domain}`, xml);
     const expected = JSON.parse(readFileSync(ref, 'utf8')) as {
-      after100: { time: number; qpos: number[]; qvel: number[]; ncon: number };
+      after100: { time: number; qpos: number[]; qvel: number[]; ncon: number; sensordata: number[] };
     };
     const data = model.createData();
     try {
@@ -74,6 +76,14 @@ for (const [domain, xml] of Object.entries(DMC_MODELS)) {
       assert.ok(dq <= FINGERPRINT_TOL, `${domain}: qpos off by ${dq}`);
       assert.ok(dv <= FINGERPRINT_TOL, `${domain}: qvel off by ${dv}`);
       assert.equal(data.raw.ncon, a.ncon);
+      // Sensors (forces, touch, IMU, positions) at that state: the reference was read after an mj_forward
+      // (mj_step leaves sensordata at the pre-integration state). Relative to max(1, |value|).
+      data.forward();
+      const sd = data.copy('sensordata');
+      assert.equal(sd.length, a.sensordata.length);
+      let ds = 0;
+      for (let i = 0; i < sd.length; i++) ds = Math.max(ds, Math.abs(sd[i] - a.sensordata[i]) / Math.max(1, Math.abs(a.sensordata[i])));
+      assert.ok(ds <= SENSOR_TOL, `${domain}: sensordata off by ${ds} (relative)`);
     } finally {
       data.free();
     }
@@ -96,4 +106,24 @@ test('compareFigures reports a changed figure, a renamed item and a missing item
   const flipped = JSON.parse(JSON.stringify(fig)) as typeof fig;
   flipped.geoms[3].quat = flipped.geoms[3].quat.map((x) => -x);
   assert.equal(compareFigures(fig, flipped).deviations.length, 0);
+});
+
+test('dmc model fish: the fluid model propels it like the original (10 s open-loop stroke)', async () => {
+  // Facts sheet section 1: tail and fin-flap servos driven with sin(2 pi 2 t) for 10 s move the original
+  // fish's torso to y = +0.197 m (with density 0 it drifts to y = -0.021 m).
+  const model = await loadModel('dmc-fish', DMC_MODELS.fish);
+  const data = model.createData();
+  try {
+    data.reset();
+    const steps = Math.round(10 / model.timestep);
+    for (let k = 0; k < steps; k++) {
+      const u = Math.sin(2 * Math.PI * 2 * data.time);
+      data.setControl([u, 0, u, 0, 0]);
+      data.step(1);
+    }
+    const y = data.view('qpos')[1];
+    assert.ok(Math.abs(y - 0.197) < 0.001, `torso y after 10 s: ${y}`);
+  } finally {
+    data.free();
+  }
 });
