@@ -29,7 +29,16 @@ const DIMS: Record<string, [number, number]> = {
   'quadruped-run': [70, 12],
 };
 
-const PRIMARY = ['cheetah-run', 'cartpole-swingup', 'fish-swim', 'fish-upright', 'walker-walk', 'walker-run', 'finger-spin', 'finger-turn_hard'];
+const PRIMARY = [
+  'cheetah-run',
+  'cartpole-swingup',
+  'fish-swim',
+  'fish-upright',
+  'walker-walk',
+  'walker-run',
+  'finger-spin',
+  'finger-turn_hard',
+];
 
 function spec(id: string) {
   const s = envSpecs.find((e) => e.id === id);
@@ -39,7 +48,9 @@ function spec(id: string) {
 
 function randomActions(seed: number, n: number, size: number, low = -1, high = 1): number[][] {
   const r = new Rng(seed);
-  return Array.from({ length: n }, () => Array.from({ length: size }, () => low + (high - low) * r.uniform()));
+  return Array.from({ length: n }, () =>
+    Array.from({ length: size }, () => low + (high - low) * r.uniform()),
+  );
 }
 
 test('dmc: the RFM paper tasks are registered with 1000-step episodes', () => {
@@ -138,13 +149,19 @@ test('dmc: sorted observation order permutes the blocks', async () => {
     const [ob] = b.reset({ seed: 3 });
     for (const blk of a.observationLayout) {
       const other = b.observationLayout.find((x) => x.key === blk.key)!;
-      assert.deepEqual(oa.subarray(blk.offset, blk.offset + blk.size), ob.subarray(other.offset, other.offset + other.size));
+      assert.deepEqual(
+        oa.subarray(blk.offset, blk.offset + blk.size),
+        ob.subarray(other.offset, other.offset + other.size),
+      );
     }
   } finally {
     a.close();
     b.close();
   }
-  await assert.rejects(spec('walker-walk').make({ observationOrder: 'random' }), /observationOrder/);
+  await assert.rejects(
+    spec('walker-walk').make({ observationOrder: 'random' }),
+    /observationOrder/,
+  );
 });
 
 test('dmc: setState writes the state and the next observation reflects it', async () => {

@@ -41,53 +41,80 @@ for (const [domain, xml] of Object.entries(DMC_MODELS)) {
     const want = HEADLINE[domain];
     assert.ok(want, `no headline figures for ${domain}`);
     assert.deepEqual([model.nq, model.nv, model.nu], want.slice(0, 3));
-    assert.ok(Math.abs(model.totalMass() - want[3]) <= 1e-6 * want[3] + 1e-6, `total mass ${model.totalMass()} vs ${want[3]}`);
+    assert.ok(
+      Math.abs(model.totalMass() - want[3]) <= 1e-6 * want[3] + 1e-6,
+      `total mass ${model.totalMass()} vs ${want[3]}`,
+    );
     assert.equal(model.timestep, want[4]);
   });
 
   const ref = join(COMPILED, `${domain}.json`);
-  test(`dmc model ${domain}: compiled figures match the original`, { skip: !existsSync(ref) && `no ${ref}` }, async () => {
-    const model = await loadModel(`dmc-${domain}`, xml);
-    const expected = JSON.parse(readFileSync(ref, 'utf8')) as Record<string, unknown>;
-    const actual = compiledFigures(model.mj, model.raw);
-    const r = compareFigures(actual, expected, FIGURE_TOL);
-    const show = r.deviations.slice(0, 8).map((d) => `${d.path}: ${JSON.stringify(d.actual)} vs ${JSON.stringify(d.expected)}`);
-    assert.equal(r.deviations.length, 0, `${domain}: ${r.deviations.length} deviations\n${show.join('\n')}`);
-    assert.ok(r.maxError <= FIGURE_TOL);
-  });
+  test(
+    `dmc model ${domain}: compiled figures match the original`,
+    { skip: !existsSync(ref) && `no ${ref}` },
+    async () => {
+      const model = await loadModel(`dmc-${domain}`, xml);
+      const expected = JSON.parse(readFileSync(ref, 'utf8')) as Record<string, unknown>;
+      const actual = compiledFigures(model.mj, model.raw);
+      const r = compareFigures(actual, expected, FIGURE_TOL);
+      const show = r.deviations
+        .slice(0, 8)
+        .map((d) => `${d.path}: ${JSON.stringify(d.actual)} vs ${JSON.stringify(d.expected)}`);
+      assert.equal(
+        r.deviations.length,
+        0,
+        `${domain}: ${r.deviations.length} deviations\n${show.join('\n')}`,
+      );
+      assert.ok(r.maxError <= FIGURE_TOL);
+    },
+  );
 
-  test(`dmc model ${domain}: 100-step zero-control fingerprint`, { skip: !existsSync(ref) && `no ${ref}` }, async () => {
-    const model = await loadModel(`dmc-${domain}`, xml);
-    const expected = JSON.parse(readFileSync(ref, 'utf8')) as {
-      after100: { time: number; qpos: number[]; qvel: number[]; ncon: number; sensordata: number[] };
-    };
-    const data = model.createData();
-    try {
-      data.reset();
-      data.step(100);
-      const qpos = data.copy('qpos');
-      const qvel = data.copy('qvel');
-      const a = expected.after100;
-      let dq = 0;
-      let dv = 0;
-      for (let i = 0; i < qpos.length; i++) dq = Math.max(dq, Math.abs(qpos[i] - a.qpos[i]));
-      for (let i = 0; i < qvel.length; i++) dv = Math.max(dv, Math.abs(qvel[i] - a.qvel[i]));
-      assert.ok(Math.abs(data.time - a.time) < 1e-9);
-      assert.ok(dq <= FINGERPRINT_TOL, `${domain}: qpos off by ${dq}`);
-      assert.ok(dv <= FINGERPRINT_TOL, `${domain}: qvel off by ${dv}`);
-      assert.equal(data.raw.ncon, a.ncon);
-      // Sensors (forces, touch, IMU, positions) at that state: the reference was read after an mj_forward
-      // (mj_step leaves sensordata at the pre-integration state). Relative to max(1, |value|).
-      data.forward();
-      const sd = data.copy('sensordata');
-      assert.equal(sd.length, a.sensordata.length);
-      let ds = 0;
-      for (let i = 0; i < sd.length; i++) ds = Math.max(ds, Math.abs(sd[i] - a.sensordata[i]) / Math.max(1, Math.abs(a.sensordata[i])));
-      assert.ok(ds <= SENSOR_TOL, `${domain}: sensordata off by ${ds} (relative)`);
-    } finally {
-      data.free();
-    }
-  });
+  test(
+    `dmc model ${domain}: 100-step zero-control fingerprint`,
+    { skip: !existsSync(ref) && `no ${ref}` },
+    async () => {
+      const model = await loadModel(`dmc-${domain}`, xml);
+      const expected = JSON.parse(readFileSync(ref, 'utf8')) as {
+        after100: {
+          time: number;
+          qpos: number[];
+          qvel: number[];
+          ncon: number;
+          sensordata: number[];
+        };
+      };
+      const data = model.createData();
+      try {
+        data.reset();
+        data.step(100);
+        const qpos = data.copy('qpos');
+        const qvel = data.copy('qvel');
+        const a = expected.after100;
+        let dq = 0;
+        let dv = 0;
+        for (let i = 0; i < qpos.length; i++) dq = Math.max(dq, Math.abs(qpos[i] - a.qpos[i]));
+        for (let i = 0; i < qvel.length; i++) dv = Math.max(dv, Math.abs(qvel[i] - a.qvel[i]));
+        assert.ok(Math.abs(data.time - a.time) < 1e-9);
+        assert.ok(dq <= FINGERPRINT_TOL, `${domain}: qpos off by ${dq}`);
+        assert.ok(dv <= FINGERPRINT_TOL, `${domain}: qvel off by ${dv}`);
+        assert.equal(data.raw.ncon, a.ncon);
+        // Sensors (forces, touch, IMU, positions) at that state: the reference was read after an mj_forward
+        // (mj_step leaves sensordata at the pre-integration state). Relative to max(1, |value|).
+        data.forward();
+        const sd = data.copy('sensordata');
+        assert.equal(sd.length, a.sensordata.length);
+        let ds = 0;
+        for (let i = 0; i < sd.length; i++)
+          ds = Math.max(
+            ds,
+            Math.abs(sd[i] - a.sensordata[i]) / Math.max(1, Math.abs(a.sensordata[i])),
+          );
+        assert.ok(ds <= SENSOR_TOL, `${domain}: sensordata off by ${ds} (relative)`);
+      } finally {
+        data.free();
+      }
+    },
+  );
 }
 
 test('compareFigures reports a changed figure, a renamed item and a missing item', async () => {

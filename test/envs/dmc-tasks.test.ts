@@ -60,7 +60,8 @@ test('dmc: a step is n x mj_step then mj_step1 (bit-identical replay on a second
     for (let k = 0; k < 5; k++) {
       const d2 = env.model.createData();
       try {
-        for (const f of ['qpos', 'qvel', 'qacc_warmstart', 'act'] as const) d2.view(f).set(env.data.view(f));
+        for (const f of ['qpos', 'qvel', 'qacc_warmstart', 'act'] as const)
+          d2.view(f).set(env.data.view(f));
         d2.raw.time = env.data.raw.time;
         const a = Array.from({ length: 6 }, () => 2 * acts.uniform() - 1);
         d2.setControl(a);
@@ -85,7 +86,8 @@ test('dmc: initial states follow the task distributions', async () => {
       assert.equal(env.data.time, 0, 'clock reset after settling');
       const q = env.getState().qpos;
       const range = env.model.view('jnt_range');
-      for (let j = 3; j < 9; j++) assert.ok(q[j] >= range[2 * j] - 0.05 && q[j] <= range[2 * j + 1] + 0.05, `joint ${j}`);
+      for (let j = 3; j < 9; j++)
+        assert.ok(q[j] >= range[2 * j] - 0.05 && q[j] <= range[2 * j + 1] + 0.05, `joint ${j}`);
     }
   });
   await withEnv('walker-walk', (env) => {
@@ -121,7 +123,13 @@ test('dmc: initial states follow the task distributions', async () => {
       assert.ok(Math.abs(t[0]) <= 0.4 && Math.abs(t[1]) <= 0.4 && t[2] >= 0.1 && t[2] <= 0.3);
     }
   });
-  for (const id of ['finger-spin', 'finger-turn_hard', 'ball_in_cup-catch', 'humanoid-walk', 'quadruped-run']) {
+  for (const id of [
+    'finger-spin',
+    'finger-turn_hard',
+    'ball_in_cup-catch',
+    'humanoid-walk',
+    'quadruped-run',
+  ]) {
     await withEnv(id, (env) => {
       for (let s = 0; s < 3; s++) {
         env.reset({ seed: s });
@@ -247,7 +255,10 @@ test('dmc: a diverged simulation is an error, not a silent reset', async () => {
     env.reset({ seed: 0 });
     for (let t = 0; t < 3; t++) env.step([0.5]);
     env.setState([0, 0], [Number.NaN, 0]);
-    assert.throws(() => env.step([0]), (e: Error) => e.name === 'DmcPhysicsError' && /cartpole-swingup/.test(e.message));
+    assert.throws(
+      () => env.step([0]),
+      (e: Error) => e.name === 'DmcPhysicsError' && /cartpole-swingup/.test(e.message),
+    );
     env.reset({ seed: 0 });
     assert.doesNotThrow(() => env.step([0]));
   });

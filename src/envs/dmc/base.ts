@@ -104,7 +104,9 @@ export class DmcEnv extends MujocoEnv {
   constructor(spec: DmcTaskSpec, model: MujocoModel, options: DmcEnvOptions = {}) {
     const order = options.observationOrder ?? 'dm_control';
     if (order !== 'dm_control' && order !== 'sorted') {
-      throw new Error(`${spec.id}: observationOrder must be 'dm_control' or 'sorted', got ${String(order)}`);
+      throw new Error(
+        `${spec.id}: observationOrder must be 'dm_control' or 'sorted', got ${String(order)}`,
+      );
     }
     const keys = [...spec.observationKeys];
     if (order === 'sorted') keys.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -188,18 +190,26 @@ export class DmcEnv extends MujocoEnv {
       const block = this.offsets.get(key);
       if (!block) throw new Error(`${this.id}: task produced unknown observation key '${key}'`);
       if (values.length !== block.size) {
-        throw new Error(`${this.id}: observation '${key}' has ${values.length} values, expected ${block.size}`);
+        throw new Error(
+          `${this.id}: observation '${key}' has ${values.length} values, expected ${block.size}`,
+        );
       }
       for (let i = 0; i < block.size; i++) out[block.offset + i] = values[i];
       seen.add(key);
     });
-    if (seen.size !== this.offsets.size) throw new Error(`${this.id}: task left observation keys unset`);
+    if (seen.size !== this.offsets.size)
+      throw new Error(`${this.id}: task left observation keys unset`);
     return out;
   }
 }
 
 /** Builds an env of a task spec (loads the shared model once per process). */
-export async function makeDmcEnv(spec: DmcTaskSpec, options: Record<string, unknown> = {}): Promise<DmcEnv> {
+export async function makeDmcEnv(
+  spec: DmcTaskSpec,
+  options: Record<string, unknown> = {},
+): Promise<DmcEnv> {
   const model = await loadModel(spec.modelName, spec.xml);
-  return new DmcEnv(spec, model, { observationOrder: options.observationOrder as ObservationOrder | undefined });
+  return new DmcEnv(spec, model, {
+    observationOrder: options.observationOrder as ObservationOrder | undefined,
+  });
 }

@@ -54,12 +54,10 @@ export const dmcTasks: readonly DmcTaskSpec[] = [
 ];
 
 /** The environments of this family, for the registry. */
-export const envSpecs: EnvSpec[] = dmcTasks.map(
-  (task): EnvSpec => ({
-    id: task.id,
-    family: 'dmc',
-    maxEpisodeSteps: DMC_EPISODE_STEPS,
-    summary: task.summary,
-    make: (options?: Record<string, unknown>) => makeDmcEnv(task, options),
-  }),
-);
+export const envSpecs: EnvSpec[] = dmcTasks.map((task): EnvSpec => ({
+  id: task.id,
+  family: 'dmc',
+  maxEpisodeSteps: DMC_EPISODE_STEPS,
+  summary: task.summary,
+  make: (options?: Record<string, unknown>) => makeDmcEnv(task, options),
+}));

@@ -17,12 +17,39 @@ const GEOM_TYPES = [
   'mjGEOM_MESH',
   'mjGEOM_SDF',
 ];
-const TRN_TYPES: Record<number, string> = { 0: 'mjTRN_JOINT', 1: 'mjTRN_JOINTINPARENT', 3: 'mjTRN_TENDON', 4: 'mjTRN_SITE', 5: 'mjTRN_BODY' };
-const DYN_TYPES = ['mjDYN_NONE', 'mjDYN_INTEGRATOR', 'mjDYN_FILTER', 'mjDYN_FILTEREXACT', 'mjDYN_MUSCLE', 'mjDYN_USER'];
+const TRN_TYPES: Record<number, string> = {
+  0: 'mjTRN_JOINT',
+  1: 'mjTRN_JOINTINPARENT',
+  3: 'mjTRN_TENDON',
+  4: 'mjTRN_SITE',
+  5: 'mjTRN_BODY',
+};
+const DYN_TYPES = [
+  'mjDYN_NONE',
+  'mjDYN_INTEGRATOR',
+  'mjDYN_FILTER',
+  'mjDYN_FILTEREXACT',
+  'mjDYN_MUSCLE',
+  'mjDYN_USER',
+];
 const GAIN_TYPES = ['mjGAIN_FIXED', 'mjGAIN_AFFINE', 'mjGAIN_MUSCLE', 'mjGAIN_USER'];
 const BIAS_TYPES = ['mjBIAS_NONE', 'mjBIAS_AFFINE', 'mjBIAS_MUSCLE', 'mjBIAS_USER'];
-const WRAP_TYPES = ['mjWRAP_NONE', 'mjWRAP_JOINT', 'mjWRAP_PULLEY', 'mjWRAP_SITE', 'mjWRAP_SPHERE', 'mjWRAP_CYLINDER'];
-const EQ_TYPES = ['mjEQ_CONNECT', 'mjEQ_WELD', 'mjEQ_JOINT', 'mjEQ_TENDON', 'mjEQ_FLEX', 'mjEQ_DISTANCE'];
+const WRAP_TYPES = [
+  'mjWRAP_NONE',
+  'mjWRAP_JOINT',
+  'mjWRAP_PULLEY',
+  'mjWRAP_SITE',
+  'mjWRAP_SPHERE',
+  'mjWRAP_CYLINDER',
+];
+const EQ_TYPES = [
+  'mjEQ_CONNECT',
+  'mjEQ_WELD',
+  'mjEQ_JOINT',
+  'mjEQ_TENDON',
+  'mjEQ_FLEX',
+  'mjEQ_DISTANCE',
+];
 const INTEGRATORS = ['mjINT_EULER', 'mjINT_RK4', 'mjINT_IMPLICIT', 'mjINT_IMPLICITFAST'];
 const CONES = ['mjCONE_PYRAMIDAL', 'mjCONE_ELLIPTIC'];
 const SENSOR_TYPES: Record<number, string> = {
@@ -40,7 +67,17 @@ const SENSOR_TYPES: Record<number, string> = {
 };
 
 /** mjtObj codes used here. */
-export const OBJ = { body: 1, xbody: 2, joint: 3, geom: 5, site: 6, tendon: 18, actuator: 19, sensor: 20, equality: 17 } as const;
+export const OBJ = {
+  body: 1,
+  xbody: 2,
+  joint: 3,
+  geom: 5,
+  site: 6,
+  tendon: 18,
+  actuator: 19,
+  sensor: 20,
+  equality: 17,
+} as const;
 
 type Arr = ArrayLike<number>;
 const slice = (a: Arr, i: number, n: number): number[] => {
@@ -64,7 +101,16 @@ export interface CompiledFigures {
   };
   total_mass: number;
   qpos0: number[];
-  bodies: Array<{ name: string; parent: string; pos: number[]; quat: number[]; mass: number; inertia: number[]; ipos: number[]; iquat: number[] }>;
+  bodies: Array<{
+    name: string;
+    parent: string;
+    pos: number[];
+    quat: number[];
+    mass: number;
+    inertia: number[];
+    ipos: number[];
+    iquat: number[];
+  }>;
   joints: Array<{
     name: string;
     type: string;
@@ -99,7 +145,14 @@ export interface CompiledFigures {
     margin: number;
     priority: number;
   }>;
-  sites: Array<{ name: string; body: string; type: string; size: number[]; pos: number[]; quat: number[] }>;
+  sites: Array<{
+    name: string;
+    body: string;
+    type: string;
+    size: number[];
+    pos: number[];
+    quat: number[];
+  }>;
   actuators: Array<{
     name: string;
     trntype: string;
@@ -128,7 +181,8 @@ export interface CompiledFigures {
 
 /** Extract the compiled figures of `m`. Names of unnamed elements are ''. */
 export function compiledFigures(mj: MainModule, m: MjModel): CompiledFigures {
-  const name = (type: number, id: number): string => (id < 0 ? '' : (mj.mj_id2name(m, type, id) ?? ''));
+  const name = (type: number, id: number): string =>
+    id < 0 ? '' : (mj.mj_id2name(m, type, id) ?? '');
   const opt = m.opt;
   const sizes = {
     nq: m.nq,
@@ -220,7 +274,8 @@ export function compiledFigures(mj: MainModule, m: MjModel): CompiledFigures {
     actuators.push({
       name: name(OBJ.actuator, a),
       trntype: TRN_TYPES[trn] ?? String(trn),
-      target: trn === 3 ? name(OBJ.tendon, tid) : trn === 4 ? name(OBJ.site, tid) : name(OBJ.joint, tid),
+      target:
+        trn === 3 ? name(OBJ.tendon, tid) : trn === 4 ? name(OBJ.site, tid) : name(OBJ.joint, tid),
       gear: m.actuator_gear[6 * a],
       ctrllimited: m.actuator_ctrllimited[a],
       ctrlrange: slice(m.actuator_ctrlrange, a, 2),
@@ -251,7 +306,12 @@ export function compiledFigures(mj: MainModule, m: MjModel): CompiledFigures {
       const wt = m.wrap_type[w];
       wraps.push({
         type: WRAP_TYPES[wt],
-        obj: wt === 1 ? name(OBJ.joint, m.wrap_objid[w]) : wt === 3 ? name(OBJ.site, m.wrap_objid[w]) : name(OBJ.geom, m.wrap_objid[w]),
+        obj:
+          wt === 1
+            ? name(OBJ.joint, m.wrap_objid[w])
+            : wt === 3
+              ? name(OBJ.site, m.wrap_objid[w])
+              : name(OBJ.geom, m.wrap_objid[w]),
         prm: m.wrap_prm[w],
       });
     }
@@ -327,7 +387,8 @@ export function compareFigures(
     }
     if (error > threshold) deviations.push({ path, actual: a, expected: e, error });
   };
-  const numErr = (a: number, e: number): number => (a === e ? 0 : Math.abs(a - e) / Math.max(Math.abs(e), 1e-6));
+  const numErr = (a: number, e: number): number =>
+    a === e ? 0 : Math.abs(a - e) / Math.max(Math.abs(e), 1e-6);
   const walk = (a: unknown, e: unknown, path: string): void => {
     if (typeof e === 'number') {
       if (typeof a !== 'number') return note(path, a, e, Infinity);

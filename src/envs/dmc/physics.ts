@@ -26,7 +26,8 @@ export interface RandomSource {
   normal(): number;
 }
 
-export const uniformIn = (rng: RandomSource, low: number, high: number): number => low + (high - low) * rng.uniform();
+export const uniformIn = (rng: RandomSource, low: number, high: number): number =>
+  low + (high - low) * rng.uniform();
 
 export class DmcPhysics {
   readonly model: MujocoModel;

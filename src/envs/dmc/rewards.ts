@@ -97,7 +97,8 @@ export function tolerance(x: number, options: ToleranceOptions = {}): number {
   const margin = options.margin ?? 0;
   const kind = options.sigmoid ?? 'gaussian';
   const v = options.valueAtMargin ?? 0.1;
-  if (!(lower <= upper)) throw new Error(`tolerance: lower bound ${lower} exceeds upper bound ${upper}`);
+  if (!(lower <= upper))
+    throw new Error(`tolerance: lower bound ${lower} exceeds upper bound ${upper}`);
   if (!(margin >= 0)) throw new Error(`tolerance: margin must be non-negative, got ${margin}`);
   const inBounds = lower <= x && x <= upper;
   if (inBounds) return 1;
@@ -107,7 +108,10 @@ export function tolerance(x: number, options: ToleranceOptions = {}): number {
 }
 
 /** Elementwise tolerance over an array. */
-export function toleranceArray(xs: ArrayLike<number>, options: ToleranceOptions = {}): Float64Array {
+export function toleranceArray(
+  xs: ArrayLike<number>,
+  options: ToleranceOptions = {},
+): Float64Array {
   const out = new Float64Array(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = tolerance(xs[i], options);
   return out;

@@ -35,7 +35,12 @@ export const acrobotSwingup: DmcTaskSpec = {
         qpos[1] = uniformIn(rng, -Math.PI, Math.PI);
       },
       observe(p, put) {
-        put('orientations', [p.xmat(upper, 0, 2), p.xmat(lower, 0, 2), p.xmat(upper, 2, 2), p.xmat(lower, 2, 2)]);
+        put('orientations', [
+          p.xmat(upper, 0, 2),
+          p.xmat(lower, 0, 2),
+          p.xmat(upper, 2, 2),
+          p.xmat(lower, 2, 2),
+        ]);
         put('velocity', p.qvel());
       },
       reward(p) {

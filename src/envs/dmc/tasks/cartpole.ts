@@ -47,7 +47,8 @@ export const cartpoleSwingup: DmcTaskSpec = {
         const upright = (p.xmat(pole, 2, 2) + 1) / 2;
         const centered = (1 + tolerance(p.qpos()[0], { margin: 2 })) / 2;
         const u = p.ctrl()[0];
-        const smallControl = (4 + tolerance(u, { margin: 1, valueAtMargin: 0, sigmoid: 'quadratic' })) / 5;
+        const smallControl =
+          (4 + tolerance(u, { margin: 1, valueAtMargin: 0, sigmoid: 'quadratic' })) / 5;
         const smallVelocity = (1 + tolerance(p.qvel()[1], { margin: 5 })) / 2;
         return upright * smallControl * smallVelocity * centered;
       },

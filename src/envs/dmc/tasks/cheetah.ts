@@ -32,7 +32,8 @@ export const cheetahRun: DmcTaskSpec = {
         const m = p.model.raw;
         const qpos = p.qpos();
         for (let j = 0; j < m.njnt; j++) {
-          if (m.jnt_limited[j]) qpos[m.jnt_qposadr[j]] = uniformIn(rng, m.jnt_range[2 * j], m.jnt_range[2 * j + 1]);
+          if (m.jnt_limited[j])
+            qpos[m.jnt_qposadr[j]] = uniformIn(rng, m.jnt_range[2 * j], m.jnt_range[2 * j + 1]);
         }
         p.forward();
         p.rawStep(200);
@@ -44,7 +45,12 @@ export const cheetahRun: DmcTaskSpec = {
       },
       reward(p) {
         const speed = p.sensordata()[speedAdr];
-        return tolerance(speed, { bounds: [RUN_SPEED, Infinity], margin: RUN_SPEED, sigmoid: 'linear', valueAtMargin: 0 });
+        return tolerance(speed, {
+          bounds: [RUN_SPEED, Infinity],
+          margin: RUN_SPEED,
+          sigmoid: 'linear',
+          valueAtMargin: 0,
+        });
       },
     };
   },

@@ -35,7 +35,8 @@ function fishTask(physics: DmcPhysics, swim: boolean): Task {
     const v1 = target[1] - p.geomXpos(mouth, 1);
     const v2 = target[2] - p.geomXpos(mouth, 2);
     for (let c = 0; c < 3; c++) {
-      mouthToTarget[c] = v0 * p.geomXmat(mouth, 0, c) + v1 * p.geomXmat(mouth, 1, c) + v2 * p.geomXmat(mouth, 2, c);
+      mouthToTarget[c] =
+        v0 * p.geomXmat(mouth, 0, c) + v1 * p.geomXmat(mouth, 1, c) + v2 * p.geomXmat(mouth, 2, c);
     }
     return mouthToTarget;
   };

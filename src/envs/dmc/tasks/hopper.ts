@@ -53,11 +53,20 @@ function hopperTask(id: string, hopping: boolean, summary: string): DmcTaskSpec 
           const standing = tolerance(height, { bounds: [STAND_HEIGHT, 2] });
           if (hopping) {
             const vx = p.sensordata()[speedAdr];
-            return standing * tolerance(vx, { bounds: [HOP_SPEED, Infinity], margin: HOP_SPEED / 2, sigmoid: 'linear', valueAtMargin: 0.5 });
+            return (
+              standing *
+              tolerance(vx, {
+                bounds: [HOP_SPEED, Infinity],
+                margin: HOP_SPEED / 2,
+                sigmoid: 'linear',
+                valueAtMargin: 0.5,
+              })
+            );
           }
           const ctrl = p.ctrl();
           let sum = 0;
-          for (let i = 0; i < nu; i++) sum += tolerance(ctrl[i], { margin: 1, valueAtMargin: 0, sigmoid: 'quadratic' });
+          for (let i = 0; i < nu; i++)
+            sum += tolerance(ctrl[i], { margin: 1, valueAtMargin: 0, sigmoid: 'quadratic' });
           return (standing * (sum / nu + 4)) / 5;
         },
       };
@@ -65,5 +74,13 @@ function hopperTask(id: string, hopping: boolean, summary: string): DmcTaskSpec 
   };
 }
 
-export const hopperStand = hopperTask('hopper-stand', false, 'DMC planar hopper, stand up tall with little control; obs 15, act 4');
-export const hopperHop = hopperTask('hopper-hop', true, 'DMC planar hopper, hop forward at 2 m/s while upright; obs 15, act 4');
+export const hopperStand = hopperTask(
+  'hopper-stand',
+  false,
+  'DMC planar hopper, stand up tall with little control; obs 15, act 4',
+);
+export const hopperHop = hopperTask(
+  'hopper-hop',
+  true,
+  'DMC planar hopper, hop forward at 2 m/s while upright; obs 15, act 4',
+);

@@ -65,7 +65,8 @@ function humanoidTask(id: string, speed: number, summary: string): DmcTaskSpec {
             const v1 = p.xpos(limbs[i], 1) - p.xpos(torso, 1);
             const v2 = p.xpos(limbs[i], 2) - p.xpos(torso, 2);
             for (let c = 0; c < 3; c++) {
-              extremities[3 * i + c] = v0 * p.xmat(torso, 0, c) + v1 * p.xmat(torso, 1, c) + v2 * p.xmat(torso, 2, c);
+              extremities[3 * i + c] =
+                v0 * p.xmat(torso, 0, c) + v1 * p.xmat(torso, 1, c) + v2 * p.xmat(torso, 2, c);
             }
           }
           put('extremities', extremities);
@@ -74,11 +75,20 @@ function humanoidTask(id: string, speed: number, summary: string): DmcTaskSpec {
           put('velocity', p.qvel());
         },
         reward(p) {
-          const standing = tolerance(p.xpos(head, 2), { bounds: [STAND_HEIGHT, Infinity], margin: STAND_HEIGHT / 4 });
-          const upright = tolerance(p.xmat(torso, 2, 2), { bounds: [0.9, Infinity], sigmoid: 'linear', margin: 1.9, valueAtMargin: 0 });
+          const standing = tolerance(p.xpos(head, 2), {
+            bounds: [STAND_HEIGHT, Infinity],
+            margin: STAND_HEIGHT / 4,
+          });
+          const upright = tolerance(p.xmat(torso, 2, 2), {
+            bounds: [0.9, Infinity],
+            sigmoid: 'linear',
+            margin: 1.9,
+            valueAtMargin: 0,
+          });
           const ctrl = p.ctrl();
           let sum = 0;
-          for (let i = 0; i < nu; i++) sum += tolerance(ctrl[i], { margin: 1, valueAtMargin: 0, sigmoid: 'quadratic' });
+          for (let i = 0; i < nu; i++)
+            sum += tolerance(ctrl[i], { margin: 1, valueAtMargin: 0, sigmoid: 'quadratic' });
           const smallControl = (4 + sum / nu) / 5;
           const s = p.sensordata();
           const vx = s[comAdr];
@@ -87,7 +97,12 @@ function humanoidTask(id: string, speed: number, summary: string): DmcTaskSpec {
             const dontMove = (tolerance(vx, { margin: 2 }) + tolerance(vy, { margin: 2 })) / 2;
             return smallControl * standing * upright * dontMove;
           }
-          const move = tolerance(Math.hypot(vx, vy), { bounds: [speed, Infinity], margin: speed, valueAtMargin: 0, sigmoid: 'linear' });
+          const move = tolerance(Math.hypot(vx, vy), {
+            bounds: [speed, Infinity],
+            margin: speed,
+            valueAtMargin: 0,
+            sigmoid: 'linear',
+          });
           return smallControl * standing * upright * ((5 * move + 1) / 6);
         },
       };
@@ -95,6 +110,18 @@ function humanoidTask(id: string, speed: number, summary: string): DmcTaskSpec {
   };
 }
 
-export const humanoidStand = humanoidTask('humanoid-stand', 0, 'DMC humanoid, stand up and stay still; obs 67, act 21');
-export const humanoidWalk = humanoidTask('humanoid-walk', 1, 'DMC humanoid, walk at 1 m/s while upright; obs 67, act 21');
-export const humanoidRun = humanoidTask('humanoid-run', 10, 'DMC humanoid, run at 10 m/s while upright; obs 67, act 21');
+export const humanoidStand = humanoidTask(
+  'humanoid-stand',
+  0,
+  'DMC humanoid, stand up and stay still; obs 67, act 21',
+);
+export const humanoidWalk = humanoidTask(
+  'humanoid-walk',
+  1,
+  'DMC humanoid, walk at 1 m/s while upright; obs 67, act 21',
+);
+export const humanoidRun = humanoidTask(
+  'humanoid-run',
+  10,
+  'DMC humanoid, run at 10 m/s while upright; obs 67, act 21',
+);

@@ -41,7 +41,10 @@ export const quadrupedRun: DmcTaskSpec = {
     const velAdr = physics.sensorAdr('velocimeter');
     const accAdr = physics.sensorAdr('imu_accel');
     const gyroAdr = physics.sensorAdr('imu_gyro');
-    const ftAdr = [...LEGS.map((l) => physics.sensorAdr(`force_toe_${l}`)), ...LEGS.map((l) => physics.sensorAdr(`torque_toe_${l}`))];
+    const ftAdr = [
+      ...LEGS.map((l) => physics.sensorAdr(`force_toe_${l}`)),
+      ...LEGS.map((l) => physics.sensorAdr(`torque_toe_${l}`)),
+    ];
     const { nq, nv, na } = physics.model;
     const ego = new Float64Array(36);
     const imu = new Float64Array(6);
@@ -74,7 +77,8 @@ export const quadrupedRun: DmcTaskSpec = {
           imu[i] = s[accAdr + i];
           imu[3 + i] = s[gyroAdr + i];
         }
-        for (let j = 0; j < ftAdr.length; j++) for (let i = 0; i < 3; i++) ft[3 * j + i] = Math.asinh(s[ftAdr[j] + i]);
+        for (let j = 0; j < ftAdr.length; j++)
+          for (let i = 0; i < 3; i++) ft[3 * j + i] = Math.asinh(s[ftAdr[j] + i]);
         put('egocentric_state', ego);
         put('torso_velocity', s.subarray(velAdr, velAdr + 3));
         put('torso_upright', [p.xmat(torso, 2, 2)]);
@@ -82,9 +86,19 @@ export const quadrupedRun: DmcTaskSpec = {
         put('force_torque', ft);
       },
       reward(p) {
-        const upright = tolerance(p.xmat(torso, 2, 2), { bounds: [1, Infinity], sigmoid: 'linear', margin: 2, valueAtMargin: 0 });
+        const upright = tolerance(p.xmat(torso, 2, 2), {
+          bounds: [1, Infinity],
+          sigmoid: 'linear',
+          margin: 2,
+          valueAtMargin: 0,
+        });
         const vx = p.sensordata()[velAdr];
-        const move = tolerance(vx, { bounds: [RUN_SPEED, Infinity], margin: RUN_SPEED, valueAtMargin: 0.5, sigmoid: 'linear' });
+        const move = tolerance(vx, {
+          bounds: [RUN_SPEED, Infinity],
+          margin: RUN_SPEED,
+          valueAtMargin: 0.5,
+          sigmoid: 'linear',
+        });
         return upright * move;
       },
     };

@@ -64,5 +64,13 @@ function reacherTask(id: string, targetRadius: number, summary: string): DmcTask
   };
 }
 
-export const reacherEasy = reacherTask('reacher-easy', 0.05, 'DMC planar reacher, touch a random target (radius 0.05); obs 6, act 2');
-export const reacherHard = reacherTask('reacher-hard', 0.015, 'DMC planar reacher, touch a random target (radius 0.015); obs 6, act 2');
+export const reacherEasy = reacherTask(
+  'reacher-easy',
+  0.05,
+  'DMC planar reacher, touch a random target (radius 0.05); obs 6, act 2',
+);
+export const reacherHard = reacherTask(
+  'reacher-hard',
+  0.015,
+  'DMC planar reacher, touch a random target (radius 0.015); obs 6, act 2',
+);

@@ -50,12 +50,20 @@ function walkerTask(id: string, speed: number, summary: string): DmcTaskSpec {
           put('velocity', p.qvel());
         },
         reward(p) {
-          const standing = tolerance(p.xpos(torso, 2), { bounds: [STAND_HEIGHT, Infinity], margin: STAND_HEIGHT / 2 });
+          const standing = tolerance(p.xpos(torso, 2), {
+            bounds: [STAND_HEIGHT, Infinity],
+            margin: STAND_HEIGHT / 2,
+          });
           const upright = (1 + p.xmat(torso, 2, 2)) / 2;
           const stand = (3 * standing + upright) / 4;
           if (speed === 0) return stand;
           const vx = p.sensordata()[speedAdr];
-          const move = tolerance(vx, { bounds: [speed, Infinity], margin: speed / 2, sigmoid: 'linear', valueAtMargin: 0.5 });
+          const move = tolerance(vx, {
+            bounds: [speed, Infinity],
+            margin: speed / 2,
+            sigmoid: 'linear',
+            valueAtMargin: 0.5,
+          });
           return (stand * (5 * move + 1)) / 6;
         },
       };
@@ -63,6 +71,18 @@ function walkerTask(id: string, speed: number, summary: string): DmcTaskSpec {
   };
 }
 
-export const walkerStand = walkerTask('walker-stand', 0, 'DMC planar walker, stand tall and upright; obs 24, act 6');
-export const walkerWalk = walkerTask('walker-walk', 1, 'DMC planar walker, walk forward at 1 m/s; obs 24, act 6');
-export const walkerRun = walkerTask('walker-run', 8, 'DMC planar walker, run forward at 8 m/s; obs 24, act 6');
+export const walkerStand = walkerTask(
+  'walker-stand',
+  0,
+  'DMC planar walker, stand tall and upright; obs 24, act 6',
+);
+export const walkerWalk = walkerTask(
+  'walker-walk',
+  1,
+  'DMC planar walker, walk forward at 1 m/s; obs 24, act 6',
+);
+export const walkerRun = walkerTask(
+  'walker-run',
+  8,
+  'DMC planar walker, run forward at 8 m/s; obs 24, act 6',
+);
