@@ -27,67 +27,21 @@ import {
 import { VelocityNet, timeGrid, type Solver } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { ALGO_DEFAULTS, DEFAULTS, type PathKind, type RfmConfig } from '../config/index.ts';
+import { registerAgent } from './registry.ts';
 
 export type RfmAlgo = 'rfm' | 'rfm-diffusion' | 'sdac' | 'dqs';
-export type PathName = 'flow' | 'vp-cosine' | 'vp-linear';
 
-/** Hyperparameters of the RFM family (defaults: the reference implementation, spec section 6). */
-export interface RfmConfig {
-  /** Boltzmann temperature T of pi*(a|s) ∝ exp(Q(s,a)/T). */
-  temperature: number;
-  /** Particles per state when acting and for TD-target actions (P). */
-  particles: number;
-  /** Reverse samples per state in the estimator (K in the spec, M in BENCHMARKS.md). */
-  reverseSamples: number;
-  /** Integration steps of the sampler. */
-  eulerSteps: number;
-  solver: Solver;
-  /** Times live in [tMin, 1 - tMin]. */
-  tMin: number;
-  /** Sinusoidal embedding size of t and of T. */
-  embedding: number;
-  /** Hidden width and residual blocks of the policy network. */
-  hidden: number;
-  residualBlocks: number;
-  criticHidden: number[];
-  actorLr: number;
-  criticLr: number;
-  gamma: number;
-  tau: number;
-  maxGradNorm: number;
-  rewardScale: number;
-  /** 'cv' (autotuned c*), 'ne' (c = 0), 'ge' (c = sigma^2), or a fixed number. */
-  controlVariate: 'cv' | 'ne' | 'ge' | number;
-  cvRidge: number;
-  cvClip: number;
-  /** Actor endpoints: sampled from the current policy ('on-policy') or atanh of replay actions. */
-  endpoint: 'on-policy' | 'off-policy';
-  path: PathName;
-  /** What the network predicts: the flow velocity or the noise. */
-  prediction: 'velocity' | 'noise';
+/** Defaults for an algo: the library defaults with the algo's own settings (config/types.ts). */
+export function rfmDefaults(algo: RfmAlgo): RfmConfig {
+  return { ...DEFAULTS.rfm, ...(ALGO_DEFAULTS[algo].rfm ?? {}) } as RfmConfig;
 }
 
-export const RFM_DEFAULTS: RfmConfig = {
-  temperature: 0.02, particles: 32, reverseSamples: 100, eulerSteps: 10, solver: 'euler', tMin: 0.01,
-  embedding: 128, hidden: 256, residualBlocks: 2, criticHidden: [256, 256], actorLr: 3e-4, criticLr: 1e-3,
-  gamma: 0.99, tau: 0.005, maxGradNorm: 10, rewardScale: 1, controlVariate: 'cv', cvRidge: 1e-4, cvClip: 2,
-  endpoint: 'on-policy', path: 'flow', prediction: 'velocity',
-};
-
-/** The settings that make each algo what it is. */
-export const RFM_ALGOS: Record<RfmAlgo, Partial<RfmConfig>> = {
-  rfm: { path: 'flow', prediction: 'velocity', controlVariate: 'cv' },
-  'rfm-diffusion': { path: 'vp-cosine', prediction: 'noise', controlVariate: 'cv' },
-  sdac: { path: 'vp-cosine', prediction: 'noise', controlVariate: 'ne' },
-  dqs: { path: 'vp-cosine', prediction: 'noise', controlVariate: 'ge' },
-};
-
-function pathOf(name: PathName): GaussianPath {
+function pathOf(name: PathKind): GaussianPath {
   return name === 'flow' ? linearFlowPath : vpPath(name === 'vp-cosine' ? 'cosine' : 'linear');
 }
 
 function controlVariateOf(c: RfmConfig): ControlVariate {
-  if (typeof c.controlVariate === 'number') return { kind: 'fixed', value: c.controlVariate };
   if (c.controlVariate === 'cv') return { kind: 'cv', ridge: c.cvRidge, clip: c.cvClip };
   return { kind: c.controlVariate };
 }
@@ -100,45 +54,55 @@ export class RfmAgent implements Agent {
   readonly critic: TwinCritic;
   readonly actorOptimizer: Adam;
   readonly path: GaussianPath;
+  readonly prediction: 'velocity' | 'noise';
   private readonly rng: Rng;
   private readonly backend: Backend;
   private updates = 0;
 
   constructor(
-    readonly algo: string,
+    readonly algo: RfmAlgo,
     readonly obsDim: number,
     readonly actDim: number,
     config: Partial<RfmConfig> = {},
     seed = 0,
     backend?: Backend,
   ) {
-    this.config = { ...RFM_DEFAULTS, ...(RFM_ALGOS[algo as RfmAlgo] ?? {}), ...config };
+    this.config = { ...rfmDefaults(algo), ...config };
     const c = this.config;
-    if (c.prediction === 'velocity' && c.path !== 'flow') throw new Error(`rfm: velocity prediction needs the flow path, got '${c.path}'`);
+    // the flow path regresses the velocity; VP (diffusion) paths predict the noise
+    this.prediction = c.path === 'flow' ? 'velocity' : 'noise';
     this.backend = defaultBackend(backend);
     const init = new Rng(seed);
     this.rng = init.split(1);
     this.path = pathOf(c.path);
     this.policy = new VelocityNet(
-      { condDim: obsDim, dim: actDim, hidden: c.hidden, residualBlocks: c.residualBlocks, embedding: c.embedding, temperatureInput: true },
+      { condDim: obsDim, dim: actDim, hidden: c.hidden, residualBlocks: c.residualBlocks, embedding: c.embedding, temperatureInput: c.temperatureInput },
       init.split(2), this.backend,
     );
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: c.maxGradNorm }, init.split(3), this.backend);
-    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: c.actorLr, maxGradNorm: c.maxGradNorm });
+    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: c.maxGradNorm ?? Infinity }, init.split(3), this.backend);
+    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: c.actorLr, maxGradNorm: c.maxGradNorm ?? Infinity });
   }
 
   // --- sampling --------------------------------------------------------------------------------
 
-  private temperatures(n: number): Tensor {
-    return tensor(new Float32Array(n).fill(this.config.temperature), [n], this.backend);
+  /** T now: fixed, or annealed log-linearly from `temperature` to `temperatureEnd` over `annealUpdates`. */
+  get temperature(): number {
+    const c = this.config;
+    if (c.temperatureEnd === null) return c.temperature;
+    const f = Math.min(this.updates / Math.max(c.annealUpdates, 1), 1);
+    return Math.exp((1 - f) * Math.log(c.temperature) + f * Math.log(c.temperatureEnd));
+  }
+
+  private temperatures(n: number): Tensor | null {
+    return this.config.temperatureInput ? tensor(new Float32Array(n).fill(this.temperature), [n], this.backend) : null;
   }
 
   /** The velocity field at (t, y) from the network, whatever it predicts. t: one time for all rows. */
-  private velocity(cond: Tensor, y: Tensor, t: number, temps: Tensor): Tensor {
+  private velocity(cond: Tensor, y: Tensor, t: number, temps: Tensor | null): Tensor {
     const n = y.shape[0];
     const tt = tensor(new Float32Array(n).fill(t), [n], this.backend);
     const out = this.policy.forward(cond, y, tt, temps);
-    if (this.config.prediction === 'velocity') return out;
+    if (this.prediction === 'velocity') return out;
     const c = coefficientTensors(this.path, [t], y);
     return velocityFromPosteriorMean(c, posteriorMeanFromNoise(c, out, y), y);
   }
@@ -178,7 +142,8 @@ export class RfmAgent implements Agent {
   private boltzmannSelect(q: Tensor, B: number): number[] {
     const P = this.config.particles;
     const logits = q.toArray();
-    for (let i = 0; i < logits.length; i++) logits[i] /= this.config.temperature;
+    const T = this.temperature;
+    for (let i = 0; i < logits.length; i++) logits[i] /= T;
     return Array.from({ length: B }, (_, b) => b * P + this.rng.categorical(logits, b * P, P));
   }
 
@@ -241,9 +206,9 @@ export class RfmAgent implements Agent {
       // 4. posterior mean of y1 given y_t under l(y) = minQ(s, tanh y)/T + log|tanh'(y)|
       const K = c.reverseSamples;
       const condK = repeatInterleave(obs, K, 0);
-      const logTarget = tanhLatentLogTarget((a) => mul(this.critic.minQ(condK, a), 1 / c.temperature));
+      const logTarget = tanhLatentLogTarget((a) => mul(this.critic.minQ(condK, a), 1 / this.temperature));
       const est = estimatePosteriorMean(logTarget, yt, coef.a, coef.b, K, controlVariateOf(c), this.rng, t);
-      const target = c.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
+      const target = this.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
 
       // 5. regression of the network onto the target, Adam
       const pred = this.policy.forward(obs, yt, T(t, [B]), this.temperatures(B));
@@ -266,7 +231,7 @@ export class RfmAgent implements Agent {
         'rfm/mean_c': est.diagnostics.meanC,
         'rfm/max_weight': est.diagnostics.maxWeight,
         'rfm/logit_spread': est.diagnostics.logitSpread,
-        temperature: c.temperature,
+        temperature: this.temperature,
       };
       return metrics;
     });
@@ -321,4 +286,8 @@ export class RfmAgent implements Agent {
     this.updates = j.updates;
     this.rng.setState(j.rng);
   }
+}
+
+for (const algo of ['rfm', 'rfm-diffusion', 'sdac', 'dqs'] as const) {
+  registerAgent(algo, (obsDim, actDim, config, seed) => new RfmAgent(algo, obsDim, actDim, config.rfm, seed));
 }

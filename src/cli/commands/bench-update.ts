@@ -1,0 +1,79 @@
+/**
+ * `rfm bench update --preset paper|lite|small [--seconds S] [--algo rfm] [--json]`:
+ * the canonical RFM update of spec/BENCHMARKS.md section 1, run by the agent's own update code
+ * on a synthetic replay batch (observation dim 17, action dim 6, like HalfCheetah).
+ */
+import { RfmAgent, type RfmAlgo } from '../../agents/rfm.ts';
+import { PRESETS, type PresetName } from '../../config/index.ts';
+import type { Batch } from '../../agents/types.ts';
+import { Rng, getBackend } from '../../engine/index.ts';
+import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
+
+const OBS = 17;
+const ACT = 6;
+
+export function syntheticBatch(size: number, rng: Rng): Batch {
+  const f = (n: number, lo = -1, hi = 1) => rng.fillUniform(new Float32Array(n), lo, hi);
+  return {
+    size,
+    obs: f(size * OBS),
+    action: f(size * ACT, -0.99, 0.99),
+    reward: f(size, 0, 1),
+    nextObs: f(size * OBS),
+    terminated: new Float32Array(size),
+  };
+}
+
+export interface UpdateBenchResult {
+  preset: string;
+  backend: string;
+  algo: string;
+  updatesPerSec: number;
+  updates: number;
+  seconds: number;
+  /** Median seconds of one update. */
+  medianUpdateSeconds: number;
+}
+
+export function benchUpdate(preset: string, seconds: number, algo = 'rfm', seed = 0): UpdateBenchResult {
+  // the presets of BENCHMARKS.md section 1 live in src/config/presets.ts
+  const p = PRESETS[preset as PresetName];
+  if (!p) throw new UsageError(`unknown preset '${preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  const algos = ['rfm', 'rfm-diffusion', 'sdac', 'dqs'];
+  if (!algos.includes(algo)) throw new UsageError(`--algo must be one of ${algos.join(', ')}, got '${algo}'`);
+  const batchSize = p.train?.batchSize ?? 256;
+  const agent = new RfmAgent(algo as RfmAlgo, OBS, ACT, p.rfm ?? {}, seed);
+  const batch = syntheticBatch(batchSize, new Rng(seed + 1));
+  for (let i = 0; i < 3; i++) agent.update(batch); // warm-up
+  const times: number[] = [];
+  const start = performance.now();
+  while ((performance.now() - start) / 1000 < seconds || times.length < 3) {
+    const t0 = performance.now();
+    agent.update(batch);
+    times.push((performance.now() - t0) / 1000);
+  }
+  const total = (performance.now() - start) / 1000;
+  const sorted = [...times].sort((a, b) => a - b);
+  return {
+    preset, backend: getBackend().name, algo,
+    updatesPerSec: times.length / total,
+    updates: times.length,
+    seconds: total,
+    medianUpdateSeconds: sorted[Math.floor(sorted.length / 2)],
+  };
+}
+
+export async function run(args: string[]): Promise<number> {
+  const p = parseArgs(args, ['preset', 'seconds', 'algo', 'seed'], ['json', 'help']);
+  if (optFlag(p, 'help')) {
+    console.log('usage: rfm bench update [--preset paper|lite|small] [--seconds S] [--algo rfm|rfm-diffusion|sdac|dqs] [--json]\n' +
+      'Times the RFM agent\'s own update on a synthetic batch (obs 17, action 6) after 3 warm-up updates.');
+    return 0;
+  }
+  const preset = optString(p, 'preset') ?? 'lite';
+  const r = benchUpdate(preset, optNumber(p, 'seconds', 10), optString(p, 'algo') ?? 'rfm', optNumber(p, 'seed', 0));
+  console.log(`preset ${r.preset}  backend ${r.backend}  algo ${r.algo}`);
+  console.log(`${r.updates} updates in ${r.seconds.toFixed(2)} s: ${r.updatesPerSec.toFixed(2)} updates/s (median ${(r.medianUpdateSeconds * 1000).toFixed(1)} ms per update)`);
+  if (optFlag(p, 'json')) console.log(JSON.stringify(r));
+  return 0;
+}
