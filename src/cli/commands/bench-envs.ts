@@ -77,15 +77,16 @@ function timeSteps(env: Env, pool: Float64Array[], ms: number, state: { k: numbe
 }
 
 /**
- * Steps until the rate settles: 100 ms windows until two in a row agree within 10% (at most 4 s).
+ * Steps until the rate settles: 100 ms windows until two in a row agree within 10%, for at most
+ * `maxMs` (twice the timed budget, clamped to [0.3 s, 4 s]).
  * A fixed short warm-up is not enough for MuJoCo tasks: V8 compiles wasm with a baseline compiler
  * first and optimises hot functions in the background, and on a busy machine the first second can
  * run ten times slower than the rest.
  */
-function warmUp(env: Env, pool: Float64Array[], state: { k: number }): void {
+function warmUp(env: Env, pool: Float64Array[], state: { k: number }, maxMs: number): void {
   const t0 = performance.now();
   let prev = timeSteps(env, pool, 100, state);
-  while (performance.now() - t0 < 4000) {
+  while (performance.now() - t0 < maxMs) {
     const rate = timeSteps(env, pool, 100, state);
     if (Math.abs(rate - prev) <= 0.1 * prev) return;
     prev = rate;
@@ -117,7 +118,7 @@ export async function benchEnv(
     env.reset({ seed });
     const state = { k: 0 };
     const windowMs = (seconds * 1000) / repeats;
-    warmUp(env, pool, state);
+    warmUp(env, pool, state, Math.min(4000, Math.max(300, 2000 * seconds)));
     const rates: number[] = [];
     for (let r = 0; r < repeats; r++) rates.push(timeSteps(env, pool, windowMs, state));
     const result: EnvBenchResult = { family: spec.family, stepsPerSec: median(rates) };
