@@ -185,7 +185,7 @@ export class DmcEnv extends MujocoEnv {
   /** The current observation (a fresh copy). */
   observe(): Float64Array {
     const out = new Float64Array(this.observationSpace.size);
-    const seen = new Set<string>();
+    let written = 0;
     this.task.observe(this.physics, (key, values) => {
       const block = this.offsets.get(key);
       if (!block) throw new Error(`${this.id}: task produced unknown observation key '${key}'`);
@@ -195,10 +195,12 @@ export class DmcEnv extends MujocoEnv {
         );
       }
       for (let i = 0; i < block.size; i++) out[block.offset + i] = values[i];
-      seen.add(key);
+      written++;
     });
-    if (seen.size !== this.offsets.size)
-      throw new Error(`${this.id}: task left observation keys unset`);
+    if (written !== this.offsets.size)
+      throw new Error(
+        `${this.id}: task wrote ${written} observation blocks, expected ${this.offsets.size}`,
+      );
     return out;
   }
 }
