@@ -7,11 +7,16 @@ import type { Config } from '../config/index.ts';
 import { agentFactory } from './registry.ts';
 import { checkAlgo } from '../config/index.ts';
 import type { Agent } from './types.ts';
+// Agent modules register themselves on import (see ./registry.ts).
+import './sac.ts';
+import './td3.ts';
 
 export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
 export { TwinCritic, type CriticConfig, type CriticMetrics } from './critic.ts';
 export { registerAgent, availableAgents, type AgentFactory } from './registry.ts';
+export { SacAgent } from './sac.ts';
+export { Td3Agent } from './td3.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
 export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {
