@@ -263,3 +263,15 @@ test('dmc: a diverged simulation is an error, not a silent reset', async () => {
     assert.doesNotThrow(() => env.step([0]));
   });
 });
+
+test('dmc: finger touch sensors respond when the fingertip presses the spinner', async () => {
+  await withEnv('finger-spin', (env) => {
+    env.reset({ seed: 0 });
+    const [before] = env.step([0, 0]);
+    assert.deepEqual(Array.from(before.subarray(7, 9)), [0, 0], 'no touch in a contact-free start');
+    env.setState([0, 0, 0], [0, 0, 0]); // finger straight toward the spinner, overlapping it
+    const [obs] = env.step([0, 1]);
+    assert.ok(obs[7] > 0 && obs[8] > 0, `touch ${obs[7]}, ${obs[8]}`);
+    assert.ok(Math.abs(obs[6]) > 1, 'the push sets the spinner turning');
+  });
+});
