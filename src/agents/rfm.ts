@@ -24,7 +24,7 @@ import {
   type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, noiseFromPosteriorMean,
   posteriorMeanFromNoise, interpolate,
 } from '../paths/index.ts';
-import { VelocityNet, timeGrid, type Solver } from '../policies/flow.ts';
+import { VelocityNet, particleVelocity, timeGrid } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 import { ALGO_DEFAULTS, DEFAULTS, type PathKind, type RfmConfig } from '../config/index.ts';
@@ -97,30 +97,35 @@ export class RfmAgent implements Agent {
     return this.config.temperatureInput ? tensor(new Float32Array(n).fill(this.temperature), [n], this.backend) : null;
   }
 
-  /** The velocity field at (t, y) from the network, whatever it predicts. t: one time for all rows. */
-  private velocity(cond: Tensor, y: Tensor, t: number, temps: Tensor | null): Tensor {
-    const n = y.shape[0];
-    const tt = tensor(new Float32Array(n).fill(t), [n], this.backend);
-    const out = this.policy.forward(cond, y, tt, temps);
-    if (this.prediction === 'velocity') return out;
-    const c = coefficientTensors(this.path, [t], y);
-    return velocityFromPosteriorMean(c, posteriorMeanFromNoise(c, out, y), y);
-  }
-
-  /** Latent endpoints y1 [N, A] from noise y0 [N, A] for conditions cond [N, O] (no gradient). */
-  private integrate(cond: Tensor, y0: Tensor): Tensor {
+  /**
+   * Latent endpoints y1 [B*P, A] from noise y0 [B*P, A] for states obs [B, O] (P particles each),
+   * with no gradient. A noise-predicting network is turned into the probability-flow velocity
+   * through the posterior mean.
+   */
+  private integrate(obs: Tensor, y0: Tensor): Tensor {
     const c = this.config;
     return noGrad(() => {
-      const temps = this.temperatures(y0.shape[0]);
+      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], c.temperatureInput ? this.temperature : null);
+      const velocity = (y: Tensor, t: number): Tensor => {
+        const out = net(y, t);
+        if (this.prediction === 'velocity') return out;
+        const k = coefficientTensors(this.path, [t], y);
+        return velocityFromPosteriorMean(k, posteriorMeanFromNoise(k, out, y), y);
+      };
       const ts = timeGrid(c.eulerSteps, c.tMin);
       let y = y0;
       for (let i = 0; i < c.eulerSteps; i++) {
         const h = ts[i + 1] - ts[i];
-        const v = this.velocity(cond, y, ts[i], temps);
-        if (c.solver === 'heun') {
-          const v2 = this.velocity(cond, add(y, mul(v, h)), ts[i + 1], temps);
-          y = add(y, mul(add(v, v2), h / 2));
-        } else y = add(y, mul(v, h));
+        const next = tidy(() => {
+          const v = velocity(y, ts[i]);
+          if (c.solver === 'heun') {
+            const v2 = velocity(add(y, mul(v, h)), ts[i + 1]);
+            return add(y, mul(add(v, v2), h / 2));
+          }
+          return add(y, mul(v, h));
+        });
+        if (y !== y0) y.dispose();
+        y = next;
       }
       return y;
     });
@@ -131,8 +136,8 @@ export class RfmAgent implements Agent {
    * [B*P] under the online or the target critics.
    */
   private particles(obs: Tensor, y0: Tensor, target: boolean): { y: Tensor; q: Tensor; cond: Tensor } {
+    const y = this.integrate(obs, y0);
     const cond = repeatInterleave(obs, this.config.particles, 0);
-    const y = this.integrate(cond, y0);
     const a = tanh(y);
     const q = noGrad(() => (target ? this.critic.minTargetQ(cond, a) : this.critic.minQ(cond, a)));
     return { y, q, cond };

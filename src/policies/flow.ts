@@ -7,7 +7,7 @@
  */
 import {
   type Backend, type Rng, type Tensor,
-  add, concat, randn, tensor, tidy, noGrad,
+  add, concat, gelu, linear, randn, reshape, slice, tensor, tidy, noGrad,
 } from '../engine/index.ts';
 import { Linear, Module, ResidualBlock, defaultBackend, sinusoidalEmbedding } from '../nn/index.ts';
 
@@ -54,6 +54,51 @@ export class VelocityNet extends Module {
     for (const b of this.blocks) h = b.forward(h);
     return this.output.forward(h);
   }
+}
+
+/**
+ * The network for sampling many particles of the same B conditions: v(t, y) for y [B*P, dim]
+ * whose rows b*P .. b*P+P-1 belong to condition b. Exploits the first layer's linearity,
+ *   W [cond, y, e(t), e(T)] + bias = (W_c cond + W_T e(T)) + W_y y + (W_t e(t) + bias),
+ * computing the condition's part once per call (not per particle and Euler step) and the time's
+ * part once per step (not per row). The result equals `forward` up to float rounding.
+ * Call it inside a tidy() scope: the precomputed parts live until that scope ends.
+ */
+export function particleVelocity(net: VelocityNet, cond: Tensor | null, particles: number, temperature: number | null): (y: Tensor, t: number) => Tensor {
+  const c = net.config;
+  const W = net.input.weight; // [H, condDim + dim + E (+ E)]
+  const H = c.hidden;
+  const o = c.condDim;
+  const E = c.embedding;
+  const be = W.backend;
+  const Wy = slice(W, 1, o, o + c.dim);
+  const Wt = slice(W, 1, o + c.dim, o + c.dim + E);
+  let condPart: Tensor | null = null; // [B, 1, H]
+  if (cond || c.temperatureInput) {
+    condPart = tidy(() => {
+      let part: Tensor | null = cond && o > 0 ? linear(cond, slice(W, 1, 0, o), null) : null; // [B, H]
+      if (c.temperatureInput) {
+        if (temperature === null) throw new Error('particleVelocity: this network is conditioned on the temperature; pass it');
+        const eT = sinusoidalEmbedding(tensor([temperature], [1], be), E);
+        const tPart = linear(eT, slice(W, 1, o + c.dim + E, o + c.dim + 2 * E), null); // [1, H]
+        part = part ? add(part, tPart) : tPart;
+      }
+      return reshape(part!, [-1, 1, H]);
+    });
+  }
+  return (y: Tensor, t: number) => {
+    const n = y.shape[0];
+    const tBias = reshape(linear(sinusoidalEmbedding(tensor([t], [1], be), E), Wt, net.input.bias), [H]); // [H]
+    let pre = linear(y, Wy, tBias); // [n, H]
+    if (condPart) {
+      const B = condPart.shape[0];
+      if (B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
+      pre = reshape(add(reshape(pre, [B, n / B, H]), condPart), [n, H]);
+    }
+    let h = gelu(pre);
+    for (const b of net.blocks) h = b.forward(h);
+    return net.output.forward(h);
+  };
 }
 
 export interface SampleOptions {
