@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../../src/envs/mujoco/runtime.ts';
-import { compareFigures, compiledFigures } from '../../src/envs/dmc/inspect.ts';
+import { OBJ, compareFigures, compiledFigures } from '../../src/envs/dmc/inspect.ts';
 import { DMC_MODELS } from '../../src/envs/dmc/models/index.ts';
 
 const FACTS = process.env.RFM_FACTS_DATA ?? '/work/shared/facts/data';
@@ -154,3 +154,55 @@ test('dmc model fish: the fluid model propels it like the original (10 s open-lo
     data.free();
   }
 });
+
+for (const [domain, xml] of Object.entries(DMC_MODELS)) {
+  const ref = join(COMPILED, `${domain}.json`);
+  test(
+    `dmc model ${domain}: body and geom poses at qpos0 match the original`,
+    { skip: !existsSync(ref) && `no ${ref}` },
+    async () => {
+      const model = await loadModel(`dmc-${domain}`, xml);
+      const expected = JSON.parse(readFileSync(ref, 'utf8')) as Record<string, unknown>;
+      const data = model.createData();
+      try {
+        data.reset();
+        data.forward();
+        const rows = (field: string, n: number): number[][] => {
+          const v = data.copy(field);
+          return Array.from({ length: v.length / n }, (_, i) =>
+            Array.from(v.subarray(n * i, n * i + n)),
+          );
+        };
+        const byName = (rowsOf: number[][]): Record<string, number[]> =>
+          Object.fromEntries(
+            rowsOf.map((r, g) => [model.mj.mj_id2name(model.raw, OBJ.geom, g) ?? String(g), r]),
+          );
+        const actual = {
+          xpos_qpos0: rows('xpos', 3),
+          xmat_qpos0: rows('xmat', 9),
+          geom_xpos_qpos0: byName(rows('geom_xpos', 3)),
+          geom_xmat_qpos0: byName(rows('geom_xmat', 9)),
+          ncon_qpos0: data.raw.ncon,
+        };
+        const subset = Object.fromEntries(Object.keys(actual).map((k) => [k, expected[k]]));
+        for (const k of ['geom_xpos_qpos0', 'geom_xmat_qpos0'])
+          assert.deepEqual(
+            Object.keys(actual[k as 'geom_xpos_qpos0']),
+            Object.keys(subset[k] as object),
+            `${k} names`,
+          );
+        const r = compareFigures(actual, subset, FIGURE_TOL);
+        const show = r.deviations
+          .slice(0, 8)
+          .map((d) => `${d.path}: ${JSON.stringify(d.actual)} vs ${JSON.stringify(d.expected)}`);
+        assert.equal(
+          r.deviations.length,
+          0,
+          `${domain}: ${r.deviations.length} deviations\n${show.join('\n')}`,
+        );
+      } finally {
+        data.free();
+      }
+    },
+  );
+}
