@@ -14,6 +14,10 @@ export interface Series {
   color?: string;
   /** Line charts: dash pattern (SVG stroke-dasharray), e.g. '4 2'. */
   dash?: string;
+  /** Line charts: a shaded band [x, low, high] drawn under the line (e.g. a confidence interval). */
+  band?: readonly (readonly [number, number, number])[];
+  /** Line charts: draw a marker at each point (default true). */
+  markers?: boolean;
 }
 
 export interface ChartOptions {
@@ -87,8 +91,8 @@ function dataRange(vals: number[], log: boolean): [number, number] {
 }
 
 function frameFor(series: readonly Series[], o: ChartOptions, width: number, height: number): Frame {
-  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
-  const ys = series.flatMap((s) => s.points.map((p) => p[1]));
+  const xs = series.flatMap((s) => [...s.points.map((p) => p[0]), ...(s.band ?? []).map((b) => b[0])]);
+  const ys = series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.band ?? []).flatMap((b) => [b[1], b[2]])]);
   let xr = o.xRange ?? dataRange(xs, false);
   let yr = o.yRange ?? dataRange(ys, o.logY ?? false);
   const x0 = 70;
@@ -171,15 +175,27 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
   const width = o.width ?? 520;
   const height = o.height ?? 360;
   const logY = o.logY ?? false;
-  const clean = series.map((s) => ({ ...s, points: s.points.filter((p) => usable(p, logY)) }));
+  const clean = series.map((s) => ({
+    ...s,
+    points: s.points.filter((p) => usable(p, logY)),
+    band: s.band?.filter((b) => usable([b[0], b[1]], logY) && usable([b[0], b[2]], logY)),
+  }));
   const f = frameFor(clean, o, width, height);
   const parts = [axes(f, o, width, height)];
+  clean.forEach((s, i) => {
+    const c = s.color ?? PALETTE[i % PALETTE.length];
+    if (s.band && s.band.length > 1) {
+      const upper = s.band.map((b) => `${px(f.sx(b[0]))},${px(f.sy(b[2]))}`);
+      const lower = s.band.map((b) => `${px(f.sx(b[0]))},${px(f.sy(b[1]))}`).reverse();
+      parts.push(`<polygon class="band" data-name="${escapeXml(s.name)}" fill="${c}" fill-opacity="0.2" stroke="none" points="${[...upper, ...lower].join(' ')}"/>`);
+    }
+  });
   clean.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length];
     const pts = s.points.map((p) => `${px(f.sx(p[0]))},${px(f.sy(p[1]))}`);
     parts.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
     if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`);
-    for (const p of s.points) parts.push(`<circle cx="${px(f.sx(p[0]))}" cy="${px(f.sy(p[1]))}" r="3" fill="${c}"/>`);
+    if (s.markers !== false || pts.length === 1) for (const p of s.points) parts.push(`<circle cx="${px(f.sx(p[0]))}" cy="${px(f.sy(p[1]))}" r="3" fill="${c}"/>`);
     parts.push('</g>');
   });
   if (clean.length) parts.push(legend(clean, f, 'line'));
