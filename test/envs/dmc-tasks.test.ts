@@ -275,3 +275,18 @@ test('dmc: finger touch sensors respond when the fingertip presses the spinner',
     assert.ok(Math.abs(obs[6]) > 1, 'the push sets the spinner turning');
   });
 });
+
+test('dmc: the reset-time forward runs without actuation and restores the model flags', async () => {
+  await withEnv('walker-walk', (env) => {
+    env.reset({ seed: 0 });
+    env.data.setControl([1, 1, 1, 1, 1, 1]);
+    env.physics.forwardWithoutActuation();
+    assert.deepEqual(Array.from(env.data.view('actuator_force')), zeros(6));
+    env.physics.forward();
+    assert.deepEqual(Array.from(env.data.view('actuator_force')), [1, 1, 1, 1, 1, 1]);
+    assert.deepEqual(
+      Array.from(env.data.view('qfrc_actuator').subarray(3)),
+      [100, 50, 20, 100, 50, 20],
+    );
+  });
+});
