@@ -1,0 +1,151 @@
+/**
+ * Checkpoints: a safetensors file of every array (agent parameters, targets and optimiser moments
+ * under 'agent.', the replay buffer under 'replay.', the current episode under 'loop.') and a
+ * small JSON with everything else (versioned schema below), in `<run>/checkpoints/`:
+ *
+ *   ckpt-<step>.safetensors   written first (temp file, fsync, rename)
+ *   ckpt-<step>.json          written last, same way; it holds the SHA-256 of the tensor file.
+ *
+ * The JSON's rename is the commit point: a crash before it leaves the previous checkpoint as the
+ * latest one, and a tensor file that no longer matches its recorded hash (bit rot, truncation,
+ * a partial copy) is refused with an error that names it.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../nn/index.ts';
+
+export const CHECKPOINT_FORMAT = 'rfm-rl/checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** The JSON half of a checkpoint (the tensor half is a name -> array map). */
+export interface CheckpointMeta {
+  readonly format: typeof CHECKPOINT_FORMAT;
+  readonly version: number;
+  readonly step: number;
+  readonly algo: string;
+  readonly envId: string;
+  readonly seed: number;
+  /** File name of the tensors, next to this JSON. */
+  readonly tensorsFile: string;
+  /** SHA-256 (hex) of the tensors file. */
+  readonly sha256: string;
+  readonly bytes: number;
+  /** Agent.state().json */
+  readonly agent: Record<string, unknown>;
+  /** Everything else the loop needs to continue exactly (see LoopState in ./loop.ts). */
+  readonly loop: Record<string, unknown>;
+}
+
+export interface Checkpoint {
+  readonly meta: CheckpointMeta;
+  readonly tensors: Map<string, NamedArray>;
+}
+
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+/** Writes `data` to `path` atomically: temp file in the same folder, fsync, rename, fsync folder. */
+export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w');
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  try {
+    const dfd = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // some platforms cannot fsync a directory; the rename is still atomic
+  }
+}
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** Saves a checkpoint; returns the JSON path. Keeps the newest `keep` checkpoints in the folder. */
+export function saveCheckpoint(
+  dir: string,
+  meta: Omit<CheckpointMeta, 'format' | 'version' | 'tensorsFile' | 'sha256' | 'bytes'>,
+  tensors: Map<string, NamedArray>,
+  keep = 2,
+): string {
+  mkdirSync(dir, { recursive: true });
+  const stem = `ckpt-${String(meta.step).padStart(9, '0')}`;
+  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, step: String(meta.step) });
+  writeFileAtomic(join(dir, `${stem}.safetensors`), bytes);
+  const full: CheckpointMeta = {
+    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...meta,
+    tensorsFile: `${stem}.safetensors`, sha256: sha256(bytes), bytes: bytes.length,
+  };
+  const jsonPath = join(dir, `${stem}.json`);
+  writeFileAtomic(jsonPath, JSON.stringify(full, null, 1) + '\n');
+  const all = listCheckpoints(dir);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) {
+    rmSync(old, { force: true });
+    rmSync(old.replace(/\.json$/, '.safetensors'), { force: true });
+  }
+  return jsonPath;
+}
+
+/** Committed checkpoints (their JSON files) in `dir`, oldest first. */
+export function listCheckpoints(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /^ckpt-\d+\.json$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** Reads and verifies a checkpoint (its JSON path); any mismatch is a CheckpointError naming the file. */
+export function loadCheckpoint(jsonPath: string): Checkpoint {
+  let meta: CheckpointMeta;
+  try {
+    meta = JSON.parse(readFileSync(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${jsonPath} is unreadable or not valid JSON (${(e as Error).message})`);
+  }
+  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${jsonPath} is not an rfm-rl checkpoint (format '${String(meta.format)}')`);
+  if (meta.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${jsonPath}: checkpoint version ${meta.version} is not supported (this build reads ${CHECKPOINT_VERSION})`);
+  const tpath = join(dirname(jsonPath), basename(meta.tensorsFile));
+  if (!existsSync(tpath)) throw new CheckpointError(`checkpoint ${jsonPath}: its tensor file ${tpath} is missing`);
+  const bytes = new Uint8Array(readFileSync(tpath));
+  const got = sha256(bytes);
+  if (got !== meta.sha256 || bytes.length !== meta.bytes) {
+    throw new CheckpointError(
+      `checkpoint ${tpath} is corrupted: ${bytes.length} bytes with SHA-256 ${got.slice(0, 16)}..., expected ${meta.bytes} bytes with ${meta.sha256.slice(0, 16)}... (modified or truncated since it was written)`,
+    );
+  }
+  let tensors: Map<string, NamedArray>;
+  try {
+    tensors = decodeSafetensors(bytes).tensors;
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${tpath}: ${(e as Error).message}`);
+  }
+  return { meta, tensors };
+}
+
+/** The newest checkpoint of a run folder (or of a checkpoints folder, or a checkpoint JSON itself). */
+export function latestCheckpoint(path: string): string {
+  if (path.endsWith('.json') && existsSync(path)) return path;
+  const dir = existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
+  const all = listCheckpoints(dir);
+  if (all.length === 0) throw new CheckpointError(`no checkpoint found in ${dir}`);
+  return all[all.length - 1];
+}
+
+/** The entries of `tensors` under `prefix.`, with the prefix removed. */
+export function withPrefix(tensors: ReadonlyMap<string, NamedArray>, prefix: string): Map<string, NamedArray> {
+  const p = prefix + '.';
+  return new Map([...tensors].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v]));
+}
