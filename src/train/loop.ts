@@ -110,7 +110,6 @@ interface LoopState {
   updatesDue: number;
   rng: RngState;
   acc: MetricAccumulator;
-  lastLogStep: number;
   lastEval: { step: number; mean: number; std: number; returns: number[]; lengths: number[] } | null;
   /** Wall seconds spent before this session (so time/elapsed continues across resumes). */
   elapsed: number;
@@ -196,7 +195,7 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
 
   const s: LoopState = {
     step: 0, episode: 0, episodeStep: 0, episodeReturn: 0, updates: 0, updatesDue: 0,
-    rng: new Rng(seed).split(0x100).state(), acc: emptyAccumulator(), lastLogStep: 0, lastEval: null, elapsed: 0, normalizer: null,
+    rng: new Rng(seed).split(0x100).state(), acc: emptyAccumulator(), lastEval: null, elapsed: 0, normalizer: null,
   };
   let episodeActions: number[] = []; // flat [episodeStep, actDim]
   let obs: Float32Array;
@@ -221,7 +220,7 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     if (!saved || saved.some((v, i) => v !== obs[i])) {
       throw new Error(`resume: replaying episode ${s.episode} (${s.episodeStep} steps) did not reproduce the saved observation; is ${envId} deterministic given its seed?`);
     }
-    writer.restore(s.step);
+    writer.restore(ck.meta.loop.metricRows as number);
   } else {
     const [o] = train.env.reset({ seed: trainEpisodeSeed(seed, 0) });
     obs = Float32Array.from(o);
@@ -251,8 +250,34 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
       ...s, rng: rng.state(), elapsed: s.elapsed + (performance.now() - t0) / 1000,
       normalizer: train.normalizer ? train.normalizer.state() : null,
     };
-    saveCheckpoint(join(runDir, 'checkpoints'), { step: s.step, algo, envId, seed, agent: st.json, loop: { state: loopState, replay: buffer.state() } }, tensors);
+    saveCheckpoint(join(runDir, 'checkpoints'), { step: s.step, algo, envId, seed, agent: st.json, loop: { state: loopState, replay: buffer.state(), metricRows: writer.rows.length } }, tensors);
     writer.writeCsv();
+  };
+
+  /** A metrics row from the accumulator (the caller resets it). */
+  const logRow = (): Row => {
+    const now = performance.now();
+    const row: Row = {
+      ...summarize(s.acc),
+      'train/updates': s.updates,
+      'time/sps': (s.step - rowStep) / Math.max((now - rowT) / 1000, 1e-9),
+      'time/elapsed': s.elapsed + (now - t0) / 1000,
+    };
+    rowT = now;
+    rowStep = s.step;
+    return row;
+  };
+  const runEval = (): Row => {
+    if (train.normalizer && evalEnv.normalizer) {
+      evalEnv.normalizer.loadState(train.normalizer.state());
+      evalEnv.normalizer.update = false;
+    }
+    const r = evaluate(agent, evalEnv.env, tc.evalEpisodes, seed);
+    lastEval = r;
+    s.lastEval = { step: s.step, ...r };
+    cb.onEval?.(r, s.step);
+    progress?.eval(s.step, r.mean);
+    return { 'eval/return': r.mean, 'eval/return_std': r.std, 'eval/length': r.lengths.reduce((x, y) => x + y, 0) / r.lengths.length };
   };
 
   const randomAction = new Float32Array(actDim);
@@ -299,34 +324,24 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     }
     cb.onStep?.({ step: s.step, obs: stepObs, action, reward, terminated, truncated });
 
-    // ---- metrics row, evaluation, checkpoint ----
+    // ---- metrics row, evaluation, checkpoint (on their cadences) ----
     const row: Row = {};
-    if (s.step % tc.logEvery === 0 || s.step === tc.steps) {
-      const now = performance.now();
-      Object.assign(row, summarize(s.acc), {
-        'train/updates': s.updates,
-        'time/sps': (s.step - rowStep) / Math.max((now - rowT) / 1000, 1e-9),
-        'time/elapsed': s.elapsed + (now - t0) / 1000,
-      });
+    if (s.step % tc.logEvery === 0) {
+      Object.assign(row, logRow());
       s.acc = emptyAccumulator();
-      s.lastLogStep = s.step;
-      rowT = now;
-      rowStep = s.step;
     }
-    if ((tc.evalEvery > 0 && s.step % tc.evalEvery === 0) || s.step === tc.steps) {
-      if (train.normalizer && evalEnv.normalizer) {
-        evalEnv.normalizer.loadState(train.normalizer.state());
-        evalEnv.normalizer.update = false;
-      }
-      lastEval = evaluate(agent, evalEnv.env, tc.evalEpisodes, seed);
-      s.lastEval = { step: s.step, ...lastEval };
-      Object.assign(row, { 'eval/return': lastEval.mean, 'eval/return_std': lastEval.std, 'eval/length': lastEval.lengths.reduce((x, y) => x + y, 0) / lastEval.lengths.length });
-      cb.onEval?.(lastEval, s.step);
-      progress?.eval(s.step, lastEval.mean);
-    }
+    if (tc.evalEvery > 0 && s.step % tc.evalEvery === 0) Object.assign(row, runEval());
     if (Object.keys(row).length > 0) writer.write({ step: s.step, ...row });
     if ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps) snapshot();
     progress?.step(s.step);
+  }
+  // The end of this session: a last row and evaluation when the cadences did not just make them.
+  // They come after the final checkpoint, so a resumed run drops them (see MetricsWriter.restore)
+  // and its metrics equal those of a straight run.
+  const last = writer.rows[writer.rows.length - 1];
+  if (s.step > 0 && !(last && last.step === s.step && 'eval/return' in last)) {
+    const row: Row = last && last.step === s.step ? {} : logRow();
+    writer.write({ step: s.step, ...row, ...runEval() });
   }
   progress?.done();
   writer.writeCsv();

@@ -51,14 +51,14 @@ export class MetricsWriter {
     this.csv = dir ? join(dir, 'metrics.csv') : null;
   }
 
-  /** Resume: keeps the rows up to `step` from an existing metrics.jsonl and drops the rest. */
-  restore(step: number): void {
+  /** Resume: keeps the first `count` rows of an existing metrics.jsonl (those before the checkpoint) and drops the rest. */
+  restore(count: number): void {
     if (!this.jsonl || !existsSync(this.jsonl)) return;
     const kept = readFileSync(this.jsonl, 'utf8')
       .split('\n')
       .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Row)
-      .filter((r) => r.step <= step);
+      .slice(0, count)
+      .map((l) => JSON.parse(l) as Row);
     this.rows.push(...kept);
     writeFileSync(this.jsonl, kept.map((r) => JSON.stringify(r) + '\n').join(''));
     this.writeCsv();
