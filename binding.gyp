@@ -2,12 +2,12 @@
   "targets": [
     {
       "target_name": "rfm_native",
-      "sources": ["native/src/addon.cc", "native/src/gemm.cc", "native/src/elementwise.cc"],
+      "sources": ["native/src/addon.cc", "native/src/gemm.cc", "native/src/elementwise.cc", "native/src/pool.cc"],
       "cflags!": ["-O2", "-O0", "-fno-exceptions"],
       "cflags_cc!": ["-O2", "-O0", "-std=gnu++14", "-std=gnu++17", "-fno-rtti"],
-      "cflags": ["-O3", "-march=native", "-fopenmp"],
-      "cflags_cc": ["-O3", "-march=native", "-fopenmp", "-std=c++17"],
-      "ldflags": ["-fopenmp"],
+      "cflags": ["-O3", "-march=native", "-pthread"],
+      "cflags_cc": ["-O3", "-march=native", "-pthread", "-std=c++17"],
+      "ldflags": ["-pthread"],
       "defines": ["NAPI_VERSION=8"],
       "xcode_settings": {
         "OTHER_CFLAGS": ["-O3", "-march=native"],

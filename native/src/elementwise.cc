@@ -7,13 +7,8 @@
 #include <cstring>
 
 #include "common.h"
+#include "pool.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#else
-static inline int omp_get_thread_num() { return 0; }
-static inline int omp_get_num_threads() { return 1; }
-#endif
 
 namespace rfm {
 
@@ -24,7 +19,18 @@ static constexpr double LOG2 = 0.69314718055994530942;
 // Work below these sizes runs on the calling thread alone.
 static constexpr long PAR_CHEAP = 1L << 16;  // memory-bound loops
 static constexpr long PAR_COSTLY = 1L << 12;  // loops calling exp / log / tanh
-static inline int nthreads(long n, long threshold) { return n >= threshold ? max_threads() : 1; }
+static inline bool threaded(long n, long threshold) { return n >= threshold && max_threads() > 1; }
+// elements per work item of the threaded loops
+static constexpr long CHUNK_CHEAP = 1L << 15;
+static constexpr long CHUNK_COSTLY = 1L << 11;
+
+/** body(i) for i in [0, n), threaded above `threshold` elements. */
+template <class F>
+static inline void for_each(long n, long threshold, long chunk, F body) {
+  parallel_for(n, chunk, threaded(n, threshold), [&](long b, long e) {
+    for (long i = b; i < e; i++) body(i);
+  });
+}
 
 static inline double sigmoid(double x) {
   if (x >= 0) return 1 / (1 + std::exp(-x));
@@ -100,17 +106,13 @@ static constexpr bool cheap(int op) {
 
 template <int OP>
 static void unary_t(const float* __restrict x, float* __restrict out, long n, double p0, double p1) {
-  const int nt = nthreads(n, cheap(OP) ? PAR_CHEAP : PAR_COSTLY);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (long i = 0; i < n; i++) out[i] = (float)uval<OP>(x[i], p0, p1);
+  for_each(n, cheap(OP) ? PAR_CHEAP : PAR_COSTLY, (cheap(OP) ? PAR_CHEAP : PAR_COSTLY) == PAR_CHEAP ? CHUNK_CHEAP : CHUNK_COSTLY, [&](long i) { out[i] = (float)uval<OP>(x[i], p0, p1); });
 }
 
 template <int OP>
 static void unary_backward_t(const float* __restrict x, const float* __restrict y, const float* __restrict gy,
                              float* __restrict gx, long n, double p0, double p1) {
-  const int nt = nthreads(n, cheap(OP) || OP == U_EXP || OP == U_TANH || OP == U_SIGMOID ? PAR_CHEAP : PAR_COSTLY);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (long i = 0; i < n; i++) gx[i] = (float)((double)gy[i] * uder<OP>(x[i], y[i], p0, p1));
+  for_each(n, cheap(OP) || OP == U_EXP || OP == U_TANH || OP == U_SIGMOID ? PAR_CHEAP : PAR_COSTLY, (cheap(OP) || OP == U_EXP || OP == U_TANH || OP == U_SIGMOID ? PAR_CHEAP : PAR_COSTLY) == PAR_CHEAP ? CHUNK_CHEAP : CHUNK_COSTLY, [&](long i) { gx[i] = (float)((double)gy[i] * uder<OP>(x[i], y[i], p0, p1)); });
 }
 
 #define RFM_UNARY_CASES(F) \
@@ -201,7 +203,7 @@ static void walk_rows(const Walk& w0, long threshold, Row row) {
   long rows = 1;
   for (int d = 0; d < nd - 1; d++) rows *= w.shape[d];
   if (rows == 0 || len == 0) return;
-  const int nt = nthreads(rows * len, threshold);
+  const bool par = threaded(rows * len, threshold);
   long inner[NVIEW];
   for (int v = 0; v < NVIEW; v++) inner[v] = w.stride[v][nd - 1];
   auto range = [&](long r0, long r1) {
@@ -226,22 +228,15 @@ static void walk_rows(const Walk& w0, long threshold, Row row) {
       }
     }
   };
-  if (nt > 1 && rows > 1) {
-#pragma omp parallel num_threads(nt)
-    {
-      const int t = omp_get_thread_num(), n = omp_get_num_threads();
-      range(rows * t / n, rows * (t + 1) / n);
-    }
-  } else if (nt > 1) {
+  if (par && rows > 1) {
+    parallel_for(rows, std::max<long>(1, CHUNK_CHEAP / len), true, range);
+  } else if (par) {
     // one long run: split it
-#pragma omp parallel num_threads(nt)
-    {
-      const int t = omp_get_thread_num(), n = omp_get_num_threads();
-      const long a = len * t / n, b = len * (t + 1) / n;
+    parallel_for(len, CHUNK_CHEAP, true, [&](long a, long b) {
       long off[NVIEW];
       for (int v = 0; v < NVIEW; v++) off[v] = w.off[v] + a * inner[v];
-      if (b > a) row(a, off, b - a, inner);
-    }
+      row(a, off, b - a, inner);
+    });
   } else {
     range(0, rows);
   }
@@ -336,23 +331,17 @@ void copy(const float* src, float* dst, const Walk& w, bool accumulate) {
 // simple loops
 
 void fill(float* out, long n, float v) {
-  const int nt = nthreads(n, PAR_CHEAP * 4);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (long i = 0; i < n; i++) out[i] = v;
+  for_each(n, PAR_CHEAP * 4, CHUNK_CHEAP, [&](long i) { out[i] = v; });
 }
 
 void axpy(float alpha, const float* __restrict x, float* __restrict y, long n) {
   // TS: y += alpha * x in double, rounded once
   const double al = alpha;
-  const int nt = nthreads(n, PAR_CHEAP);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (long i = 0; i < n; i++) y[i] = (float)((double)y[i] + al * x[i]);
+  for_each(n, PAR_CHEAP, CHUNK_CHEAP, [&](long i) { y[i] = (float)((double)y[i] + al * x[i]); });
 }
 
 void scale(const float* __restrict x, float alpha, float* __restrict out, long n) {
-  const int nt = nthreads(n, PAR_CHEAP);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (long i = 0; i < n; i++) out[i] = alpha * x[i];
+  for_each(n, PAR_CHEAP, CHUNK_CHEAP, [&](long i) { out[i] = alpha * x[i]; });
 }
 
 static thread_local double* tl_acc = nullptr;
@@ -385,9 +374,10 @@ void reduce(int op, const float* x, float* out, long outer, long len, long inner
   }
   if (op == 0) {
     if (inner == 1) {
-      const int nt = nthreads(outer * len, PAR_CHEAP);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-      for (long o = 0; o < outer; o++) out[o] = (float)sum_contig(x + o * len, len);
+      parallel_for(outer, std::max<long>(1, CHUNK_CHEAP / std::max<long>(len, 1)), threaded(outer * len, PAR_CHEAP),
+                   [&](long b, long e) {
+                     for (long o = b; o < e; o++) out[o] = (float)sum_contig(x + o * len, len);
+                   });
       return;
     }
     double* acc = acc_buffer(inner);
@@ -462,18 +452,19 @@ void scatter_add(const float* gout, const float* idx, float* gsrc, long outer, l
 
 void adam(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, long n,
           const double* hp) {
-  const double lr = hp[0], b1 = hp[1], b2 = hp[2], eps = hp[3], wd = hp[4], bc1 = hp[5], bc2 = hp[6], gs = hp[7];
-  const int nt = nthreads(n, PAR_CHEAP);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (long i = 0; i < n; i++) {
-    const double gi = g[i] * gs;
-    const float mi = (float)(b1 * m[i] + (1 - b1) * gi);
-    const float vi = (float)(b2 * v[i] + (1 - b2) * gi * gi);
-    m[i] = mi;
-    v[i] = vi;
-    const double mh = mi / bc1, vh = vi / bc2;
-    p[i] = (float)(p[i] - lr * (mh / (std::sqrt(vh) + eps) + wd * p[i]));
-  }
+  const float lr = (float)hp[0], b1 = (float)hp[1], b2 = (float)hp[2], eps = (float)hp[3], wd = (float)hp[4];
+  const float ib1 = (float)(1 / hp[5]), ib2 = (float)(1 / hp[6]), gs = (float)hp[7];
+  const float c1 = (float)(1 - hp[1]), c2 = (float)(1 - hp[2]);
+  parallel_for(n, CHUNK_CHEAP, threaded(n, PAR_CHEAP), [&](long b, long e) {
+    for (long i = b; i < e; i++) {
+      const float gi = g[i] * gs;
+      const float mi = b1 * m[i] + c1 * gi;
+      const float vi = b2 * v[i] + c2 * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      p[i] = p[i] - lr * ((mi * ib1) / (std::sqrt(vi * ib2) + eps) + wd * p[i]);
+    }
+  });
 }
 
 }  // namespace rfm

@@ -14,26 +14,13 @@
 #include <cstring>
 
 #include "common.h"
+#include "pool.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#else
-static inline int omp_get_thread_num() { return 0; }
-static inline int omp_get_num_threads() { return 1; }
-#endif
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
 namespace rfm {
-
-int max_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
 
 // ---------------------------------------------------------------------------------------------
 // vectors: one small wrapper per instruction set, so one micro-kernel template serves all
@@ -48,6 +35,7 @@ struct Vec {
   static inline Vec fma(Vec a, Vec b, Vec c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
   static inline Vec add(Vec a, Vec b) { return {_mm512_add_ps(a.v, b.v)}; }
   static inline void store(float* p, Vec a) { _mm512_storeu_ps(p, a.v); }
+  static inline Vec relu(Vec a) { return {_mm512_max_ps(a.v, _mm512_setzero_ps())}; }  // NaN -> 0
   static inline Vec load_n(const float* p, int n) { return {_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p)}; }
   static inline void store_n(float* p, Vec a, int n) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), a.v); }
 };
@@ -62,6 +50,7 @@ struct Vec {
   static inline Vec fma(Vec a, Vec b, Vec c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
   static inline Vec add(Vec a, Vec b) { return {_mm256_add_ps(a.v, b.v)}; }
   static inline void store(float* p, Vec a) { _mm256_storeu_ps(p, a.v); }
+  static inline Vec relu(Vec a) { return {_mm256_max_ps(a.v, _mm256_setzero_ps())}; }  // NaN -> 0
   static inline __m256i mask(int n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
   }
@@ -85,6 +74,10 @@ struct Vec {
     return a;
   }
   static inline void store(float* p, Vec a) { std::memcpy(p, a.v, sizeof a.v); }
+  static inline Vec relu(Vec a) {
+    for (int i = 0; i < 4; i++) a.v[i] = a.v[i] > 0 ? a.v[i] : 0;
+    return a;
+  }
   static inline Vec load_n(const float* p, int n) {
     Vec r = zero();
     for (int i = 0; i < n; i++) r.v[i] = p[i];
@@ -123,9 +116,17 @@ static thread_local Buffer tl_misc;   // partial column sums etc.
 //   PACKED: A is packed k-major (a[k * MR + i]); else A is row-major with row stride lda.
 //   Bp: kc rows of NR floats. Columns >= nr and rows >= mr of C are not touched.
 
-template <bool PACKED>
+/** The epilogue fused into the micro-kernel: bias (at the tile's first column), ReLU, separate y. */
+struct TileEpi {
+  const float* bias;
+  bool relu;
+  float* y;  // tile's top-left element of y, or null (then the result goes to C)
+  long ldy;
+};
+
+template <bool PACKED, bool EPI>
 static inline void micro(long kc, const float* __restrict a, long lda, const float* __restrict b, float* __restrict c,
-                         long ldc, int mr, int nr, bool accum) {
+                         long ldc, int mr, int nr, bool accum, const TileEpi* ep) {
   Vec acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)
@@ -167,34 +168,40 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
     }
   }
 
-  if (nr == NR) {
-#pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      if (i >= mr) break;
-      float* ci = c + i * ldc;
+  // write back: x = acc (+ C); with the fused epilogue z = x + bias, C = z and y = act(z)
+  // (or C = act(z) when there is no separate y)
+  Vec bias[NV];
+  if (EPI)
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) {
-        Vec x = accum ? Vec::add(acc[i][v], Vec::load(ci + v * Vec::W)) : acc[i][v];
-        Vec::store(ci + v * Vec::W, x);
-      }
+    for (int v = 0; v < NV; v++) {
+      const int cnt = nr - v * Vec::W;
+      bias[v] = !ep->bias || cnt <= 0 ? Vec::zero() : cnt >= Vec::W ? Vec::load(ep->bias + v * Vec::W) : Vec::load_n(ep->bias + v * Vec::W, cnt);
     }
-  } else {
 #pragma GCC unroll 16
-    for (int i = 0; i < MR; i++) {
-      if (i >= mr) break;
-      float* ci = c + i * ldc;
+  for (int i = 0; i < MR; i++) {
+    if (i >= mr) break;
+    float* ci = c + i * ldc;
+    float* yi = EPI && ep->y ? ep->y + i * ep->ldy : nullptr;
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; v++) {
-        int cnt = nr - v * Vec::W;
-        if (cnt <= 0) break;
-        if (cnt >= Vec::W) {
-          Vec x = accum ? Vec::add(acc[i][v], Vec::load(ci + v * Vec::W)) : acc[i][v];
-          Vec::store(ci + v * Vec::W, x);
+    for (int v = 0; v < NV; v++) {
+      const int cnt = nr - v * Vec::W;
+      if (cnt <= 0) break;
+      const bool full = cnt >= Vec::W;
+      float* cp = ci + v * Vec::W;
+      Vec x = acc[i][v];
+      if (accum) x = Vec::add(x, full ? Vec::load(cp) : Vec::load_n(cp, cnt));
+      if (EPI) {
+        x = Vec::add(x, bias[v]);
+        const Vec out = ep->relu ? Vec::relu(x) : x;
+        if (yi) {
+          if (full) Vec::store(yi + v * Vec::W, out);
+          else Vec::store_n(yi + v * Vec::W, out, cnt);
         } else {
-          Vec x = accum ? Vec::add(acc[i][v], Vec::load_n(ci + v * Vec::W, cnt)) : acc[i][v];
-          Vec::store_n(ci + v * Vec::W, x, cnt);
+          x = out;
         }
       }
+      if (full) Vec::store(cp, x);
+      else Vec::store_n(cp, x, cnt);
     }
   }
 }
@@ -239,6 +246,11 @@ static void pack_b_panel(const float* b, long rs, long cs, long kc, int w, float
 /** Strip of A: MR rows (mr valid, rest zero) x kc, k-major, from A(i, k) at a[i * rs + k * cs]. */
 static void pack_a_strip(const float* a, long rs, long cs, long kc, int mr, float* __restrict out) {
   if (rs == 1) {
+#if defined(__AVX512F__)
+    static_assert(MR <= 16, "one masked vector per k");
+    const __mmask16 in = (__mmask16)((1u << mr) - 1), outm = (__mmask16)((1u << MR) - 1);
+    for (long k = 0; k < kc; k++) _mm512_mask_storeu_ps(out + k * MR, outm, _mm512_maskz_loadu_ps(in, a + k * cs));
+#else
     for (long k = 0; k < kc; k++) {
       const float* src = a + k * cs;
       float* dst = out + k * MR;
@@ -246,6 +258,7 @@ static void pack_a_strip(const float* a, long rs, long cs, long kc, int mr, floa
       for (; i < mr; i++) dst[i] = src[i];
       for (; i < MR; i++) dst[i] = 0;
     }
+#endif
   } else {
     for (int i = 0; i < mr; i++)
       for (long k = 0; k < kc; k++) out[k * MR + i] = a[i * rs + k * cs];
@@ -299,7 +312,10 @@ static long pick_kc(long K) {
   return ceil_div(K, nb);
 }
 
-static void gemm(const Gemm& g, int nthreads) {
+/** Threaded or not for a problem of `flops` (waking a worker costs a few microseconds). */
+static bool worth_threads(double flops) { return flops >= 3e5 && max_threads() > 1; }
+
+static void gemm(const Gemm& g, bool threaded) {
   const long M = g.M, N = g.N, K = g.K;
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
@@ -308,113 +324,168 @@ static void gemm(const Gemm& g, int nthreads) {
     apply_epilogue(g.ep, g.C, g.ldc, 0, M, 0, N);
     return;
   }
+  const int nt = threaded ? max_threads() : 1;
   const long kcMax = pick_kc(K);
   // column blocks: keep a packed block of B near 1 MiB (it lives in L2)
   long ncMax = std::max<long>(NR, ((1L << 18) / kcMax) / NR * NR);
   if (N <= ncMax + ncMax / 2) ncMax = N;
-  const long panelsMax = ceil_div(ncMax, NR);
-  const long bBlock = panelsMax * NR * kcMax;
+  const long bBlock = ceil_div(ncMax, NR) * NR * kcMax;
   const long strips = ceil_div(M, MR);
-  // few strips of rows: split the columns instead (each thread packs its own panels)
-  const bool splitRows = strips >= 4L * nthreads || panelsMax < nthreads;
-  if (strips < nthreads && panelsMax < nthreads) nthreads = 1;
-  float* bpack = tl_bpack.get(2 * bBlock);
+  float* bpack = tl_bpack.get(bBlock);
+  const bool aRowMajor = g.csa == 1;
+  // bias and ReLU / identity go into the micro-kernel; other activations run after each strip
+  const bool fused = g.ep && (g.ep->act == ACT_NONE || g.ep->act == U_RELU);
 
-  auto body = [&](int tid, int nt) {
-    float* apack = tl_apack.get((size_t)MR * kcMax);
-    const bool aRowMajor = g.csa == 1;
-    long s0 = 0, s1 = strips;
-    if (splitRows && nt > 1) {
-      s0 = strips * tid / nt;
-      s1 = strips * (tid + 1) / nt;
-    }
-    long q = 0;
-    for (long jc = 0; jc < N; jc += ncMax) {
-      const long nc = std::min(ncMax, N - jc);
-      const long panels = ceil_div(nc, NR);
-      long p0 = 0, p1 = panels;
-      if (!splitRows && nt > 1) {
-        p0 = panels * tid / nt;
-        p1 = panels * (tid + 1) / nt;
-      }
-      for (long pc = 0; pc < K; pc += kcMax, q++) {
-        const long kc = std::min(kcMax, K - pc);
-        const bool last = pc + kc >= K;
-        const bool accum = g.accumulate || pc > 0;
-        float* bp = bpack + (q & 1) * bBlock;
-        // pack B: together (round robin over panels) when splitting rows, else each its own
-        for (long p = splitRows ? tid : p0; p < (splitRows ? panels : p1); p += splitRows ? nt : 1) {
+  for (long jc = 0; jc < N; jc += ncMax) {
+    const long nc = std::min(ncMax, N - jc);
+    const long panels = ceil_div(nc, NR);
+    // work items: a strip of MR rows by a group of panels (groups only when strips are few)
+    long groups = 1;
+    if (nt > 1 && strips < 8L * nt) groups = std::min(panels, ceil_div(8L * nt, strips));
+    const long items = strips * groups;
+    for (long pc = 0; pc < K; pc += kcMax) {
+      const long kc = std::min(kcMax, K - pc);
+      const bool last = pc + kc >= K;
+      const bool accum = g.accumulate || pc > 0;
+      std::atomic<long> nextPanel{0}, packed{0}, nextItem{0};
+      auto job = [&](int) {
+        // first pack the panels of B together, then wait until all are there
+        for (;;) {
+          const long p = nextPanel.fetch_add(1, std::memory_order_relaxed);
+          if (p >= panels) break;
           const long j = jc + p * NR;
-          pack_b_panel(g.B + pc * g.rsb + j * g.csb, g.rsb, g.csb, kc, (int)std::min<long>(NR, N - j), bp + p * NR * kc);
+          pack_b_panel(g.B + pc * g.rsb + j * g.csb, g.rsb, g.csb, kc, (int)std::min<long>(NR, N - j), bpack + p * NR * kc);
+          packed.fetch_add(1, std::memory_order_release);
         }
-#ifdef _OPENMP
-        if (splitRows && nt > 1) {
-#pragma omp barrier
-        }
-#endif
-        for (long s = s0; s < s1; s++) {
+        spin_until([&] { return packed.load(std::memory_order_acquire) >= panels; });
+        float* apack = tl_apack.get((size_t)MR * kcMax);
+        for (;;) {
+          const long it = nextItem.fetch_add(1, std::memory_order_relaxed);
+          if (it >= items) break;
+          const long s = it / groups, grp = it % groups;
+          const long p0 = panels * grp / groups, p1 = panels * (grp + 1) / groups;
           const long i0 = s * MR;
           const int mr = (int)std::min<long>(MR, M - i0);
           const float* a = g.A + i0 * g.rsa + pc * g.csa;
           const bool packA = !aRowMajor || mr < MR;
           if (packA) pack_a_strip(a, g.rsa, g.csa, kc, mr, apack);
           float* crow = g.C + i0 * g.ldc;
+          const bool epi = last && fused;
           for (long p = p0; p < p1; p++) {
             const long j = jc + p * NR;
             const int nr = (int)std::min<long>(NR, N - j);
-            if (packA)
-              micro<true>(kc, apack, 0, bp + p * NR * kc, crow + j, g.ldc, mr, nr, accum);
-            else
-              micro<false>(kc, a, g.rsa, bp + p * NR * kc, crow + j, g.ldc, mr, nr, accum);
+            const float* bp = bpack + p * NR * kc;
+            if (epi) {
+              const TileEpi te{g.ep->bias ? g.ep->bias + j : nullptr, g.ep->act == U_RELU,
+                               g.ep->y != g.C ? g.ep->y + i0 * g.ep->ldy + j : nullptr, g.ep->ldy};
+              if (packA) micro<true, true>(kc, apack, 0, bp, crow + j, g.ldc, mr, nr, accum, &te);
+              else micro<false, true>(kc, a, g.rsa, bp, crow + j, g.ldc, mr, nr, accum, &te);
+            } else {
+              if (packA) micro<true, false>(kc, apack, 0, bp, crow + j, g.ldc, mr, nr, accum, nullptr);
+              else micro<false, false>(kc, a, g.rsa, bp, crow + j, g.ldc, mr, nr, accum, nullptr);
+            }
           }
-          if (last && g.ep) {
+          if (last && g.ep && !fused) {
             const long jlo = jc + p0 * NR, jhi = std::min(N, jc + p1 * NR);
             apply_epilogue(g.ep, g.C, g.ldc, i0, mr, jlo, jhi - jlo);
           }
         }
-      }
+      };
+      if (nt > 1)
+        parallel(job);
+      else
+        job(0);
     }
-  };
-
-#ifdef _OPENMP
-  if (nthreads > 1) {
-#pragma omp parallel num_threads(nthreads)
-    body(omp_get_thread_num(), omp_get_num_threads());
-    return;
   }
-#endif
-  body(0, 1);
 }
 
-/** Threads worth using for a problem of `flops` (forking costs a few microseconds). */
-static int threads_for(double flops) { return flops < 3e5 ? 1 : max_threads(); }
-
-/** C [M,N] (+)= A [M,K] B[N,K]^T for very narrow C: one dot product per element. */
-static void gemm_dots(const float* A, const float* B, float* C, long M, long N, long K, bool accumulate,
-                      const Epilogue* ep) {
-  const int nt = threads_for(2.0 * M * N * K);
-#pragma omp parallel for num_threads(nt) schedule(static) if (nt > 1)
-  for (long i = 0; i < M; i++) {
-    const float* ai = A + i * K;
-    for (long j = 0; j < N; j++) {
-      const float* bj = B + j * K;
-      float s = 0;
-      // a few independent partial sums (vectorisable without reassociating a single chain)
-      float part[16] = {0};
-      long k = 0;
-      for (; k + 16 <= K; k += 16)
-        for (int u = 0; u < 16; u++) part[u] = std::fma(ai[k + u], bj[k + u], part[u]);
-      for (int u = 0; u < 16; u++) s += part[u];
-      for (; k < K; k++) s = std::fma(ai[k], bj[k], s);
-      C[i * N + j] = accumulate ? C[i * N + j] + s : s;
-    }
-    if (ep) apply_epilogue(ep, C, N, i, 1, 0, N);
+/** Sum of a[k] * b[k] over k < K (contiguous), in a few vector accumulators. */
+static inline float dot(const float* __restrict a, const float* __restrict b, long K) {
+  Vec acc[4] = {Vec::zero(), Vec::zero(), Vec::zero(), Vec::zero()};
+  long k = 0;
+  for (; k + 4 * Vec::W <= K; k += 4 * Vec::W)
+#pragma GCC unroll 4
+    for (int u = 0; u < 4; u++) acc[u] = Vec::fma(Vec::load(a + k + u * Vec::W), Vec::load(b + k + u * Vec::W), acc[u]);
+  for (; k < K; k += Vec::W) {
+    const int cnt = (int)std::min<long>(Vec::W, K - k);
+    acc[0] = Vec::fma(Vec::load_n(a + k, cnt), Vec::load_n(b + k, cnt), acc[0]);
   }
+  float lanes[Vec::W];
+  Vec::store(lanes, Vec::add(Vec::add(acc[0], acc[1]), Vec::add(acc[2], acc[3])));
+  float s = 0;
+  for (int i = 0; i < Vec::W; i++) s += lanes[i];
+  return s;
+}
+
+/**
+ * C [M,N] (+)= A B for narrow C (few columns, or one row) when A's rows and B's columns are
+ * contiguous along k: one dot product per element.
+ */
+static void gemm_dots(const Gemm& g, bool threaded) {
+  const long M = g.M, N = g.N, K = g.K;
+  const long chunk = std::max<long>(1, 65536 / std::max<long>(1, N * K));
+  const bool rowsFirst = M >= N;
+  // split over rows, or over columns when C is one wide row
+  parallel_for(rowsFirst ? M : N, rowsFirst ? chunk : std::max<long>(1, 65536 / std::max<long>(1, K)), threaded,
+               [&](long b, long e) {
+                 const long i0 = rowsFirst ? b : 0, i1 = rowsFirst ? e : M;
+                 const long j0 = rowsFirst ? 0 : b, j1 = rowsFirst ? N : e;
+                 for (long i = i0; i < i1; i++) {
+                   float* ci = g.C + i * g.ldc;
+                   for (long j = j0; j < j1; j++) {
+                     const float s = dot(g.A + i * g.rsa, g.B + j * g.csb, K);
+                     ci[j] = g.accumulate ? ci[j] + s : s;
+                   }
+                   if (g.ep) apply_epilogue(g.ep, g.C, g.ldc, i, 1, j0, j1 - j0);
+                 }
+               });
+}
+
+/** C [1,N] (+)= a [1,K] B [K,N] with B's rows contiguous: rows of B scaled and summed. */
+static void gemv_rows(const Gemm& g, bool threaded) {
+  const long N = g.N, K = g.K;
+  constexpr long CW = 4 * Vec::W;  // columns per work item
+  parallel_for(N, CW, threaded, [&](long jb, long je) {
+    for (long j0 = jb; j0 < je; j0 += CW) {
+      const int w = (int)std::min<long>(CW, je - j0);
+      Vec acc[4] = {Vec::zero(), Vec::zero(), Vec::zero(), Vec::zero()};
+      for (long k = 0; k < K; k++) {
+        const Vec av = Vec::bcast(g.A + k * g.csa);
+        const float* bk = g.B + k * g.rsb + j0;
+#pragma GCC unroll 4
+        for (int u = 0; u < 4; u++) {
+          const int cnt = w - u * Vec::W;
+          if (cnt <= 0) break;
+          acc[u] = Vec::fma(av, cnt >= Vec::W ? Vec::load(bk + u * Vec::W) : Vec::load_n(bk + u * Vec::W, cnt), acc[u]);
+        }
+      }
+      for (int u = 0; u < 4; u++) {
+        const int cnt = (int)std::min<long>(Vec::W, w - u * Vec::W);
+        if (cnt <= 0) break;
+        float* cp = g.C + j0 + u * Vec::W;
+        Vec x = acc[u];
+        if (g.accumulate) x = Vec::add(x, Vec::load_n(cp, cnt));
+        Vec::store_n(cp, x, cnt);
+      }
+    }
+  });
+  if (g.ep) apply_epilogue(g.ep, g.C, g.ldc, 0, 1, 0, N);
+}
+
+/** Picks the kernel for a problem: dot products, row-vector times matrix, or the packed GEMM. */
+static void gemm_any(const Gemm& g) {
+  const bool threaded = worth_threads(2.0 * g.M * g.N * g.K);
+  if (g.M > 0 && g.N > 0 && g.K > 0) {
+    if (g.rsb == 1 && g.csa == 1 && (g.N <= 4 || g.M == 1)) return gemm_dots(g, threaded);
+    if (g.M == 1 && g.csb == 1) return gemv_rows(g, threaded);
+  }
+  gemm(g, threaded);
 }
 
 void matmul(const float* A, const float* B, float* C, long M, long N, long K, bool transA, bool transB,
             bool accumulate, long batch, long strideA, long strideB, long strideC) {
-  auto one = [&](long q, int nt) {
+  auto one = [&](long q, bool threaded) {
+    (void)threaded;
     Gemm g;
     g.A = A + q * strideA;
     g.rsa = transA ? 1 : K;
@@ -429,19 +500,19 @@ void matmul(const float* A, const float* B, float* C, long M, long N, long K, bo
     g.K = K;
     g.accumulate = accumulate;
     g.ep = nullptr;
-    gemm(g, nt);
+    if (threaded) gemm_any(g);
+    else if (g.M > 0 && g.N > 0 && g.K > 0 && g.rsb == 1 && g.csa == 1 && (g.N <= 4 || g.M == 1)) gemm_dots(g, false);
+    else if (g.M == 1 && g.N > 0 && g.K > 0 && g.csb == 1) gemv_rows(g, false);
+    else gemm(g, false);
   };
   const double flops = 2.0 * M * N * K;
-  const int nt = threads_for(flops);
-  if (batch > 1 && nt > 1 && flops < 4e6) {
-    // many small problems: one per thread at a time
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (long q = 0; q < batch; q++) one(q, 1);
-  } else if (batch > 1 && nt == 1 && flops * batch >= 3e5 && max_threads() > 1) {
-#pragma omp parallel for num_threads(max_threads()) schedule(static)
-    for (long q = 0; q < batch; q++) one(q, 1);
+  if (batch > 1 && flops < 4e6) {
+    // many small problems: whole problems handed out to the threads
+    parallel_for(batch, 1, worth_threads(flops * batch), [&](long qb, long qe) {
+      for (long q = qb; q < qe; q++) one(q, false);
+    });
   } else {
-    for (long q = 0; q < batch; q++) one(q, nt);
+    for (long q = 0; q < batch; q++) one(q, worth_threads(flops));
   }
 }
 
@@ -449,12 +520,8 @@ void linear(const float* x, const float* w, const float* bias, float* y, float* 
   Epilogue ep{bias, act, y, N};
   float* z = pre ? pre : y;
   const bool needEp = bias || act != ACT_NONE || pre;
-  if (N <= 4) {
-    gemm_dots(x, w, z, M, N, K, false, needEp ? &ep : nullptr);
-    return;
-  }
   Gemm g{x, K, 1, w, 1, K, z, N, M, N, K, false, needEp ? &ep : nullptr};
-  gemm(g, threads_for(2.0 * M * N * K));
+  gemm_any(g);
 }
 
 /** gz = gy * act'(z, y) over rows [i0, i1); adds the column sums of gz into colsum (n floats). */
@@ -482,20 +549,24 @@ static void grad_pre(int act, const float* z, const float* y, const float* gy, f
 void linear_backward(const float* x, const float* w, const float* pre, const float* y, const float* gy, float* gx,
                      float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate) {
   // gz and the bias gradient in one pass over the rows (partial column sums per thread)
-  const int nt = threads_for(8.0 * M * N);
+  const bool threaded = worth_threads(8.0 * M * N);
+  const int nt = threaded ? max_threads() : 1;
   float* partial = gb ? tl_misc.get((size_t)nt * N) : nullptr;
-  if (nt > 1) {
-#pragma omp parallel num_threads(nt)
-    {
-      const int t = omp_get_thread_num(), n = omp_get_num_threads();
-      float* cs = partial ? partial + t * N : nullptr;
-      if (cs) std::memset(cs, 0, N * sizeof(float));
-      grad_pre(act, pre, y, gy, scratch, M * t / n, M * (t + 1) / n, N, cs);
+  if (partial) std::memset(partial, 0, (size_t)nt * N * sizeof(float));
+  const long chunk = std::max<long>(1, 16384 / std::max<long>(N, 1));
+  std::atomic<long> next{0};
+  auto job = [&](int tid) {
+    float* cs = partial ? partial + tid * N : nullptr;
+    for (;;) {
+      const long b = next.fetch_add(chunk, std::memory_order_relaxed);
+      if (b >= M) break;
+      grad_pre(act, pre, y, gy, scratch, b, std::min(M, b + chunk), N, cs);
     }
-  } else {
-    if (partial) std::memset(partial, 0, N * sizeof(float));
-    grad_pre(act, pre, y, gy, scratch, 0, M, N, partial);
-  }
+  };
+  if (threaded)
+    parallel(job);
+  else
+    job(0);
   if (gb) {
     for (long j = 0; j < N; j++) {
       float s = partial[j];

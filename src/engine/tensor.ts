@@ -687,8 +687,9 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act: Activatio
   const shape = [...x.shape.slice(0, -1), n];
   const inputs = bias ? [x, w, bias] : [x, w];
   const grad = needsGrad(inputs);
-  // the pre-activation is kept only when backward needs it
-  const pre = grad && act !== 'none' ? new Tensor(be.alloc(m * n), shape) : null;
+  // the pre-activation is kept only when backward needs it; ReLU's derivative [z > 0] equals
+  // [y > 0], so its output serves instead (saves writing and holding an [M, N] buffer)
+  const pre = grad && act !== 'none' && act !== 'relu' ? new Tensor(be.alloc(m * n), shape) : null;
   const y = make(be, shape, inputs, 'linear', (o) => be.linear(x.storage, w.storage, bias ? bias.storage : null, o, pre ? pre.storage : null, m, n, k, act), (g, out) => {
     const gx = wants(x) ? new Tensor(be.alloc(x.size), x.shape) : null;
     const gw = wants(w) ? new Tensor(be.alloc(w.size), w.shape) : null;

@@ -1,0 +1,108 @@
+// The kernels' thread pool (see pool.h for the protocol).
+#include "pool.h"
+
+#include <sched.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+
+namespace rfm {
+
+namespace {
+
+constexpr int CLOSED = 1 << 30;
+// spins of a worker waiting for the next job before it sleeps (~100-200 microseconds)
+constexpr int SPIN_LIMIT = 20000;
+
+struct Pool {
+  int threads = 1;
+  // the current job: fn / ctx are written before `state` is opened (release)
+  TaskFn fn = nullptr;
+  void* ctx = nullptr;
+  std::atomic<int> state{CLOSED};  // CLOSED bit | number of workers inside the job
+  std::atomic<uint64_t> gen{0};
+  std::atomic<int> sleepers{0};
+  std::mutex mu;
+  std::condition_variable cv;
+  std::mutex callers;  // one job at a time; a second caller runs its work alone
+};
+
+Pool* the_pool = nullptr;  // never destroyed: workers may still wait on it at process exit
+thread_local bool in_worker = false;  // a pool worker, or a caller inside its own job
+
+void worker_main(Pool* p, int tid) {
+  in_worker = true;
+  uint64_t seen = p->gen.load();
+  for (;;) {
+    uint64_t g;
+    int spins = 0;
+    while ((g = p->gen.load()) == seen) {
+      if (++spins < SPIN_LIMIT) {
+        RFM_PAUSE();
+        continue;
+      }
+      std::unique_lock<std::mutex> lk(p->mu);
+      p->sleepers.fetch_add(1);
+      p->cv.wait(lk, [&] { return p->gen.load() != seen; });
+      p->sleepers.fetch_sub(1);
+      spins = 0;
+    }
+    seen = g;
+    int s = p->state.load(std::memory_order_acquire);
+    while (!(s & CLOSED)) {
+      if (p->state.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) {
+        p->fn(p->ctx, tid);
+        p->state.fetch_sub(1, std::memory_order_release);
+        break;
+      }
+    }
+  }
+}
+
+Pool* pool() {
+  static Pool* p = [] {
+    Pool* q = new Pool();
+    int n = (int)std::thread::hardware_concurrency();
+    if (const char* e = std::getenv("RFM_THREADS")) n = std::atoi(e);
+    if (n < 1) n = 1;
+    if (n > 64) n = 64;
+    q->threads = n;
+    for (int t = 1; t < n; t++) std::thread(worker_main, q, t).detach();
+    the_pool = q;
+    return q;
+  }();
+  return p;
+}
+
+}  // namespace
+
+void sched_yield_now() { sched_yield(); }
+
+int max_threads() { return pool()->threads; }
+
+void parallel_run(TaskFn fn, void* ctx) {
+  Pool* p = pool();
+  if (p->threads == 1 || in_worker || !p->callers.try_lock()) {
+    fn(ctx, 0);
+    return;
+  }
+  p->fn = fn;
+  p->ctx = ctx;
+  p->state.store(0, std::memory_order_release);
+  p->gen.fetch_add(1);
+  if (p->sleepers.load() > 0) {
+    std::lock_guard<std::mutex> lk(p->mu);
+    p->cv.notify_all();
+  }
+  in_worker = true;
+  fn(ctx, 0);
+  in_worker = false;
+  // no worker may join from now on; wait for those inside to finish their items
+  p->state.fetch_or(CLOSED, std::memory_order_acq_rel);
+  spin_until([&] { return (p->state.load(std::memory_order_acquire) & ~CLOSED) == 0; });
+  p->callers.unlock();
+}
+
+}  // namespace rfm
