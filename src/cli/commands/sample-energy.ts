@@ -10,6 +10,7 @@ import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts
 import { BOLTZMANN_DEFAULTS, trainBoltzmann, type EstimatorChoice } from '../../estimators/boltzmann.ts';
 import { ENERGY_NAMES, getEnergy } from '../../estimators/energies.ts';
 import { scatterChart } from '../../viz/svg.ts';
+import { writeSamples } from '../../viz/samples.ts';
 
 const DEFAULT_STEPS = 1000;
 const B = BOLTZMANN_DEFAULTS;
@@ -73,6 +74,11 @@ export const command: Command = {
     );
     const file = join(out, `${energyName}-${estimator}-seed${seed}.svg`);
     writeFileSync(file, svg);
+    // the same points for the dashboard's scatter view (format: src/viz/samples.ts)
+    writeSamples(join(out, `${energyName}-${estimator}-seed${seed}.samples.json`), {
+      title: `${energyName}, ${estimator.toUpperCase()}, ${steps} steps`, xLabel: 'x0', yLabel: 'x1', range: [[-L, L], [-L, L]],
+      sets: [{ name: 'exact', color: '#7f7f7f', points: r.exact }, { name: `flow, ${estimator.toUpperCase()}`, color: '#d62728', points: r.generated }],
+    });
     const summary = {
       energy: energyName, estimator, steps, energyDistance: r.energyDistance, initialEnergyDistance: r.initialEnergyDistance,
       seconds: r.seconds, seed, samples: r.generated.length / 2, finalLoss: r.logs[r.logs.length - 1]?.loss ?? null, plot: file,
