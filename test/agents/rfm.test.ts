@@ -56,3 +56,27 @@ describe('RFM agents', () => {
     assert.deepEqual([...a.act(batch.obs.slice(0, 17), { deterministic: false })], [...b.act(batch.obs.slice(0, 17), { deterministic: false })]);
   });
 });
+
+describe('RFM learns a multimodal bandit', () => {
+  it('rfm puts most samples near the optimal actions and covers both modes (1-D bandit, 2 modes)', async () => {
+    const { ReplayBuffer } = await import('../../src/agents/replay.ts');
+    const { banditReward, optimalActions } = await import('../../src/envs/toy/index.ts');
+    const opts = { dim: 1 };
+    const agent = new RfmAgent('rfm', 1, 1, { hidden: 32, criticHidden: [32, 32], particles: 8, reverseSamples: 16, eulerSteps: 4, embedding: 8, temperature: 0.05 }, 0);
+    const buffer = new ReplayBuffer(1000, 1, 1);
+    const rng = new E.Rng(1);
+    const obs = Float32Array.from([1]);
+    for (let i = 0; i < 400; i++) {
+      // 100 uniform warm-up actions, then the agent's own (one-step episodes: every transition terminates)
+      const a = i < 100 ? rng.fillUniform(new Float32Array(1), -1, 1) : agent.act(obs, { deterministic: false });
+      buffer.add(obs, a, banditReward(a, opts), obs, true);
+      if (i >= 100) agent.update(buffer.sample(32, rng));
+    }
+    const acts = agent.act(new Float32Array(200).fill(1), { deterministic: false });
+    const modes = optimalActions(opts).map((m) => m[0]);
+    const counts = modes.map((m) => acts.filter((a) => Math.abs(a - m) < 0.2).length);
+    const near = counts.reduce((s, c) => s + c, 0);
+    assert.ok(near >= 140, `only ${near}/200 samples within 0.2 of an optimal action (per mode: ${counts})`);
+    for (const c of counts) assert.ok(c >= 20, `a mode is nearly missed: ${counts}`);
+  });
+});
