@@ -76,8 +76,8 @@ export const DEFAULT_BENCHMARK: Omit<EstimatorBenchmarkConfig, 'seed'> = {
   dims: [1, 2, 6],
   Ks: [8, 32, 100, 256],
   ts: [0.05, 0.25, 0.5, 0.75, 0.95],
-  points: 200,
-  seeds: 4,
+  points: 250,
+  seeds: 2,
 };
 
 type PerEstimator = Record<EstimatorName, number>;

@@ -125,7 +125,7 @@ export const command: Command = {
       console.log(`\nK = 100: CV <= min(NE, GE) in ${k100.length - bad.length} of ${k100.length} cells${bad.length ? `; not at ${bad.map((r) => `dim ${r.dim} t ${r.t}`).join(', ')}` : ''}`);
     }
     console.log(`\n${seconds.toFixed(1)} s; charts: ${files.join(', ')}`);
-    if (json) console.log(JSON.stringify({ rows, config: { dims, Ks, ts, points, seeds, seed }, seconds }));
+    if (json) console.log(JSON.stringify({ rows, config: { dims, Ks, ts, points, seeds, seed }, backend: getBackend().name, seconds }));
     return 0;
   },
 };

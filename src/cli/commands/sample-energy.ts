@@ -11,6 +11,7 @@ import { BOLTZMANN_DEFAULTS, trainBoltzmann, type EstimatorChoice } from '../../
 import { ENERGY_NAMES, getEnergy } from '../../estimators/energies.ts';
 import { scatterChart } from '../../viz/svg.ts';
 import { writeSamples } from '../../viz/samples.ts';
+import { getBackend } from '../../engine/index.ts';
 
 const DEFAULT_STEPS = 1000;
 const B = BOLTZMANN_DEFAULTS;
@@ -24,7 +25,8 @@ estimator, MSE to the velocity target, Adam lr ${B.lr}, batch ${B.batch}.
 Reports the squared energy distance between ${B.evalSamples} generated samples (${B.evalSteps} Euler steps) and as many exact
 samples (also for the untrained flow), and writes a scatter plot of both.
 
-  --steps N   training iterations (default ${DEFAULT_STEPS}: about 1-2 minutes on one core)
+  --steps N   training iterations (default ${DEFAULT_STEPS}: about 1 minute with the native backend on this
+              2-core machine; several times longer with the TypeScript backend)
   --seed S    seed (default 0)
   --out DIR   output folder (default runs/sample-energy/)
   --json      print {"energy", "estimator", "steps", "energyDistance", "seconds", ...} as the last line
@@ -81,7 +83,7 @@ export const command: Command = {
     });
     const summary = {
       energy: energyName, estimator, steps, energyDistance: r.energyDistance, initialEnergyDistance: r.initialEnergyDistance,
-      seconds: r.seconds, seed, samples: r.generated.length / 2, finalLoss: r.logs[r.logs.length - 1]?.loss ?? null, plot: file,
+      seconds: r.seconds, seed, samples: r.generated.length / 2, finalLoss: r.logs[r.logs.length - 1]?.loss ?? null, backend: getBackend().name, plot: file,
     };
     if (!json) console.log(`\n${energyName} / ${estimator}: energy distance ${r.energyDistance.toFixed(4)} (untrained flow ${r.initialEnergyDistance.toFixed(4)}); ${r.seconds.toFixed(1)} s; plot ${file}`);
     if (json) console.log(JSON.stringify(summary));
