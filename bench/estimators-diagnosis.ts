@@ -9,11 +9,13 @@
  *  - a scan over FIXED c in {0.05, ..., 1}: the best any constant coefficient can do;
  *  - split CV: c* estimated from a second, independent set of K proposals and applied to the
  *    first: the same coefficient rule without the coupling between c* and the sums it multiplies;
+ *  - CV with c* floored at 0 (the population coefficient is positive: Stein's identity gives
+ *    Cov(x1, s) = -I under the posterior), and the share of negative c*;
  *  - errors binned by the effective sample size of each estimate;
  * and the paired differences to NE with standard errors. Writes runs/estimators/diagnosis.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { Rng, add, mul, noGrad, reshape, sub, tensor, tidy } from '../src/engine/index.ts';
+import { Rng, add, clamp, mul, noGrad, reshape, sub, tensor, tidy } from '../src/engine/index.ts';
 import { coefficientTensors, linearFlowPath } from '../src/paths/index.ts';
 import { BENCHMARK_TARGETS, conditioningPoints } from '../src/estimators/benchmark.ts';
 import { CV, GE, NE, gmmLogTarget, logTargetValueAndGrad, posteriorMean, reverseProposals, type ControlVariate } from '../src/estimators/index.ts';
@@ -48,6 +50,8 @@ for (const dim of dims) {
     const errs: Record<string, number[]> = {};
     const push = (k: string, v: number) => (errs[k] ??= []).push(v);
     const essPer: number[] = [];
+    let cNeg = 0;
+    let cTotal = 0;
     const chunk = 100;
     for (let r0 = 0; r0 < points; r0 += chunk) {
       const B = Math.min(chunk, points - r0);
@@ -67,10 +71,17 @@ for (const dim of dims) {
           const w = ne.weights.toArray();
           const ms = sub(run({ kind: 'fixed', value: 1 }).mean, ne.mean); // sum_k w_k s_k
           const cB = run(CV, b).c;
+          const cvA = run(CV);
+          for (const v of cvA.c.toArray()) {
+            cTotal++;
+            if (v < 0) cNeg++;
+          }
           const variants: Record<string, Float32Array> = {
             ne: ne.mean.toArray(),
             ge: run(GE).mean.toArray(),
-            cv: run(CV).mean.toArray(),
+            cv: cvA.mean.toArray(),
+            // Stein: Cov(x1, s) = -I under the posterior, so the population c* is positive; keep c* >= 0
+            'cv-nonneg': add(ne.mean, mul(clamp(cvA.c, 0, 2), ms)).toArray(),
             'cv-noclip-noridge': run({ kind: 'cv', ridge: 1e-12, clip: 1e9 }).mean.toArray(),
             'cv-split': add(ne.mean, mul(cB, ms)).toArray(),
           };
@@ -100,8 +111,8 @@ for (const dim of dims) {
       const m = (name: string) => (idx.length ? idx.reduce((a, i) => a + errs[name][i], 0) / idx.length : NaN);
       return { ess: `[${lo}, ${hi})`, share: idx.length / points, ne: m('ne'), cv: m('cv'), cvSplit: m('cv-split'), ge: m('ge') };
     });
-    report.push({ dim, t, K, points, summary, bins });
-    console.log(`\n=== dim ${dim}, t ${t}, K ${K}, ${points} points; mean ESS ${(essPer.reduce((a, b) => a + b, 0) / points).toFixed(2)}`);
+    report.push({ dim, t, K, points, summary, bins, negativeCStarShare: cNeg / cTotal });
+    console.log(`\n=== dim ${dim}, t ${t}, K ${K}, ${points} points; mean ESS ${(essPer.reduce((a, b) => a + b, 0) / points).toFixed(2)}; c* < 0 in ${((100 * cNeg) / cTotal).toFixed(1)}% of coordinates`);
     for (const [name, s] of Object.entries(summary)) {
       console.log(`${name.padEnd(18)} mse ${s.mse.toExponential(3)} ± ${s.se.toExponential(1)}   minus NE ${s.diffVsNe.toExponential(2)} ± ${s.diffSe.toExponential(1)}`);
     }
