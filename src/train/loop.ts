@@ -29,7 +29,7 @@ import { Rng, type RngState } from '../engine/index.ts';
 import { createAgent, ReplayBuffer, type Agent, type Metrics, type ReplayState } from '../agents/index.ts';
 import type { Algo, Config } from '../config/index.ts';
 import type { NamedArray } from '../nn/index.ts';
-import type { RunningMeanStdState } from '../envs/index.ts';
+import { envSpec, type RunningMeanStdState } from '../envs/index.ts';
 import { buildEnv, trainEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
 import { accumulate, emptyAccumulator, MetricsWriter, summarize, type MetricAccumulator, type Row } from './metrics.ts';
@@ -139,6 +139,7 @@ const arr = (data: Float32Array, shape: number[]): NamedArray => ({ data, shape 
 export async function train(envId: string, config: Config, options: TrainOptions = {}): Promise<TrainResult> {
   const algo = options.algo ?? 'rfm';
   const seed = options.seed ?? 0;
+  if (!options.envFactory) envSpec(envId); // an unknown id fails here, before a run folder exists
   let runDir: string | null = null;
   if (options.outDir) {
     runDir = resolve(options.outDir, options.runName ?? `${algo}-${envId}-s${seed}-${timestamp()}`);

@@ -1,0 +1,38 @@
+/** `rfm eval RUN [--episodes 10] [--seed S] [--json]`: evaluates a run's newest checkpoint. */
+import type { Command } from '../main.ts';
+import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
+import { CheckpointError, evaluate, loadAgent } from '../../train/index.ts';
+
+const USAGE = 'usage: rfm eval RUN [--episodes 10] [--seed S] [--json]   (RUN: a run folder or a checkpoint .json)';
+
+export const command: Command = {
+  summary: 'evaluate a trained run (deterministic actions, seeded episodes)',
+  async run(args) {
+    const p = parseArgs(args, ['episodes', 'seed'], ['json', 'help']);
+    if (optFlag(p, 'help')) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (p.positionals.length !== 1) throw new UsageError(USAGE);
+    const episodes = optNumber(p, 'episodes', 10);
+    if (!(Number.isInteger(episodes) && episodes >= 1)) throw new UsageError(`--episodes must be a positive integer, got ${episodes}`);
+    let run;
+    try {
+      run = loadAgent(p.positionals[0]);
+    } catch (e) {
+      if (e instanceof CheckpointError) {
+        console.error(`rfm eval: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    const seed = optString(p, 'seed') === undefined ? run.meta.seed : optNumber(p, 'seed', 0);
+    const env = await run.makeEvalEnv();
+    const r = evaluate(run.agent, env.env, episodes, seed);
+    env.env.close();
+    const out = { algo: run.meta.algo, env: run.meta.envId, step: run.meta.step, episodes, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths };
+    if (optFlag(p, 'json')) console.log(JSON.stringify(out));
+    else console.log(`${out.algo} on ${out.env} at step ${out.step}: return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes`);
+    return 0;
+  },
+};
