@@ -11,6 +11,7 @@ import type { Agent } from './types.ts';
 import './sac.ts';
 import './td3.ts';
 import './rfm.ts';
+import './rfm.ts';
 
 export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
