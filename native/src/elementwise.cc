@@ -24,12 +24,21 @@ static inline bool threaded(long n, long threshold) { return n >= threshold && m
 static constexpr long CHUNK_CHEAP = 1L << 15;
 static constexpr long CHUNK_COSTLY = 1L << 11;
 
-/** body(i) for i in [0, n), threaded above `threshold` elements. */
+// Elementwise loops over restrict-qualified arguments, so that they vectorise (exact aliasing
+// of an input with the output, as in scale(x, a, x), stays correct: each index is read before
+// it is written).
 template <class F>
-static inline void for_each(long n, long threshold, long chunk, F body) {
-  parallel_for(n, chunk, threaded(n, threshold), [&](long b, long e) {
-    for (long i = b; i < e; i++) body(i);
-  });
+static void map1(const float* __restrict x, float* __restrict o, long n, F f) {
+  for (long i = 0; i < n; i++) o[i] = f(x[i]);
+}
+template <class F>
+static void map2(const float* __restrict x, const float* __restrict y, float* __restrict o, long n, F f) {
+  for (long i = 0; i < n; i++) o[i] = f(x[i], y[i]);
+}
+template <class F>
+static void map3(const float* __restrict x, const float* __restrict y, const float* __restrict z, float* __restrict o,
+                 long n, F f) {
+  for (long i = 0; i < n; i++) o[i] = f(x[i], y[i], z[i]);
 }
 
 static inline double sigmoid(double x) {
@@ -106,13 +115,20 @@ static constexpr bool cheap(int op) {
 
 template <int OP>
 static void unary_t(const float* __restrict x, float* __restrict out, long n, double p0, double p1) {
-  for_each(n, cheap(OP) ? PAR_CHEAP : PAR_COSTLY, (cheap(OP) ? PAR_CHEAP : PAR_COSTLY) == PAR_CHEAP ? CHUNK_CHEAP : CHUNK_COSTLY, [&](long i) { out[i] = (float)uval<OP>(x[i], p0, p1); });
+  const bool c = cheap(OP);
+  parallel_for(n, c ? CHUNK_CHEAP : CHUNK_COSTLY, threaded(n, c ? PAR_CHEAP : PAR_COSTLY), [&](long b, long e) {
+    map1(x + b, out + b, e - b, [=](float v) { return (float)uval<OP>(v, p0, p1); });
+  });
 }
 
 template <int OP>
 static void unary_backward_t(const float* __restrict x, const float* __restrict y, const float* __restrict gy,
                              float* __restrict gx, long n, double p0, double p1) {
-  for_each(n, cheap(OP) || OP == U_EXP || OP == U_TANH || OP == U_SIGMOID ? PAR_CHEAP : PAR_COSTLY, (cheap(OP) || OP == U_EXP || OP == U_TANH || OP == U_SIGMOID ? PAR_CHEAP : PAR_COSTLY) == PAR_CHEAP ? CHUNK_CHEAP : CHUNK_COSTLY, [&](long i) { gx[i] = (float)((double)gy[i] * uder<OP>(x[i], y[i], p0, p1)); });
+  const bool c = cheap(OP) || OP == U_EXP || OP == U_TANH || OP == U_SIGMOID;
+  parallel_for(n, c ? CHUNK_CHEAP : CHUNK_COSTLY, threaded(n, c ? PAR_CHEAP : PAR_COSTLY), [&](long b, long e) {
+    map3(x + b, y + b, gy + b, gx + b, e - b,
+         [=](float xv, float yv, float g) { return (float)((double)g * uder<OP>(xv, yv, p0, p1)); });
+  });
 }
 
 #define RFM_UNARY_CASES(F) \
@@ -268,13 +284,13 @@ static void binary_t(const float* a, const float* b, float* out, const Walk& w) 
     const float* __restrict pb = b + off[1];
     float* __restrict po = out + o;
     if (st[0] == 1 && st[1] == 1) {
-      for (long i = 0; i < len; i++) po[i] = bval<OP>(pa[i], pb[i]);
+      map2(pa, pb, po, len, [](float u, float v) { return bval<OP>(u, v); });
     } else if (st[0] == 1 && st[1] == 0) {
       const float s = pb[0];
-      for (long i = 0; i < len; i++) po[i] = bval<OP>(pa[i], s);
+      map1(pa, po, len, [=](float u) { return bval<OP>(u, s); });
     } else if (st[0] == 0 && st[1] == 1) {
       const float s = pa[0];
-      for (long i = 0; i < len; i++) po[i] = bval<OP>(s, pb[i]);
+      map1(pb, po, len, [=](float v) { return bval<OP>(s, v); });
     } else {
       const long sa = st[0], sb = st[1];
       for (long i = 0; i < len; i++) po[i] = bval<OP>(pa[i * sa], pb[i * sb]);
@@ -331,17 +347,21 @@ void copy(const float* src, float* dst, const Walk& w, bool accumulate) {
 // simple loops
 
 void fill(float* out, long n, float v) {
-  for_each(n, PAR_CHEAP * 4, CHUNK_CHEAP, [&](long i) { out[i] = v; });
+  parallel_for(n, CHUNK_CHEAP, threaded(n, PAR_CHEAP * 4), [&](long b, long e) { std::fill(out + b, out + e, v); });
 }
 
 void axpy(float alpha, const float* __restrict x, float* __restrict y, long n) {
   // TS: y += alpha * x in double, rounded once
   const double al = alpha;
-  for_each(n, PAR_CHEAP, CHUNK_CHEAP, [&](long i) { y[i] = (float)((double)y[i] + al * x[i]); });
+  parallel_for(n, CHUNK_CHEAP, threaded(n, PAR_CHEAP), [&](long b, long e) {
+    map2(x + b, y + b, y + b, e - b, [=](float xv, float yv) { return (float)((double)yv + al * xv); });
+  });
 }
 
 void scale(const float* __restrict x, float alpha, float* __restrict out, long n) {
-  for_each(n, PAR_CHEAP, CHUNK_CHEAP, [&](long i) { out[i] = alpha * x[i]; });
+  parallel_for(n, CHUNK_CHEAP, threaded(n, PAR_CHEAP), [&](long b, long e) {
+    map1(x + b, out + b, e - b, [=](float xv) { return alpha * xv; });
+  });
 }
 
 static thread_local double* tl_acc = nullptr;
@@ -450,21 +470,26 @@ void scatter_add(const float* gout, const float* idx, float* gsrc, long outer, l
     }
 }
 
-void adam(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v, long n,
-          const double* hp) {
-  const float lr = (float)hp[0], b1 = (float)hp[1], b2 = (float)hp[2], eps = (float)hp[3], wd = (float)hp[4];
-  const float ib1 = (float)(1 / hp[5]), ib2 = (float)(1 / hp[6]), gs = (float)hp[7];
-  const float c1 = (float)(1 - hp[1]), c2 = (float)(1 - hp[2]);
-  parallel_for(n, CHUNK_CHEAP, threaded(n, PAR_CHEAP), [&](long b, long e) {
-    for (long i = b; i < e; i++) {
-      const float gi = g[i] * gs;
-      const float mi = b1 * m[i] + c1 * gi;
-      const float vi = b2 * v[i] + c2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] = p[i] - lr * ((mi * ib1) / (std::sqrt(vi * ib2) + eps) + wd * p[i]);
-    }
-  });
+struct AdamConst {
+  float lr, b1, b2, eps, wd, ib1, ib2, gs, c1, c2;
+};
+
+static void adam_range(float* __restrict p, const float* __restrict g, float* __restrict m, float* __restrict v,
+                       long n, const AdamConst k) {
+  for (long i = 0; i < n; i++) {
+    const float gi = g[i] * k.gs;
+    const float mi = k.b1 * m[i] + k.c1 * gi;
+    const float vi = k.b2 * v[i] + k.c2 * gi * gi;
+    m[i] = mi;
+    v[i] = vi;
+    p[i] = p[i] - k.lr * ((mi * k.ib1) / (std::sqrt(vi * k.ib2) + k.eps) + k.wd * p[i]);
+  }
+}
+
+void adam(float* p, const float* g, float* m, float* v, long n, const double* hp) {
+  const AdamConst k{(float)hp[0], (float)hp[1], (float)hp[2], (float)hp[3], (float)hp[4],
+                    (float)(1 / hp[5]), (float)(1 / hp[6]), (float)hp[7], (float)(1 - hp[1]), (float)(1 - hp[2])};
+  parallel_for(n, CHUNK_CHEAP, threaded(n, PAR_CHEAP), [&](long b, long e) { adam_range(p + b, g + b, m + b, v + b, e - b, k); });
 }
 
 }  // namespace rfm

@@ -3,7 +3,9 @@
 
 #include <sched.h>
 
+#include <chrono>
 #include <condition_variable>
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
@@ -27,7 +29,14 @@ struct Pool {
   std::mutex mu;
   std::condition_variable cv;
   std::mutex callers;  // one job at a time; a second caller runs its work alone
+  // back-off on a crowded machine: after the caller had to wait long for a worker (descheduled
+  // while holding an item), the next `serialLeft` jobs run on the caller alone
+  int serialLeft = 0;
+  int backoff = 0;
 };
+
+// a wait for the workers longer than this means they were descheduled
+constexpr double LONG_WAIT_S = 300e-6;
 
 Pool* the_pool = nullptr;  // never destroyed: workers may still wait on it at process exit
 thread_local bool in_worker = false;  // a pool worker, or a caller inside its own job
@@ -88,6 +97,12 @@ void parallel_run(TaskFn fn, void* ctx) {
     fn(ctx, 0);
     return;
   }
+  if (p->serialLeft > 0) {
+    p->serialLeft--;
+    p->callers.unlock();
+    fn(ctx, 0);
+    return;
+  }
   p->fn = fn;
   p->ctx = ctx;
   p->state.store(0, std::memory_order_release);
@@ -100,8 +115,20 @@ void parallel_run(TaskFn fn, void* ctx) {
   fn(ctx, 0);
   in_worker = false;
   // no worker may join from now on; wait for those inside to finish their items
-  p->state.fetch_or(CLOSED, std::memory_order_acq_rel);
-  spin_until([&] { return (p->state.load(std::memory_order_acquire) & ~CLOSED) == 0; });
+  const int inside = p->state.fetch_or(CLOSED, std::memory_order_acq_rel);
+  if (inside != 0) {
+    const auto t0 = std::chrono::steady_clock::now();
+    spin_until([&] { return (p->state.load(std::memory_order_acquire) & ~CLOSED) == 0; });
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (waited > LONG_WAIT_S) {
+      p->backoff = p->backoff ? std::min(2 * p->backoff, 4096) : 16;
+      p->serialLeft = p->backoff;
+    } else if (p->backoff > 0) {
+      p->backoff /= 2;
+    }
+  } else if (p->backoff > 0) {
+    p->backoff /= 2;
+  }
   p->callers.unlock();
 }
 
