@@ -209,6 +209,49 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
 // ---------------------------------------------------------------------------------------------
 // packing
 
+#if defined(__AVX512F__)
+/** In-register transpose of 16 rows of 16 floats. */
+static inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 8; i++) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  // u[4i + c], 128-bit lane l: rows 4i..4i+3 of column 4l + c
+  for (int i = 0; i < 4; i++) {
+    u[4 * i + 0] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+    u[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+    u[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+    u[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; c++) {
+    const __m512 a = _mm512_shuffle_f32x4(u[c], u[4 + c], 0x88), b = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0x88);
+    const __m512 a2 = _mm512_shuffle_f32x4(u[c], u[4 + c], 0xDD), b2 = _mm512_shuffle_f32x4(u[8 + c], u[12 + c], 0xDD);
+    r[c] = _mm512_shuffle_f32x4(a, b, 0x88);
+    r[8 + c] = _mm512_shuffle_f32x4(a, b, 0xDD);
+    r[4 + c] = _mm512_shuffle_f32x4(a2, b2, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(a2, b2, 0xDD);
+  }
+}
+
+/** Panel of a transposed B (B(k, j) = b[j * cs + k]) by 16 x 16 transposes. */
+static void pack_b_panel_t16(const float* b, long cs, long kc, int w, float* __restrict out) {
+  static_assert(NR % 16 == 0, "panels of 16-column groups");
+  for (int g = 0; g < NR / 16; g++) {
+    const int jn = std::max(0, std::min(16, w - 16 * g));  // valid columns in this group
+    for (long k0 = 0; k0 < kc; k0 += 16) {
+      const int kn = (int)std::min<long>(16, kc - k0);
+      const __mmask16 km = (__mmask16)((1u << kn) - 1);
+      __m512 r[16];
+      for (int j = 0; j < 16; j++)
+        r[j] = j < jn ? _mm512_maskz_loadu_ps(km, b + (16 * g + j) * cs + k0) : _mm512_setzero_ps();
+      transpose16(r);
+      for (int t = 0; t < kn; t++) _mm512_storeu_ps(out + (k0 + t) * NR + 16 * g, r[t]);
+    }
+  }
+}
+#endif
+
 /** Panel of B: kc rows x NR columns (w valid), from B(k, j) at b[k * rs + j * cs]. */
 static void pack_b_panel(const float* b, long rs, long cs, long kc, int w, float* __restrict out) {
   if (cs == 1) {
@@ -224,6 +267,12 @@ static void pack_b_panel(const float* b, long rs, long cs, long kc, int w, float
       }
     }
   } else {
+#if defined(__AVX512F__)
+    if (rs == 1) {
+      pack_b_panel_t16(b, cs, kc, w, out);
+      return;
+    }
+#endif
     // transposed source: read along k (contiguous when rs == 1), write with stride NR
     if (w < NR)
       for (long k = 0; k < kc; k++)
@@ -341,7 +390,7 @@ static void gemm(const Gemm& g, bool threaded) {
     const long panels = ceil_div(nc, NR);
     // work items: a strip of MR rows by a group of panels (groups only when strips are few)
     long groups = 1;
-    if (nt > 1 && strips < 8L * nt) groups = std::min(panels, ceil_div(8L * nt, strips));
+    if (nt > 1 && strips < 16L * nt) groups = std::min(panels, ceil_div(16L * nt, strips));
     const long items = strips * groups;
     for (long pc = 0; pc < K; pc += kcMax) {
       const long kc = std::min(kcMax, K - pc);

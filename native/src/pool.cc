@@ -36,7 +36,7 @@ struct Pool {
 };
 
 // a wait for the workers longer than this means they were descheduled
-constexpr double LONG_WAIT_S = 300e-6;
+constexpr double LONG_WAIT_S = 1e-3;
 
 Pool* the_pool = nullptr;  // never destroyed: workers may still wait on it at process exit
 thread_local bool in_worker = false;  // a pool worker, or a caller inside its own job
