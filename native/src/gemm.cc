@@ -396,17 +396,18 @@ static void gemm(const Gemm& g, bool threaded) {
       const long kc = std::min(kcMax, K - pc);
       const bool last = pc + kc >= K;
       const bool accum = g.accumulate || pc > 0;
-      std::atomic<long> nextPanel{0}, packed{0}, nextItem{0};
-      auto job = [&](int) {
-        // first pack the panels of B together, then wait until all are there
-        for (;;) {
-          const long p = nextPanel.fetch_add(1, std::memory_order_relaxed);
-          if (p >= panels) break;
-          const long j = jc + p * NR;
-          pack_b_panel(g.B + pc * g.rsb + j * g.csb, g.rsb, g.csb, kc, (int)std::min<long>(NR, N - j), bpack + p * NR * kc);
-          packed.fetch_add(1, std::memory_order_release);
+      std::atomic<long> packed{0}, nextItem{0};
+      auto job = [&](int tid) {
+        // the caller packs B (so it never waits for a descheduled worker), workers wait for it
+        if (tid == 0) {
+          for (long p = 0; p < panels; p++) {
+            const long j = jc + p * NR;
+            pack_b_panel(g.B + pc * g.rsb + j * g.csb, g.rsb, g.csb, kc, (int)std::min<long>(NR, N - j), bpack + p * NR * kc);
+          }
+          packed.store(1, std::memory_order_release);
+        } else {
+          spin_until([&] { return packed.load(std::memory_order_acquire) != 0; });
         }
-        spin_until([&] { return packed.load(std::memory_order_acquire) >= panels; });
         float* apack = tl_apack.get((size_t)MR * kcMax);
         for (;;) {
           const long it = nextItem.fetch_add(1, std::memory_order_relaxed);

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int CLOSED = 1 << 30;
 // spins of a worker waiting for the next job before it sleeps (~100-200 microseconds)
-constexpr int SPIN_LIMIT = 20000;
+constexpr int SPIN_LIMIT = 200;
 
 struct Pool {
   int threads = 1;
