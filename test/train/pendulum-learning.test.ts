@@ -13,7 +13,7 @@ import { train } from '../../src/train/index.ts';
 
 const slow = getBackend().name === 'ts' && !process.env.RFM_SLOW_TESTS;
 
-test('SAC (small preset) improves clearly on Pendulum-v1 within 5,000 steps', { skip: slow ? 'TypeScript backend: ~4 min for this budget (RFM_SLOW_TESTS=1 runs it)' : false }, async () => {
+test('SAC (small preset) improves clearly on Pendulum-v1 within 5,000 steps', { skip: slow ? 'TypeScript backend: ~4 min for this budget (RFM_SLOW_TESTS=1 runs it)' : false }, async (t) => {
   const config = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small' });
   assert.equal(config.train.steps, 5_000);
   const t0 = performance.now();
@@ -21,6 +21,7 @@ test('SAC (small preset) improves clearly on Pendulum-v1 within 5,000 steps', { 
   const evals = r.rows.filter((x) => 'eval/return' in x).map((x) => x['eval/return']);
   const seconds = (performance.now() - t0) / 1000;
   const msg = `eval returns ${evals.map((v) => v.toFixed(0)).join(', ')} in ${seconds.toFixed(1)} s`;
+  t.diagnostic(msg);
   assert.equal(evals.length, 5, msg);
   assert.ok(evals[4] > -1000, msg);
   assert.ok(evals[4] - evals[0] > 400, msg);
