@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig, type Algo } from '../../src/config/index.ts';
+import { availableAgents } from '../../src/agents/index.ts';
 import {
   CheckpointError, NonFiniteError, latestCheckpoint, loadAgent, loadCheckpoint, resumeTraining, train, type Row,
 } from '../../src/train/index.ts';
@@ -19,13 +20,14 @@ function tinyConfig(algo: Algo, steps: number, extra: string[] = []) {
     sets: [
       `train.steps=${steps}`, 'train.randomSteps=100', 'train.evalEvery=150', 'train.evalEpisodes=1', 'train.logEvery=50',
       'train.checkpointEvery=0', 'train.batchSize=16', 'train.normalizeObs=true', 'train.utd=1.5',
-      `${algo}.actorHidden=16,16`, `${algo}.criticHidden=16,16`, ...extra,
+      ...(algo === 'sac' || algo === 'td3' ? [`${algo}.actorHidden=16,16`, `${algo}.criticHidden=16,16`] : ['rfm.hidden=16', 'rfm.criticHidden=16,16', 'rfm.embedding=8', 'rfm.particles=2', 'rfm.reverseSamples=4', 'rfm.eulerSteps=2']),
+      ...extra,
     ],
   });
 }
 
-for (const algo of ['sac', 'td3'] as const) {
-  test(`${algo}: N steps straight equal N/2 + resume (metrics and final parameters identical)`, async () => {
+for (const algo of ['sac', 'td3', 'rfm'] as const) {
+  test(`${algo}: N steps straight equal N/2 + resume (metrics and final parameters identical)`, { skip: !availableAgents().includes(algo) && `${algo} is not registered` }, async () => {
     const out = tmp();
     // 130 is mid-episode (Pendulum episodes are 200 steps): resume must rebuild the episode.
     const straight = await train('Pendulum-v1', tinyConfig(algo, 300), { algo, seed: 3, outDir: out, runName: 'straight' });
