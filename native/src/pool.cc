@@ -15,8 +15,11 @@ namespace rfm {
 namespace {
 
 constexpr int CLOSED = 1 << 30;
-// spins of a worker waiting for the next job before it sleeps (~100-200 microseconds)
-constexpr int SPIN_LIMIT = 200;
+// spins of a worker waiting for the next job before it sleeps: long (tens of microseconds: kernel calls come
+// in quick succession) unless the caller has seen workers descheduled lately, then short (a
+// spinning worker only steals time from the threads that do the work)
+constexpr int SPIN_LONG = 2000;
+constexpr int SPIN_SHORT = 200;
 
 struct Pool {
   int threads = 1;
@@ -32,7 +35,8 @@ struct Pool {
   // back-off on a crowded machine: after the caller had to wait long for a worker (descheduled
   // while holding an item), the next `serialLeft` jobs run on the caller alone
   int serialLeft = 0;
-  int backoff = 0;
+  std::atomic<int> backoff{0};
+  int spinLong = SPIN_LONG;  // RFM_SPIN overrides (a tuning knob)
 };
 
 // a wait for the workers longer than this means they were descheduled
@@ -48,7 +52,7 @@ void worker_main(Pool* p, int tid) {
     uint64_t g;
     int spins = 0;
     while ((g = p->gen.load()) == seen) {
-      if (++spins < SPIN_LIMIT) {
+      if (++spins < (p->backoff.load(std::memory_order_relaxed) ? SPIN_SHORT : p->spinLong)) {
         RFM_PAUSE();
         continue;
       }
@@ -78,6 +82,7 @@ Pool* pool() {
     if (n < 1) n = 1;
     if (n > 64) n = 64;
     q->threads = n;
+    if (const char* e = std::getenv("RFM_SPIN")) q->spinLong = std::max(0, std::atoi(e));
     for (int t = 1; t < n; t++) std::thread(worker_main, q, t).detach();
     the_pool = q;
     return q;
@@ -120,14 +125,15 @@ void parallel_run(TaskFn fn, void* ctx) {
     const auto t0 = std::chrono::steady_clock::now();
     spin_until([&] { return (p->state.load(std::memory_order_acquire) & ~CLOSED) == 0; });
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int b = p->backoff.load(std::memory_order_relaxed);
     if (waited > LONG_WAIT_S) {
-      p->backoff = p->backoff ? std::min(2 * p->backoff, 4096) : 16;
-      p->serialLeft = p->backoff;
-    } else if (p->backoff > 0) {
-      p->backoff /= 2;
+      p->backoff.store(b ? std::min(2 * b, 4096) : 16, std::memory_order_relaxed);
+      p->serialLeft = p->backoff.load(std::memory_order_relaxed);
+    } else if (b > 0) {
+      p->backoff.store(b / 2, std::memory_order_relaxed);
     }
-  } else if (p->backoff > 0) {
-    p->backoff /= 2;
+  } else if (const int b = p->backoff.load(std::memory_order_relaxed)) {
+    p->backoff.store(b / 2, std::memory_order_relaxed);
   }
   p->callers.unlock();
 }

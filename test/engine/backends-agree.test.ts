@@ -248,6 +248,23 @@ describe('native and TypeScript backends agree', { skip: native ? false : 'nativ
       }
   });
 
+  it('matmul and linear with empty dimensions (K = 0, M = 0, batch = 0)', () => {
+    for (const [m, n, k, batch] of [[5, 7, 0, 1], [0, 7, 5, 1], [5, 0, 3, 1], [3, 4, 5, 0], [2, 3, 0, 2]])
+      for (const acc of [false, true]) {
+        const [an, at] = both(R(Math.max(1, batch) * m * k));
+        const [bn, bt] = both(R(Math.max(1, batch) * k * n));
+        const [cn, ct] = both(R(Math.max(1, batch) * m * n));
+        agree(`matmul ${m}x${k}x${n} batch=${batch} acc=${acc}`, [an, bn, cn], [at, bt, ct], (be, [a, b, c]) => be.matmul(a, b, c, m, n, k, false, false, acc, batch, m * k, k * n, m * n), [2], 0, 0);
+      }
+    for (const act of ['none', 'relu', 'tanh'] as const) {
+      const [xn, xt] = both(new Float32Array(0));
+      const [wn, wt] = both(new Float32Array(0));
+      const [bn, bt] = both(R(6));
+      const [yn, yt] = pair(4 * 6);
+      agree(`linear K=0 ${act}`, [xn, wn, bn, yn], [xt, wt, bt, yt], (be, [x, w, b, y]) => be.linear(x, w, b, y, null, 4, 6, 0, act), [3]);
+    }
+  });
+
   const ACTS: Activation[] = ['none', 'relu', 'gelu', 'tanh', 'silu', 'sigmoid'];
 
   it('linear: every activation, with and without bias and pre-activation, odd sizes', () => {
