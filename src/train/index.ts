@@ -1,4 +1,16 @@
-/** Training: the loop, evaluation, checkpoints, metrics files and the progress line. */
+/**
+ * Training: the loop, evaluation, checkpoints, metrics files and the progress line.
+ *
+ *   import { resolveConfig, train, resumeTraining, loadAgent, evaluate } from 'rfm-rl';
+ *   const config = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.steps=3000'] });
+ *   const run = await train('Pendulum-v1', config, { algo: 'sac', seed: 0, outDir: 'runs' });
+ *   run.agent.act(obs, { deterministic: true });               // Float32Array in [-1, 1]^d
+ *   await resumeTraining(run.runDir!, { steps: 6000 });         // exact continuation
+ *   const { agent, makeEvalEnv } = loadAgent(run.runDir!);      // newest checkpoint
+ *
+ * Run folder: run.json (algo, env, seed), config.json (the resolved Config), metrics.jsonl and
+ * metrics.csv (one row per logged step), checkpoints/ckpt-<step>.{safetensors,json} (the newest two).
+ */
 export { train, resumeTraining, NonFiniteError, type TrainOptions, type TrainResult, type TrainCallbacks, type StepInfo, type RunInfo } from './loop.ts';
 export { evaluate, type EvalResult } from './evaluate.ts';
 export { buildEnv, defaultEnvFactory, trainEpisodeSeed, evalEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';

@@ -281,73 +281,76 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     return { 'eval/return': r.mean, 'eval/return_std': r.std, 'eval/length': r.lengths.reduce((x, y) => x + y, 0) / r.lengths.length };
   };
 
-  const randomAction = new Float32Array(actDim);
-  while (s.step < tc.steps) {
-    // ---- act and step the environment ----
-    let action: Float32Array;
-    if (s.step < tc.randomSteps) {
-      for (let i = 0; i < actDim; i++) randomAction[i] = 2 * rng.uniform() - 1;
-      action = Float32Array.from(randomAction);
-    } else {
-      action = agent.act(obs, { deterministic: false });
-    }
-    const [nextRaw, reward, terminated, truncated] = train.env.step(action);
-    const next = Float32Array.from(nextRaw);
-    buffer.add(obs, action, reward, next, terminated); // truncation still bootstraps from `next`
-    s.step++;
-    s.episodeStep++;
-    s.episodeReturn += reward;
-    for (let i = 0; i < actDim; i++) episodeActions.push(action[i]);
-    const stepObs = obs;
-    if (terminated || truncated) {
-      s.acc.episodeReturns.push(s.episodeReturn);
-      s.acc.episodeLengths.push(s.episodeStep);
-      s.episode++;
-      s.episodeStep = 0;
-      s.episodeReturn = 0;
-      episodeActions = [];
-      obs = Float32Array.from(train.env.reset({ seed: trainEpisodeSeed(seed, s.episode) })[0]);
-    } else {
-      obs = next;
-    }
-
-    // ---- gradient updates (update-to-data ratio) ----
-    if (s.step >= Math.max(tc.randomSteps, 1)) {
-      s.updatesDue += tc.utd;
-      while (s.updatesDue >= 1) {
-        s.updatesDue -= 1;
-        const m = agent.update(buffer.sample(tc.batchSize, rng));
-        s.updates++;
-        checkFinite(m, s.step, s.updates);
-        accumulate(s.acc, m);
-        cb.onUpdate?.(m, s.step);
+  try {
+    const randomAction = new Float32Array(actDim);
+    while (s.step < tc.steps) {
+      // ---- act and step the environment ----
+      let action: Float32Array;
+      if (s.step < tc.randomSteps) {
+        for (let i = 0; i < actDim; i++) randomAction[i] = 2 * rng.uniform() - 1;
+        action = Float32Array.from(randomAction);
+      } else {
+        action = agent.act(obs, { deterministic: false });
       }
-    }
-    cb.onStep?.({ step: s.step, obs: stepObs, action, reward, terminated, truncated });
+      const [nextRaw, reward, terminated, truncated] = train.env.step(action);
+      const next = Float32Array.from(nextRaw);
+      buffer.add(obs, action, reward, next, terminated); // truncation still bootstraps from `next`
+      s.step++;
+      s.episodeStep++;
+      s.episodeReturn += reward;
+      for (let i = 0; i < actDim; i++) episodeActions.push(action[i]);
+      const stepObs = obs;
+      if (terminated || truncated) {
+        s.acc.episodeReturns.push(s.episodeReturn);
+        s.acc.episodeLengths.push(s.episodeStep);
+        s.episode++;
+        s.episodeStep = 0;
+        s.episodeReturn = 0;
+        episodeActions = [];
+        obs = Float32Array.from(train.env.reset({ seed: trainEpisodeSeed(seed, s.episode) })[0]);
+      } else {
+        obs = next;
+      }
 
-    // ---- metrics row, evaluation, checkpoint (on their cadences) ----
-    const row: Row = {};
-    if (s.step % tc.logEvery === 0) {
-      Object.assign(row, logRow());
-      s.acc = emptyAccumulator();
+      // ---- gradient updates (update-to-data ratio) ----
+      if (s.step >= Math.max(tc.randomSteps, 1)) {
+        s.updatesDue += tc.utd;
+        while (s.updatesDue >= 1) {
+          s.updatesDue -= 1;
+          const m = agent.update(buffer.sample(tc.batchSize, rng));
+          s.updates++;
+          checkFinite(m, s.step, s.updates);
+          accumulate(s.acc, m);
+          cb.onUpdate?.(m, s.step);
+        }
+      }
+      cb.onStep?.({ step: s.step, obs: stepObs, action, reward, terminated, truncated });
+
+      // ---- metrics row, evaluation, checkpoint (on their cadences) ----
+      const row: Row = {};
+      if (s.step % tc.logEvery === 0) {
+        Object.assign(row, logRow());
+        s.acc = emptyAccumulator();
+      }
+      if (tc.evalEvery > 0 && s.step % tc.evalEvery === 0) Object.assign(row, runEval());
+      if (Object.keys(row).length > 0) writer.write({ step: s.step, ...row });
+      if ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps) snapshot();
+      progress?.step(s.step);
     }
-    if (tc.evalEvery > 0 && s.step % tc.evalEvery === 0) Object.assign(row, runEval());
-    if (Object.keys(row).length > 0) writer.write({ step: s.step, ...row });
-    if ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps) snapshot();
-    progress?.step(s.step);
+    // The end of this session: a last row and evaluation when the cadences did not just make them.
+    // They come after the final checkpoint, so a resumed run drops them (see MetricsWriter.restore)
+    // and its metrics equal those of a straight run.
+    const last = writer.rows[writer.rows.length - 1];
+    if (s.step > 0 && !(last && last.step === s.step && 'eval/return' in last)) {
+      const row: Row = last && last.step === s.step ? {} : logRow();
+      writer.write({ step: s.step, ...row, ...runEval() });
+    }
+    progress?.done();
+    writer.writeCsv();
+  } finally {
+    train.env.close();
+    evalEnv.env.close();
   }
-  // The end of this session: a last row and evaluation when the cadences did not just make them.
-  // They come after the final checkpoint, so a resumed run drops them (see MetricsWriter.restore)
-  // and its metrics equal those of a straight run.
-  const last = writer.rows[writer.rows.length - 1];
-  if (s.step > 0 && !(last && last.step === s.step && 'eval/return' in last)) {
-    const row: Row = last && last.step === s.step ? {} : logRow();
-    writer.write({ step: s.step, ...row, ...runEval() });
-  }
-  progress?.done();
-  writer.writeCsv();
-  train.env.close();
-  evalEnv.env.close();
   return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval };
 }
 
