@@ -15,7 +15,7 @@ import { getBackend } from '../../engine/index.ts';
 
 const DEFAULT_STEPS = 1000;
 const B = BOLTZMANN_DEFAULTS;
-const USAGE = `usage: rfm sample-energy --energy ${ENERGY_NAMES.join('|')} --estimator ne|ge|cv [--steps N] [--seed S] [--out DIR] [--json]
+const USAGE = `usage: rfm sample-energy --energy ${ENERGY_NAMES.join('|')} --estimator ne|ge|cv [--steps N] [--seed S] [--k K] [--t-min T] [--batch N] [--out DIR] [--json]
 
 Trains an unconditional flow (VelocityNet: hidden ${B.hidden}, ${B.residualBlocks} residual blocks, embedding ${B.embedding}) to sample
 exp(-E(x)) by Reverse Flow Matching, without samples of the target: endpoints from the current flow
@@ -28,6 +28,9 @@ samples (also for the untrained flow), and writes a scatter plot of both.
   --steps N   training iterations (default ${DEFAULT_STEPS}: about 1 minute with the native backend on this
               2-core machine; several times longer with the TypeScript backend)
   --seed S    seed (default 0)
+  --k K       reverse samples per row (default ${B.K})
+  --t-min T   t ~ U[T, 1 - T], also the integration interval (default ${B.tMin})
+  --batch N   rows per iteration (default ${B.batch})
   --out DIR   output folder (default runs/sample-energy/)
   --json      print {"energy", "estimator", "steps", "energyDistance", "seconds", ...} as the last line
 
@@ -39,7 +42,7 @@ Energies (src/estimators/energies.ts):
 export const command: Command = {
   summary: 'train a flow sampler on a 2-D energy with NE/GE/CV; energy distance to exact samples',
   async run(args) {
-    const p = parseArgs(args, ['energy', 'estimator', 'steps', 'seed', 'out'], ['json', 'help']);
+    const p = parseArgs(args, ['energy', 'estimator', 'steps', 'seed', 'out', 'k', 't-min', 'batch'], ['json', 'help']);
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
@@ -53,12 +56,18 @@ export const command: Command = {
     const seed = optNumber(p, 'seed', 0);
     if (!(Number.isInteger(steps) && steps >= 1)) throw new UsageError('--steps must be a positive integer');
     if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new UsageError('--seed must be a non-negative integer');
+    const K = optNumber(p, 'k', B.K);
+    const tMin = optNumber(p, 't-min', B.tMin);
+    const batch = optNumber(p, 'batch', B.batch);
+    if (!(Number.isInteger(K) && K >= 2)) throw new UsageError('--k must be an integer >= 2');
+    if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError('--batch must be a positive integer');
+    if (!(tMin > 0 && tMin < 0.5)) throw new UsageError('--t-min must lie in (0, 0.5)');
     const out = optString(p, 'out') ?? 'runs/sample-energy';
     const json = optFlag(p, 'json');
     const energy = getEnergy(energyName);
     const logEvery = Math.max(1, Math.round(steps / 10));
     const r = trainBoltzmann({
-      energy, estimator: estimator as EstimatorChoice, steps, seed, logEvery,
+      energy, estimator: estimator as EstimatorChoice, steps, seed, logEvery, K, tMin, batch,
       onLog: json ? undefined : (l) => console.log(`step ${String(l.step).padStart(6)}  loss ${l.loss.toExponential(3)}  ESS ${l.ess.toFixed(1)}  mean c ${l.meanC.toExponential(2)}  |grad| ${l.gradNorm.toFixed(2)}  ${l.seconds.toFixed(1)} s`),
     });
     mkdirSync(out, { recursive: true });
@@ -83,7 +92,7 @@ export const command: Command = {
     });
     const summary = {
       energy: energyName, estimator, steps, energyDistance: r.energyDistance, initialEnergyDistance: r.initialEnergyDistance,
-      seconds: r.seconds, seed, samples: r.generated.length / 2, finalLoss: r.logs[r.logs.length - 1]?.loss ?? null, backend: getBackend().name, plot: file,
+      seconds: r.seconds, seed, K, tMin, batch, samples: r.generated.length / 2, finalLoss: r.logs[r.logs.length - 1]?.loss ?? null, backend: getBackend().name, plot: file,
     };
     if (!json) console.log(`\n${energyName} / ${estimator}: energy distance ${r.energyDistance.toFixed(4)} (untrained flow ${r.initialEnergyDistance.toFixed(4)}); ${r.seconds.toFixed(1)} s; plot ${file}`);
     if (json) console.log(JSON.stringify(summary));
