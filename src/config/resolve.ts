@@ -23,6 +23,12 @@ export function flattenConfig(c: Config): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Top-level keys that describe a run rather than configure it: a run folder's config.json starts
+ * with them (so the file says what was run), and reading such a file as a config skips them.
+ */
+export const RUN_IDENTITY_KEYS = ['algo', 'envId', 'seed'] as const;
+
 /** Turns a nested ({train: {steps}}) or dotted ({'train.steps'}) object into dotted entries. */
 function entriesOf(patch: unknown, where: string): [string, unknown][] {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) {
@@ -30,6 +36,7 @@ function entriesOf(patch: unknown, where: string): [string, unknown][] {
   }
   const out: [string, unknown][] = [];
   for (const [k, v] of Object.entries(patch)) {
+    if ((RUN_IDENTITY_KEYS as readonly string[]).includes(k)) continue;
     if (k.includes('.')) out.push([k, v]);
     else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
       for (const [f, x] of Object.entries(v)) out.push([`${k}.${f}`, x]);
@@ -47,6 +54,13 @@ function setKey(c: Config, key: string, value: unknown, where: string): void {
   if (problem) throw new ConfigError(`${where}: ${key} = ${JSON.stringify(value)}: ${problem}`);
   const [s, name] = key.split('.');
   (c as unknown as Record<string, Record<string, unknown>>)[s][name] = Array.isArray(value) ? [...value] : value;
+}
+
+/** A full Config from a run's config.json (identity keys dropped, every field validated). */
+export function configFromRunFile(path: string): Config {
+  const c = defaultConfig();
+  applyPatch(c, loadConfigFile(path), path);
+  return validateConfig(c);
 }
 
 /** Applies a partial config (nested or dotted keys) in place. */

@@ -1,8 +1,8 @@
 /** Loading a trained agent back from a run folder (or a checkpoint JSON) for evaluation or use. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createAgent, type Agent } from '../agents/index.ts';
-import type { Config } from '../config/index.ts';
+import { configFromRunFile, type Config } from '../config/index.ts';
 import type { RunningMeanStdState } from '../envs/index.ts';
 import { latestCheckpoint, loadCheckpoint, withPrefix, type CheckpointMeta } from './checkpoint.ts';
 import { buildEnv, type EnvFactory, type EnvStack } from './env.ts';
@@ -22,7 +22,7 @@ export function loadAgent(path: string): LoadedRun {
   const runDir = existsSync(join(path, 'config.json')) ? path : dirname(dirname(jsonPath));
   const cfgPath = join(runDir, 'config.json');
   if (!existsSync(cfgPath)) throw new Error(`loadAgent: no config.json for checkpoint ${jsonPath}`);
-  const config = JSON.parse(readFileSync(cfgPath, 'utf8')) as Config;
+  const config = configFromRunFile(cfgPath);
   const obsDim = ck.tensors.get('loop.obs')?.shape[0];
   const actDim = ck.tensors.get('replay.action')?.shape[1];
   if (!obsDim || !actDim) throw new Error(`loadAgent: checkpoint ${jsonPath} lacks loop.obs / replay.action shapes`);

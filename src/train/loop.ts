@@ -27,7 +27,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Rng, type RngState } from '../engine/index.ts';
 import { createAgent, ReplayBuffer, type Agent, type Metrics, type ReplayState } from '../agents/index.ts';
-import type { Algo, Config } from '../config/index.ts';
+import { configFromRunFile, type Algo, type Config } from '../config/index.ts';
 import type { NamedArray } from '../nn/index.ts';
 import { envSpec, type RunningMeanStdState } from '../envs/index.ts';
 import { buildEnv, trainEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';
@@ -147,7 +147,7 @@ export async function train(envId: string, config: Config, options: TrainOptions
     mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
     const info: RunInfo = { algo, envId, seed, created: new Date().toISOString() };
     writeFileSync(join(runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
-    writeFileSync(join(runDir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    writeRunConfig(runDir, info, config);
   }
   return runLoop({ algo, envId, seed, config, runDir, options, resumeFrom: null });
 }
@@ -164,13 +164,19 @@ export async function resumeTraining(runDir: string, options: Omit<TrainOptions,
     return JSON.parse(readFileSync(p, 'utf8'));
   };
   const info = readJson('run.json') as RunInfo;
-  const config = readJson('config.json') as Config;
+  const config = configFromRunFile(join(dir, 'config.json'));
   if (options.steps !== undefined) {
     if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new Error(`resume: steps must be a positive integer, got ${options.steps}`);
     config.train.steps = options.steps;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2) + '\n');
+    writeRunConfig(dir, info, config);
   }
   return runLoop({ algo: info.algo, envId: info.envId, seed: info.seed, config, runDir: dir, options, resumeFrom: latestCheckpoint(dir) });
+}
+
+/** config.json: the run's identity (algo, envId, seed: for readers such as `rfm plot`), then the Config. */
+function writeRunConfig(dir: string, info: RunInfo, config: Config): void {
+  const body = { algo: info.algo, envId: info.envId, seed: info.seed, ...config };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(body, null, 2) + '\n');
 }
 
 interface RunArgs {

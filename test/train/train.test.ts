@@ -50,7 +50,8 @@ test('run folder: config, metrics.jsonl / metrics.csv with namespaced keys, atom
   const r = await train('Pendulum-v1', cfg, { algo: 'sac', seed: 0, outDir: out, runName: 'r' });
   const dir = join(out, 'r');
   for (const f of ['run.json', 'config.json', 'metrics.jsonl', 'metrics.csv']) assert.ok(existsSync(join(dir, f)), f);
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), cfg);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')), { algo: 'sac', envId: 'Pendulum-v1', seed: 0, ...cfg });
+  assert.deepEqual(resolveConfig({ algo: 'sac', files: [join(dir, 'config.json')] }), cfg, 'a run config.json is a valid config file');
   const header = readFileSync(join(dir, 'metrics.csv'), 'utf8').split('\n')[0].split(',');
   for (const k of ['step', 'loss/critic', 'loss/actor', 'grad/critic', 'grad/actor', 'q/mean', 'q/std', 'temperature', 'train/episode_return', 'eval/return', 'time/sps']) {
     assert.ok(header.includes(k), `csv column ${k}`);
