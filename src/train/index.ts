@@ -16,4 +16,4 @@ export { evaluate, type EvalResult } from './evaluate.ts';
 export { buildEnv, defaultEnvFactory, trainEpisodeSeed, evalEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints, writeFileAtomic, CheckpointError, withPrefix, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
 export { MetricsWriter, readMetrics, type Row } from './metrics.ts';
-export { loadAgent, type LoadedRun } from './load.ts';
+export { loadAgent, saveAgent, loadAgentFile, type LoadedRun } from './load.ts';

@@ -1,10 +1,11 @@
 /** Loading a trained agent back from a run folder (or a checkpoint JSON) for evaluation or use. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { decodeSafetensors, encodeSafetensors } from '../nn/index.ts';
 import { dirname, join, resolve } from 'node:path';
 import { createAgent, type Agent } from '../agents/index.ts';
 import { configFromRunFile, type Config } from '../config/index.ts';
 import type { RunningMeanStdState } from '../envs/index.ts';
-import { latestCheckpoint, loadCheckpoint, withPrefix, type CheckpointMeta } from './checkpoint.ts';
+import { CheckpointError, latestCheckpoint, loadCheckpoint, withPrefix, writeFileAtomic, type CheckpointMeta } from './checkpoint.ts';
 import { buildEnv, type EnvFactory, type EnvStack } from './env.ts';
 
 export interface LoadedRun {
@@ -40,4 +41,30 @@ export function loadAgent(path: string): LoadedRun {
       return e;
     },
   };
+}
+
+const AGENT_FORMAT = 'rfm-rl/agent';
+
+/**
+ * Saves one agent (no replay buffer, no loop state) to a single safetensors file: the agent's
+ * tensors, and in the header metadata its algorithm, sizes, Config and the JSON half of its state.
+ * Written atomically. For continuing training use run folders and checkpoints instead.
+ */
+export function saveAgent(agent: Agent, path: string, config: Config, seed = 0): void {
+  const meta = {
+    format: AGENT_FORMAT, algo: agent.algo, obsDim: String(agent.obsDim), actDim: String(agent.actDim), seed: String(seed),
+    config: JSON.stringify(config),
+  };
+  const st = agent.state();
+  writeFileAtomic(path, encodeSafetensors(st.tensors, { ...meta, state: JSON.stringify(st.json) }));
+}
+
+/** Loads an agent written by saveAgent. */
+export function loadAgentFile(path: string): { agent: Agent; config: Config } {
+  const { tensors, metadata: m } = decodeSafetensors(new Uint8Array(readFileSync(path)));
+  if (m.format !== AGENT_FORMAT) throw new CheckpointError(`${path} is not an agent file written by saveAgent (format '${m.format ?? 'none'}')`);
+  const config = JSON.parse(m.config) as Config;
+  const agent = createAgent(m.algo, Number(m.obsDim), Number(m.actDim), config, Number(m.seed));
+  agent.loadState({ tensors, json: JSON.parse(m.state) });
+  return { agent, config };
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { resolveConfig, type Algo } from '../../src/config/index.ts';
 import { availableAgents } from '../../src/agents/index.ts';
 import {
-  CheckpointError, NonFiniteError, latestCheckpoint, loadAgent, loadCheckpoint, resumeTraining, train, type Row,
+  CheckpointError, NonFiniteError, latestCheckpoint, loadAgent, loadAgentFile, loadCheckpoint, saveAgent, resumeTraining, train, type Row,
 } from '../../src/train/index.ts';
 import { countEnvFactory } from './helpers.ts';
 
@@ -69,6 +69,12 @@ test('checkpoint round trip: the loaded agent equals the trained one; corruption
   const obs = new Float32Array([0.3, -0.2, 0.5]);
   assert.deepEqual(loaded.agent.act(obs, { deterministic: true }), r.agent.act(obs, { deterministic: true }));
   for (const [k, v] of r.agent.state().tensors) assert.deepEqual(loaded.agent.state().tensors.get(k)!.data, v.data, k);
+
+  const file = join(out, 'td3.safetensors');
+  saveAgent(r.agent, file, r.config, 1);
+  const fromFile = loadAgentFile(file);
+  assert.deepEqual(fromFile.agent.act(obs, { deterministic: false }), r.agent.act(obs, { deterministic: false }));
+  assert.deepEqual(fromFile.config, r.config);
 
   const json = latestCheckpoint(join(out, 'r'));
   const tensors = json.replace(/\.json$/, '.safetensors');
