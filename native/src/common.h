@@ -24,6 +24,8 @@ void unary(int op, const float* x, float* out, long n, float p0, float p1);
 void unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, long n, float p0, float p1);
 /** act(z) elementwise over rows x cols of a row-major block (ld: row stride), z may alias y. */
 void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long rows, long cols);
+/** gz = gy * act'(z) over n elements (y = act(z) given too). */
+void activation_backward(int act, const float* z, const float* y, const float* gy, float* gz, long n);
 
 /**
  * A strided walk over a contiguous output of `nd` dims: views[v] gives offset and strides.

@@ -589,7 +589,7 @@ static void grad_pre(int act, const float* z, const float* y, const float* gy, f
         for (long j = 0; j < N; j++) o[j] = gi[j] * (zi[j] > 0 ? 1.0f : 0.0f);
         break;
       default:
-        unary_backward(act, zi, y + i * N, gi, o, N, 0, 0);
+        activation_backward(act, zi, y + i * N, gi, o, N);
     }
     if (colsum)
       for (long j = 0; j < N; j++) colsum[j] += o[j];

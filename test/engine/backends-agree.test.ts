@@ -284,6 +284,31 @@ describe('native and TypeScript backends agree', { skip: native ? false : 'nativ
           }
   });
 
+  it('fused activations are accurate over a wide range (forward and backward)', () => {
+    // y = act(x * 1 + 0): the activation alone, for x from tiny to large, and NaN / infinities
+    const xs = Float32Array.from([
+      ...Array.from({ length: 401 }, (_, i) => -20 + i * 0.1), 1e-6, -1e-6, 1e-30, 0, -0, 0.4999, 0.5, 0.5001, -0.5, 60, -60, 100, -100, NaN,
+    ]);
+    const m = xs.length;
+    for (const act of ACTS) {
+      const fx = Float32Array.from([...xs, Infinity, -Infinity]);
+      const [xn, xt] = both(fx);
+      const [wn, wt] = both(Float32Array.from([1]));
+      const [yn, yt] = pair(fx.length);
+      agree(`activation ${act}`, [xn, wn, yn], [xt, wt, yt], (be, [x, w, y]) => be.linear(x, w, null, y, null, fx.length, 1, 1, act), [2], 2e-6, 1e-7);
+      // backward from z = x, y = act(x) (from the TypeScript side), gy = 1.5
+      const y = ts.alloc(m);
+      ts.linear(ts.fromArray(xs), ts.fromArray([1]), null, y, null, m, 1, 1, act);
+      const [zn, zt] = both(xs);
+      const [y2n, y2t] = both(ts.read(y));
+      const [gn, gt] = both(new Float32Array(m).fill(1.5));
+      const [sn, st] = pair(m);
+      const [gbn, gbt] = pair(1);
+      agree(`activation gradient ${act}`, [zn, wn, zn, y2n, gn, sn, gbn], [zt, wt, zt, y2t, gt, st, gbt],
+        (be, [x, w, z, yy, g, s, gb]) => be.linearBackward(x, w, z, yy, g, null, null, gb, s, m, 1, 1, act, false), [5], 1e-5, 1e-6);
+    }
+  });
+
   it('linearBackward: every activation, optional gradients, accumulate', () => {
     const shapes: [number, number, number][] = [[1, 1, 1], [7, 3, 17], [65, 300, 23], [300, 65, 17], [257, 1, 256], [1000, 70, 31]];
     for (const [m, n, k] of shapes)
