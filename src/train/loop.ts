@@ -74,6 +74,11 @@ export interface TrainOptions {
   callbacks?: TrainCallbacks;
   /** How to build the environment (tests); default: the registry with a TimeLimit. */
   envFactory?: EnvFactory;
+  /**
+   * Stop cleanly on SIGINT / SIGTERM: finish the current step, write a checkpoint there (resume
+   * continues exactly from it) and return with `interrupted: true`. The CLI turns this on.
+   */
+  handleSignals?: boolean;
 }
 
 export interface TrainResult {
@@ -88,6 +93,8 @@ export interface TrainResult {
   readonly rows: Row[];
   /** The last evaluation (null if none ran). */
   readonly lastEval: EvalResult | null;
+  /** True when the run stopped early on a signal (a checkpoint was written at `steps`). */
+  readonly interrupted: boolean;
 }
 
 /** The run folder's run.json: what the run is (config.json holds how). */
@@ -287,9 +294,17 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     return { 'eval/return': r.mean, 'eval/return_std': r.std, 'eval/length': r.lengths.reduce((x, y) => x + y, 0) / r.lengths.length };
   };
 
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+  };
+  if (options.handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
   try {
     const randomAction = new Float32Array(actDim);
-    while (s.step < tc.steps) {
+    while (s.step < tc.steps && !interrupted) {
       // ---- act and step the environment ----
       let action: Float32Array;
       if (s.step < tc.randomSteps) {
@@ -343,21 +358,31 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
       if ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps) snapshot();
       progress?.step(s.step);
     }
+    if (interrupted) {
+      const saved = runDir !== null && ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps);
+      if (!saved) snapshot();
+      progress?.done();
+      process.stderr.write(`interrupted at step ${s.step}${runDir ? `; checkpoint written (rfm train --resume ${runDir})` : ''}\n`);
+    }
     // The end of this session: a last row and evaluation when the cadences did not just make them.
     // They come after the final checkpoint, so a resumed run drops them (see MetricsWriter.restore)
     // and its metrics equal those of a straight run.
     const last = writer.rows[writer.rows.length - 1];
-    if (s.step > 0 && !(last && last.step === s.step && 'eval/return' in last)) {
+    if (!interrupted && s.step > 0 && !(last && last.step === s.step && 'eval/return' in last)) {
       const row: Row = last && last.step === s.step ? {} : logRow();
       writer.write({ step: s.step, ...row, ...runEval() });
     }
     progress?.done();
     writer.writeCsv();
   } finally {
+    if (options.handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
     train.env.close();
     evalEnv.env.close();
   }
-  return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval };
+  return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval, interrupted };
 }
 
 /** Resets the training env to the start of episode s.episode and replays its actions; returns the current observation. */

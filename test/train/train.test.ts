@@ -141,3 +141,19 @@ test('cli: rfm train and rfm eval; a bad --set is a one-line error with exit cod
   assert.equal(bad.stderr.trim().split('\n').filter((l) => !l.startsWith('[rfm]')).length, 1);
   assert.match(bad.stderr, /did you mean 'rfm.temperature'/);
 });
+
+test('SIGINT stops after the current step with a checkpoint there; resuming from it is still exact', async () => {
+  const out = tmp();
+  const straight = await train('Pendulum-v1', tinyConfig('td3', 260), { algo: 'td3', seed: 4, outDir: out, runName: 'straight' });
+  const cut = await train('Pendulum-v1', tinyConfig('td3', 260), {
+    algo: 'td3', seed: 4, outDir: out, runName: 'cut', handleSignals: true,
+    callbacks: { onStep: (s) => { if (s.step === 137) process.emit('SIGINT'); } },
+  });
+  assert.equal(cut.interrupted, true);
+  assert.equal(cut.steps, 137);
+  assert.equal(loadCheckpoint(latestCheckpoint(join(out, 'cut'))).meta.step, 137);
+  const resumed = await resumeTraining(join(out, 'cut'));
+  assert.equal(resumed.interrupted, false);
+  assert.deepEqual(noTime(resumed.rows), noTime(straight.rows));
+  for (const [k, v] of straight.agent.state().tensors) assert.deepEqual(resumed.agent.state().tensors.get(k)!.data, v.data, k);
+});

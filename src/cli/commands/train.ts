@@ -43,7 +43,7 @@ export const command: Command = {
         for (const k of ['algo', 'env', 'seed', 'preset', 'config', 'set', 'out', 'name']) {
           if (p.options.has(k)) throw new UsageError(`--resume continues a run with its own settings; only --steps may be given (got --${k})`);
         }
-        result = await resumeTraining(resume, { steps, progress });
+        result = await resumeTraining(resume, { steps, progress, handleSignals: true });
       } else {
         const algo = optString(p, 'algo');
         const envId = optString(p, 'env');
@@ -61,7 +61,7 @@ export const command: Command = {
         }
         result = await train(envId, config, {
           algo: algo as never, seed: intOpt(optString(p, 'seed'), 'seed') ?? 0,
-          outDir: optString(p, 'out') ?? 'runs', runName: optString(p, 'name'), progress,
+          outDir: optString(p, 'out') ?? 'runs', runName: optString(p, 'name'), progress, handleSignals: true,
         });
       }
     } catch (e) {
@@ -75,6 +75,6 @@ export const command: Command = {
     const ev = result.lastEval;
     console.log(`${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`);
     if (result.runDir) console.log(`run folder: ${result.runDir}`);
-    return 0;
+    return result.interrupted ? 130 : 0;
   },
 };
