@@ -34,7 +34,7 @@ export interface BoltzmannConfig {
   seed: number;
   /** Rows per iteration. */
   batch?: number;
-  /** Reverse samples per row. */
+  /** Reverse samples per row (default 100, the reference agent's value). */
   K?: number;
   lr?: number;
   /** t ~ U[tMin, 1 - tMin]; also the flow's integration interval. */
@@ -57,7 +57,7 @@ export interface BoltzmannConfig {
 
 export const BOLTZMANN_DEFAULTS = {
   batch: 128,
-  K: 64,
+  K: 100,
   lr: 1e-3,
   tMin: 0.01,
   sampleSteps: 4,
