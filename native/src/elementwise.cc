@@ -139,7 +139,14 @@ static void unary_backward_t(const float* __restrict x, const float* __restrict 
   F(U_NEG) F(U_EXP) F(U_LOG) F(U_LOG1P) F(U_TANH) F(U_SIGMOID) F(U_SOFTPLUS) F(U_RELU) F(U_GELU) F(U_SILU) F(U_MISH) \
   F(U_SIN) F(U_COS) F(U_SQUARE) F(U_SQRT) F(U_ABS) F(U_RECIP) F(U_LOGCOSH) F(U_POWSCALAR) F(U_CLAMP) F(U_SIGN)
 
+static bool has_vector_act(int act);
+
 void unary(int op, const float* x, float* out, long n, float p0, float p1) {
+  if (has_vector_act(op)) {
+    // the vectorised float forms of the fused linear kernels
+    parallel_for(n, CHUNK_CHEAP / 4, threaded(n, PAR_COSTLY * 4), [&](long b, long e) { activate_rows(op, x + b, 0, out + b, 0, 1, e - b); });
+    return;
+  }
   switch (op) {
 #define F(OP) case OP: unary_t<OP>(x, out, n, p0, p1); break;
     RFM_UNARY_CASES(F)
@@ -148,6 +155,12 @@ void unary(int op, const float* x, float* out, long n, float p0, float p1) {
 }
 
 void unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, long n, float p0, float p1) {
+  if (has_vector_act(op) && (op == U_GELU || op == U_SILU)) {
+    parallel_for(n, CHUNK_CHEAP / 4, threaded(n, PAR_COSTLY * 4), [&](long b, long e) {
+      activation_backward(op, x + b, y + b, gy + b, gx + b, e - b);
+    });
+    return;
+  }
   switch (op) {
 #define F(OP) case OP: unary_backward_t<OP>(x, y, gy, gx, n, p0, p1); break;
     RFM_UNARY_CASES(F)
