@@ -179,6 +179,8 @@ export class RolloutViewer {
       let rgba = [rgbas[4 * i], rgbas[4 * i + 1], rgbas[4 * i + 2], rgbas[4 * i + 3]];
       const mid = matids ? matids[i] : -1;
       if (mid >= 0 && matRgba) rgba = [matRgba[4 * mid], matRgba[4 * mid + 1], matRgba[4 * mid + 2], matRgba[4 * mid + 3]];
+      // MuJoCo's default grey would vanish against the floor: draw bodies in a warm tone instead
+      else if (types[i] !== PLANE && rgba[0] === 0.5 && rgba[1] === 0.5 && rgba[2] === 0.5) rgba = [0.85, 0.55, 0.3, rgba[3]];
       const mesh = rgba[3] > 0 && groups[i] < 3 ? geomMesh(types[i], [sizes[3 * i], sizes[3 * i + 1], sizes[3 * i + 2]], rgba) : null;
       if (mesh) {
         mesh.matrixAutoUpdate = false;
