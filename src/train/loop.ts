@@ -20,8 +20,9 @@
  * checked against the saved one). Hence N steps straight and N/2 + resume N/2 give identical
  * metrics and parameters on the same backend.
  *
- * A non-finite loss or Q value (any update metric) stops the run with a NonFiniteError naming the
- * quantity; nothing is written after it, so the last good checkpoint stays as it was.
+ * A non-finite loss, gradient norm or Q statistic ('loss/*', 'grad/*', 'q/*' metrics) stops the run
+ * with a NonFiniteError naming the quantity; nothing is written after it, so the last good
+ * checkpoint stays as it was. (Other diagnostics may be NaN by design, e.g. where undefined.)
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -127,9 +128,12 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
+/** The quantities whose non-finite values stop a run: losses, gradient norms, Q statistics. */
+const GUARDED = ['loss/', 'grad/', 'q/'];
+
 function checkFinite(m: Metrics, step: number, updates: number): void {
   for (const [k, v] of Object.entries(m)) {
-    if (!Number.isFinite(v)) {
+    if (!Number.isFinite(v) && GUARDED.some((p) => k.startsWith(p))) {
       throw new NonFiniteError(`${k} is ${v} at step ${step} (update ${updates}); stopping. The last checkpoint before it is intact.`);
     }
   }
