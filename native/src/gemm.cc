@@ -354,10 +354,15 @@ struct Gemm {
 
 static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
 
-/** Depth blocking: one block up to 512 deep, else equal blocks of at most 384. */
-static long pick_kc(long K) {
-  if (K <= 512) return K;
-  long nb = ceil_div(K, 384);
+/**
+ * Depth blocking: one block up to 512 deep, else equal blocks of at most 384. With a single panel
+ * of B (N <= NR) the A strip is used once per block anyway, so the blocks go up to 8192 (a B block
+ * of at most 1 MiB): fewer passes over C and fewer jobs.
+ */
+static long pick_kc(long K, long N) {
+  const long single = N <= NR ? 8192 : 512, cap = N <= NR ? 8192 : 384;
+  if (K <= single) return K;
+  const long nb = ceil_div(K, cap);
   return ceil_div(K, nb);
 }
 
@@ -374,7 +379,7 @@ static void gemm(const Gemm& g, bool threaded) {
     return;
   }
   const int nt = threaded ? max_threads() : 1;
-  const long kcMax = pick_kc(K);
+  const long kcMax = pick_kc(K, N);
   // column blocks: keep a packed block of B near 1 MiB (it lives in L2)
   long ncMax = std::max<long>(NR, ((1L << 18) / kcMax) / NR * NR);
   if (N <= ncMax + ncMax / 2) ncMax = N;
@@ -522,20 +527,35 @@ static void gemv_rows(const Gemm& g, bool threaded) {
   if (g.ep) apply_epilogue(g.ep, g.C, g.ldc, 0, 1, 0, N);
 }
 
-/** Picks the kernel for a problem: dot products, row-vector times matrix, or the packed GEMM. */
-static void gemm_any(const Gemm& g) {
-  const bool threaded = worth_threads(2.0 * g.M * g.N * g.K);
+static thread_local Buffer tl_ct;  // C transposed, for narrow problems computed the other way round
+
+/**
+ * Picks the kernel for a problem: dot products, row-vector times matrix, the packed GEMM, or for
+ * a narrow C (N well under a panel, many rows) the packed GEMM of C^T = op(B)^T op(A)^T, whose
+ * panels are then full (e.g. the weight gradient of a first layer, [256, 23] = gz^T x).
+ */
+static void gemm_any(const Gemm& g, bool threaded) {
   if (g.M > 0 && g.N > 0 && g.K > 0) {
-    if (g.rsb == 1 && g.csa == 1 && (g.N <= 4 || g.M == 1)) return gemm_dots(g, threaded);
+    if (g.rsb == 1 && g.csa == 1 && (g.N <= 8 || g.M == 1)) return gemm_dots(g, threaded);
     if (g.M == 1 && g.csb == 1) return gemv_rows(g, threaded);
+    if (!g.ep && g.N <= NR - NR / 4 && g.M >= 4 * NR) {
+      float* ct = tl_ct.get((size_t)g.N * g.M);
+      Gemm t{g.B, g.csb, g.rsb, g.A, g.csa, g.rsa, ct, g.M, g.N, g.M, g.K, false, nullptr};
+      gemm(t, threaded);
+      for (long i = 0; i < g.M; i++) {
+        float* ci = g.C + i * g.ldc;
+        for (long j = 0; j < g.N; j++) ci[j] = g.accumulate ? ci[j] + ct[j * g.M + i] : ct[j * g.M + i];
+      }
+      return;
+    }
   }
   gemm(g, threaded);
 }
+static void gemm_any(const Gemm& g) { gemm_any(g, worth_threads(2.0 * g.M * g.N * g.K)); }
 
 void matmul(const float* A, const float* B, float* C, long M, long N, long K, bool transA, bool transB,
             bool accumulate, long batch, long strideA, long strideB, long strideC) {
   auto one = [&](long q, bool threaded) {
-    (void)threaded;
     Gemm g;
     g.A = A + q * strideA;
     g.rsa = transA ? 1 : K;
@@ -550,10 +570,7 @@ void matmul(const float* A, const float* B, float* C, long M, long N, long K, bo
     g.K = K;
     g.accumulate = accumulate;
     g.ep = nullptr;
-    if (threaded) gemm_any(g);
-    else if (g.M > 0 && g.N > 0 && g.K > 0 && g.rsb == 1 && g.csa == 1 && (g.N <= 4 || g.M == 1)) gemm_dots(g, false);
-    else if (g.M == 1 && g.N > 0 && g.K > 0 && g.csb == 1) gemv_rows(g, false);
-    else gemm(g, false);
+    gemm_any(g, threaded && worth_threads(2.0 * M * N * K));
   };
   const double flops = 2.0 * M * N * K;
   if (batch > 1 && flops < 4e6) {
