@@ -1,12 +1,15 @@
 // The kernels' thread pool (see pool.h for the protocol).
 #include "pool.h"
 
+#include <fcntl.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -37,10 +40,44 @@ struct Pool {
   int serialLeft = 0;
   std::atomic<int> backoff{0};
   int spinLong = SPIN_LONG;  // RFM_SPIN overrides (a tuning knob)
+  bool adaptive = true;      // RFM_ADAPTIVE=0: always use the workers (no crowding check)
 };
 
 // a wait for the workers longer than this means they were descheduled
 constexpr double LONG_WAIT_S = 1e-3;
+// how often the caller looks at the machine's run queue (/proc/loadavg's running count)
+constexpr double CROWD_CHECK_S = 0.05;
+
+/**
+ * True when other processes already keep every core busy (Linux: runnable tasks from
+ * /proc/loadavg, minus this caller and a possibly spinning worker). Then workers would only
+ * compete with them and get descheduled while holding work; the caller runs jobs alone.
+ */
+bool crowded(int threads) {
+  static double next = 0;
+  static bool last = false;
+  const double now = std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  if (now < next) return last;
+  next = now + CROWD_CHECK_S;
+  last = false;
+  const int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return last;
+  char buf[128];
+  const ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return last;
+  buf[n] = 0;
+  // fields: load1 load5 load15 running/total lastpid
+  const char* p = buf;
+  for (int f = 0; f < 3 && p; f++) {
+    p = std::strchr(p, ' ');
+    if (p) p++;
+  }
+  if (!p) return last;
+  const int running = std::atoi(p);
+  last = running - 2 >= threads;
+  return last;
+}
 
 Pool* the_pool = nullptr;  // never destroyed: workers may still wait on it at process exit
 thread_local bool in_worker = false;  // a pool worker, or a caller inside its own job
@@ -83,6 +120,7 @@ Pool* pool() {
     if (n > 64) n = 64;
     q->threads = n;
     if (const char* e = std::getenv("RFM_SPIN")) q->spinLong = std::max(0, std::atoi(e));
+    if (const char* e = std::getenv("RFM_ADAPTIVE")) q->adaptive = std::atoi(e) != 0;
     for (int t = 1; t < n; t++) std::thread(worker_main, q, t).detach();
     the_pool = q;
     return q;
@@ -102,8 +140,8 @@ void parallel_run(TaskFn fn, void* ctx) {
     fn(ctx, 0);
     return;
   }
-  if (p->serialLeft > 0) {
-    p->serialLeft--;
+  if (p->serialLeft > 0 || (p->adaptive && crowded(p->threads))) {
+    if (p->serialLeft > 0) p->serialLeft--;
     p->callers.unlock();
     fn(ctx, 0);
     return;
