@@ -3,6 +3,7 @@
  *
  * A run folder holds some of:
  *   config.json        what was run; the algorithm, task and seed are read from it (see `runMeta`)
+ *   run.json           (rfm train) algo, envId, seed: read where config.json lacks them
  *   metrics.jsonl      one JSON object per line with flat namespaced keys ('step', 'eval/return',
  *                      'loss/critic', 'rfm/ess', ...); a partly written last line is ignored
  *   metrics.csv        the same rows as CSV (read only when there is no metrics.jsonl)
@@ -54,16 +55,17 @@ function readJson(file: string): Record<string, unknown> | null {
 }
 
 /**
- * Algorithm, task and seed of a run folder, from config.json (keys algo/algorithm/agent,
+ * Algorithm, task and seed of a run folder, from config.json, else run.json (keys algo/algorithm/agent,
  * env/envId/task, seed, at the top level or inside one nested object), else guessed from the folder
  * name ('sac-Hopper-v5-seed3' style names give the seed), else 'unknown'.
  */
 export function runMeta(dir: string, root = dir): RunMeta {
   const config = readJson(join(dir, 'config.json'));
+  const info = readJson(join(dir, 'run.json')); // rfm train also writes the run's identity here
   const name = basename(dir);
-  const algo = pick(config, ALGO_KEYS);
-  const env = pick(config, ENV_KEYS);
-  let seed: unknown = pick(config, SEED_KEYS);
+  const algo = pick(config, ALGO_KEYS) ?? pick(info, ALGO_KEYS);
+  const env = pick(config, ENV_KEYS) ?? pick(info, ENV_KEYS);
+  let seed: unknown = pick(config, SEED_KEYS) ?? pick(info, SEED_KEYS);
   if (seed === undefined) {
     const m = /seed[-_]?(\d+)/i.exec(name);
     if (m) seed = Number(m[1]);
@@ -146,7 +148,7 @@ export function isRunDir(dir: string): boolean {
   } catch {
     return false;
   }
-  return names.some((n) => n === 'config.json' || n === 'metrics.jsonl' || n === 'metrics.csv' || n.endsWith('.samples.json') || n.endsWith('.rollout.json'));
+  return names.some((n) => n === 'config.json' || n === 'run.json' || n === 'metrics.jsonl' || n === 'metrics.csv' || n.endsWith('.samples.json') || n.endsWith('.rollout.json'));
 }
 
 /** Run folders under `root` (the root itself included), down to `maxDepth` levels; checkpoints/ and hidden folders are not entered. Sorted by id. */

@@ -1,14 +1,15 @@
-/** `rfm eval RUN [--episodes 10] [--seed S] [--json]`: evaluates a run's newest checkpoint. */
+/** `rfm eval RUN [--episodes 10] [--seed S] [--json] [--record FILE]`: evaluates a run's newest checkpoint. */
 import type { Command } from '../main.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
-import { CheckpointError, evaluate, loadAgent } from '../../train/index.ts';
+import { CheckpointError, evalEpisodeSeed, evaluate, loadAgent } from '../../train/index.ts';
+import { recordRollout, writeRollout } from '../../viz/rollout-record.ts';
 
-const USAGE = 'usage: rfm eval RUN [--episodes 10] [--seed S] [--json]   (RUN: a run folder or a checkpoint .json)';
+const USAGE = 'usage: rfm eval RUN [--episodes 10] [--seed S] [--json] [--record FILE.rollout.json]   (RUN: a run folder or a checkpoint .json; --record saves the first episode of a MuJoCo task for `rfm dashboard`)';
 
 export const command: Command = {
   summary: 'evaluate a trained run (deterministic actions, seeded episodes)',
   async run(args) {
-    const p = parseArgs(args, ['episodes', 'seed'], ['json', 'help']);
+    const p = parseArgs(args, ['episodes', 'seed', 'record'], ['json', 'help']);
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
@@ -29,6 +30,17 @@ export const command: Command = {
     const seed = optString(p, 'seed') === undefined ? run.meta.seed : optNumber(p, 'seed', 0);
     const env = await run.makeEvalEnv();
     const r = evaluate(run.agent, env.env, episodes, seed);
+    const record = optString(p, 'record');
+    // the first evaluation episode again, with qpos recorded (src/viz/rollout-record.ts)
+    if (record) {
+      try {
+        writeRollout(record, recordRollout(env.env, run.agent, { seed: evalEpisodeSeed(seed, 0), envId: run.meta.envId }));
+      } catch (e) {
+        env.env.close();
+        console.error(`rfm eval: --record: ${(e as Error).message}`);
+        return 1;
+      }
+    }
     env.env.close();
     const out = { algo: run.meta.algo, env: run.meta.envId, step: run.meta.step, episodes, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths };
     if (optFlag(p, 'json')) console.log(JSON.stringify(out));
