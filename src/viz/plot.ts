@@ -25,6 +25,7 @@ export function metricLabel(metric: string): string {
   const known: Record<string, string> = {
     'eval/return': 'return',
     'train/return': 'return (training episodes)',
+    'train/episode_return': 'return (training episodes)',
     'episode/return': 'return',
     'rfm/ess': 'effective sample size (particles)',
     'rfm/mean_c': 'mean c',

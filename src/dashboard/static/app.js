@@ -9,6 +9,7 @@ const DIAGNOSTICS = ['rfm/ess', 'rfm/mean_c', 'loss/critic', 'loss/actor', 'q/me
 const LABELS = {
   'eval/return': 'return',
   'train/return': 'return (training episodes)',
+  'train/episode_return': 'return (training episodes)',
   'rfm/ess': 'ESS (particles)',
   'rfm/mean_c': 'mean c',
   'q/mean': 'Q mean (return units)',
@@ -202,7 +203,7 @@ function redrawCurves() {
 function redrawDiagnostics() {
   const grid = $('#diag-grid');
   const keys = new Set(DIAGNOSTICS);
-  for (const k of metricKeys()) if (/^(rfm|loss|q)\//.test(k) || k === 'temperature' || k.startsWith('alpha')) keys.add(k);
+  for (const k of metricKeys()) if (/^(rfm|loss|q|grad)\//.test(k) || k === 'temperature' || k.startsWith('alpha')) keys.add(k);
   const present = [...keys].filter((k) => seriesOf(k).length);
   for (const [k, c] of diagCharts) if (!present.includes(k)) {
     c.canvas.remove();
