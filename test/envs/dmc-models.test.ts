@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { loadModel } from '../../src/envs/mujoco/runtime.ts';
 import { OBJ, compareFigures, compiledFigures } from '../../src/envs/dmc/inspect.ts';
 import { DMC_MODELS } from '../../src/envs/dmc/models/index.ts';
+import { factsDataDir } from '../facts.ts';
 
-const FACTS = process.env.RFM_FACTS_DATA ?? '/work/shared/facts/data';
+const FACTS = factsDataDir() ?? '/work/shared/facts/data';
 const COMPILED = join(FACTS, 'dmc-compiled');
 
 /** Relative tolerance on compiled figures (the reference is printed to ~6 significant digits). */

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { factsDataDir } from '../facts.ts';
 import {
   SIGMOID_KINDS,
   sigmoid,
@@ -10,7 +11,7 @@ import {
   type SigmoidKind,
 } from '../../src/envs/dmc/rewards.ts';
 
-const FACTS = process.env.RFM_FACTS_DATA ?? '/work/shared/facts/data';
+const FACTS = factsDataDir() ?? '/work/shared/facts/data';
 const VECTORS = join(FACTS, 'dmc-tolerance-vectors.jsonl');
 
 // A few reference values restated here so the test means something without the facts directory.
