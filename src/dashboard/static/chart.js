@@ -165,12 +165,30 @@ export class Chart {
     if (all.length) {
       g.font = '11px sans-serif';
       const lw = 22 + Math.max(...all.map((s) => g.measureText(s.name).width));
-      const lx = x0 + w - lw - 6;
+      const lh = all.length * 15 + 6;
+      // the corner whose box covers the fewest data points
+      const corners = [
+        [x0 + w - lw - 6, y0 + 4],
+        [x0 + 10, y0 + 4],
+        [x0 + w - lw - 6, y0 + h - lh - 4],
+        [x0 + 10, y0 + h - lh - 4],
+      ];
+      const covered = ([cx, cy]) => {
+        let n = 0;
+        for (const s of all) for (const p of s.points) {
+          const X = sx(p[0]);
+          const Y = sy(p[1]);
+          if (X >= cx - 8 && X <= cx + lw + 8 && Y >= cy - 8 && Y <= cy + lh + 8) n++;
+        }
+        return n;
+      };
+      const counts = corners.map(covered);
+      const [lx, top] = corners[counts.indexOf(Math.min(...counts))];
       g.fillStyle = 'rgba(255,255,255,0.85)';
-      g.fillRect(lx - 4, y0 + 4, lw + 6, all.length * 15 + 6);
+      g.fillRect(lx - 4, top, lw + 6, lh);
       g.textAlign = 'left';
       all.forEach((s, i) => {
-        const y = y0 + 16 + i * 15;
+        const y = top + 12 + i * 15;
         g.fillStyle = s.color ?? PALETTE[i % PALETTE.length];
         g.fillRect(lx, y - 6, 14, 4);
         g.fillStyle = '#222';
