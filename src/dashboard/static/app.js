@@ -1,4 +1,4 @@
-/* global document, fetch, EventSource, setInterval, location */
+/* global document, fetch, EventSource, setInterval, setTimeout, clearTimeout, location, URLSearchParams */
 // The dashboard app: run list, live learning curves, RFM diagnostics, 2-D samples, 3-D replay.
 import { Chart, PALETTE, aggregate } from '/app/chart.js';
 
@@ -147,7 +147,7 @@ function fillSelect(sel, values, preferred) {
     for (const v of values) {
       const o = document.createElement('option');
       o.value = v;
-      o.textContent = v.replace(/\u0000/, ' / ');
+      o.textContent = v.split('\u0000').join(' / ');
       sel.append(o);
     }
   }
