@@ -15,6 +15,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Agent } from '../agents/types.ts';
+import type { Env } from '../envs/core.ts';
+import { optimalActions } from '../envs/toy/multimodal-bandit.ts';
 
 export interface SampleSet {
   name: string;
@@ -79,4 +81,26 @@ export function agentActionSamples(agent: Agent, obs: ArrayLike<number>, n: numb
     out[2 * i + 1] = d > 1 ? a[i * d + 1] : 0;
   }
   return out;
+}
+
+/**
+ * A samples file of a policy's action distribution at the first observation of an episode: `n`
+ * stochastic actions (first two dimensions, in the agent's [-1, 1] units), and for
+ * MultimodalBandit-v0 its optimal actions (the modes) as a reference set.
+ */
+export function policySamples(agent: Agent, env: Env, o: { n?: number; seed?: number; envId?: string } = {}): SamplesFile {
+  const [obs] = env.reset({ seed: o.seed ?? 0 });
+  const n = o.n ?? 1000;
+  const id = o.envId ?? env.id;
+  const sets: SampleSet[] = [{ name: `${agent.algo} actions`, color: '#d62728', points: agentActionSamples(agent, obs, n) }];
+  if (id.startsWith('MultimodalBandit') && agent.actDim === 2) {
+    sets.unshift({ name: 'optimal actions', color: '#2ca02c', points: optimalActions().flatMap((m) => [m[0], m[1]]) });
+  }
+  return {
+    title: `${id}: ${agent.algo} action distribution`,
+    xLabel: 'action[0]',
+    yLabel: agent.actDim > 1 ? 'action[1]' : '(0)',
+    range: [[-1.05, 1.05], [-1.05, 1.05]],
+    sets,
+  };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeEnv } from '../../src/envs/index.ts';
 import { modelXml, parseRollout, readRollout, recordRollout, serializeRollout, writeRollout } from '../../src/viz/rollout-record.ts';
-import { parseSamples, serializeSamples } from '../../src/viz/samples.ts';
+import { parseSamples, policySamples, serializeSamples } from '../../src/viz/samples.ts';
 import type { Agent } from '../../src/agents/types.ts';
 import { Wrapper } from '../../src/envs/wrappers.ts';
 
@@ -82,5 +82,31 @@ describe('rollout recording', () => {
     const s = parseSamples(serializeSamples({ title: 't', sets: [{ name: 'a', points: Float64Array.of(1, 2, 3.123456789, 4) }] }));
     assert.deepEqual(s.sets[0].points, [1, 2, 3.1235, 4]);
     assert.throws(() => serializeSamples({ sets: [{ name: 'odd', points: [1, 2, 3] }] }), /pairs/);
+  });
+
+  it("samples a policy's actions on the bandit, with the optimal actions as reference", async () => {
+    const env = await makeEnv('MultimodalBandit-v0');
+    let calls = 0;
+    const agent = {
+      algo: 'toy',
+      obsDim: env.observationSpace.size,
+      actDim: 2,
+      act: (obs: Float32Array, o: { deterministic: boolean }) => {
+        calls++;
+        assert.equal(o.deterministic, false);
+        const n = obs.length;
+        return Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 ? 0.5 : -0.5));
+      },
+      update: () => ({}),
+      state: () => ({ tensors: new Map(), json: {} }),
+      loadState: () => {},
+    } as Agent;
+    const s = policySamples(agent, env, { n: 7 });
+    assert.equal(calls, 1); // one batch of n observations
+    assert.deepEqual(s.sets.map((x) => x.name), ['optimal actions', 'toy actions']);
+    assert.equal(s.sets[0].points.length, 8);
+    assert.deepEqual(Array.from(s.sets[1].points).slice(0, 4), [-0.5, 0.5, -0.5, 0.5]);
+    assert.equal(s.sets[1].points.length, 14);
+    env.close();
   });
 });

@@ -3,13 +3,14 @@ import type { Command } from '../main.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
 import { CheckpointError, evalEpisodeSeed, evaluate, loadAgent } from '../../train/index.ts';
 import { recordRollout, writeRollout } from '../../viz/rollout-record.ts';
+import { policySamples, writeSamples } from '../../viz/samples.ts';
 
-const USAGE = 'usage: rfm eval RUN [--episodes 10] [--seed S] [--json] [--record FILE.rollout.json]   (RUN: a run folder or a checkpoint .json; --record saves the first episode of a MuJoCo task for `rfm dashboard`)';
+const USAGE = 'usage: rfm eval RUN [--episodes 10] [--seed S] [--json] [--record FILE.rollout.json] [--samples FILE.samples.json]   (RUN: a run folder or a checkpoint .json; --record saves the first episode of a MuJoCo task, --samples 1000 stochastic actions at its first state, for `rfm dashboard`)';
 
 export const command: Command = {
   summary: 'evaluate a trained run (deterministic actions, seeded episodes)',
   async run(args) {
-    const p = parseArgs(args, ['episodes', 'seed', 'record'], ['json', 'help']);
+    const p = parseArgs(args, ['episodes', 'seed', 'record', 'samples'], ['json', 'help']);
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
@@ -41,6 +42,8 @@ export const command: Command = {
         return 1;
       }
     }
+    const samples = optString(p, 'samples');
+    if (samples) writeSamples(samples, policySamples(run.agent, env.env, { seed: evalEpisodeSeed(seed, 0), envId: run.meta.envId }));
     env.env.close();
     const out = { algo: run.meta.algo, env: run.meta.envId, step: run.meta.step, episodes, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths };
     if (optFlag(p, 'json')) console.log(JSON.stringify(out));

@@ -126,7 +126,9 @@ export class Chart {
     g.rect(x0, y0, w, h);
     g.clip();
     let points = 0;
-    all.forEach((s, i) => {
+    const order = o.kind === 'scatter' ? [...all.keys()].sort((a, b) => all[b].points.length - all[a].points.length) : [...all.keys()];
+    order.forEach((i) => {
+      const s = all[i];
       const col = s.color ?? PALETTE[i % PALETTE.length];
       if (s.band && s.band.length > 1) {
         g.globalAlpha = 0.18;
@@ -139,9 +141,12 @@ export class Chart {
         g.globalAlpha = 1;
       }
       if (o.kind === 'scatter') {
+        // small sets (reference points such as a task's optimal actions) are drawn large and solid
+        const few = s.points.length < 50;
+        const r = few ? 5 : 1.2;
         g.fillStyle = col;
-        g.globalAlpha = 0.45;
-        for (const p of s.points) g.fillRect(sx(p[0]) - 1.2, sy(p[1]) - 1.2, 2.4, 2.4);
+        g.globalAlpha = few ? 0.95 : 0.45;
+        for (const p of s.points) g.fillRect(sx(p[0]) - r, sy(p[1]) - r, 2 * r, 2 * r);
         g.globalAlpha = 1;
       } else {
         g.strokeStyle = col;
