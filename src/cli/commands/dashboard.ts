@@ -32,7 +32,17 @@ export const command: Command = {
     if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError('--port must be an integer in [0, 65535]');
     if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new UsageError(`runs folder '${runsDir}' does not exist`);
     const { startDashboard } = await import('../../dashboard/server.ts');
-    const d = await startDashboard({ runsDir, port, host });
+    let d;
+    try {
+      d = await startDashboard({ runsDir, port, host });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        console.error(`rfm dashboard: cannot listen on ${host}:${port} (${code}); choose another --port or --host`);
+        return 1;
+      }
+      throw e;
+    }
     console.log(`rfm dashboard: serving ${runsDir} (read-only) at ${d.url}  (Ctrl-C stops)`);
     await new Promise<void>((done) => {
       const stop = () => {
