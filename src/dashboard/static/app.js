@@ -158,11 +158,10 @@ function fillSelect(sel, values, preferred) {
 
 function refreshSelectors() {
   fillSelect($('#metric'), metricKeys(), 'eval/return');
-  // files of the selected runs; of every run when no selected run has one
+  // files of every run, the selected runs' first
   const pick = (suffix) => {
     const list = (runs) => runs.flatMap((r) => r.files.filter((f) => f.endsWith(suffix)).map((f) => `${r.id}\u0000${f}`));
-    const mine = list(selectedRuns());
-    return mine.length ? mine : list(state.runs);
+    return [...list(selectedRuns()), ...list(state.runs.filter((r) => !state.selected.has(r.id)))];
   };
   const sBefore = $('#samples-file').value;
   fillSelect($('#samples-file'), pick('.samples.json'));
