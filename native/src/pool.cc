@@ -44,7 +44,7 @@ struct Pool {
 };
 
 // a wait for the workers longer than this means they were descheduled
-constexpr double LONG_WAIT_S = 1e-3;
+constexpr double LONG_WAIT_S = 400e-6;
 // how often the caller looks at the machine's run queue (/proc/loadavg's running count)
 constexpr double CROWD_CHECK_S = 0.05;
 
@@ -165,7 +165,7 @@ void parallel_run(TaskFn fn, void* ctx) {
     const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const int b = p->backoff.load(std::memory_order_relaxed);
     if (waited > LONG_WAIT_S) {
-      p->backoff.store(b ? std::min(2 * b, 4096) : 16, std::memory_order_relaxed);
+      p->backoff.store(b ? std::min(2 * b, 4096) : 64, std::memory_order_relaxed);
       p->serialLeft = p->backoff.load(std::memory_order_relaxed);
     } else if (b > 0) {
       p->backoff.store(b / 2, std::memory_order_relaxed);
