@@ -1,4 +1,4 @@
-/* global document, fetch, EventSource, setInterval, setTimeout, clearTimeout, location, URLSearchParams */
+/* global document, window, fetch, EventSource, setInterval, setTimeout, clearTimeout, location, URLSearchParams */
 // The dashboard app: run list, live learning curves, RFM diagnostics, 2-D samples, 3-D replay.
 import { Chart, PALETTE, aggregate } from '/app/chart.js';
 
@@ -254,9 +254,12 @@ async function loadRollout() {
     if (!viewer) {
       const { RolloutViewer } = await import('/app/viewer.js');
       viewer = new RolloutViewer($('#viewer'));
+      window.rfmViewer = viewer; // for debugging from the console
     }
     const rec = await getJson(`/api/runs/${enc(id)}/files/${enc(name)}`);
     await viewer.load(rec);
+    // a later choice may have been made meanwhile: its own load reports
+    if ($('#rollout-file').value !== v) return;
     $('#rollout-info').textContent = `${rec.env}: ${rec.steps} steps, return ${Number(rec.return).toFixed(1)}`;
   } catch (e) {
     $('#rollout-info').textContent = `could not load: ${e.message ?? e}`;

@@ -148,8 +148,13 @@ export class RolloutViewer {
     this.render();
   }
 
-  /** Loads a parsed rollout JSON object and shows its first frame. */
-  async load(rec) {
+  /** Loads a parsed rollout JSON object and shows its first frame. Loads run one after another, in call order. */
+  load(rec) {
+    this.queue = (this.queue ?? Promise.resolve()).catch(() => {}).then(() => this.loadNow(rec));
+    return this.queue;
+  }
+
+  async loadNow(rec) {
     this.pause();
     this.dispose();
     const mj = await loadMujoco();
