@@ -149,8 +149,20 @@ function axes(f: Frame, o: ChartOptions, width: number, height: number): string 
 function legend(series: readonly Series[], f: Frame, kind: 'line' | 'dot'): string {
   const parts = ['<g class="legend">'];
   const lw = 14 + Math.max(...series.map((s) => s.name.length)) * 6.5;
-  const x = f.x0 + f.w - lw - 8;
-  parts.push(`<rect x="${px(x - 4)}" y="${px(f.y0 + 4)}" width="${px(lw + 8)}" height="${px(series.length * 16 + 6)}" fill="white" fill-opacity="0.85" stroke="#999" stroke-width="0.5"/>`);
+  const lh = series.length * 16 + 6;
+  // the top corner (right first) whose box hides the fewest data points
+  const corners = [f.x0 + f.w - lw - 8, f.x0 + 12].map((cx) => {
+    let n = 0;
+    for (const s of series)
+      for (const p of s.points) {
+        const X = f.sx(p[0]);
+        const Y = f.sy(p[1]);
+        if (X >= cx - 10 && X <= cx + lw + 10 && Y >= f.y0 && Y <= f.y0 + lh + 10) n++;
+      }
+    return { cx, n };
+  });
+  const x = corners[1].n < corners[0].n ? corners[1].cx : corners[0].cx;
+  parts.push(`<rect x="${px(x - 4)}" y="${px(f.y0 + 4)}" width="${px(lw + 8)}" height="${px(lh)}" fill="white" fill-opacity="0.85" stroke="#999" stroke-width="0.5"/>`);
   series.forEach((s, i) => {
     const y = f.y0 + 14 + i * 16;
     const c = s.color ?? PALETTE[i % PALETTE.length];
