@@ -308,7 +308,15 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
   }
   try {
     const randomAction = new Float32Array(actDim);
+    // The loop is synchronous work; it hands the event loop a turn every ~100 ms so that signal
+    // handlers (and the dashboard's watchers in the same process) get to run.
+    let lastYield = performance.now();
     while (s.step < tc.steps && !interrupted) {
+      if (options.handleSignals && performance.now() - lastYield > 100) {
+        await new Promise((r) => setImmediate(r));
+        lastYield = performance.now();
+        if (interrupted) break;
+      }
       // ---- act and step the environment ----
       let action: Float32Array;
       if (s.step < tc.randomSteps) {
