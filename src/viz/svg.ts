@@ -45,7 +45,8 @@ export function escapeXml(s: string): string {
 function num(v: number): string {
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a >= 1e4 || a < 1e-3) return v.toExponential(0).replace('e+', 'e');
+  // up to 3 significant digits, so neighbouring ticks (1.5e4, 2e4) stay distinct
+  if (a >= 1e4 || a < 1e-3) return Number(v.toPrecision(3)).toExponential().replace('e+', 'e');
   return String(Number(v.toPrecision(3)));
 }
 
