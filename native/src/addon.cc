@@ -328,24 +328,27 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-// linear(x, w, bias|null, y, pre|null, m, n, k, act)
+// linear(x, w, bias|null, y, pre|null, m, n, k, act, biasGroups, res|null)
 napi_value Linear(napi_env env, napi_callback_info info) {
   Args a(env, info);
-  size_t nx, nw, nb, ny, np;
+  size_t nx, nw, nb, ny, np, nr;
   float* x = a.f32(0, &nx);
   float* w = a.f32(1, &nw);
   float* bias = a.f32(2, &nb, true);
   float* y = a.f32(3, &ny);
   float* pre = a.f32(4, &np, true);
-  long m = a.integer(5), n = a.integer(6), k = a.integer(7), act = a.integer(8);
-  if (!a.check(m >= 0 && n >= 0 && k >= 0 && act >= -1 && act < rfm::U_COUNT, "linear: bad arguments")) return undef(env);
-  const bool ok = (size_t)(m * k) <= nx && (size_t)(n * k) <= nw && (!bias || (size_t)n <= nb) &&
-                  (size_t)(m * n) <= ny && (!pre || (size_t)(m * n) <= np);
-  if (a.check(ok, "linear: arrays too short for the sizes")) rfm::linear(x, w, bias, y, pre, m, n, k, (int)act);
+  long m = a.integer(5), n = a.integer(6), k = a.integer(7), act = a.integer(8), groups = a.integer(9);
+  float* res = a.f32(10, &nr, true);
+  if (!a.check(m >= 0 && n >= 0 && k >= 0 && act >= -1 && act < rfm::U_COUNT && groups >= 1 && (m == 0 || m % groups == 0),
+               "linear: bad arguments"))
+    return undef(env);
+  const bool ok = (size_t)(m * k) <= nx && (size_t)(n * k) <= nw && (!bias || (size_t)(n * groups) <= nb) &&
+                  (size_t)(m * n) <= ny && (!pre || (size_t)(m * n) <= np) && (!res || (size_t)(m * n) <= nr);
+  if (a.check(ok, "linear: arrays too short for the sizes")) rfm::linear(x, w, bias, y, pre, m, n, k, (int)act, groups, res);
   return undef(env);
 }
 
-// linearBackward(x, w, pre, y, gy, gx|null, gw|null, gb|null, scratch, m, n, k, act, accumulate)
+// linearBackward(x, w, pre, y, gy, gx|null, gw|null, gb|null, scratch, m, n, k, act, accumulate, biasGroups)
 napi_value LinearBackward(napi_env env, napi_callback_info info) {
   Args a(env, info);
   size_t nx, nw, np, ny, ng, ngx, ngw, ngb, ns;
@@ -360,13 +363,15 @@ napi_value LinearBackward(napi_env env, napi_callback_info info) {
   float* scratch = a.f32(8, &ns);
   long m = a.integer(9), n = a.integer(10), k = a.integer(11), act = a.integer(12);
   bool acc = a.flag(13);
-  if (!a.check(m >= 0 && n >= 0 && k >= 0 && act >= -1 && act < rfm::U_COUNT, "linearBackward: bad arguments"))
+  long groups = a.integer(14);
+  if (!a.check(m >= 0 && n >= 0 && k >= 0 && act >= -1 && act < rfm::U_COUNT && groups >= 1 && (m == 0 || m % groups == 0),
+               "linearBackward: bad arguments"))
     return undef(env);
   const size_t mn = m * n;
   const bool ok = (size_t)(m * k) <= nx && (size_t)(n * k) <= nw && mn <= np && mn <= ny && mn <= ng && mn <= ns &&
-                  (!gx || (size_t)(m * k) <= ngx) && (!gw || (size_t)(n * k) <= ngw) && (!gb || (size_t)n <= ngb);
+                  (!gx || (size_t)(m * k) <= ngx) && (!gw || (size_t)(n * k) <= ngw) && (!gb || (size_t)(n * groups) <= ngb);
   if (a.check(ok, "linearBackward: arrays too short for the sizes"))
-    rfm::linear_backward(x, w, pre, y, gy, gx, gw, gb, scratch, m, n, k, (int)act, acc);
+    rfm::linear_backward(x, w, pre, y, gy, gx, gw, gb, scratch, m, n, k, (int)act, acc, groups);
   return undef(env);
 }
 

@@ -56,10 +56,15 @@ void adam(float* p, const float* g, float* m, float* v, long n, const double* hp
 /** C [M,N] (+)= op(A) op(B) for `batch` problems; see Backend.matmul. */
 void matmul(const float* A, const float* B, float* C, long M, long N, long K, bool transA, bool transB,
             bool accumulate, long batch, long strideA, long strideB, long strideC);
-/** y = act(x W^T + bias); pre (optional) receives x W^T + bias. */
-void linear(const float* x, const float* w, const float* bias, float* y, float* pre, long M, long N, long K, int act);
+/**
+ * y = act(x W^T + bias) (+ res); pre (optional) receives x W^T + bias. The bias has biasGroups
+ * rows (M divisible by it): row i of x uses bias row i / (M / biasGroups). res: [M, N] or null.
+ */
+void linear(const float* x, const float* w, const float* bias, float* y, float* pre, long M, long N, long K, int act,
+            long biasGroups = 1, const float* res = nullptr);
 /** See Backend.linearBackward. */
 void linear_backward(const float* x, const float* w, const float* pre, const float* y, const float* gy, float* gx,
-                     float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate);
+                     float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate,
+                     long biasGroups = 1);
 
 }  // namespace rfm

@@ -319,25 +319,42 @@ static void pack_a_strip(const float* a, long rs, long cs, long kc, int mr, floa
 // ---------------------------------------------------------------------------------------------
 // the driver
 
-/** What to do to a finished block of C: add bias[j], apply act, write to y (may be C itself). */
+/**
+ * What to do to a finished block of C: add a bias row, apply act, write to y (may be C itself),
+ * then add a residual. With biasRowDiv > 0 the bias has one row per group of biasRowDiv rows
+ * (row i adds bias[(i / biasRowDiv) * N + j]); else a single row. res (ldr) is [M, N] or null.
+ */
 struct Epilogue {
   const float* bias;
   int act;
   float* y;
   long ldy;
+  long biasRowDiv;
+  long biasLd;
+  const float* res;
+  long ldr;
 };
 
 static void apply_epilogue(const Epilogue* ep, float* c, long ldc, long i0, long rows, long j0, long cols) {
   if (!ep || rows <= 0 || cols <= 0) return;
   float* z = c + i0 * ldc + j0;
   if (ep->bias) {
-    const float* bj = ep->bias + j0;
     for (long i = 0; i < rows; i++) {
+      const float* bj = ep->bias + (ep->biasRowDiv > 0 ? ((i0 + i) / ep->biasRowDiv) * ep->biasLd : 0) + j0;
       float* zi = z + i * ldc;
       for (long j = 0; j < cols; j++) zi[j] += bj[j];
     }
   }
-  if (ep->act != ACT_NONE || ep->y != c) activate_rows(ep->act, z, ldc, ep->y + i0 * ep->ldy + j0, ep->ldy, rows, cols);
+  float* y = ep->y + i0 * ep->ldy + j0;
+  if (ep->act != ACT_NONE || ep->y != c) activate_rows(ep->act, z, ldc, y, ep->ldy, rows, cols);
+  if (ep->res) {
+    const float* r = ep->res + i0 * ep->ldr + j0;
+    for (long i = 0; i < rows; i++) {
+      float* yi = y + i * ep->ldy;
+      const float* ri = r + i * ep->ldr;
+      for (long j = 0; j < cols; j++) yi[j] += ri[j];
+    }
+  }
 }
 
 struct Gemm {
@@ -388,7 +405,7 @@ static void gemm(const Gemm& g, bool threaded) {
   float* bpack = tl_bpack.get(bBlock);
   const bool aRowMajor = g.csa == 1;
   // bias and ReLU / identity go into the micro-kernel; other activations run after each strip
-  const bool fused = g.ep && (g.ep->act == ACT_NONE || g.ep->act == U_RELU);
+  const bool fused = g.ep && (g.ep->act == ACT_NONE || g.ep->act == U_RELU) && g.ep->biasRowDiv == 0 && !g.ep->res;
 
   for (long jc = 0; jc < N; jc += ncMax) {
     const long nc = std::min(ncMax, N - jc);
@@ -583,10 +600,11 @@ void matmul(const float* A, const float* B, float* C, long M, long N, long K, bo
   }
 }
 
-void linear(const float* x, const float* w, const float* bias, float* y, float* pre, long M, long N, long K, int act) {
-  Epilogue ep{bias, act, y, N};
+void linear(const float* x, const float* w, const float* bias, float* y, float* pre, long M, long N, long K, int act,
+            long biasGroups, const float* res) {
+  Epilogue ep{bias, act, y, N, biasGroups > 1 ? M / biasGroups : 0, N, res, N};
   float* z = pre ? pre : y;
-  const bool needEp = bias || act != ACT_NONE || pre;
+  const bool needEp = bias || act != ACT_NONE || pre || res;
   Gemm g{x, K, 1, w, 1, K, z, N, M, N, K, false, needEp ? &ep : nullptr};
   gemm_any(g);
 }
@@ -614,11 +632,14 @@ static void grad_pre(int act, const float* z, const float* y, const float* gy, f
 }
 
 void linear_backward(const float* x, const float* w, const float* pre, const float* y, const float* gy, float* gx,
-                     float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate) {
-  // gz and the bias gradient in one pass over the rows (partial column sums per thread)
+                     float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate,
+                     long biasGroups) {
+  // gz and the bias gradient in one pass over the rows (partial column sums per thread); a
+  // grouped bias (one row per group of rows) is summed per group afterwards
+  const bool grouped = biasGroups > 1;
   const bool threaded = worth_threads(8.0 * M * N);
   const int nt = threaded ? max_threads() : 1;
-  float* partial = gb ? tl_misc.get((size_t)nt * N) : nullptr;
+  float* partial = gb && !grouped ? tl_misc.get((size_t)nt * N) : nullptr;
   if (partial) std::memset(partial, 0, (size_t)nt * N * sizeof(float));
   const long chunk = std::max<long>(1, 16384 / std::max<long>(N, 1));
   std::atomic<long> next{0};
@@ -634,7 +655,19 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
     parallel(job);
   else
     job(0);
-  if (gb) {
+  if (gb && grouped) {
+    const long R = M / biasGroups;
+    parallel_for(biasGroups, 1, threaded, [&](long g0, long g1) {
+      for (long q = g0; q < g1; q++) {
+        float* o = gb + q * N;
+        if (!accumulate) std::memset(o, 0, N * sizeof(float));
+        for (long r = 0; r < R; r++) {
+          const float* si = scratch + (q * R + r) * N;
+          for (long j = 0; j < N; j++) o[j] += si[j];
+        }
+      }
+    });
+  } else if (gb) {
     for (long j = 0; j < N; j++) {
       float s = partial[j];
       for (int t = 1; t < nt; t++) s += partial[t * N + j];

@@ -30,10 +30,10 @@ interface Addon {
   gather(src: F32, idx: F32, out: F32, outer: number, srcLen: number, inner: number, nIdx: number): number;
   scatterAdd(gout: F32, idx: F32, gsrc: F32, outer: number, srcLen: number, inner: number, nIdx: number): number;
   matmul(a: F32, b: F32, c: F32, m: number, n: number, k: number, flags: number, batch: number, sA: number, sB: number, sC: number): void;
-  linear(x: F32, w: F32, bias: F32 | null, y: F32, pre: F32 | null, m: number, n: number, k: number, act: number): void;
+  linear(x: F32, w: F32, bias: F32 | null, y: F32, pre: F32 | null, m: number, n: number, k: number, act: number, biasGroups: number, res: F32 | null): void;
   linearBackward(
     x: F32, w: F32, pre: F32, y: F32, gy: F32, gx: F32 | null, gw: F32 | null, gb: F32 | null, scratch: F32,
-    m: number, n: number, k: number, act: number, accumulate: boolean,
+    m: number, n: number, k: number, act: number, accumulate: boolean, biasGroups: number,
   ): void;
   adam(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number, gs: number): void;
   threads(): number;
@@ -157,21 +157,24 @@ export class NativeBackend extends TsBackend {
     const flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0);
     this.addon.matmul(dataOf(a, this), dataOf(b, this), dataOf(c, this), m, n, k, flags, batch, strideA, strideB, strideC);
   }
-  override linear(x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation): void {
+  override linear(
+    x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation,
+    biasGroups = 1, residual: Storage | null = null,
+  ): void {
     this.addon.linear(
       dataOf(x, this), dataOf(w, this), bias ? dataOf(bias, this) : null, dataOf(y, this), pre ? dataOf(pre, this) : null,
-      m, n, k, ACT_CODE[act],
+      m, n, k, ACT_CODE[act], biasGroups, residual ? dataOf(residual, this) : null,
     );
   }
   override linearBackward(
     x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
     gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
-    m: number, n: number, k: number, act: Activation, accumulate: boolean,
+    m: number, n: number, k: number, act: Activation, accumulate: boolean, biasGroups = 1,
   ): void {
     this.addon.linearBackward(
       dataOf(x, this), dataOf(w, this), dataOf(pre, this), dataOf(y, this), dataOf(gy, this),
       gx ? dataOf(gx, this) : null, gw ? dataOf(gw, this) : null, gbias ? dataOf(gbias, this) : null, dataOf(scratch, this),
-      m, n, k, ACT_CODE[act], accumulate,
+      m, n, k, ACT_CODE[act], accumulate, biasGroups,
     );
   }
 

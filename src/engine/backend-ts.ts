@@ -266,21 +266,32 @@ export class TsBackend implements Backend {
     }
   }
 
-  linear(x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation): void {
+  linear(
+    x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation,
+    biasGroups = 1, residual: Storage | null = null,
+  ): void {
     const z = pre ?? y;
     this.matmul(x, w, z, m, n, k, false, true, false, 1, 0, 0, 0);
     const Z = dataOf(z, this);
     const Y = dataOf(y, this);
     if (bias) {
       const bd = dataOf(bias, this);
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) Z[i * n + j] += bd[j];
+      const rows = m / biasGroups;
+      for (let i = 0; i < m; i++) {
+        const bo = biasGroups > 1 ? Math.floor(i / rows) * n : 0;
+        for (let j = 0; j < n; j++) Z[i * n + j] += bd[bo + j];
+      }
     }
     if (act !== 'none' || pre) for (let i = 0; i < m * n; i++) Y[i] = activationValue(act, Z[i]);
+    if (residual) {
+      const R = dataOf(residual, this);
+      for (let i = 0; i < m * n; i++) Y[i] += R[i];
+    }
   }
   linearBackward(
     x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
     gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
-    m: number, n: number, k: number, act: Activation, accumulate: boolean,
+    m: number, n: number, k: number, act: Activation, accumulate: boolean, biasGroups = 1,
   ): void {
     const Z = dataOf(pre, this);
     const Y = dataOf(y, this);
@@ -292,7 +303,11 @@ export class TsBackend implements Backend {
     if (gbias) {
       const gb = dataOf(gbias, this);
       if (!accumulate) gb.fill(0);
-      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) gb[j] += S[i * n + j];
+      const rows = m / biasGroups;
+      for (let i = 0; i < m; i++) {
+        const bo = biasGroups > 1 ? Math.floor(i / rows) * n : 0;
+        for (let j = 0; j < n; j++) gb[bo + j] += S[i * n + j];
+      }
     }
   }
 

@@ -117,18 +117,26 @@ export interface Backend {
     batch: number, strideA: number, strideB: number, strideC: number,
   ): void;
   /**
-   * Fused y [M,N] = act(x [M,K] W^T + bias), W stored [N,K] (PyTorch layout), bias [N] or null.
+   * Fused y [M,N] = act(x [M,K] W^T + bias) + residual, W stored [N,K] (PyTorch layout).
+   * bias is [biasGroups, N] or null: row i of x uses bias row floor(i / (M / biasGroups)), so one
+   * row serves all (biasGroups 1) or each group of consecutive rows has its own (M divisible by
+   * biasGroups). residual [M,N] or null is added after the activation.
    * `pre` (optional, [M,N]) receives x W^T + bias before the activation (needed by backward).
    */
-  linear(x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation): void;
+  linear(
+    x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation,
+    biasGroups?: number, residual?: Storage | null,
+  ): void;
   /**
-   * Backward of `linear`: gz = gy * act'(pre); gx = gz W (if gx); gw (+)= gz^T x; gbias (+)= sum_rows gz.
-   * `scratch` [M,N] receives gz. Gradients of W and bias accumulate when `accumulate`.
+   * Backward of `linear`: gz = gy * act'(pre); gx = gz W (if gx); gw (+)= gz^T x; gbias (+)= the
+   * sums of gz's rows per bias group ([biasGroups, N]). `scratch` [M,N] receives gz. Gradients of W
+   * and bias accumulate when `accumulate`. act' is taken from pre alone for none, relu, gelu and
+   * silu; tanh and sigmoid use y = act(pre) (so y must not include a residual for them).
    */
   linearBackward(
     x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
     gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
-    m: number, n: number, k: number, act: Activation, accumulate: boolean,
+    m: number, n: number, k: number, act: Activation, accumulate: boolean, biasGroups?: number,
   ): void;
 
   // --- optimisers ----------------------------------------------------------------------------

@@ -673,31 +673,50 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
 }
 
 /**
- * Fused act(x W^T + bias): x [M, K], W [N, K] (PyTorch layout), bias [N] or null. Leading axes
- * of x are flattened into M. One kernel forward, one backward.
+ * Fused act(x W^T + bias) + residual: x [M, K], W [N, K] (PyTorch layout). Leading axes of x are
+ * flattened into M. One kernel forward, one backward.
+ *
+ * bias: [N], or [G, N] with M divisible by G, where each run of M / G consecutive rows has its
+ * own bias row (a per-group offset, e.g. a condition's share of a first layer computed once for
+ * its particles); or null. residual: a tensor of the output's shape added after the activation
+ * (a residual block h + act(h W^T + b) in one pass); or null.
  */
-export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act: Activation = 'none'): Tensor {
-  const be = sameBackend('linear', bias ? [x, w, bias] : [x, w]);
+export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act: Activation = 'none', residual: Tensor | null = null): Tensor {
+  const inputs = [x, w];
+  if (bias) inputs.push(bias);
+  if (residual) inputs.push(residual);
+  const be = sameBackend('linear', inputs);
   const k = x.shape[x.rank - 1];
-  if (w.rank !== 2 || w.shape[1] !== k || (bias && (bias.rank !== 1 || bias.shape[0] !== w.shape[0]))) {
-    throw new Error(`linear: input ${fmt(x.shape)}, weight ${fmt(w.shape)}${bias ? `, bias ${fmt(bias.shape)}` : ''} do not fit (weight must be [out, ${k}])`);
-  }
-  const n = w.shape[0];
+  const n = w.rank === 2 ? w.shape[0] : -1;
   const m = x.size / k;
+  const groups = bias?.rank === 2 ? bias.shape[0] : 1;
+  const biasOk = !bias || (bias.rank === 1 && bias.shape[0] === n) || (bias.rank === 2 && bias.shape[1] === n && groups > 0 && m % groups === 0);
+  if (w.rank !== 2 || w.shape[1] !== k || !biasOk) {
+    throw new Error(`linear: input ${fmt(x.shape)}, weight ${fmt(w.shape)}${bias ? `, bias ${fmt(bias.shape)}` : ''} do not fit (weight must be [out, ${k}], bias [out] or [groups, out] with groups dividing ${m} rows)`);
+  }
   const shape = [...x.shape.slice(0, -1), n];
-  const inputs = bias ? [x, w, bias] : [x, w];
+  if (residual && (residual.rank !== shape.length || residual.shape.some((d, i) => d !== shape[i]))) {
+    throw new Error(`linear: residual ${fmt(residual.shape)} does not match the output ${fmt(shape)}`);
+  }
+  // tanh' and sigmoid' are computed from the output, which a residual would change: unfused
+  if (residual && (act === 'tanh' || act === 'sigmoid')) return add(linear(x, w, bias, act), residual);
   const grad = needsGrad(inputs);
   // the pre-activation is kept only when backward needs it; ReLU's derivative [z > 0] equals
-  // [y > 0], so its output serves instead (saves writing and holding an [M, N] buffer)
-  const pre = grad && act !== 'none' && act !== 'relu' ? new Tensor(be.alloc(m * n), shape) : null;
-  const y = make(be, shape, inputs, 'linear', (o) => be.linear(x.storage, w.storage, bias ? bias.storage : null, o, pre ? pre.storage : null, m, n, k, act), (g, out) => {
+  // [y > 0], so its output serves instead (saves writing and holding an [M, N] buffer) unless a
+  // residual was added to it
+  const pre = grad && act !== 'none' && (act !== 'relu' || residual) ? new Tensor(be.alloc(m * n), shape) : null;
+  const y = make(be, shape, inputs, 'linear', (o) => be.linear(x.storage, w.storage, bias ? bias.storage : null, o, pre ? pre.storage : null, m, n, k, act, groups, residual ? residual.storage : null), (g, out) => {
     const gx = wants(x) ? new Tensor(be.alloc(x.size), x.shape) : null;
     const gw = wants(w) ? new Tensor(be.alloc(w.size), w.shape) : null;
     const gb = bias && wants(bias) ? new Tensor(be.alloc(bias.size), bias.shape) : null;
+    const grads: (Tensor | null)[] = [gx, gw];
+    if (bias) grads.push(gb);
+    if (residual) grads.push(wants(residual) ? g : null);
+    if (!gx && !gw && !gb) return grads;
     const scratch = new Tensor(be.alloc(m * n), shape);
-    be.linearBackward(x.storage, w.storage, (pre ?? out).storage, out.storage, g.storage, gx?.storage ?? null, gw?.storage ?? null, gb?.storage ?? null, scratch.storage, m, n, k, act, false);
+    be.linearBackward(x.storage, w.storage, (pre ?? out).storage, out.storage, g.storage, gx?.storage ?? null, gw?.storage ?? null, gb?.storage ?? null, scratch.storage, m, n, k, act, false, groups);
     scratch.dispose();
-    return bias ? [gx, gw, gb] : [gx, gw];
+    return grads;
   });
   return y;
 }

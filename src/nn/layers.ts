@@ -36,8 +36,9 @@ export class Linear extends Module {
       opts.bias === false ? null
       : this.param('bias', init === 'torch' ? tensor(torchUniform(rng, outFeatures, inFeatures), [outFeatures], be) : zeros([outFeatures], be));
   }
-  forward(x: Tensor, act: Activation = 'none'): Tensor {
-    return linear(x, this.weight, this.bias, act);
+  /** act(x W^T + b), plus `residual` (the output's shape) after the activation when given. */
+  forward(x: Tensor, act: Activation = 'none', residual: Tensor | null = null): Tensor {
+    return linear(x, this.weight, this.bias, act, residual);
   }
 }
 
@@ -79,8 +80,9 @@ export class ResidualBlock extends Module {
     super();
     this.dense = this.child('dense', new Linear(width, width, rng, opts));
   }
+  /** h + act(Dense(h)), the add fused into the dense layer's kernel. */
   forward(h: Tensor): Tensor {
-    return add(h, this.dense.forward(h, this.activation));
+    return this.dense.forward(h, this.activation, h);
   }
 }
 

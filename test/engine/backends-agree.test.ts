@@ -284,6 +284,42 @@ describe('native and TypeScript backends agree', { skip: native ? false : 'nativ
           }
   });
 
+  it('linear with a per-group bias and a residual; its backward with grouped bias gradients', () => {
+    const shapes: [number, number, number, number][] = [[6, 5, 3, 3], [2048, 256, 6, 256], [96, 40, 23, 8], [260, 1, 64, 20], [13, 9, 7, 13]];
+    for (const [m, n, k, groups] of shapes)
+      for (const act of ACTS)
+        for (const withRes of [true, false]) {
+          const [xn, xt] = both(R(m * k, -2, 2));
+          const [wn, wt] = both(R(n * k));
+          const [bn, bt] = both(R(groups * n));
+          const [rn, rt] = both(R(m * n));
+          const [yn, yt] = pair(m * n);
+          const [zn, zt] = pair(m * n);
+          agree(`linear ${m}x${k}x${n} groups=${groups} ${act} residual=${withRes}`, [xn, wn, bn, yn, zn, rn], [xt, wt, bt, yt, zt, rt],
+            (be, [x, w, b, y, z, r]) => be.linear(x, w, b, y, z, m, n, k, act, groups, withRes ? r : null),
+            [3, 4], 1e-4, gemmAtol(k));
+          // without pre: the residual lands on y itself
+          const [y2n, y2t] = pair(m * n);
+          agree(`linear ${m}x${k}x${n} groups=${groups} ${act} residual=${withRes} no pre`, [xn, wn, bn, y2n, rn], [xt, wt, bt, y2t, rt],
+            (be, [x, w, b, y, r]) => be.linear(x, w, b, y, null, m, n, k, act, groups, withRes ? r : null),
+            [3], 1e-4, gemmAtol(k));
+        }
+    for (const [m, n, k, groups] of shapes)
+      for (const acc of [false, true]) {
+        const [xn, xt] = both(R(m * k, -2, 2));
+        const [wn, wt] = both(R(n * k));
+        const [zn, zt] = both(R(m * n, -2, 2));
+        const [yn, yt] = both(R(m * n));
+        const [gyn, gyt] = both(R(m * n));
+        const [gxn, gxt] = pair(m * k);
+        const [gbn, gbt] = both(R(groups * n));
+        const [sn, st] = pair(m * n);
+        agree(`linearBackward ${m}x${k}x${n} groups=${groups} accumulate=${acc}`, [xn, wn, zn, yn, gyn, gxn, gbn, sn], [xt, wt, zt, yt, gyt, gxt, gbt, st],
+          (be, [x0, w0, z0, y0, g0, gx0, gb0, s0]) => be.linearBackward(x0, w0, z0, y0, g0, gx0, null, gb0, s0, m, n, k, 'gelu', acc, groups),
+          [5, 6, 7], 1e-4, gemmAtol(Math.max(m, n)));
+      }
+  });
+
   it('fused activations are accurate over a wide range (forward and backward)', () => {
     // y = act(x * 1 + 0): the activation alone, for x from tiny to large, and NaN / infinities
     const xs = Float32Array.from([

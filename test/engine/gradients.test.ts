@@ -1,4 +1,5 @@
 /** Finite-difference gradient checks for every op, on every available backend. */
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as E from '../../src/engine/index.ts';
 import { checkGradients, randomArray, testBackends } from './helpers.ts';
@@ -6,6 +7,26 @@ import type { UnaryOp } from '../../src/engine/index.ts';
 
 const rng = new E.Rng(123);
 const A = (n: number, lo = -1, hi = 1) => randomArray(rng, n, lo, hi);
+
+/**
+ * x [m, k], W [n, k] and a bias of `groups` rows whose pre-activations x W^T + b all stay 0.1
+ * away from 0 (ReLU's kink), so that no kink sits inside a finite-difference stencil.
+ */
+function awayFromKinks(m: number, k: number, n: number, groups: number): [Float32Array, Float32Array, Float32Array] {
+  for (;;) {
+    const x = A(m * k);
+    const w = A(n * k);
+    const b = A(groups * n);
+    let ok = true;
+    for (let i = 0; i < m && ok; i++)
+      for (let j = 0; j < n; j++) {
+        let z = b[Math.floor((i * groups) / m) * n + j];
+        for (let p = 0; p < k; p++) z += x[i * k + p] * w[j * k + p];
+        if (Math.abs(z) < 0.1) ok = false;
+      }
+    if (ok) return [x, w, b];
+  }
+}
 
 const unaryCases: [UnaryOp, number, number, number?, number?][] = [
   ['neg', -2, 2], ['exp', -2, 2], ['log', 0.5, 2], ['log1p', -0.5, 2], ['tanh', -2, 2],
@@ -76,6 +97,23 @@ for (const be of testBackends()) {
         checkGradients(be, `linear ${act}`, [{ data: A(15), shape: [5, 3] }, { data: A(12), shape: [4, 3] }, { data: A(4), shape: [4] }], (x, w, b) => E.linear(x, w, b, act));
       }
       checkGradients(be, 'linear no bias, 3-D input', [{ data: A(18), shape: [2, 3, 3] }, { data: A(6), shape: [2, 3] }], (x, w) => E.linear(x, w, null, 'gelu'));
+    });
+    it('fused linear with a per-group bias and a residual, each activation', () => {
+      for (const act of ['none', 'relu', 'gelu', 'tanh', 'silu', 'sigmoid'] as const) {
+        // 6 rows in 3 groups of 2, each group with its own bias row
+        const [x, w, b] = awayFromKinks(6, 3, 4, 3);
+        checkGradients(be, `linear grouped bias ${act}`, [{ data: x, shape: [6, 3] }, { data: w, shape: [4, 3] }, { data: b, shape: [3, 4] }], (x, w, b) => E.linear(x, w, b, act));
+        const [x2, w2, b2] = awayFromKinks(5, 3, 4, 1);
+        checkGradients(be, `linear residual ${act}`, [{ data: x2, shape: [5, 3] }, { data: w2, shape: [4, 3] }, { data: b2, shape: [4] }, { data: A(20), shape: [5, 4] }], (x, w, b, r) => E.linear(x, w, b, act, r));
+      }
+      // a residual block h + gelu(h W^T + b): the residual is the input itself
+      checkGradients(be, 'residual block', [{ data: A(12), shape: [3, 4] }, { data: A(16), shape: [4, 4] }, { data: A(4), shape: [4] }], (h, w, b) => E.linear(h, w, b, 'gelu', h));
+    });
+    it('fused linear: wrong bias groups or residual shapes are errors naming the shapes', () => {
+      const x = E.tensor(A(15), [5, 3], be);
+      const w = E.tensor(A(12), [4, 3], be);
+      assert.throws(() => E.linear(x, w, E.tensor(A(8), [2, 4], be)), /bias \[2, 4\].*groups dividing 5 rows/);
+      assert.throws(() => E.linear(x, w, null, 'relu', E.tensor(A(16), [4, 4], be)), /residual \[4, 4\] does not match the output \[5, 4\]/);
     });
     it('concat, slice, reshape, expand, permute, transpose', () => {
       checkGradients(be, 'concat', [{ data: A(6), shape: [2, 3] }, { data: A(4), shape: [2, 2] }], (x, y) => E.concat([x, y], 1));
