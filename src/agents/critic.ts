@@ -54,6 +54,17 @@ export class TwinCritic {
     const [a, b] = this.values(obs, act);
     return minimum(a, b);
   }
+  /**
+   * min_j Q_j(s_b, a_i) [B*R] for states obs [B, O] each shared by R = rows(act) / B consecutive
+   * actions act [B*R, A] (particles or reverse samples of one state): the same numbers as
+   * minQ(repeat(obs, R), act), with the states' share of the first layer computed once per state.
+   * Online critics, differentiable in act; `target` uses the target critics (no gradient).
+   */
+  minQRepeated(obs: Tensor, act: Tensor, target = false): Tensor {
+    const [c1, c2] = target ? this.target : this.q;
+    const f = () => minimum(reshape(c1.forwardRepeated(obs, act), [-1]), reshape(c2.forwardRepeated(obs, act), [-1]));
+    return target ? noGrad(f) : f();
+  }
   /** min_j Q'_j(s, a) [N] with the target critics (no gradient). */
   minTargetQ(obs: Tensor, act: Tensor): Tensor {
     return noGrad(() => {

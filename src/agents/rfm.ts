@@ -14,7 +14,7 @@
  */
 import {
   type Backend, type Tensor, Rng,
-  backward, hashFloats, indexSelect, mean, mul, noGrad, randn, repeatInterleave, reshape, square, sub, tensor, tidy, add, tanh, argmax,
+  backward, hashFloats, indexSelect, mean, mul, noGrad, randn, reshape, square, sub, tensor, tidy, add, tanh, argmax,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
 import {
@@ -135,12 +135,10 @@ export class RfmAgent implements Agent {
    * P particles per state for obs [B, O]; returns the particles' latents [B*P, A] and their minQ
    * [B*P] under the online or the target critics.
    */
-  private particles(obs: Tensor, y0: Tensor, target: boolean): { y: Tensor; q: Tensor; cond: Tensor } {
+  private particles(obs: Tensor, y0: Tensor, target: boolean): { y: Tensor; q: Tensor } {
     const y = this.integrate(obs, y0);
-    const cond = repeatInterleave(obs, this.config.particles, 0);
-    const a = tanh(y);
-    const q = noGrad(() => (target ? this.critic.minTargetQ(cond, a) : this.critic.minQ(cond, a)));
-    return { y, q, cond };
+    const q = noGrad(() => this.critic.minQRepeated(obs, tanh(y), target));
+    return { y, q };
   }
 
   /** One particle per state chosen by Categorical(softmax(q / T)): indices into the [B*P] rows. */
@@ -210,8 +208,7 @@ export class RfmAgent implements Agent {
 
       // 4. posterior mean of y1 given y_t under l(y) = minQ(s, tanh y)/T + log|tanh'(y)|
       const K = c.reverseSamples;
-      const condK = repeatInterleave(obs, K, 0);
-      const logTarget = tanhLatentLogTarget((a) => mul(this.critic.minQ(condK, a), 1 / this.temperature));
+      const logTarget = tanhLatentLogTarget((a) => mul(this.critic.minQRepeated(obs, a), 1 / this.temperature));
       const est = estimatePosteriorMean(logTarget, yt, coef.a, coef.b, K, controlVariateOf(c), this.rng, t);
       const target = this.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
 

@@ -1,7 +1,7 @@
 /** Layers: Linear, MLP, residual block, LayerNorm, sinusoidal embedding. */
 import {
   type Activation, type Backend, type Rng, type Tensor,
-  add, concat, cos, linear, mean, mul, reshape, sin, sub, square, tensor, unary, zeros, ones,
+  add, concat, cos, linear, slice, mean, mul, reshape, sin, sub, square, tensor, unary, zeros, ones,
 } from '../engine/index.ts';
 import { lecunNormal, orthogonal, torchUniform, type InitName } from './init.ts';
 import { Module, defaultBackend } from './module.ts';
@@ -71,7 +71,28 @@ export class MLP extends Module {
     });
     return h;
   }
+
+  /**
+   * The network on rows [cond_b, x_i] where each condition cond [B, C] is shared by a run of
+   * R = rows(x) / B consecutive rows of x [B*R, D]: equal to forward(concat([repeat each cond R
+   * times, x], 1)) up to float rounding, but the first layer's share of the condition,
+   * W_c cond + bias, is computed once per condition (B rows, not B*R).
+   */
+  forwardRepeated(cond: Tensor, x: Tensor): Tensor {
+    const [B, C] = cond.shape;
+    const D = x.shape[x.rank - 1];
+    const first = this.layers[0];
+    if (cond.rank !== 2 || x.rank !== 2 || C + D !== first.weight.shape[1] || x.shape[0] % B !== 0) {
+      throw new Error(`MLP.forwardRepeated: condition ${fmtShape(cond.shape)} and rows ${fmtShape(x.shape)} do not fit a first layer of ${first.weight.shape[1]} inputs (rows must be a multiple of the conditions)`);
+    }
+    const condPart = linear(cond, slice(first.weight, 1, 0, C), first.bias); // [B, H]
+    let h = linear(x, slice(first.weight, 1, C, C + D), condPart, this.layers.length > 1 ? this.activation : 'none');
+    for (let i = 1; i < this.layers.length; i++) h = this.layers[i].forward(h, i + 1 < this.layers.length ? this.activation : 'none');
+    return h;
+  }
 }
+
+const fmtShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 /** h + act(Dense(h)): the residual block of the RFM velocity network. */
 export class ResidualBlock extends Module {

@@ -7,7 +7,7 @@
  */
 import {
   type Backend, type Rng, type Tensor,
-  add, concat, gelu, linear, randn, reshape, slice, tensor, tidy, noGrad,
+  add, concat, linear, randn, reshape, slice, tensor, tidy, noGrad,
 } from '../engine/index.ts';
 import { Linear, Module, ResidualBlock, defaultBackend, sinusoidalEmbedding } from '../nn/index.ts';
 
@@ -89,13 +89,14 @@ export function particleVelocity(net: VelocityNet, cond: Tensor | null, particle
   return (y: Tensor, t: number) => {
     const n = y.shape[0];
     const tBias = reshape(linear(sinusoidalEmbedding(tensor([t], [1], be), E), Wt, net.input.bias), [H]); // [H]
-    let pre = linear(y, Wy, tBias); // [n, H]
+    // each condition's rows get their own bias row: W_t e(t) + bias + (W_c cond + W_T e(T))
+    let bias = tBias;
     if (condPart) {
       const B = condPart.shape[0];
       if (B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
-      pre = reshape(add(reshape(pre, [B, n / B, H]), condPart), [n, H]);
+      bias = add(reshape(condPart, [B, H]), tBias);
     }
-    let h = gelu(pre);
+    let h = linear(y, Wy, bias, 'gelu'); // [n, H]
     for (const b of net.blocks) h = b.forward(h);
     return net.output.forward(h);
   };

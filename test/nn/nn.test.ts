@@ -43,6 +43,24 @@ for (const be of testBackends()) {
         }
       });
     });
+    it('MLP.forwardRepeated equals the MLP on repeated conditions, values and all gradients', () => {
+      const mlp = new MLP([5, 16, 16, 1], new E.Rng(4), { backend: be, activation: 'relu' });
+      const B = 3;
+      const R = 4;
+      const condData = randomArray(rng, B * 3);
+      const xData = randomArray(rng, B * R * 2);
+      const run = (fast: boolean) => E.tidy(() => {
+        const cond = E.variable(E.tensor(condData, [B, 3], be));
+        const x = E.variable(E.tensor(xData, [B * R, 2], be));
+        const q = fast ? mlp.forwardRepeated(cond, x) : mlp.forward(E.concat([E.repeatInterleave(cond, R, 0), x], 1));
+        const grads = E.grad(E.sum(E.square(q)), [cond, x, ...mlp.parameters()]);
+        return [q, ...grads].map((t) => t.toArray());
+      });
+      const slow = run(false);
+      const fast = run(true);
+      slow.forEach((a, k) => a.forEach((v, i) => assert.ok(Math.abs(v - fast[k][i]) < 1e-5 + 1e-5 * Math.abs(v), `output ${k}[${i}]: ${fast[k][i]} vs ${v}`)));
+      assert.throws(() => mlp.forwardRepeated(E.tensor(condData, [B, 3], be), E.tensor(randomArray(rng, 10), [5, 2], be)), /forwardRepeated: condition \[3, 3\] and rows \[5, 2\]/);
+    });
     it('sinusoidal embedding: values and shape', () => {
       const e = sinusoidalEmbedding(E.tensor([0, 0.5], [2], be), 4).toNested() as number[][];
       // f = [1, 10000^-0.5 = 0.01]
