@@ -489,12 +489,99 @@ static inline float dot(const float* __restrict a, const float* __restrict b, lo
   return s;
 }
 
+/** The sum of a vector's lanes. */
+static inline float hsum(Vec a) {
+#if defined(__AVX512F__)
+  return _mm512_reduce_add_ps(a.v);
+#else
+  float lanes[Vec::W];
+  Vec::store(lanes, a);
+  float s = 0;
+  for (int i = 0; i < Vec::W; i++) s += lanes[i];
+  return s;
+#endif
+}
+
+/**
+ * Rows [i0, i1) of a C with NN <= 8 columns, A's rows and B's columns contiguous along k: RR rows
+ * at a time, each A vector loaded once for all NN columns (NN x RR independent accumulators keep
+ * the FMA units busy), then one horizontal sum per element.
+ */
+template <int NN, int RR>
+static void dots_narrow(const Gemm& g, long i0, long i1) {
+  const long K = g.K;
+  const float* bj[NN];
+  for (int j = 0; j < NN; j++) bj[j] = g.B + j * g.csb;
+  long i = i0;
+  for (; i < i1; i += RR) {
+    const int rows = (int)std::min<long>(RR, i1 - i);
+    const float* a[RR];
+    for (int r = 0; r < RR; r++) a[r] = g.A + (i + (r < rows ? r : 0)) * g.rsa;
+    Vec acc[RR][NN];
+#pragma GCC unroll 4
+    for (int r = 0; r < RR; r++)
+#pragma GCC unroll 8
+      for (int j = 0; j < NN; j++) acc[r][j] = Vec::zero();
+    long k = 0;
+    for (; k + Vec::W <= K; k += Vec::W) {
+      Vec av[RR];
+#pragma GCC unroll 4
+      for (int r = 0; r < RR; r++) av[r] = Vec::load(a[r] + k);
+#pragma GCC unroll 8
+      for (int j = 0; j < NN; j++) {
+        const Vec bv = Vec::load(bj[j] + k);
+#pragma GCC unroll 4
+        for (int r = 0; r < RR; r++) acc[r][j] = Vec::fma(av[r], bv, acc[r][j]);
+      }
+    }
+    if (k < K) {
+      const int cnt = (int)(K - k);
+      Vec av[RR];
+      for (int r = 0; r < RR; r++) av[r] = Vec::load_n(a[r] + k, cnt);
+      for (int j = 0; j < NN; j++) {
+        const Vec bv = Vec::load_n(bj[j] + k, cnt);
+        for (int r = 0; r < RR; r++) acc[r][j] = Vec::fma(av[r], bv, acc[r][j]);
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      float* ci = g.C + (i + r) * g.ldc;
+      for (int j = 0; j < NN; j++) {
+        const float s = hsum(acc[r][j]);
+        ci[j] = g.accumulate ? ci[j] + s : s;
+      }
+    }
+    if (g.ep) apply_epilogue(g.ep, g.C, g.ldc, i, rows, 0, NN);
+  }
+}
+
+template <int NN>
+static void dots_narrow_rows(const Gemm& g, long i0, long i1) {
+  // few columns give few independent sums per row: more rows at a time
+  dots_narrow<NN, (NN <= 2 ? 4 : 2)>(g, i0, i1);
+}
+
 /**
  * C [M,N] (+)= A B for narrow C (few columns, or one row) when A's rows and B's columns are
  * contiguous along k: one dot product per element.
  */
 static void gemm_dots(const Gemm& g, bool threaded) {
   const long M = g.M, N = g.N, K = g.K;
+  if (N <= 8 && M >= N) {
+    const long chunk = std::max<long>(4, 32768 / std::max<long>(1, N * K));
+    parallel_for(M, chunk, threaded, [&](long b, long e) {
+      switch (N) {
+        case 1: dots_narrow_rows<1>(g, b, e); break;
+        case 2: dots_narrow_rows<2>(g, b, e); break;
+        case 3: dots_narrow_rows<3>(g, b, e); break;
+        case 4: dots_narrow_rows<4>(g, b, e); break;
+        case 5: dots_narrow_rows<5>(g, b, e); break;
+        case 6: dots_narrow_rows<6>(g, b, e); break;
+        case 7: dots_narrow_rows<7>(g, b, e); break;
+        default: dots_narrow_rows<8>(g, b, e); break;
+      }
+    });
+    return;
+  }
   const long chunk = std::max<long>(1, 65536 / std::max<long>(1, N * K));
   const bool rowsFirst = M >= N;
   // split over rows, or over columns when C is one wide row
@@ -545,6 +632,7 @@ static void gemv_rows(const Gemm& g, bool threaded) {
 }
 
 static thread_local Buffer tl_ct;  // C transposed, for narrow problems computed the other way round
+static thread_local Buffer tl_bt;  // a narrow B transposed
 
 /**
  * Picks the kernel for a problem: dot products, row-vector times matrix, the packed GEMM, or for
@@ -554,6 +642,18 @@ static thread_local Buffer tl_ct;  // C transposed, for narrow problems computed
 static void gemm_any(const Gemm& g, bool threaded) {
   if (g.M > 0 && g.N > 0 && g.K > 0) {
     if (g.rsb == 1 && g.csa == 1 && (g.N <= 8 || g.M == 1)) return gemm_dots(g, threaded);
+    if (g.csa == 1 && g.N <= 8 && g.M >= 64) {
+      // B's columns strided (e.g. gx = gz W for a first layer of few inputs): transpose the small
+      // B [K, N] into N contiguous columns, then dot products
+      float* bt = tl_bt.get((size_t)g.N * g.K);
+      for (long k = 0; k < g.K; k++)
+        for (long j = 0; j < g.N; j++) bt[j * g.K + k] = g.B[k * g.rsb + j * g.csb];
+      Gemm t = g;
+      t.B = bt;
+      t.rsb = 1;
+      t.csb = g.K;
+      return gemm_dots(t, threaded);
+    }
     if (g.M == 1 && g.csb == 1) return gemv_rows(g, threaded);
     if (!g.ep && g.N <= NR - NR / 4 && g.M >= 4 * NR) {
       float* ct = tl_ct.get((size_t)g.N * g.M);
