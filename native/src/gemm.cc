@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "pool.h"
+#include "vmath.h"
 
 #if defined(__AVX512F__) || defined(__AVX2__)
 #include <immintrin.h>
@@ -116,13 +117,39 @@ static thread_local Buffer tl_misc;   // partial column sums etc.
 //   PACKED: A is packed k-major (a[k * MR + i]); else A is row-major with row stride lda.
 //   Bp: kc rows of NR floats. Columns >= nr and rows >= mr of C are not touched.
 
-/** The epilogue fused into the micro-kernel: bias (at the tile's first column), ReLU, separate y. */
+/**
+ * The epilogue fused into the micro-kernel: z = x + bias row, C = z and y = act(z) (+ res), or
+ * C = act(z) (+ res) when y is null. bias points at the tile's first column of bias row 0; with
+ * biasRowDiv > 0, tile row i uses bias row (row0 + i) / biasRowDiv (biasLd apart).
+ */
 struct TileEpi {
   const float* bias;
-  bool relu;
+  long biasRowDiv, biasLd, row0;
+  int act;
   float* y;  // tile's top-left element of y, or null (then the result goes to C)
   long ldy;
+  const float* res;  // tile's top-left element of the residual, or null
+  long ldr;
 };
+
+/** Activations the micro-kernel applies in registers (the others run after each strip). */
+static inline bool tile_act(int act) {
+#if defined(__AVX512F__)
+  return act == ACT_NONE || act == U_RELU || act == U_GELU || act == U_SILU || act == U_TANH || act == U_SIGMOID;
+#else
+  return act == ACT_NONE || act == U_RELU;
+#endif
+}
+
+static inline Vec tile_activate(int act, Vec x) {
+  if (act == ACT_NONE) return x;
+  if (act == U_RELU) return Vec::relu(x);
+#if defined(__AVX512F__)
+  return {vmath::act(act, x.v)};
+#else
+  return x;  // not reached: tile_act admits only the two above
+#endif
+}
 
 template <bool PACKED, bool EPI>
 static inline void micro(long kc, const float* __restrict a, long lda, const float* __restrict b, float* __restrict c,
@@ -168,20 +195,32 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
     }
   }
 
-  // write back: x = acc (+ C); with the fused epilogue z = x + bias, C = z and y = act(z)
-  // (or C = act(z) when there is no separate y)
+  // write back: x = acc (+ C); with the fused epilogue z = x + bias, C = z and y = act(z) (+ res)
+  // (or C = act(z) (+ res) when there is no separate y)
   Vec bias[NV];
-  if (EPI)
+  const bool grouped = EPI && ep->bias && ep->biasRowDiv > 0;
+  long biasRow = -1;
+  auto load_bias = [&](const float* bp) {
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) {
       const int cnt = nr - v * Vec::W;
-      bias[v] = !ep->bias || cnt <= 0 ? Vec::zero() : cnt >= Vec::W ? Vec::load(ep->bias + v * Vec::W) : Vec::load_n(ep->bias + v * Vec::W, cnt);
+      bias[v] = !bp || cnt <= 0 ? Vec::zero() : cnt >= Vec::W ? Vec::load(bp + v * Vec::W) : Vec::load_n(bp + v * Vec::W, cnt);
     }
+  };
+  if (EPI && !grouped) load_bias(ep->bias);
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++) {
     if (i >= mr) break;
+    if (grouped) {
+      const long r = (ep->row0 + i) / ep->biasRowDiv;
+      if (r != biasRow) {
+        biasRow = r;
+        load_bias(ep->bias + r * ep->biasLd);
+      }
+    }
     float* ci = c + i * ldc;
     float* yi = EPI && ep->y ? ep->y + i * ep->ldy : nullptr;
+    const float* ri = EPI && ep->res ? ep->res + i * ep->ldr : nullptr;
 #pragma GCC unroll 4
     for (int v = 0; v < NV; v++) {
       const int cnt = nr - v * Vec::W;
@@ -192,7 +231,8 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
       if (accum) x = Vec::add(x, full ? Vec::load(cp) : Vec::load_n(cp, cnt));
       if (EPI) {
         x = Vec::add(x, bias[v]);
-        const Vec out = ep->relu ? Vec::relu(x) : x;
+        Vec out = tile_activate(ep->act, x);
+        if (ri) out = Vec::add(out, full ? Vec::load(ri + v * Vec::W) : Vec::load_n(ri + v * Vec::W, cnt));
         if (yi) {
           if (full) Vec::store(yi + v * Vec::W, out);
           else Vec::store_n(yi + v * Vec::W, out, cnt);
@@ -405,7 +445,7 @@ static void gemm(const Gemm& g, bool threaded) {
   float* bpack = tl_bpack.get(bBlock);
   const bool aRowMajor = g.csa == 1;
   // bias and ReLU / identity go into the micro-kernel; other activations run after each strip
-  const bool fused = g.ep && (g.ep->act == ACT_NONE || g.ep->act == U_RELU) && g.ep->biasRowDiv == 0 && !g.ep->res;
+  const bool fused = g.ep && tile_act(g.ep->act);
 
   for (long jc = 0; jc < N; jc += ncMax) {
     const long nc = std::min(ncMax, N - jc);
@@ -448,8 +488,9 @@ static void gemm(const Gemm& g, bool threaded) {
             const int nr = (int)std::min<long>(NR, N - j);
             const float* bp = bpack + p * NR * kc;
             if (epi) {
-              const TileEpi te{g.ep->bias ? g.ep->bias + j : nullptr, g.ep->act == U_RELU,
-                               g.ep->y != g.C ? g.ep->y + i0 * g.ep->ldy + j : nullptr, g.ep->ldy};
+              const TileEpi te{g.ep->bias ? g.ep->bias + j : nullptr, g.ep->biasRowDiv, g.ep->biasLd, i0, g.ep->act,
+                               g.ep->y != g.C ? g.ep->y + i0 * g.ep->ldy + j : nullptr, g.ep->ldy,
+                               g.ep->res ? g.ep->res + i0 * g.ep->ldr + j : nullptr, g.ep->ldr};
               if (packA) micro<true, true>(kc, apack, 0, bp, crow + j, g.ldc, mr, nr, accum, &te);
               else micro<false, true>(kc, a, g.rsa, bp, crow + j, g.ldc, mr, nr, accum, &te);
             } else {
