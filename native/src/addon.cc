@@ -10,7 +10,7 @@
 
 namespace {
 
-constexpr size_t MAX_ARGS = 16;
+constexpr size_t MAX_ARGS = 32;
 
 struct Args {
   napi_env env;
@@ -375,6 +375,42 @@ napi_value LinearBackward(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// mlpForward(x, y, meta, w0, b0|null, w1, b1|null, ...), meta = [M, nl, then per layer in, out,
+// act, residual, biasGroups]: a whole MLP forward (rfm::mlp_forward)
+napi_value MlpForward(napi_env env, napi_callback_info info) {
+  constexpr int MAX_LAYERS = 12;
+  Args a(env, info);
+  size_t nx, ny, nm;
+  float* x = a.f32(0, &nx);
+  float* y = a.f32(1, &ny);
+  const int32_t* meta = a.i32(2, &nm);
+  if (a.failed) return undef(env);
+  if (!a.check(nm >= 2, "mlpForward: bad meta")) return undef(env);
+  const long M = meta[0];
+  const int nl = meta[1];
+  if (!a.check(M >= 0 && nl >= 1 && nl <= MAX_LAYERS && nm >= (size_t)(2 + 5 * nl) && a.n >= (size_t)(3 + 2 * nl),
+               "mlpForward: bad layer count or missing weights"))
+    return undef(env);
+  rfm::MlpLayer layers[MAX_LAYERS];
+  for (int l = 0; l < nl; l++) {
+    const int32_t* m = meta + 2 + 5 * l;
+    size_t nw, nb;
+    float* w = a.f32(3 + 2 * l, &nw);
+    float* b = a.f32(4 + 2 * l, &nb, true);
+    const long in = m[0], out = m[1], act = m[2], groups = m[4];
+    const bool residual = m[3] != 0;
+    const bool ok = in >= 1 && in <= 512 && out >= 1 && act >= -1 && act < rfm::U_COUNT && groups >= 1 &&
+                    (groups == 1 || (out > 8 && M % groups == 0)) && (!residual || in == out) &&
+                    (l == 0 || in == layers[l - 1].out) && (size_t)(in * out) <= nw && (!b || (size_t)(out * groups) <= nb);
+    if (!a.check(ok, "mlpForward: a layer's sizes do not fit")) return undef(env);
+    layers[l] = rfm::MlpLayer{w, b, in, out, (int)act, residual, groups};
+  }
+  if (!a.check((size_t)(M * layers[0].in) <= nx && (size_t)(M * layers[nl - 1].out) <= ny, "mlpForward: arrays too short for the sizes"))
+    return undef(env);
+  rfm::mlp_forward(x, M, layers, nl, y);
+  return undef(env);
+}
+
 // adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale)
 napi_value Adam(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -427,6 +463,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"linear", nullptr, Linear, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"linearBackward", nullptr, LinearBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -67,4 +67,19 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
                      float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate,
                      long biasGroups = 1);
 
+/** One dense layer of mlp_forward: y = act(x W^T + b) (+ x when residual); W [out, in]. */
+struct MlpLayer {
+  const float* w;
+  const float* b;  // [biasGroups, out] or null
+  long in, out;
+  int act;
+  bool residual;  // requires in == out
+  long biasGroups;  // > 1 only where out > 8
+};
+/**
+ * A whole MLP forward (no gradient) for x [M, layers[0].in] into y [M, layers[nl-1].out], blocks
+ * of rows passing through every layer while they sit in cache. Every layer's in is at most 512.
+ */
+void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y);
+
 }  // namespace rfm

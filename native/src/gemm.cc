@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include "common.h"
 #include "pool.h"
@@ -373,6 +374,7 @@ struct Epilogue {
   long biasLd;
   const float* res;
   long ldr;
+  long row0 = 0;  // absolute index of c's row 0 (for the bias groups)
 };
 
 static void apply_epilogue(const Epilogue* ep, float* c, long ldc, long i0, long rows, long j0, long cols) {
@@ -380,7 +382,7 @@ static void apply_epilogue(const Epilogue* ep, float* c, long ldc, long i0, long
   float* z = c + i0 * ldc + j0;
   if (ep->bias) {
     for (long i = 0; i < rows; i++) {
-      const float* bj = ep->bias + (ep->biasRowDiv > 0 ? ((i0 + i) / ep->biasRowDiv) * ep->biasLd : 0) + j0;
+      const float* bj = ep->bias + (ep->biasRowDiv > 0 ? ((ep->row0 + i0 + i) / ep->biasRowDiv) * ep->biasLd : 0) + j0;
       float* zi = z + i * ldc;
       for (long j = 0; j < cols; j++) zi[j] += bj[j];
     }
@@ -819,6 +821,98 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
   if (gx) matmul(scratch, w, gx, M, K, N, false, false, false, 1, 0, 0, 0);
   // gw [N,K] (+)= gz^T [N,M] x [M,K]
   if (gw) matmul(scratch, x, gw, N, K, M, true, false, accumulate, 1, 0, 0, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// a whole MLP forward over blocks of rows
+
+static thread_local Buffer tl_mlp_w;    // the packed weights of every layer (caller's thread)
+static thread_local Buffer tl_mlp_act;  // two activation blocks per thread
+
+void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y) {
+  if (M <= 0 || nl <= 0) return;
+  long maxWidth = 0, packedTotal = 0;
+  std::vector<long> packedAt(nl, -1);
+  for (int l = 0; l < nl; l++) {
+    const MlpLayer& L = layers[l];
+    maxWidth = std::max(maxWidth, L.out);
+    if (L.out > 8) {
+      packedAt[l] = packedTotal;
+      packedTotal += ceil_div(L.out, NR) * NR * L.in;
+    }
+  }
+  // the weights, packed once into the micro-kernel's panels (B(k, j) = W[j, k])
+  float* packed = tl_mlp_w.get((size_t)std::max<long>(packedTotal, 1));
+  for (int l = 0; l < nl; l++) {
+    if (packedAt[l] < 0) continue;
+    const MlpLayer& L = layers[l];
+    for (long j = 0; j < L.out; j += NR)
+      pack_b_panel(L.w + j * L.in, 1, L.in, L.in, (int)std::min<long>(NR, L.out - j), packed + packedAt[l] + (j / NR) * NR * L.in);
+  }
+  // blocks of RB rows go through every layer while they sit in cache
+  constexpr long RB = 4 * MR;
+  double flops = 0;
+  for (int l = 0; l < nl; l++) flops += 2.0 * M * layers[l].in * layers[l].out;
+  const bool threaded = worth_threads(flops);
+  const long ldAct = ceil_div(maxWidth, 16) * 16;
+  parallel_for(ceil_div(M, RB), 1, threaded, [&](long b0, long b1) {
+    float* bufs = tl_mlp_act.get((size_t)2 * RB * ldAct + (size_t)MR * 512);
+    float* apack = bufs + 2 * RB * ldAct;
+    for (long blk = b0; blk < b1; blk++) {
+      const long i0 = blk * RB;
+      const long rb = std::min(RB, M - i0);
+      const float* cur = x + i0 * layers[0].in;
+      long ldc = layers[0].in;
+      for (int l = 0; l < nl; l++) {
+        const MlpLayer& L = layers[l];
+        const bool last = l + 1 == nl;
+        float* dst = last ? y + i0 * L.out : bufs + (l % 2) * RB * ldAct;
+        const long ldd = last ? L.out : ldAct;
+        const long div = L.biasGroups > 1 ? M / L.biasGroups : 0;
+        if (packedAt[l] < 0) {
+          // few outputs: dot products (no grouped bias here: mlp_forward's caller checks)
+          Epilogue ep{L.b, L.act, dst, ldd, 0, L.out, L.residual ? cur : nullptr, ldc};
+          Gemm g{cur, ldc, 1, L.w, 1, L.in, dst, ldd, rb, L.out, L.in, false, (L.b || L.act != ACT_NONE || L.residual) ? &ep : nullptr};
+          switch (L.out) {
+            case 1: dots_narrow_rows<1>(g, 0, rb); break;
+            case 2: dots_narrow_rows<2>(g, 0, rb); break;
+            case 3: dots_narrow_rows<3>(g, 0, rb); break;
+            case 4: dots_narrow_rows<4>(g, 0, rb); break;
+            case 5: dots_narrow_rows<5>(g, 0, rb); break;
+            case 6: dots_narrow_rows<6>(g, 0, rb); break;
+            case 7: dots_narrow_rows<7>(g, 0, rb); break;
+            default: dots_narrow_rows<8>(g, 0, rb); break;
+          }
+        } else {
+          const float* wp = packed + packedAt[l];
+          for (long s0 = 0; s0 < rb; s0 += MR) {
+            const int mr = (int)std::min<long>(MR, rb - s0);
+            const float* a = cur + s0 * ldc;
+            const bool packA = mr < MR;
+            if (packA) pack_a_strip(a, ldc, 1, L.in, mr, apack);
+            for (long j = 0; j < L.out; j += NR) {
+              const int nr = (int)std::min<long>(NR, L.out - j);
+              const float* bp = wp + (j / NR) * NR * L.in;
+              float* c = dst + s0 * ldd + j;
+              const float* res = L.residual ? cur + s0 * ldc + j : nullptr;
+              if (tile_act(L.act)) {
+                const TileEpi te{L.b ? L.b + j : nullptr, div, L.out, i0 + s0, L.act, nullptr, 0, res, ldc};
+                if (packA) micro<true, true>(L.in, apack, 0, bp, c, ldd, mr, nr, false, &te);
+                else micro<false, true>(L.in, a, ldc, bp, c, ldd, mr, nr, false, &te);
+              } else {
+                if (packA) micro<true, false>(L.in, apack, 0, bp, c, ldd, mr, nr, false, nullptr);
+                else micro<false, false>(L.in, a, ldc, bp, c, ldd, mr, nr, false, nullptr);
+                Epilogue ep{L.b, L.act, dst, ldd, div, L.out, L.residual ? cur : nullptr, ldc, i0};
+                apply_epilogue(&ep, dst, ldd, s0, mr, j, nr);
+              }
+            }
+          }
+        }
+        cur = dst;
+        ldc = ldd;
+      }
+    }
+  });
 }
 
 }  // namespace rfm

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Activation, AdamParams, BinaryOp, ReduceOp, Storage, UnaryOp, View } from './backend.ts';
+import type { Activation, AdamParams, BinaryOp, MlpLayerStorage, ReduceOp, Storage, UnaryOp, View } from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
 import { TsBackend, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
@@ -36,6 +36,7 @@ interface Addon {
     m: number, n: number, k: number, act: number, accumulate: boolean, biasGroups: number,
   ): void;
   adam(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number, gs: number): void;
+  mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
   threads(): number;
   isa(): string;
 }
@@ -176,6 +177,18 @@ export class NativeBackend extends TsBackend {
       gx ? dataOf(gx, this) : null, gw ? dataOf(gw, this) : null, gbias ? dataOf(gbias, this) : null, dataOf(scratch, this),
       m, n, k, ACT_CODE[act], accumulate, biasGroups,
     );
+  }
+
+  override mlpForward(x: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[]): void {
+    const meta = new Int32Array(2 + 5 * layers.length);
+    meta[0] = m;
+    meta[1] = layers.length;
+    const weights: (F32 | null)[] = [];
+    layers.forEach((l, i) => {
+      meta.set([l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0, l.biasGroups], 2 + 5 * i);
+      weights.push(dataOf(l.w, this), l.bias ? dataOf(l.bias, this) : null);
+    });
+    this.addon.mlpForward(dataOf(x, this), dataOf(y, this), meta, ...weights);
   }
 
   override adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {

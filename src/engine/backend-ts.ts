@@ -2,7 +2,7 @@
  * The TypeScript reference backend: plain loops over Float32Array, no Node-only APIs, so the
  * engine runs in a browser. Storage is pooled by length: `free` keeps a buffer for reuse.
  */
-import type { Activation, AdamParams, Backend, BinaryOp, ReduceOp, Storage, UnaryOp, View } from './backend.ts';
+import type { Activation, AdamParams, Backend, BinaryOp, MlpLayerStorage, ReduceOp, Storage, UnaryOp, View } from './backend.ts';
 import { activationDerivative, activationValue, binaryValue, unaryDerivative, unaryValue } from './kernels-ts.ts';
 
 export class TsStorage implements Storage {
@@ -309,6 +309,16 @@ export class TsBackend implements Backend {
         for (let j = 0; j < n; j++) gb[bo + j] += S[i * n + j];
       }
     }
+  }
+
+  mlpForward(x: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[]): void {
+    let cur = x;
+    layers.forEach((l, i) => {
+      const out = i + 1 === layers.length ? y : this.alloc(m * l.out);
+      this.linear(cur, l.w, l.bias, out, null, m, l.out, l.in, l.act, l.biasGroups, l.residual ? cur : null);
+      if (cur !== x) this.free(cur);
+      cur = out;
+    });
   }
 
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {

@@ -58,6 +58,17 @@ export interface AdamParams {
   gradScale: number;
 }
 
+/** One layer of Backend.mlpForward. */
+export interface MlpLayerStorage {
+  w: Storage;
+  bias: Storage | null;
+  in: number;
+  out: number;
+  act: Activation;
+  residual: boolean;
+  biasGroups: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -138,6 +149,14 @@ export interface Backend {
     gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
     m: number, n: number, k: number, act: Activation, accumulate: boolean, biasGroups?: number,
   ): void;
+
+  /**
+   * A whole MLP forward with no gradient: y [M, last out] from x [M, first in], each layer
+   * act(h W^T + bias) (+ h when residual), bias per group as in `linear`. Backends may run it
+   * over blocks of rows that stay in cache. Every layer's `in` is at most 512; grouped biases
+   * only on layers with more than 8 outputs.
+   */
+  mlpForward(x: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[]): void;
 
   // --- optimisers ----------------------------------------------------------------------------
   /** One fused Adam(W) step in place on param, m, v given grad. */

@@ -3,6 +3,6 @@ import './backend-native.ts';
 export * from './tensor.ts';
 export * from './rng.ts';
 export * from './registry.ts';
-export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams } from './backend.ts';
+export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams, MlpLayerStorage } from './backend.ts';
 export { UNARY_OPS, BINARY_OPS } from './backend.ts';
 export { TsBackend } from './backend-ts.ts';

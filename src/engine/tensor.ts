@@ -721,6 +721,65 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act: Activatio
   return y;
 }
 
+/** One layer of `mlpForward`: act(h W^T + bias) (+ h when residual). */
+export interface MlpLayer {
+  weight: Tensor;
+  bias: Tensor | null;
+  act: Activation;
+  residual?: boolean;
+}
+
+/**
+ * A chain of `linear` layers, x [M, in] -> [M, out]: the same numbers as calling `linear` layer by
+ * layer (bias per group included). With no gradient to record, the backend runs the chain in one
+ * kernel (the native one passes blocks of rows through every layer while they sit in cache);
+ * otherwise it is the differentiable composition.
+ */
+export function mlpForward(x: Tensor, layers: readonly MlpLayer[]): Tensor {
+  if (layers.length === 0) throw new Error('mlpForward: no layers');
+  const inputs = [x];
+  for (const l of layers) {
+    inputs.push(l.weight);
+    if (l.bias) inputs.push(l.bias);
+  }
+  const be = sameBackend('mlpForward', inputs);
+  const m = x.rank === 2 ? x.shape[0] : -1;
+  let width = x.shape[x.rank - 1];
+  let fusable = m >= 0 && !needsGrad(inputs);
+  for (const l of layers) {
+    const [out, inp] = l.weight.shape;
+    if (l.weight.rank !== 2 || inp !== width) break; // linear() below names the mismatch
+    const groups = l.bias?.rank === 2 ? l.bias.shape[0] : 1;
+    if (inp > 512 || (groups > 1 && out <= 8) || (l.residual && inp !== out)) fusable = false;
+    width = out;
+  }
+  const chained = layers.every((l, i) => l.weight.rank === 2 && l.weight.shape[1] === (i === 0 ? x.shape[x.rank - 1] : layers[i - 1].weight.shape[0]));
+  if (!fusable || !chained) {
+    let h = x;
+    for (const l of layers) h = linear(h, l.weight, l.bias, l.act, l.residual ? h : null);
+    return h;
+  }
+  // validate the biases as linear() would (shapes and groups)
+  for (const l of layers) {
+    const out = l.weight.shape[0];
+    const b = l.bias;
+    if (b && !((b.rank === 1 && b.shape[0] === out) || (b.rank === 2 && b.shape[1] === out && m % b.shape[0] === 0))) {
+      throw new Error(`mlpForward: bias ${fmt(b.shape)} does not fit a layer of ${out} outputs on ${m} rows`);
+    }
+  }
+  const out = new Tensor(be.alloc(m * width), [m, width]);
+  be.mlpForward(x.storage, out.storage, m, layers.map((l) => ({
+    w: l.weight.storage,
+    bias: l.bias ? l.bias.storage : null,
+    in: l.weight.shape[1],
+    out: l.weight.shape[0],
+    act: l.act,
+    residual: !!l.residual,
+    biasGroups: l.bias?.rank === 2 ? l.bias.shape[0] : 1,
+  })));
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // differentiation
 

@@ -1,7 +1,7 @@
 /** Layers: Linear, MLP, residual block, LayerNorm, sinusoidal embedding. */
 import {
-  type Activation, type Backend, type Rng, type Tensor,
-  add, concat, cos, linear, slice, mean, mul, reshape, sin, sub, square, tensor, unary, zeros, ones,
+  type Activation, type Backend, type MlpLayer, type Rng, type Tensor,
+  add, concat, cos, linear, mlpForward, slice, mean, mul, reshape, sin, sub, square, tensor, unary, zeros, ones,
 } from '../engine/index.ts';
 import { lecunNormal, orthogonal, torchUniform, type InitName } from './init.ts';
 import { Module, defaultBackend } from './module.ts';
@@ -64,12 +64,13 @@ export class MLP extends Module {
       this.layers.push(this.child(String(i), new Linear(sizes[i], sizes[i + 1], rng, o)));
     }
   }
+  /** The layers as an engine chain (`mlpForward`: one fused kernel when no gradient is recorded). */
+  private chain(): MlpLayer[] {
+    return this.layers.map((l, i) => ({ weight: l.weight, bias: l.bias, act: i + 1 < this.layers.length ? this.activation : 'none' }));
+  }
+
   forward(x: Tensor): Tensor {
-    let h = x;
-    this.layers.forEach((l, i) => {
-      h = l.forward(h, i + 1 < this.layers.length ? this.activation : 'none');
-    });
-    return h;
+    return x.rank === 2 ? mlpForward(x, this.chain()) : mlpForward(reshape(x, [-1, x.shape[x.rank - 1]]), this.chain()).reshape([...x.shape.slice(0, -1), this.layers[this.layers.length - 1].weight.shape[0]]);
   }
 
   /**
@@ -86,9 +87,9 @@ export class MLP extends Module {
       throw new Error(`MLP.forwardRepeated: condition ${fmtShape(cond.shape)} and rows ${fmtShape(x.shape)} do not fit a first layer of ${first.weight.shape[1]} inputs (rows must be a multiple of the conditions)`);
     }
     const condPart = linear(cond, slice(first.weight, 1, 0, C), first.bias); // [B, H]
-    let h = linear(x, slice(first.weight, 1, C, C + D), condPart, this.layers.length > 1 ? this.activation : 'none');
-    for (let i = 1; i < this.layers.length; i++) h = this.layers[i].forward(h, i + 1 < this.layers.length ? this.activation : 'none');
-    return h;
+    const chain = this.chain();
+    chain[0] = { ...chain[0], weight: slice(first.weight, 1, C, C + D), bias: condPart };
+    return mlpForward(x, chain);
   }
 }
 

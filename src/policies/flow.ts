@@ -7,7 +7,7 @@
  */
 import {
   type Backend, type Rng, type Tensor,
-  add, concat, linear, randn, reshape, slice, tensor, tidy, noGrad,
+  add, concat, linear, mlpForward, randn, reshape, slice, tensor, tidy, noGrad,
 } from '../engine/index.ts';
 import { Linear, Module, ResidualBlock, defaultBackend, sinusoidalEmbedding } from '../nn/index.ts';
 
@@ -96,9 +96,12 @@ export function particleVelocity(net: VelocityNet, cond: Tensor | null, particle
       if (B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
       bias = add(reshape(condPart, [B, H]), tBias);
     }
-    let h = linear(y, Wy, bias, 'gelu'); // [n, H]
-    for (const b of net.blocks) h = b.forward(h);
-    return net.output.forward(h);
+    // the whole network in one chain (one fused kernel when sampling without gradients)
+    return mlpForward(y, [
+      { weight: Wy, bias, act: 'gelu' },
+      ...net.blocks.map((b) => ({ weight: b.dense.weight, bias: b.dense.bias, act: b.activation, residual: true })),
+      { weight: net.output.weight, bias: net.output.bias, act: 'none' as const },
+    ]);
   };
 }
 

@@ -320,6 +320,43 @@ describe('native and TypeScript backends agree', { skip: native ? false : 'nativ
       }
   });
 
+  it('mlpForward: whole chains (grouped bias, residual blocks, narrow output, partial row blocks) match layer-by-layer linear', () => {
+    type L = { in: number; out: number; act: Activation; residual: boolean; groups: number };
+    const chains: [number, L[]][] = [
+      // the flow policy's sampler: K=6 first layer with a per-state bias, two residual GELU blocks, 6 outputs
+      [96, [{ in: 6, out: 40, act: 'gelu', residual: false, groups: 8 }, { in: 40, out: 40, act: 'gelu', residual: true, groups: 1 }, { in: 40, out: 40, act: 'gelu', residual: true, groups: 1 }, { in: 40, out: 6, act: 'none', residual: false, groups: 1 }]],
+      // a critic: ReLU layers, one output; rows not a multiple of the block
+      [101, [{ in: 23, out: 64, act: 'relu', residual: false, groups: 1 }, { in: 64, out: 64, act: 'relu', residual: false, groups: 1 }, { in: 64, out: 1, act: 'none', residual: false, groups: 1 }]],
+      // fewer rows than a strip; tanh, sigmoid, silu (tanh / sigmoid with a residual too)
+      [5, [{ in: 9, out: 33, act: 'tanh', residual: false, groups: 5 }, { in: 33, out: 33, act: 'sigmoid', residual: true, groups: 1 }, { in: 33, out: 33, act: 'silu', residual: true, groups: 1 }, { in: 33, out: 3, act: 'gelu', residual: false, groups: 1 }]],
+      // one layer, wide; and a single narrow layer
+      [300, [{ in: 512, out: 70, act: 'relu', residual: false, groups: 3 }]],
+      [50, [{ in: 17, out: 2, act: 'sigmoid', residual: false, groups: 1 }]],
+    ];
+    for (const [m, layers] of chains) {
+      const x = R(m * layers[0].in, -2, 2);
+      const ws = layers.map((l) => R(l.out * l.in, -0.5, 0.5));
+      const bs = layers.map((l) => R(l.groups * l.out));
+      const run = (be: Backend): Float32Array => {
+        const y = be.alloc(m * layers[layers.length - 1].out);
+        be.mlpForward(be.fromArray(x), y, m, layers.map((l, i) => ({ w: be.fromArray(ws[i]), bias: be.fromArray(bs[i]), in: l.in, out: l.out, act: l.act, residual: l.residual, biasGroups: l.groups })));
+        return be.read(y);
+      };
+      // reference: layer by layer with the TypeScript linear
+      let h = ts.fromArray(x);
+      layers.forEach((l, i) => {
+        const o = ts.alloc(m * l.out);
+        ts.linear(h, ts.fromArray(ws[i]), ts.fromArray(bs[i]), o, null, m, l.out, l.in, l.act, l.groups, l.residual ? h : null);
+        h = o;
+      });
+      const want = ts.read(h);
+      close(`mlpForward ${m} rows, ${layers.length} layers (native)`, run(native!), want, 1e-4, 1e-4);
+      close(`mlpForward ${m} rows, ${layers.length} layers (ts)`, run(ts), want, 1e-6, 1e-6);
+    }
+    // bad sizes are errors, not memory faults
+    assert.throws(() => native!.mlpForward(native!.alloc(10), native!.alloc(10), 5, [{ w: native!.alloc(4), bias: null, in: 2, out: 3, act: 'none', residual: false, biasGroups: 1 }]), /sizes do not fit/);
+  });
+
   it('fused activations are accurate over a wide range (forward and backward)', () => {
     // y = act(x * 1 + 0): the activation alone, for x from tiny to large, and NaN / infinities
     const xs = Float32Array.from([
