@@ -200,6 +200,7 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
   // (or C = act(z) (+ res) when there is no separate y)
   Vec bias[NV];
   const bool grouped = EPI && ep->bias && ep->biasRowDiv > 0;
+  const bool heavy = EPI && ep->act != ACT_NONE && ep->act != U_RELU;
   long biasRow = -1;
   auto load_bias = [&](const float* bp) {
 #pragma GCC unroll 4
@@ -230,7 +231,9 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
       float* cp = ci + v * Vec::W;
       Vec x = acc[i][v];
       if (accum) x = Vec::add(x, full ? Vec::load(cp) : Vec::load_n(cp, cnt));
-      if (EPI) {
+      if (EPI && heavy) {
+        x = Vec::add(x, bias[v]);  // C = z now; the activation follows below
+      } else if (EPI) {
         x = Vec::add(x, bias[v]);
         Vec out = tile_activate(ep->act, x);
         if (ri) out = Vec::add(out, full ? Vec::load(ri + v * Vec::W) : Vec::load_n(ri + v * Vec::W, cnt));
@@ -243,6 +246,26 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
       }
       if (full) Vec::store(cp, x);
       else Vec::store_n(cp, x, cnt);
+    }
+  }
+  if (EPI && heavy) {
+    // transcendental activations from the tile just written (in L1): a plain loop keeps the
+    // accumulators out of the way (applied in registers above, they spill)
+#pragma GCC unroll 1
+    for (int i = 0; i < mr; i++) {
+      const float* zi = c + i * ldc;
+      float* yi = ep->y ? ep->y + i * ep->ldy : c + i * ldc;
+      const float* ri = ep->res ? ep->res + i * ep->ldr : nullptr;
+#pragma GCC unroll 1
+      for (int v = 0; v < NV; v++) {
+        const int cnt = nr - v * Vec::W;
+        if (cnt <= 0) break;
+        const bool full = cnt >= Vec::W;
+        Vec out = tile_activate(ep->act, full ? Vec::load(zi + v * Vec::W) : Vec::load_n(zi + v * Vec::W, cnt));
+        if (ri) out = Vec::add(out, full ? Vec::load(ri + v * Vec::W) : Vec::load_n(ri + v * Vec::W, cnt));
+        if (full) Vec::store(yi + v * Vec::W, out);
+        else Vec::store_n(yi + v * Vec::W, out, cnt);
+      }
     }
   }
 }
