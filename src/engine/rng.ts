@@ -14,7 +14,7 @@ const W0 = 0x9e3779b9;
 const W1 = 0xbb67ae85;
 const TWO32 = 4294967296;
 
-/** High 32 bits of the 64-bit product of two uint32 (exact, in doubles). */
+/** High 32 bits of the 64-bit product of two uint32 (exact: 16-bit halves keep to small integers). */
 function mulhi32(a: number, b: number): number {
   const al = a & 0xffff;
   const ah = a >>> 16;
@@ -167,9 +167,19 @@ export class Rng {
   /** Fills `out` with normal values (pairs from one Box-Muller draw). */
   fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
     const n = out.length;
+    const b = this.block;
     for (let i = 0; i < n; i += 2) {
-      const u1 = 1 - this.uniform();
-      const u2 = this.uniform();
+      let u1: number, u2: number;
+      if (this.used === 4) {
+        // a pair takes exactly one block: the same draws as two uniform() calls, without them
+        this.refill();
+        this.used = 4;
+        u1 = 1 - ((b[0] >>> 5) * 67108864 + (b[1] >>> 6)) / 9007199254740992;
+        u2 = ((b[2] >>> 5) * 67108864 + (b[3] >>> 6)) / 9007199254740992;
+      } else {
+        u1 = 1 - this.uniform();
+        u2 = this.uniform();
+      }
       const r = Math.sqrt(-2 * Math.log(u1));
       out[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
       if (i + 1 < n) out[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
