@@ -411,6 +411,24 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// philoxBlocks(out Uint32Array, k0, k1, ctrLo, ctrHi, nBlocks): Philox4x32-10 blocks for the
+// counters (ctrLo + i, ctrHi + carry, 0, 0), i < nBlocks, as src/engine/rng.ts computes them
+napi_value PhiloxBlocks(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  napi_typedarray_type tt;
+  size_t length = 0;
+  void* data = nullptr;
+  if (a.n < 6 || napi_get_typedarray_info(env, a.v[0], &tt, &length, &data, nullptr, nullptr) != napi_ok ||
+      tt != napi_uint32_array) {
+    a.fail("philoxBlocks: expected a Uint32Array");
+    return undef(env);
+  }
+  const long k0 = a.integer(1), k1 = a.integer(2), lo = a.integer(3), hi = a.integer(4), n = a.integer(5);
+  if (!a.check(n >= 0 && (size_t)(4 * n) <= length, "philoxBlocks: array too short")) return undef(env);
+  rfm::philox_blocks(static_cast<uint32_t*>(data), (uint32_t)k0, (uint32_t)k1, (uint32_t)lo, (uint32_t)hi, n);
+  return undef(env);
+}
+
 // adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale)
 napi_value Adam(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -464,6 +482,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"linearBackward", nullptr, LinearBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"philoxBlocks", nullptr, PhiloxBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

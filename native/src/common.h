@@ -82,4 +82,7 @@ struct MlpLayer {
  */
 void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y);
 
+/** n Philox4x32-10 blocks (4 uint32 each) for counters (lo + i, hi + carry, 0, 0), key (k0, k1). */
+void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, long n);
+
 }  // namespace rfm

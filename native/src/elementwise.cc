@@ -547,4 +547,29 @@ void adam(float* p, const float* g, float* m, float* v, long n, const double* hp
   parallel_for(n, CHUNK_CHEAP, threaded(n, PAR_CHEAP), [&](long b, long e) { adam_range(p + b, g + b, m + b, v + b, e - b, k); });
 }
 
+// ---------------------------------------------------------------------------------------------
+// random numbers: Philox4x32-10 blocks (the generator itself lives in src/engine/rng.ts; this is
+// the same integer function, for bulk draws)
+
+void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, long n) {
+  for (long i = 0; i < n; i++) {
+    uint32_t c0 = lo, c1 = hi, c2 = 0, c3 = 0, a = k0, b = k1;
+    for (int r = 0; r < 10; r++) {
+      const uint64_t p0 = (uint64_t)0xd2511f53u * c0, p1 = (uint64_t)0xcd9e8d57u * c2;
+      const uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0, hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
+      c0 = hi1 ^ c1 ^ a;
+      c1 = lo1;
+      c2 = hi0 ^ c3 ^ b;
+      c3 = lo0;
+      a += 0x9e3779b9u;
+      b += 0xbb67ae85u;
+    }
+    out[4 * i] = c0;
+    out[4 * i + 1] = c1;
+    out[4 * i + 2] = c2;
+    out[4 * i + 3] = c3;
+    if (++lo == 0) ++hi;
+  }
+}
+
 }  // namespace rfm

@@ -12,6 +12,7 @@ import type { Activation, AdamParams, BinaryOp, MlpLayerStorage, ReduceOp, Stora
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
 import { TsBackend, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
+import { type PhiloxBulk, setPhiloxBulk } from './rng.ts';
 
 type F32 = Float32Array;
 /** The functions the addon exports (native/src/addon.cc). */
@@ -37,6 +38,7 @@ interface Addon {
   ): void;
   adam(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number, gs: number): void;
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
+  philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
   threads(): number;
   isa(): string;
 }
@@ -199,7 +201,17 @@ export class NativeBackend extends TsBackend {
   }
 }
 
+let nativeBulk: PhiloxBulk | null = null;
+/** The addon's bulk Philox block generator (null until the native backend has loaded). */
+export function nativePhiloxBulk(): PhiloxBulk | null {
+  return nativeBulk;
+}
+
 registerBackend('native', () => {
   const addon = loadAddon();
-  return addon ? new NativeBackend(addon) : null;
+  if (!addon) return null;
+  // bulk random blocks: the same integers as the TypeScript Philox (so draws do not depend on the backend)
+  nativeBulk = (out, k0, k1, lo, hi, n) => addon.philoxBlocks(out, k0, k1, lo, hi, n);
+  setPhiloxBulk(nativeBulk);
+  return new NativeBackend(addon);
 });

@@ -52,6 +52,31 @@ export function philox4x32(c: ArrayLike<number>, k0: number, k1: number, out: Ui
   out[3] = c3;
 }
 
+/**
+ * n consecutive Philox blocks for counters (lo + i, hi + carry, 0, 0) into out[4i .. 4i+3]. The
+ * native backend registers its own (the same integer function, faster); this is the fallback.
+ */
+export type PhiloxBulk = (out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number) => void;
+
+const philoxBulkTs: PhiloxBulk = (out, k0, k1, lo, hi, n) => {
+  const c = [lo, hi, 0, 0];
+  const block = new Uint32Array(4);
+  for (let i = 0; i < n; i++) {
+    philox4x32(c, k0, k1, block);
+    out.set(block, 4 * i);
+    c[0] = (c[0] + 1) >>> 0;
+    if (c[0] === 0) c[1] = (c[1] + 1) >>> 0;
+  }
+};
+let philoxBulk: PhiloxBulk = philoxBulkTs;
+
+/** Installs a faster bulk block generator (it must compute exactly philox4x32); null restores the default. */
+export function setPhiloxBulk(fn: PhiloxBulk | null): void {
+  philoxBulk = fn ?? philoxBulkTs;
+}
+
+let bulkBlocks = new Uint32Array(4 * 1024);
+
 /** The full state of a generator, JSON-serialisable (for checkpoints). */
 export interface RngState {
   readonly key: [number, number];
@@ -167,24 +192,35 @@ export class Rng {
   /** Fills `out` with normal values (pairs from one Box-Muller draw). */
   fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
     const n = out.length;
-    const b = this.block;
-    for (let i = 0; i < n; i += 2) {
-      let u1: number, u2: number;
-      if (this.used === 4) {
-        // a pair takes exactly one block: the same draws as two uniform() calls, without them
-        this.refill();
-        this.used = 4;
-        u1 = 1 - ((b[0] >>> 5) * 67108864 + (b[1] >>> 6)) / 9007199254740992;
-        u2 = ((b[2] >>> 5) * 67108864 + (b[3] >>> 6)) / 9007199254740992;
-      } else {
-        u1 = 1 - this.uniform();
-        u2 = this.uniform();
+    let i = 0;
+    // unaligned: pairs from uniform() until the next block boundary
+    while (i < n && this.used !== 4) {
+      this.normalPair(out, i, mean, std, 1 - this.uniform(), this.uniform());
+      i += 2;
+    }
+    // aligned: a pair takes exactly one block (the same draws as two uniform() calls), made in bulk
+    const pairs = Math.ceil((n - i) / 2);
+    if (pairs > 0) {
+      if (bulkBlocks.length < 4 * pairs) bulkBlocks = new Uint32Array(4 * pairs);
+      const b = bulkBlocks;
+      philoxBulk(b, this.k0, this.k1, this.ctrLo, this.ctrHi, pairs);
+      const lo = this.ctrLo + pairs;
+      this.ctrHi = (this.ctrHi + Math.floor(lo / TWO32)) >>> 0;
+      this.ctrLo = lo >>> 0;
+      for (let p = 0; p < pairs; p++, i += 2) {
+        const u1 = 1 - ((b[4 * p] >>> 5) * 67108864 + (b[4 * p + 1] >>> 6)) / 9007199254740992;
+        const u2 = ((b[4 * p + 2] >>> 5) * 67108864 + (b[4 * p + 3] >>> 6)) / 9007199254740992;
+        this.normalPair(out, i, mean, std, u1, u2);
       }
-      const r = Math.sqrt(-2 * Math.log(u1));
-      out[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
-      if (i + 1 < n) out[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
     }
     return out;
+  }
+
+  /** Box-Muller: out[i], out[i + 1] (if inside) from u1 in (0, 1] and u2 in [0, 1). */
+  private normalPair(out: Float32Array | Float64Array, i: number, mean: number, std: number, u1: number, u2: number): void {
+    const r = Math.sqrt(-2 * Math.log(u1));
+    out[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
+    if (i + 1 < out.length) out[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
   }
 
   /** Index drawn with probability proportional to exp(logits[i]) (numerically stable). */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, philox4x32, randn, tidy, tensor, TsBackend } from '../../src/engine/index.ts';
+import { Rng, philox4x32, randn, tidy, tensor, TsBackend, setPhiloxBulk, availableBackends, nativePhiloxBulk } from '../../src/engine/index.ts';
 
 describe('Philox random numbers', () => {
   it('matches the Random123 known-answer vectors for Philox4x32-10', () => {
@@ -62,5 +62,44 @@ describe('Philox random numbers', () => {
     const b = tidy(() => randn([3, 4], new Rng(5)).toArray());
     assert.deepEqual([...a], [...b]);
     assert.equal(tensor([1, 2]).size, 2);
+  });
+  it('bulk normals equal one-block-at-a-time draws, with the native block generator and without', () => {
+    // a generator near the end of the 32-bit counter range: the bulk path must carry into the high word
+    const near = { key: [7, 9] as [number, number], counter: [0xffffffff - 3, 5] as [number, number], splits: 0 };
+    const draw = (r: Rng, sizes: number[]) => sizes.map((n) => [...r.fillNormal(new Float64Array(n))]);
+    const slow = (s: typeof near, sizes: number[]) => {
+      // the reference: pairs from uniform() only (never the bulk path)
+      const r = Rng.fromState(s);
+      return sizes.map((n) => {
+        const out: number[] = [];
+        for (let i = 0; i < n; i += 2) {
+          const u1 = 1 - r.uniform();
+          const u2 = r.uniform();
+          const rad = Math.sqrt(-2 * Math.log(u1));
+          out.push(rad * Math.cos(2 * Math.PI * u2));
+          if (i + 1 < n) out.push(rad * Math.sin(2 * Math.PI * u2));
+        }
+        return out;
+      });
+    };
+    const sizes = [3, 1, 9, 2, 17];
+    const withUnaligned = (s: typeof near) => {
+      const r = Rng.fromState(s);
+      r.nextUint32(); // start inside a block
+      return r.state();
+    };
+    availableBackends(); // loads the native backend (and its block generator) when built
+    const generators = [null, nativePhiloxBulk()].filter((g, i) => i === 0 || g !== null);
+    try {
+      for (const start of [near, withUnaligned(near), { key: [1, 2] as [number, number], counter: [0, 0] as [number, number], splits: 0 }]) {
+        const want = slow(start, sizes);
+        for (const g of generators) {
+          setPhiloxBulk(g);
+          assert.deepEqual(draw(Rng.fromState(start), sizes), want);
+        }
+      }
+    } finally {
+      setPhiloxBulk(nativePhiloxBulk());
+    }
   });
 });
