@@ -7,6 +7,7 @@ import { activationDerivative, activationValue, binaryValue, unaryDerivative, un
 
 export class TsStorage implements Storage {
   freed = false;
+  refs = 0;
   constructor(
     readonly backend: Backend,
     public data: Float32Array,

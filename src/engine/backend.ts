@@ -15,6 +15,11 @@ export interface Storage {
   readonly backend: Backend;
   /** Number of float32 elements. */
   readonly length: number;
+  /**
+   * How many tensors refer to this storage: bookkeeping of the engine (tensor.ts), which frees
+   * the storage when it drops to 0. Backends create storage with 0.
+   */
+  refs: number;
 }
 
 export const UNARY_OPS = [

@@ -28,7 +28,6 @@ interface Node {
 
 let gradEnabled = true;
 const scopes: Tensor[][] = [];
-const refcounts = new WeakMap<Storage, number>();
 
 /** Runs fn with gradient recording off (no nodes are created). */
 export function noGrad<T>(fn: () => T): T {
@@ -155,7 +154,7 @@ export class Tensor {
     this.backend = storage.backend;
     this.shape = [...shape];
     this.requiresGrad = requiresGrad;
-    refcounts.set(storage, (refcounts.get(storage) ?? 0) + 1);
+    storage.refs++;
     const scope = scopes[scopes.length - 1];
     if (scope) scope.push(this);
   }
@@ -171,9 +170,7 @@ export class Tensor {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const r = (refcounts.get(this.storage) ?? 1) - 1;
-    refcounts.set(this.storage, r);
-    if (r === 0) this.backend.free(this.storage);
+    if (--this.storage.refs <= 0) this.backend.free(this.storage);
     this.node = null;
   }
 
