@@ -411,6 +411,38 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// twinReluCriticMin(act, q1, q2, grad|null, meta = [M, A, H1, H2, G, ldw1, offset], then per critic
+// w1, cond, w2, b2|null, w3, b3|null): rfm::twin_relu_critic_min, w1a = w1 + offset
+napi_value TwinReluCriticMin(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t na, nq1, nq2, ng, nm;
+  float* act = a.f32(0, &na);
+  float* q1 = a.f32(1, &nq1);
+  float* q2 = a.f32(2, &nq2);
+  float* grad = a.f32(3, &ng, true);
+  const int32_t* meta = a.i32(4, &nm);
+  if (a.failed || !a.check(nm >= 7 && a.n >= 17, "twinReluCriticMin: bad arguments")) return undef(env);
+  const long M = meta[0], A = meta[1], H1 = meta[2], H2 = meta[3], G = meta[4], ldw1 = meta[5], off = meta[6];
+  bool ok = M >= 0 && A >= 1 && A <= 512 && H1 >= 1 && H1 <= 512 && H2 >= 1 && H2 <= 512 && G >= 1 && (M == 0 || M % G == 0) &&
+            off >= 0 && off + A <= ldw1 && (size_t)(M * A) <= na && (size_t)M <= nq1 && (size_t)M <= nq2 && (!grad || (size_t)(M * A) <= ng);
+  rfm::ReluCritic cs[2];
+  for (int c = 0; c < 2 && ok; c++) {
+    size_t nw1, ncond, nw2, nb2, nw3, nb3;
+    float* w1 = a.f32(5 + 6 * c, &nw1);
+    float* cond = a.f32(6 + 6 * c, &ncond);
+    float* w2 = a.f32(7 + 6 * c, &nw2);
+    float* b2 = a.f32(8 + 6 * c, &nb2, true);
+    float* w3 = a.f32(9 + 6 * c, &nw3);
+    float* b3 = a.f32(10 + 6 * c, &nb3, true);
+    ok = !a.failed && (size_t)(H1 * ldw1) <= nw1 && (size_t)(G * H1) <= ncond && (size_t)(H2 * H1) <= nw2 &&
+         (!b2 || (size_t)H2 <= nb2) && (size_t)H2 <= nw3 && (!b3 || nb3 >= 1);
+    cs[c] = rfm::ReluCritic{w1 + off, ldw1, cond, w2, b2, w3, b3};
+  }
+  if (!a.check(ok, "twinReluCriticMin: arrays too short for the sizes")) return undef(env);
+  rfm::twin_relu_critic_min(act, M, A, H1, H2, G, cs, q1, q2, grad);
+  return undef(env);
+}
+
 // philoxBlocks(out Uint32Array, k0, k1, ctrLo, ctrHi, nBlocks): Philox4x32-10 blocks for the
 // counters (ctrLo + i, ctrHi + carry, 0, 0), i < nBlocks, as src/engine/rng.ts computes them
 napi_value PhiloxBlocks(napi_env env, napi_callback_info info) {
@@ -483,6 +515,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxBlocks", nullptr, PhiloxBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"twinReluCriticMin", nullptr, TwinReluCriticMin, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

@@ -82,6 +82,29 @@ struct MlpLayer {
  */
 void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y);
 
+/**
+ * One ReLU critic [state, action] -> H1 -> H2 -> 1 of twin_relu_critic_min: w1a points at the
+ * first layer's action columns (row j at w1a + j * ldw1); cond [G, H1] is each state's share of
+ * the first layer plus its bias; w2 [H2, H1], b2 [H2], w3 [H2], b3 [1] (b2, b3 may be null).
+ */
+struct ReluCritic {
+  const float* w1a;
+  long ldw1;
+  const float* cond;
+  const float* w2;
+  const float* b2;
+  const float* w3;
+  const float* b3;
+};
+/**
+ * Twin critics at actions act [M, A] whose states repeat in G groups of M / G rows: q1, q2 [M],
+ * and (grad non-null) d min(q1, q2) / d act [M, A] through the critic giving the minimum (the
+ * first on ties). Blocks of rows stay in cache; only the minimum's critic is differentiated.
+ * H1, H2 at most 512; A at most 512.
+ */
+void twin_relu_critic_min(const float* act, long M, long A, long H1, long H2, long G, const ReluCritic* critics,
+                          float* q1, float* q2, float* grad);
+
 /** n Philox4x32-10 blocks (4 uint32 each) for counters (lo + i, hi + carry, 0, 0), key (k0, k1). */
 void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, long n);
 

@@ -847,10 +847,65 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
 }
 
 // ---------------------------------------------------------------------------------------------
-// a whole MLP forward over blocks of rows
+// kernels over blocks of rows that stay in cache: a whole MLP forward, and twin ReLU critics with
+// the input gradient of their minimum
 
-static thread_local Buffer tl_mlp_w;    // the packed weights of every layer (caller's thread)
-static thread_local Buffer tl_mlp_act;  // two activation blocks per thread
+/**
+ * C [rows, N] = A [rows, K] B for a block of rows, B packed into panels of NR columns, K deep (at
+ * most 512), with the tile epilogue `ep` (pointers relative to the block's row 0 and column 0;
+ * ep->row0 is the block's absolute row, for bias groups) or none.
+ */
+static void block_gemm(const float* A, long lda, long rows, long K, const float* bp, long N, float* C, long ldc,
+                       const TileEpi* ep, float* apack) {
+  for (long s0 = 0; s0 < rows; s0 += MR) {
+    const int mr = (int)std::min<long>(MR, rows - s0);
+    const float* a = A + s0 * lda;
+    const bool packA = mr < MR;
+    if (packA) pack_a_strip(a, lda, 1, K, mr, apack);
+    for (long j = 0; j < N; j += NR) {
+      const int nr = (int)std::min<long>(NR, N - j);
+      const float* b = bp + (j / NR) * NR * K;
+      float* c = C + s0 * ldc + j;
+      if (ep) {
+        TileEpi te = *ep;
+        te.bias = ep->bias ? ep->bias + j : nullptr;
+        te.row0 = ep->row0 + s0;
+        te.y = ep->y ? ep->y + s0 * ep->ldy + j : nullptr;
+        te.res = ep->res ? ep->res + s0 * ep->ldr + j : nullptr;
+        if (packA) micro<true, true>(K, apack, 0, b, c, ldc, mr, nr, false, &te);
+        else micro<false, true>(K, a, lda, b, c, ldc, mr, nr, false, &te);
+      } else {
+        if (packA) micro<true, false>(K, apack, 0, b, c, ldc, mr, nr, false, nullptr);
+        else micro<false, false>(K, a, lda, b, c, ldc, mr, nr, false, nullptr);
+      }
+    }
+  }
+}
+
+/** Packs B(k, j) = b[k * rs + j * cs] (K x N) into NR-wide panels at out; returns the floats used. */
+static long pack_b_all(const float* b, long rs, long cs, long K, long N, float* out) {
+  for (long j = 0; j < N; j += NR) pack_b_panel(b + j * cs, rs, cs, K, (int)std::min<long>(NR, N - j), out + (j / NR) * NR * K);
+  return ceil_div(N, NR) * NR * K;
+}
+static long packed_size(long K, long N) { return ceil_div(N, NR) * NR * K; }
+
+/** C [rows, N <= 8] by dot products (see dots_narrow), any N from 1 to 8. */
+static void dots_any(const Gemm& g, long rows) {
+  switch (g.N) {
+    case 1: dots_narrow_rows<1>(g, 0, rows); break;
+    case 2: dots_narrow_rows<2>(g, 0, rows); break;
+    case 3: dots_narrow_rows<3>(g, 0, rows); break;
+    case 4: dots_narrow_rows<4>(g, 0, rows); break;
+    case 5: dots_narrow_rows<5>(g, 0, rows); break;
+    case 6: dots_narrow_rows<6>(g, 0, rows); break;
+    case 7: dots_narrow_rows<7>(g, 0, rows); break;
+    default: dots_narrow_rows<8>(g, 0, rows); break;
+  }
+}
+
+static thread_local Buffer tl_blk_w;    // packed weights (the calling thread's)
+static thread_local Buffer tl_blk_act;  // per-thread block buffers
+constexpr long RB = 4 * MR;             // rows per block
 
 void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y) {
   if (M <= 0 || nl <= 0) return;
@@ -861,25 +916,18 @@ void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* 
     maxWidth = std::max(maxWidth, L.out);
     if (L.out > 8) {
       packedAt[l] = packedTotal;
-      packedTotal += ceil_div(L.out, NR) * NR * L.in;
+      packedTotal += packed_size(L.in, L.out);
     }
   }
   // the weights, packed once into the micro-kernel's panels (B(k, j) = W[j, k])
-  float* packed = tl_mlp_w.get((size_t)std::max<long>(packedTotal, 1));
-  for (int l = 0; l < nl; l++) {
-    if (packedAt[l] < 0) continue;
-    const MlpLayer& L = layers[l];
-    for (long j = 0; j < L.out; j += NR)
-      pack_b_panel(L.w + j * L.in, 1, L.in, L.in, (int)std::min<long>(NR, L.out - j), packed + packedAt[l] + (j / NR) * NR * L.in);
-  }
-  // blocks of RB rows go through every layer while they sit in cache
-  constexpr long RB = 4 * MR;
+  float* packed = tl_blk_w.get((size_t)std::max<long>(packedTotal, 1));
+  for (int l = 0; l < nl; l++)
+    if (packedAt[l] >= 0) pack_b_all(layers[l].w, 1, layers[l].in, layers[l].in, layers[l].out, packed + packedAt[l]);
   double flops = 0;
   for (int l = 0; l < nl; l++) flops += 2.0 * M * layers[l].in * layers[l].out;
-  const bool threaded = worth_threads(flops);
   const long ldAct = ceil_div(maxWidth, 16) * 16;
-  parallel_for(ceil_div(M, RB), 1, threaded, [&](long b0, long b1) {
-    float* bufs = tl_mlp_act.get((size_t)2 * RB * ldAct + (size_t)MR * 512);
+  parallel_for(ceil_div(M, RB), 1, worth_threads(flops), [&](long b0, long b1) {
+    float* bufs = tl_blk_act.get((size_t)2 * RB * ldAct + (size_t)MR * 512);
     float* apack = bufs + 2 * RB * ldAct;
     for (long blk = b0; blk < b1; blk++) {
       const long i0 = blk * RB;
@@ -893,46 +941,103 @@ void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* 
         const long ldd = last ? L.out : ldAct;
         const long div = L.biasGroups > 1 ? M / L.biasGroups : 0;
         if (packedAt[l] < 0) {
-          // few outputs: dot products (no grouped bias here: mlp_forward's caller checks)
+          // few outputs: dot products (no grouped bias here: the caller checks)
           Epilogue ep{L.b, L.act, dst, ldd, 0, L.out, L.residual ? cur : nullptr, ldc};
           Gemm g{cur, ldc, 1, L.w, 1, L.in, dst, ldd, rb, L.out, L.in, false, (L.b || L.act != ACT_NONE || L.residual) ? &ep : nullptr};
-          switch (L.out) {
-            case 1: dots_narrow_rows<1>(g, 0, rb); break;
-            case 2: dots_narrow_rows<2>(g, 0, rb); break;
-            case 3: dots_narrow_rows<3>(g, 0, rb); break;
-            case 4: dots_narrow_rows<4>(g, 0, rb); break;
-            case 5: dots_narrow_rows<5>(g, 0, rb); break;
-            case 6: dots_narrow_rows<6>(g, 0, rb); break;
-            case 7: dots_narrow_rows<7>(g, 0, rb); break;
-            default: dots_narrow_rows<8>(g, 0, rb); break;
-          }
+          dots_any(g, rb);
+        } else if (tile_act(L.act)) {
+          const TileEpi te{L.b, div, L.out, i0, L.act, nullptr, 0, L.residual ? cur : nullptr, ldc};
+          block_gemm(cur, ldc, rb, L.in, packed + packedAt[l], L.out, dst, ldd, &te, apack);
         } else {
-          const float* wp = packed + packedAt[l];
-          for (long s0 = 0; s0 < rb; s0 += MR) {
-            const int mr = (int)std::min<long>(MR, rb - s0);
-            const float* a = cur + s0 * ldc;
-            const bool packA = mr < MR;
-            if (packA) pack_a_strip(a, ldc, 1, L.in, mr, apack);
-            for (long j = 0; j < L.out; j += NR) {
-              const int nr = (int)std::min<long>(NR, L.out - j);
-              const float* bp = wp + (j / NR) * NR * L.in;
-              float* c = dst + s0 * ldd + j;
-              const float* res = L.residual ? cur + s0 * ldc + j : nullptr;
-              if (tile_act(L.act)) {
-                const TileEpi te{L.b ? L.b + j : nullptr, div, L.out, i0 + s0, L.act, nullptr, 0, res, ldc};
-                if (packA) micro<true, true>(L.in, apack, 0, bp, c, ldd, mr, nr, false, &te);
-                else micro<false, true>(L.in, a, ldc, bp, c, ldd, mr, nr, false, &te);
-              } else {
-                if (packA) micro<true, false>(L.in, apack, 0, bp, c, ldd, mr, nr, false, nullptr);
-                else micro<false, false>(L.in, a, ldc, bp, c, ldd, mr, nr, false, nullptr);
-                Epilogue ep{L.b, L.act, dst, ldd, div, L.out, L.residual ? cur : nullptr, ldc, i0};
-                apply_epilogue(&ep, dst, ldd, s0, mr, j, nr);
-              }
-            }
-          }
+          block_gemm(cur, ldc, rb, L.in, packed + packedAt[l], L.out, dst, ldd, nullptr, apack);
+          Epilogue ep{L.b, L.act, dst, ldd, div, L.out, L.residual ? cur : nullptr, ldc, i0};
+          apply_epilogue(&ep, dst, ldd, 0, rb, 0, L.out);
         }
         cur = dst;
         ldc = ldd;
+      }
+    }
+  });
+}
+
+void twin_relu_critic_min(const float* act, long M, long A, long H1, long H2, long G, const ReluCritic* critics,
+                          float* q1, float* q2, float* grad) {
+  if (M <= 0) return;
+  // packed weights per critic: layer 1 (action columns) and 2 forward; 2 and 1 (action columns) backward
+  const long s1 = packed_size(A, H1), s2 = packed_size(H1, H2), s2t = packed_size(H2, H1), s1t = packed_size(H1, A);
+  const long per = s1 + s2 + s2t + s1t;
+  float* packed = tl_blk_w.get((size_t)2 * per);
+  for (int c = 0; c < 2; c++) {
+    const ReluCritic& C = critics[c];
+    float* p = packed + c * per;
+    pack_b_all(C.w1a, 1, C.ldw1, A, H1, p);                  // B(k, j) = W1[j, O + k]
+    pack_b_all(C.w2, 1, H1, H1, H2, p + s1);                 // B(k, j) = W2[j, k]
+    pack_b_all(C.w2, H1, 1, H2, H1, p + s1 + s2);            // B(k, j) = W2[k, j]
+    pack_b_all(C.w1a, C.ldw1, 1, H1, A, p + s1 + s2 + s2t);  // B(k, j) = W1[k, O + j]
+  }
+  const long div = G > 1 ? M / G : 0;
+  const long ld = ceil_div(std::max(H1, H2), 16) * 16;
+  const long ldA = ceil_div(A, 16) * 16;
+  const double flops = 2.0 * M * (2 * (A * H1 + H1 * H2 + H2) + (grad ? H2 * H1 + H1 * A : 0));
+  parallel_for(ceil_div(M, RB), 1, worth_threads(flops), [&](long b0, long b1) {
+    // z1, z2 per critic; h1, h2, dz, dh, da scratch; gathered rows; the A-strip packing
+    float* buf = tl_blk_act.get((size_t)9 * RB * ld + (size_t)RB * ldA + (size_t)MR * 512);
+    float* z1[2] = {buf, buf + RB * ld};
+    float* z2[2] = {buf + 2 * RB * ld, buf + 3 * RB * ld};
+    float* h1 = buf + 4 * RB * ld;
+    float* h2 = buf + 5 * RB * ld;
+    float* dz = buf + 6 * RB * ld;
+    float* dh = buf + 7 * RB * ld;
+    float* gz1 = buf + 8 * RB * ld;
+    float* da = buf + 9 * RB * ld;
+    float* apack = da + RB * ldA;
+    for (long blk = b0; blk < b1; blk++) {
+      const long i0 = blk * RB;
+      const long rb = std::min(RB, M - i0);
+      const float* a = act + i0 * A;
+      float* qout[2] = {q1 + i0, q2 + i0};
+      for (int c = 0; c < 2; c++) {
+        const ReluCritic& C = critics[c];
+        const float* p = packed + c * per;
+        // z1 = a W1a^T + (the state's share of layer 1 and its bias); h1 = relu(z1)
+        const TileEpi e1{C.cond, div, H1, i0, U_RELU, h1, ld, nullptr, 0};
+        block_gemm(a, A, rb, A, p, H1, z1[c], ld, &e1, apack);
+        // z2 = h1 W2^T + b2; h2 = relu(z2)
+        const TileEpi e2{C.b2, 0, H2, i0, U_RELU, h2, ld, nullptr, 0};
+        block_gemm(h1, ld, rb, H1, p + s1, H2, z2[c], ld, &e2, apack);
+        // q = h2 w3 + b3
+        Epilogue e3{C.b3, ACT_NONE, qout[c], 1, 0, 1, nullptr, 0};
+        Gemm g{h2, ld, 1, C.w3, 1, H2, qout[c], 1, rb, 1, H2, false, C.b3 ? &e3 : nullptr};
+        dots_any(g, rb);
+      }
+      if (!grad) continue;
+      // d min(q1, q2) / d a through the critic that gives the minimum (critic 1 on ties, as the
+      // engine's minimum): each critic's rows gathered, backward, scattered
+      for (int c = 0; c < 2; c++) {
+        const ReluCritic& C = critics[c];
+        const float* p = packed + c * per;
+        long idx[RB];
+        long n = 0;
+        for (long r = 0; r < rb; r++) {
+          const bool first = q1[i0 + r] <= q2[i0 + r];
+          if (first == (c == 0)) idx[n++] = r;
+        }
+        if (n == 0) continue;
+        // dz2 = w3 [z2 > 0]; dh1 = dz2 W2; gz1 = dh1 [z1 > 0]; da = gz1 W1a
+        for (long q = 0; q < n; q++) {
+          const float* zr = z2[c] + idx[q] * ld;
+          float* o = dz + q * ld;
+          for (long j = 0; j < H2; j++) o[j] = zr[j] > 0 ? C.w3[j] : 0.0f;
+        }
+        block_gemm(dz, ld, n, H2, p + s1 + s2, H1, dh, ld, nullptr, apack);
+        for (long q = 0; q < n; q++) {
+          const float* zr = z1[c] + idx[q] * ld;
+          const float* hr = dh + q * ld;
+          float* o = gz1 + q * ld;
+          for (long j = 0; j < H1; j++) o[j] = zr[j] > 0 ? hr[j] : 0.0f;
+        }
+        block_gemm(gz1, ld, n, H1, p + s1 + s2 + s2t, A, da, ldA, nullptr, apack);
+        for (long q = 0; q < n; q++) std::memcpy(grad + (i0 + idx[q]) * A, da + q * ldA, A * sizeof(float));
       }
     }
   });

@@ -8,7 +8,7 @@
  */
 import {
   type Backend, type Rng, type Tensor,
-  add, backward, concat, minimum, mean, mul, noGrad, reshape, square, sub, tensor, sqrt,
+  add, backward, concat, grad, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
 } from '../engine/index.ts';
 import { Adam, MLP, defaultBackend, polyakUpdate, type MLPOptions } from '../nn/index.ts';
 
@@ -64,6 +64,38 @@ export class TwinCritic {
     const [c1, c2] = target ? this.target : this.q;
     const f = () => minimum(reshape(c1.forwardRepeated(obs, act), [-1]), reshape(c2.forwardRepeated(obs, act), [-1]));
     return target ? noGrad(f) : f();
+  }
+  /**
+   * minQRepeated's value [B*R] and its gradient in act [B*R, A], with no tape. Two-hidden-layer
+   * ReLU critics on a backend with the fused kernel take one pass over blocks of rows that
+   * differentiates only the critic giving the minimum; otherwise autodiff of minQRepeated. The
+   * two agree (the first critic takes ties, as `minimum`'s gradient).
+   */
+  minQRepeatedValueAndGrad(obs: Tensor, act: Tensor): { value: Tensor; grad: Tensor } {
+    const [c1, c2] = this.q;
+    const fused = this.backend.twinReluCriticMin;
+    const shaped = (m: MLP) => m.layers.length === 3 && m.activation === 'relu' && m.layers[2].weight.shape[0] === 1 && m.layers.every((l) => l.weight.shape[1] <= 512);
+    if (fused && shaped(c1) && shaped(c2) && obs.rank === 2 && act.rank === 2 && act.shape[0] % obs.shape[0] === 0 && c1.layers[0].weight.shape[1] === obs.shape[1] + act.shape[1]) {
+      return noGrad(() => {
+        const [B, O] = obs.shape;
+        const [M, A] = act.shape;
+        const [H1, H2] = [c1.layers[0].weight.shape[0], c1.layers[1].weight.shape[0]];
+        const critics = [c1, c2].map((m) => {
+          const [l1, l2, l3] = m.layers;
+          const cond = linear(obs, slice(l1.weight, 1, 0, O), l1.bias); // [B, H1]
+          return { w1: l1.weight.storage, ldw1: O + A, offset: O, cond, w2: l2.weight.storage, b2: l2.bias?.storage ?? null, w3: l3.weight.storage, b3: l3.bias?.storage ?? null };
+        });
+        const q1 = zeros([M], this.backend);
+        const q2 = zeros([M], this.backend);
+        const g = zeros([M, A], this.backend);
+        fused.call(this.backend, act.storage, q1.storage, q2.storage, g.storage, M, A, H1, H2, B, critics.map((c) => ({ ...c, cond: c.cond.storage })));
+        return { value: minimum(q1, q2), grad: g };
+      });
+    }
+    const x = variable(act.detach());
+    const value = this.minQRepeated(obs, x);
+    const [g] = grad(sum(value), [x]);
+    return { value: value.detach(), grad: g };
   }
   /** min_j Q'_j(s, a) [N] with the target critics (no gradient). */
   minTargetQ(obs: Tensor, act: Tensor): Tensor {

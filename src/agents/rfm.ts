@@ -208,7 +208,14 @@ export class RfmAgent implements Agent {
 
       // 4. posterior mean of y1 given y_t under l(y) = minQ(s, tanh y)/T + log|tanh'(y)|
       const K = c.reverseSamples;
-      const logTarget = tanhLatentLogTarget((a) => mul(this.critic.minQRepeated(obs, a), 1 / this.temperature));
+      const invT = 1 / this.temperature;
+      const scaledQ = Object.assign((a: Tensor) => mul(this.critic.minQRepeated(obs, a), invT), {
+        valueAndGrad: (a: Tensor) => {
+          const r = this.critic.minQRepeatedValueAndGrad(obs, a);
+          return { value: mul(r.value, invT), grad: mul(r.grad, invT) };
+        },
+      });
+      const logTarget = tanhLatentLogTarget(scaledQ);
       const est = estimatePosteriorMean(logTarget, yt, coef.a, coef.b, K, controlVariateOf(c), this.rng, t);
       const target = this.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
 

@@ -8,7 +8,7 @@
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Activation, AdamParams, BinaryOp, MlpLayerStorage, ReduceOp, Storage, UnaryOp, View } from './backend.ts';
+import type { Activation, AdamParams, BinaryOp, MlpLayerStorage, ReduceOp, ReluCriticStorage, Storage, UnaryOp, View } from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
 import { TsBackend, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
@@ -39,6 +39,7 @@ interface Addon {
   adam(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number, gs: number): void;
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
   philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
+  twinReluCriticMin(act: F32, q1: F32, q2: F32, grad: F32 | null, meta: Int32Array, ...critics: (F32 | null)[]): void;
   threads(): number;
   isa(): string;
 }
@@ -191,6 +192,20 @@ export class NativeBackend extends TsBackend {
       weights.push(dataOf(l.w, this), l.bias ? dataOf(l.bias, this) : null);
     });
     this.addon.mlpForward(dataOf(x, this), dataOf(y, this), meta, ...weights);
+  }
+
+  twinReluCriticMin(
+    act: Storage, q1: Storage, q2: Storage, grad: Storage | null,
+    m: number, a: number, h1: number, h2: number, groups: number, critics: readonly ReluCriticStorage[],
+  ): void {
+    if (critics.length !== 2) throw new Error(`twinReluCriticMin: two critics, got ${critics.length}`);
+    if (critics[0].ldw1 !== critics[1].ldw1 || critics[0].offset !== critics[1].offset) throw new Error('twinReluCriticMin: the critics\' first layers differ in shape');
+    const meta = Int32Array.of(m, a, h1, h2, groups, critics[0].ldw1, critics[0].offset);
+    const d = (s: Storage | null) => (s ? dataOf(s, this) : null);
+    this.addon.twinReluCriticMin(
+      dataOf(act, this), dataOf(q1, this), dataOf(q2, this), d(grad), meta,
+      ...critics.flatMap((c) => [d(c.w1), d(c.cond), d(c.w2), d(c.b2), d(c.w3), d(c.b3)]),
+    );
   }
 
   override adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {

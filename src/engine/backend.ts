@@ -63,6 +63,18 @@ export interface AdamParams {
   gradScale: number;
 }
 
+/** One critic of Backend.twinReluCriticMin. */
+export interface ReluCriticStorage {
+  w1: Storage;
+  ldw1: number;
+  offset: number;
+  cond: Storage;
+  w2: Storage;
+  b2: Storage | null;
+  w3: Storage;
+  b3: Storage | null;
+}
+
 /** One layer of Backend.mlpForward. */
 export interface MlpLayerStorage {
   w: Storage;
@@ -162,6 +174,19 @@ export interface Backend {
    * only on layers with more than 8 outputs.
    */
   mlpForward(x: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[]): void;
+
+  /**
+   * Optional fused kernel: twin ReLU critics [state, action] -> H1 -> H2 -> 1 at actions
+   * act [M, A] whose states repeat in `groups` runs of M / groups rows. Writes q1, q2 [M] and, when
+   * grad is given, d min(q1, q2) / d act [M, A] through the critic giving the minimum (the first
+   * on ties, as `minimum`'s gradient). Each critic: w1 [H1, ldw1] with the action columns at
+   * `offset`, cond [groups, H1] (the state's share of layer 1 plus its bias), w2 [H2, H1], b2,
+   * w3 [1, H2], b3. Backends without it leave it undefined (callers differentiate the critics).
+   */
+  twinReluCriticMin?(
+    act: Storage, q1: Storage, q2: Storage, grad: Storage | null,
+    m: number, a: number, h1: number, h2: number, groups: number, critics: readonly ReluCriticStorage[],
+  ): void;
 
   // --- optimisers ----------------------------------------------------------------------------
   /** One fused Adam(W) step in place on param, m, v given grad. */

@@ -3,7 +3,7 @@ import './backend-native.ts';
 export * from './tensor.ts';
 export * from './rng.ts';
 export * from './registry.ts';
-export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams, MlpLayerStorage } from './backend.ts';
+export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams, MlpLayerStorage, ReluCriticStorage } from './backend.ts';
 export { UNARY_OPS, BINARY_OPS } from './backend.ts';
 export { TsBackend } from './backend-ts.ts';
 export { nativePhiloxBulk } from './backend-native.ts';

@@ -18,11 +18,16 @@ import {
   add, clamp, div, expand, grad, max, unary, mean, min, mul, neg, noGrad, randn, reshape, softmax, square, sub, sum, tensor, variable, logSech2, tanh,
 } from '../engine/index.ts';
 
-/** Log-target values l(x) for rows x [N, D] -> [N]. Built from engine ops so autodiff gives grad l. */
-export type LogTarget = (x: Tensor) => Tensor;
+/**
+ * Log-target values l(x) for rows x [N, D] -> [N]. Built from engine ops so autodiff gives grad l.
+ * A target may also carry `valueAndGrad`, computing both without the tape (a fused kernel); it
+ * must agree with autodiff of the function.
+ */
+export type LogTarget = ((x: Tensor) => Tensor) & { valueAndGrad?: (x: Tensor) => { value: Tensor; grad: Tensor } };
 
 /** Values and gradients of a log-target at x [N, D]: value [N], grad [N, D]. */
 export function logTargetValueAndGrad(l: LogTarget, x: Tensor): { value: Tensor; grad: Tensor } {
+  if (l.valueAndGrad) return l.valueAndGrad(x);
   const xv = variable(x.detach());
   const value = l(xv);
   const [g] = grad(sum(value), [xv]);
@@ -31,10 +36,23 @@ export function logTargetValueAndGrad(l: LogTarget, x: Tensor): { value: Tensor;
 
 /**
  * Bounded actions through a tanh latent (section 5): the target on actions a = tanh(y) moved to
- * the latent y, l(y) = lAction(tanh y) + sum_j log sech^2(y_j).
+ * the latent y, l(y) = lAction(tanh y) + sum_j log sech^2(y_j). When lAction has `valueAndGrad`,
+ * so does the result, by the chain rule: grad l(y) = grad lAction(a) (1 - a^2) - 2a.
  */
 export function tanhLatentLogTarget(lAction: LogTarget): LogTarget {
-  return (y) => add(lAction(tanh(y)), sum(logSech2(y), 1));
+  const l: LogTarget = (y) => add(lAction(tanh(y)), sum(logSech2(y), 1));
+  const inner = lAction.valueAndGrad;
+  if (inner) {
+    l.valueAndGrad = (y) => {
+      const a = noGrad(() => tanh(y.detach()));
+      const { value, grad: g } = inner(a); // (may differentiate on its own tape)
+      return noGrad(() => ({
+        value: add(value, sum(logSech2(y), 1)),
+        grad: sub(mul(g, add(neg(square(a)), 1)), mul(a, 2)),
+      }));
+    };
+  }
+  return l;
 }
 
 export interface ReverseProposals {

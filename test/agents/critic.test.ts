@@ -1,0 +1,83 @@
+/** Twin critics: the fused value-and-gradient of min(Q1, Q2) at repeated states against autodiff. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as E from '../../src/engine/index.ts';
+import { TwinCritic } from '../../src/agents/critic.ts';
+import { tanhLatentLogTarget, logTargetValueAndGrad } from '../../src/estimators/index.ts';
+
+function close(name: string, got: Float32Array, want: Float32Array, tol = 2e-5): void {
+  assert.equal(got.length, want.length, `${name}: lengths`);
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])), `${name}[${i}]: ${got[i]} vs ${want[i]}`);
+  }
+}
+
+/** The autodiff reference: value and gradient of minQRepeated through the tape. */
+function reference(c: TwinCritic, obs: E.Tensor, act: E.Tensor): { value: Float32Array; grad: Float32Array } {
+  const x = E.variable(act.detach());
+  const v = c.minQRepeated(obs, x);
+  const [g] = E.grad(E.sum(v), [x]);
+  return { value: v.toArray(), grad: g.toArray() };
+}
+
+describe('twin critic value and action gradient', () => {
+  // (states, repeats, obs dim, action dim, hidden sizes): the canonical shape, odd sizes, a wide action
+  const cases: [number, number, number, number, number[]][] = [
+    [16, 32, 17, 6, [64, 64]],
+    [7, 5, 3, 2, [40, 24]],
+    [3, 13, 11, 17, [33, 70]],
+    [1, 100, 5, 1, [16, 16]],
+  ];
+  for (const [B, R, O, A, hidden] of cases) {
+    it(`${B} states x ${R} actions, obs ${O}, action ${A}, hidden [${hidden}]: equals autodiff of minQRepeated`, () => {
+      E.tidy(() => {
+        const rng = new E.Rng(B * 100 + R);
+        const critic = new TwinCritic(O, A, { hidden, lr: 1e-3, maxGradNorm: Infinity }, rng);
+        // biases away from zero so both critics' ReLUs are partly active
+        for (const p of [...critic.q[0].parameters(), ...critic.q[1].parameters()]) {
+          if (p.rank === 1) p.backend.write(p.storage, rng.fillUniform(new Float32Array(p.size), -0.3, 0.3));
+        }
+        const obs = E.randn([B, O], rng);
+        const act = E.tanh(E.randn([B * R, A], rng));
+        // on the native backend this is the fused kernel; elsewhere the autodiff path
+        if (critic.backend.name === 'native') assert.equal(typeof critic.backend.twinReluCriticMin, 'function');
+        const want = reference(critic, obs, act);
+        const got = critic.minQRepeatedValueAndGrad(obs, act);
+        close('value', got.value.toArray(), want.value);
+        close('grad', got.grad.toArray(), want.grad);
+      });
+    });
+  }
+  it('identical critics (every row a tie): the first critic\'s gradient, once', () => {
+    E.tidy(() => {
+      const rng = new E.Rng(9);
+      const critic = new TwinCritic(4, 3, { hidden: [32, 32], lr: 1e-3, maxGradNorm: Infinity }, rng);
+      critic.q[1].copyFrom(critic.q[0]);
+      const obs = E.randn([5, 4], rng);
+      const act = E.randn([20, 3], rng);
+      const want = reference(critic, obs, act);
+      const got = critic.minQRepeatedValueAndGrad(obs, act);
+      close('value', got.value.toArray(), want.value);
+      close('grad', got.grad.toArray(), want.grad);
+    });
+  });
+  it('the tanh-latent target built on it equals autodiff of the composed target', () => {
+    E.tidy(() => {
+      const rng = new E.Rng(4);
+      const critic = new TwinCritic(6, 2, { hidden: [24, 24], lr: 1e-3, maxGradNorm: Infinity }, rng);
+      const obs = E.randn([4, 6], rng);
+      const y = E.randn([4 * 8, 2], rng);
+      const plain = (a: E.Tensor) => E.mul(critic.minQRepeated(obs, a), 50);
+      const fused = Object.assign((a: E.Tensor) => plain(a), {
+        valueAndGrad: (a: E.Tensor) => {
+          const r = critic.minQRepeatedValueAndGrad(obs, a);
+          return { value: E.mul(r.value, 50), grad: E.mul(r.grad, 50) };
+        },
+      });
+      const want = logTargetValueAndGrad(tanhLatentLogTarget(plain), y);
+      const got = logTargetValueAndGrad(tanhLatentLogTarget(fused), y);
+      close('value', got.value.toArray(), want.value.toArray(), 1e-4);
+      close('grad', got.grad.toArray(), want.grad.toArray(), 1e-4);
+    });
+  });
+});
