@@ -449,7 +449,14 @@ static long pick_kc(long K, long N) {
 }
 
 /** Threaded or not for a problem of `flops` (waking a worker costs a few microseconds). */
-static bool worth_threads(double flops) { return flops >= 3e5 && max_threads() > 1; }
+static double par_min_flops() {
+  static const double v = [] {
+    const char* e = std::getenv("RFM_PAR_FLOPS");
+    return e ? std::atof(e) : 3e5;
+  }();
+  return v;
+}
+static bool worth_threads(double flops) { return flops >= par_min_flops() && max_threads() > 1; }
 
 static void gemm(const Gemm& g, bool threaded) {
   const long M = g.M, N = g.N, K = g.K;
