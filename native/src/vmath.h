@@ -12,11 +12,15 @@ namespace rfm {
 namespace vmath {
 static inline __m512 set(float v) { return _mm512_set1_ps(v); }
 
-/** e^x: x = n ln2 + r, e^r by a degree-7 polynomial, times 2^n (scalef handles over/underflow). */
-static inline __m512 exp(__m512 x) {
-  // clamp, keeping NaN (min / max return the second operand when one is NaN)
-  x = _mm512_min_ps(set(89.0f), _mm512_max_ps(set(-104.0f), x));
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, set(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+/**
+ * e^x for x clamped to [lo, hi] (NaN kept: min / max return their second operand when one is
+ * NaN): x = n ln2 + r with n rounded by the 1.5 * 2^23 trick, e^r by a degree-7 polynomial, times
+ * 2^n (scalef handles over- and underflow).
+ */
+static inline __m512 exp_within(__m512 x, float lo, float hi) {
+  x = _mm512_min_ps(set(hi), _mm512_max_ps(set(lo), x));
+  const __m512 magic = set(12582912.0f);
+  const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(x, set(1.44269504088896341f), magic), magic);
   __m512 r = _mm512_fnmadd_ps(n, set(0.693359375f), x);
   r = _mm512_fnmadd_ps(n, set(-2.12194440e-4f), r);
   __m512 p = set(1.9875691500e-4f);
@@ -28,6 +32,8 @@ static inline __m512 exp(__m512 x) {
   const __m512 y = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, set(1.0f)));
   return _mm512_scalef_ps(y, n);
 }
+/** e^x over the whole float range (0 below -104, +inf above 89). */
+static inline __m512 exp(__m512 x) { return exp_within(x, -104.0f, 89.0f); }
 /**
  * 1 / d for d >= 1 (or +inf, or NaN): the 14-bit estimate refined by one Newton step (within an
  * ulp or two, several times cheaper than a division). d = +inf gives 0, as the division would.
@@ -38,27 +44,13 @@ static inline __m512 recip(__m512 d) {
   return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(r, _mm512_setzero_ps(), _CMP_EQ_OQ), refined, r);
 }
 /**
- * 1 / (1 + e^-x), with e^-x taken at t = -x clamped to [-87, 89]: below, the result is 1 in float
- * either way and e^t never goes subnormal (subnormals cost a microcode assist each); above, e^t
+ * 1 / (1 + e^-x), with e^-x taken at -x clamped to [-87, 89]: below, the result is 1 in float
+ * either way and e^-x never goes subnormal (subnormals cost a microcode assist each); above, it
  * overflows to +inf and the guarded reciprocal gives 0 (so gelu(-inf) = -inf * 0 = NaN, as the
- * double formula). e^t as in exp() (same reduction and polynomial), n rounded by the 1.5 * 2^23
- * trick.
+ * double formula).
  */
 static inline __m512 sigmoid(__m512 x) {
-  // NaN stays NaN: min / max return their second operand when one is NaN
-  const __m512 t = _mm512_min_ps(set(89.0f), _mm512_max_ps(set(-87.0f), _mm512_sub_ps(_mm512_setzero_ps(), x)));
-  const __m512 magic = set(12582912.0f);
-  const __m512 n = _mm512_sub_ps(_mm512_fmadd_ps(t, set(1.44269504088896341f), magic), magic);
-  __m512 r = _mm512_fnmadd_ps(n, set(0.693359375f), t);
-  r = _mm512_fnmadd_ps(n, set(-2.12194440e-4f), r);
-  __m512 p = set(1.9875691500e-4f);
-  p = _mm512_fmadd_ps(p, r, set(1.3981999507e-3f));
-  p = _mm512_fmadd_ps(p, r, set(8.3334519073e-3f));
-  p = _mm512_fmadd_ps(p, r, set(4.1665795894e-2f));
-  p = _mm512_fmadd_ps(p, r, set(1.6666665459e-1f));
-  p = _mm512_fmadd_ps(p, r, set(5.0000001201e-1f));
-  const __m512 e = _mm512_scalef_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, set(1.0f))), n);
-  return recip(_mm512_add_ps(set(1.0f), e));
+  return recip(_mm512_add_ps(set(1.0f), exp_within(_mm512_sub_ps(_mm512_setzero_ps(), x), -87.0f, 89.0f)));
 }
 /** tanh: odd series below |x| = 0.5, 1 - 2 / (1 + e^{2|x|}) above (with x's sign). */
 static inline __m512 tanh(__m512 x) {
