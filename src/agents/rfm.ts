@@ -105,14 +105,14 @@ export class RfmAgent implements Agent {
   private integrate(obs: Tensor, y0: Tensor): Tensor {
     const c = this.config;
     return noGrad(() => {
-      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], c.temperatureInput ? this.temperature : null);
+      const ts = timeGrid(c.eulerSteps, c.tMin);
+      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], c.temperatureInput ? this.temperature : null, ts);
       const velocity = (y: Tensor, t: number): Tensor => {
         const out = net(y, t);
         if (this.prediction === 'velocity') return out;
         const k = coefficientTensors(this.path, [t], y);
         return velocityFromPosteriorMean(k, posteriorMeanFromNoise(k, out, y), y);
       };
-      const ts = timeGrid(c.eulerSteps, c.tMin);
       let y = y0;
       for (let i = 0; i < c.eulerSteps; i++) {
         const h = ts[i + 1] - ts[i];

@@ -64,7 +64,9 @@ export class VelocityNet extends Module {
  * part once per step (not per row). The result equals `forward` up to float rounding.
  * Call it inside a tidy() scope: the precomputed parts live until that scope ends.
  */
-export function particleVelocity(net: VelocityNet, cond: Tensor | null, particles: number, temperature: number | null): (y: Tensor, t: number) => Tensor {
+export function particleVelocity(
+  net: VelocityNet, cond: Tensor | null, particles: number, temperature: number | null, times?: readonly number[],
+): (y: Tensor, t: number) => Tensor {
   const c = net.config;
   const W = net.input.weight; // [H, condDim + dim + E (+ E)]
   const H = c.hidden;
@@ -73,7 +75,7 @@ export function particleVelocity(net: VelocityNet, cond: Tensor | null, particle
   const be = W.backend;
   const Wy = slice(W, 1, o, o + c.dim);
   const Wt = slice(W, 1, o + c.dim, o + c.dim + E);
-  let condPart: Tensor | null = null; // [B, 1, H]
+  let condPart: Tensor | null = null; // [B, H]
   if (cond || c.temperatureInput) {
     condPart = tidy(() => {
       let part: Tensor | null = cond && o > 0 ? linear(cond, slice(W, 1, 0, o), null) : null; // [B, H]
@@ -83,19 +85,23 @@ export function particleVelocity(net: VelocityNet, cond: Tensor | null, particle
         const tPart = linear(eT, slice(W, 1, o + c.dim + E, o + c.dim + 2 * E), null); // [1, H]
         part = part ? add(part, tPart) : tPart;
       }
-      return reshape(part!, [-1, 1, H]);
+      return reshape(part!, [-1, H]);
     });
   }
+  const B = condPart ? condPart.shape[0] : 1;
+  /** Each condition's first-layer bias at times ts: W_t e(t) + bias (+ W_c cond + W_T e(T)), [S, B, H]. */
+  const biasAt = (ts: readonly number[]): Tensor => {
+    const tb = linear(sinusoidalEmbedding(tensor(ts, [ts.length], be), E), Wt, net.input.bias); // [S, H]
+    return condPart ? add(reshape(condPart, [1, B, H]), reshape(tb, [ts.length, 1, H])) : reshape(tb, [ts.length, 1, H]);
+  };
+  // the time grid's biases, once for all steps
+  const grid = times && times.length > 0 ? biasAt(times) : null;
   return (y: Tensor, t: number) => {
     const n = y.shape[0];
-    const tBias = reshape(linear(sinusoidalEmbedding(tensor([t], [1], be), E), Wt, net.input.bias), [H]); // [H]
-    // each condition's rows get their own bias row: W_t e(t) + bias + (W_c cond + W_T e(T))
-    let bias = tBias;
-    if (condPart) {
-      const B = condPart.shape[0];
-      if (B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
-      bias = add(reshape(condPart, [B, H]), tBias);
-    }
+    if (condPart && B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
+    const i = times ? times.indexOf(t) : -1;
+    const all = grid && i >= 0 ? slice(grid, 0, i, i + 1) : biasAt([t]);
+    const bias = B === 1 ? reshape(all, [H]) : reshape(all, [B, H]);
     // the whole network in one chain (one fused kernel when sampling without gradients)
     return mlpForward(y, [
       { weight: Wy, bias, act: 'gelu' },

@@ -17,9 +17,12 @@ describe('flow policy', () => {
       // with parameters that record gradients (layer by layer) and without (one fused kernel)
       const fast = particleVelocity(net, cond, P, T)(y, t).toArray();
       const fused = E.noGrad(() => particleVelocity(net, cond, P, T)(y, t).toArray());
+      // with the time grid's biases made in advance (t on the grid, and off it)
+      const onGrid = E.noGrad(() => particleVelocity(net, cond, P, T, [0.1, t, 0.9])(y, t).toArray());
+      const offGrid = E.noGrad(() => particleVelocity(net, cond, P, T, [0.1, 0.9])(y, t).toArray());
       const n = B * P;
       const slow = net.forward(E.repeatInterleave(cond, P, 0), y, E.full([n], t), E.full([n], T)).toArray();
-      for (const got of [fast, fused]) got.forEach((v, i) => assert.ok(Math.abs(v - slow[i]) < 1e-5 * (1 + Math.abs(slow[i])), `${i}: ${v} vs ${slow[i]}`));
+      for (const got of [fast, fused, onGrid, offGrid]) got.forEach((v, i) => assert.ok(Math.abs(v - slow[i]) < 1e-5 * (1 + Math.abs(slow[i])), `${i}: ${v} vs ${slow[i]}`));
     });
   });
   it('time grid spans [tMin, 1 - tMin]; Euler integration of a zero-initialised-free net is deterministic', () => {
