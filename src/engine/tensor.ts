@@ -355,6 +355,13 @@ export function sub(a: Tensor, b: Tensor | number): Tensor {
   return binary('sub', a, bt, (g) => [sumTo(g, a.shape), wants(bt) ? sumTo(neg(g), bt.shape) : null]);
 }
 export function mul(a: Tensor, b: Tensor | number): Tensor {
+  // by a number: one scaling kernel (no scalar tensor, no broadcast walk)
+  if (typeof b === 'number') {
+    const be = sameBackend('mul', [a]);
+    // (b rounded to float32 first, as a scalar tensor would hold it: the same products)
+    const f = Math.fround(b);
+    return make(be, a.shape, [a], 'mul', (o) => be.scale(a.storage, f, o), (g) => [mul(g, f)]);
+  }
   const bt = asTensor(b, a);
   return binary('mul', a, bt, (g) => [
     wants(a) ? sumTo(mul(g, bt), a.shape) : null,
