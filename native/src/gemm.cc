@@ -1031,16 +1031,17 @@ void twin_relu_critic_min(const float* act, long M, long A, long H1, long H2, lo
         }
         if (n == 0) continue;
         // dz2 = w3 [z2 > 0]; dh1 = dz2 W2; gz1 = dh1 [z1 > 0]; da = gz1 W1a
+        const float* __restrict w3 = C.w3;
         for (long q = 0; q < n; q++) {
-          const float* zr = z2[c] + idx[q] * ld;
-          float* o = dz + q * ld;
-          for (long j = 0; j < H2; j++) o[j] = zr[j] > 0 ? C.w3[j] : 0.0f;
+          const float* __restrict zr = z2[c] + idx[q] * ld;
+          float* __restrict o = dz + q * ld;
+          for (long j = 0; j < H2; j++) o[j] = zr[j] > 0 ? w3[j] : 0.0f;
         }
         block_gemm(dz, ld, n, H2, p + s1 + s2, H1, dh, ld, nullptr, apack);
         for (long q = 0; q < n; q++) {
-          const float* zr = z1[c] + idx[q] * ld;
-          const float* hr = dh + q * ld;
-          float* o = gz1 + q * ld;
+          const float* __restrict zr = z1[c] + idx[q] * ld;
+          const float* __restrict hr = dh + q * ld;
+          float* __restrict o = gz1 + q * ld;
           for (long j = 0; j < H1; j++) o[j] = zr[j] > 0 ? hr[j] : 0.0f;
         }
         block_gemm(gz1, ld, n, H1, p + s1 + s2 + s2t, A, da, ldA, nullptr, apack);
