@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.ts';
 import { RfmAgent, type RfmAlgo } from '../../src/agents/rfm.ts';
-import { syntheticBatch } from '../../src/cli/commands/bench-update.ts';
+import { benchUpdate, syntheticBatch } from '../../src/cli/commands/bench-update.ts';
 
 const tiny = { hidden: 16, criticHidden: [16, 16], particles: 4, reverseSamples: 8, eulerSteps: 3, embedding: 8 };
 
@@ -54,6 +54,18 @@ describe('RFM agents', () => {
     b.loadState(saved);
     assert.deepEqual(a.update(batch), b.update(batch));
     assert.deepEqual([...a.act(batch.obs.slice(0, 17), { deterministic: false })], [...b.act(batch.obs.slice(0, 17), { deterministic: false })]);
+  });
+});
+
+describe('rfm bench update', () => {
+  it('--repeat gives one rate per round and reports the median round; bad values are errors', () => {
+    const r = benchUpdate('small', 0, 'rfm', 0, 3);
+    assert.equal(r.rounds.length, 3);
+    assert.equal(r.updates, 9); // at least 3 timed updates a round
+    assert.equal(r.updatesPerSec, [...r.rounds].sort((a, b) => a - b)[1]);
+    assert.ok(r.rounds.every((x) => x > 0) && r.medianUpdateSeconds > 0);
+    assert.throws(() => benchUpdate('small', 0, 'rfm', 0, 0), /--repeat must be a positive integer/);
+    assert.throws(() => benchUpdate('huge', 0), /unknown preset 'huge'/);
   });
 });
 
