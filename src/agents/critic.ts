@@ -75,7 +75,8 @@ export class TwinCritic {
     const [c1, c2] = this.q;
     const fused = this.backend.twinReluCriticMin;
     const shaped = (m: MLP) => m.layers.length === 3 && m.activation === 'relu' && m.layers[2].weight.shape[0] === 1 && m.layers.every((l) => l.weight.shape[1] <= 512);
-    if (fused && shaped(c1) && shaped(c2) && obs.rank === 2 && act.rank === 2 && act.shape[0] % obs.shape[0] === 0 && c1.layers[0].weight.shape[1] === obs.shape[1] + act.shape[1]) {
+    const sameShapes = c1.layers.every((l, i) => l.weight.shape.join() === c2.layers[i]?.weight.shape.join());
+    if (fused && shaped(c1) && shaped(c2) && sameShapes && obs.rank === 2 && act.rank === 2 && act.shape[0] % obs.shape[0] === 0 && c1.layers[0].weight.shape[1] === obs.shape[1] + act.shape[1]) {
       return noGrad(() => {
         const [B, O] = obs.shape;
         const [M, A] = act.shape;
