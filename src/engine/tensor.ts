@@ -748,28 +748,22 @@ export function mlpForward(x: Tensor, layers: readonly MlpLayer[]): Tensor {
   }
   const be = sameBackend('mlpForward', inputs);
   const m = x.rank === 2 ? x.shape[0] : -1;
+  // the fused kernel takes a chain of well-shaped layers; anything else (and any shape error,
+  // which linear() names) goes through the layer-by-layer composition
   let width = x.shape[x.rank - 1];
   let fusable = m >= 0 && !needsGrad(inputs);
   for (const l of layers) {
+    if (!fusable) break;
     const [out, inp] = l.weight.shape;
-    if (l.weight.rank !== 2 || inp !== width) break; // linear() below names the mismatch
-    const groups = l.bias?.rank === 2 ? l.bias.shape[0] : 1;
-    if (inp > 512 || (groups > 1 && out <= 8) || (l.residual && inp !== out)) fusable = false;
+    const b = l.bias;
+    const biasFits = !b || (b.rank === 1 && b.shape[0] === out) || (b.rank === 2 && b.shape[1] === out && m % b.shape[0] === 0 && (b.shape[0] === 1 || out > 8));
+    fusable = l.weight.rank === 2 && inp === width && inp <= 512 && biasFits && (!l.residual || inp === out);
     width = out;
   }
-  const chained = layers.every((l, i) => l.weight.rank === 2 && l.weight.shape[1] === (i === 0 ? x.shape[x.rank - 1] : layers[i - 1].weight.shape[0]));
-  if (!fusable || !chained) {
+  if (!fusable) {
     let h = x;
     for (const l of layers) h = linear(h, l.weight, l.bias, l.act, l.residual ? h : null);
     return h;
-  }
-  // validate the biases as linear() would (shapes and groups)
-  for (const l of layers) {
-    const out = l.weight.shape[0];
-    const b = l.bias;
-    if (b && !((b.rank === 1 && b.shape[0] === out) || (b.rank === 2 && b.shape[1] === out && m % b.shape[0] === 0))) {
-      throw new Error(`mlpForward: bias ${fmt(b.shape)} does not fit a layer of ${out} outputs on ${m} rows`);
-    }
   }
   const out = new Tensor(be.alloc(m * width), [m, width]);
   be.mlpForward(x.storage, out.storage, m, layers.map((l) => ({
