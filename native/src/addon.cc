@@ -5,6 +5,7 @@
 #include <node_api.h>
 
 #include <cstdio>
+#include <string>
 
 #include "common.h"
 
@@ -375,39 +376,75 @@ napi_value LinearBackward(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
-// mlpForward(x, y, meta, w0, b0|null, w1, b1|null, ...), meta = [M, nl, then per layer in, out,
-// act, residual, biasGroups]: a whole MLP forward (rfm::mlp_forward)
+constexpr int MAX_LAYERS = 12;
+
+// The layers of mlpForward / mlpEuler: meta = [M, nl, then per layer in, out, act, residual,
+// biasGroups] from meta[at], weights w_l, b_l (or null) as arguments first + 2 l, first + 2 l + 1.
+// Returns the layer count, or 0 after throwing.
+static int parse_layers(Args& a, const char* fn, const int32_t* meta, size_t nm, size_t at, size_t first, long M,
+                        rfm::MlpLayer* layers) {
+  const int nl = nm > at ? meta[at] : 0;
+  std::string what = std::string(fn) + ": bad layer count or missing weights";
+  if (!a.check(nl >= 1 && nl <= MAX_LAYERS && nm >= at + 1 + 5 * nl && a.n >= first + 2 * nl, what.c_str())) return 0;
+  for (int l = 0; l < nl; l++) {
+    const int32_t* m = meta + at + 1 + 5 * l;
+    size_t nw, nb;
+    float* w = a.f32(first + 2 * l, &nw);
+    float* b = a.f32(first + 2 * l + 1, &nb, true);
+    if (a.failed) return 0;
+    const long in = m[0], out = m[1], act = m[2], groups = m[4];
+    const bool residual = m[3] != 0;
+    const bool ok = in >= 1 && in <= 512 && out >= 1 && act >= -1 && act < rfm::U_COUNT && groups >= 1 &&
+                    (groups == 1 || (out > 8 && M % groups == 0)) && (!residual || in == out) &&
+                    (l == 0 || in == layers[l - 1].out) && (size_t)(in * out) <= nw && (!b || (size_t)(out * groups) <= nb);
+    what = std::string(fn) + ": a layer's sizes do not fit";
+    if (!a.check(ok, what.c_str())) return 0;
+    layers[l] = rfm::MlpLayer{w, b, in, out, (int)act, residual, groups};
+  }
+  return nl;
+}
+
+// mlpForward(x, y, meta, w0, b0|null, w1, b1|null, ...), meta = [M, nl, layers...]: a whole MLP
+// forward (rfm::mlp_forward)
 napi_value MlpForward(napi_env env, napi_callback_info info) {
-  constexpr int MAX_LAYERS = 12;
   Args a(env, info);
   size_t nx, ny, nm;
   float* x = a.f32(0, &nx);
   float* y = a.f32(1, &ny);
   const int32_t* meta = a.i32(2, &nm);
   if (a.failed) return undef(env);
-  if (!a.check(nm >= 2, "mlpForward: bad meta")) return undef(env);
+  if (!a.check(nm >= 2 && meta[0] >= 0, "mlpForward: bad meta")) return undef(env);
   const long M = meta[0];
-  const int nl = meta[1];
-  if (!a.check(M >= 0 && nl >= 1 && nl <= MAX_LAYERS && nm >= (size_t)(2 + 5 * nl) && a.n >= (size_t)(3 + 2 * nl),
-               "mlpForward: bad layer count or missing weights"))
-    return undef(env);
   rfm::MlpLayer layers[MAX_LAYERS];
-  for (int l = 0; l < nl; l++) {
-    const int32_t* m = meta + 2 + 5 * l;
-    size_t nw, nb;
-    float* w = a.f32(3 + 2 * l, &nw);
-    float* b = a.f32(4 + 2 * l, &nb, true);
-    const long in = m[0], out = m[1], act = m[2], groups = m[4];
-    const bool residual = m[3] != 0;
-    const bool ok = in >= 1 && in <= 512 && out >= 1 && act >= -1 && act < rfm::U_COUNT && groups >= 1 &&
-                    (groups == 1 || (out > 8 && M % groups == 0)) && (!residual || in == out) &&
-                    (l == 0 || in == layers[l - 1].out) && (size_t)(in * out) <= nw && (!b || (size_t)(out * groups) <= nb);
-    if (!a.check(ok, "mlpForward: a layer's sizes do not fit")) return undef(env);
-    layers[l] = rfm::MlpLayer{w, b, in, out, (int)act, residual, groups};
-  }
+  const int nl = parse_layers(a, "mlpForward", meta, nm, 1, 3, M, layers);
+  if (!nl) return undef(env);
   if (!a.check((size_t)(M * layers[0].in) <= nx && (size_t)(M * layers[nl - 1].out) <= ny, "mlpForward: arrays too short for the sizes"))
     return undef(env);
   rfm::mlp_forward(x, M, layers, nl, y);
+  return undef(env);
+}
+
+// mlpEuler(y0, y, meta, stepBias, h, w0, b0|null, ...), meta = [M, steps, groups, nl, layers...]:
+// Euler integration through a chain (rfm::mlp_euler); layer 0's own bias argument is ignored
+napi_value MlpEuler(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n0, ny, nm, nsb, nh;
+  float* y0 = a.f32(0, &n0);
+  float* y = a.f32(1, &ny);
+  const int32_t* meta = a.i32(2, &nm);
+  float* sb = a.f32(3, &nsb);
+  float* h = a.f32(4, &nh);
+  if (a.failed) return undef(env);
+  if (!a.check(nm >= 4 && meta[0] >= 0 && meta[1] >= 0 && meta[2] >= 1, "mlpEuler: bad meta")) return undef(env);
+  const long M = meta[0], steps = meta[1], groups = meta[2];
+  rfm::MlpLayer layers[MAX_LAYERS];
+  const int nl = parse_layers(a, "mlpEuler", meta, nm, 3, 5, M, layers);
+  if (!nl) return undef(env);
+  const long D = layers[0].in, H0 = layers[0].out;
+  const bool ok = layers[nl - 1].out == D && (size_t)(M * D) <= n0 && (size_t)(M * D) <= ny && (size_t)steps <= nh &&
+                  (size_t)(steps * groups * H0) <= nsb && M % groups == 0 && (groups == 1 || H0 > 8);
+  if (!a.check(ok, "mlpEuler: sizes do not fit (the chain must map D to D; stepBias [steps, groups, H])")) return undef(env);
+  rfm::mlp_euler(y0, M, layers, nl, (int)steps, sb, groups, h, y);
   return undef(env);
 }
 
@@ -514,6 +551,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"linearBackward", nullptr, LinearBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mlpEuler", nullptr, MlpEuler, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxBlocks", nullptr, PhiloxBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"twinReluCriticMin", nullptr, TwinReluCriticMin, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},

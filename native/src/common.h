@@ -81,6 +81,14 @@ struct MlpLayer {
  * of rows passing through every layer while they sit in cache. Every layer's in is at most 512.
  */
 void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y);
+/**
+ * Euler integration through a chain: y = y0 [M, D], then for k < steps y = y + h[k] chain_k(y),
+ * where chain_k is the chain with layer 0's bias replaced by stepBias [steps, groups, layers[0].out]
+ * row block k (row i of y uses group i / (M / groups)). The chain maps D to D. The product h v and
+ * the sum are rounded separately, as the engine's scale and add.
+ */
+void mlp_euler(const float* y0, long M, const MlpLayer* layers, int nl, int steps, const float* stepBias, long groups,
+               const float* h, float* y);
 
 /**
  * One ReLU critic [state, action] -> H1 -> H2 -> 1 of twin_relu_critic_min: w1a points at the

@@ -914,54 +914,116 @@ static thread_local Buffer tl_blk_w;    // packed weights (the calling thread's)
 static thread_local Buffer tl_blk_act;  // per-thread block buffers
 constexpr long RB = 4 * MR;             // rows per block
 
-void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y) {
-  if (M <= 0 || nl <= 0) return;
-  long maxWidth = 0, packedTotal = 0;
-  std::vector<long> packedAt(nl, -1);
+/** The weights of a chain of layers packed once into the micro-kernel's panels (see mlp_forward). */
+struct PackedChain {
+  float* packed = nullptr;
+  std::vector<long> at;  // each layer's offset in packed, or -1 (few outputs: dot products)
+  long maxWidth = 0;
+  double flopsPerRow = 0;
+};
+
+static PackedChain pack_chain(const MlpLayer* layers, int nl) {
+  PackedChain pc;
+  pc.at.assign(nl, -1);
+  long total = 0;
   for (int l = 0; l < nl; l++) {
     const MlpLayer& L = layers[l];
-    maxWidth = std::max(maxWidth, L.out);
+    pc.maxWidth = std::max(pc.maxWidth, L.out);
+    pc.flopsPerRow += 2.0 * L.in * L.out;
     if (L.out > 8) {
-      packedAt[l] = packedTotal;
-      packedTotal += packed_size(L.in, L.out);
+      pc.at[l] = total;
+      total += packed_size(L.in, L.out);
     }
   }
-  // the weights, packed once into the micro-kernel's panels (B(k, j) = W[j, k])
-  float* packed = tl_blk_w.get((size_t)std::max<long>(packedTotal, 1));
+  // B(k, j) = W[j, k]
+  pc.packed = tl_blk_w.get((size_t)std::max<long>(total, 1));
   for (int l = 0; l < nl; l++)
-    if (packedAt[l] >= 0) pack_b_all(layers[l].w, 1, layers[l].in, layers[l].in, layers[l].out, packed + packedAt[l]);
-  double flops = 0;
-  for (int l = 0; l < nl; l++) flops += 2.0 * M * layers[l].in * layers[l].out;
-  const long ldAct = ceil_div(maxWidth, 16) * 16;
-  parallel_for(ceil_div(M, RB), 1, worth_threads(flops), [&](long b0, long b1) {
+    if (pc.at[l] >= 0) pack_b_all(layers[l].w, 1, layers[l].in, layers[l].in, layers[l].out, pc.packed + pc.at[l]);
+  return pc;
+}
+
+/**
+ * Rows i0 .. i0 + rb of a chain: in (row stride ldin) through every layer into out (row stride
+ * ldout); bufs holds two [RB, ldAct] activations, apack one A strip. M is the chain's row count
+ * (for bias groups); layer 0 takes bias0 (its groups: groups0) in place of its own bias.
+ */
+static void chain_block(const MlpLayer* layers, int nl, const PackedChain& pc, long M, long i0, long rb, const float* in,
+                        long ldin, float* out, long ldout, float* bufs, long ldAct, float* apack, const float* bias0,
+                        long groups0) {
+  const float* cur = in;
+  long ldc = ldin;
+  for (int l = 0; l < nl; l++) {
+    const MlpLayer& L = layers[l];
+    const bool last = l + 1 == nl;
+    float* dst = last ? out : bufs + (l % 2) * RB * ldAct;
+    const long ldd = last ? ldout : ldAct;
+    const float* bias = l == 0 ? bias0 : L.b;
+    const long groups = l == 0 ? groups0 : L.biasGroups;
+    const long div = groups > 1 ? M / groups : 0;
+    if (pc.at[l] < 0) {
+      // few outputs: dot products (no grouped bias here: the caller checks)
+      Epilogue ep{bias, L.act, dst, ldd, 0, L.out, L.residual ? cur : nullptr, ldc};
+      Gemm g{cur, ldc, 1, L.w, 1, L.in, dst, ldd, rb, L.out, L.in, false, (bias || L.act != ACT_NONE || L.residual) ? &ep : nullptr};
+      dots_any(g, rb);
+    } else if (tile_act(L.act)) {
+      const TileEpi te{bias, div, L.out, i0, L.act, nullptr, 0, L.residual ? cur : nullptr, ldc};
+      block_gemm(cur, ldc, rb, L.in, pc.packed + pc.at[l], L.out, dst, ldd, &te, apack);
+    } else {
+      block_gemm(cur, ldc, rb, L.in, pc.packed + pc.at[l], L.out, dst, ldd, nullptr, apack);
+      Epilogue ep{bias, L.act, dst, ldd, div, L.out, L.residual ? cur : nullptr, ldc, i0};
+      apply_epilogue(&ep, dst, ldd, 0, rb, 0, L.out);
+    }
+    cur = dst;
+    ldc = ldd;
+  }
+}
+
+void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y) {
+  if (M <= 0 || nl <= 0) return;
+  const PackedChain pc = pack_chain(layers, nl);
+  const long ldAct = ceil_div(pc.maxWidth, 16) * 16;
+  parallel_for(ceil_div(M, RB), 1, worth_threads(pc.flopsPerRow * M), [&](long b0, long b1) {
     float* bufs = tl_blk_act.get((size_t)2 * RB * ldAct + (size_t)MR * 512);
     float* apack = bufs + 2 * RB * ldAct;
     for (long blk = b0; blk < b1; blk++) {
       const long i0 = blk * RB;
       const long rb = std::min(RB, M - i0);
-      const float* cur = x + i0 * layers[0].in;
-      long ldc = layers[0].in;
-      for (int l = 0; l < nl; l++) {
-        const MlpLayer& L = layers[l];
-        const bool last = l + 1 == nl;
-        float* dst = last ? y + i0 * L.out : bufs + (l % 2) * RB * ldAct;
-        const long ldd = last ? L.out : ldAct;
-        const long div = L.biasGroups > 1 ? M / L.biasGroups : 0;
-        if (packedAt[l] < 0) {
-          // few outputs: dot products (no grouped bias here: the caller checks)
-          Epilogue ep{L.b, L.act, dst, ldd, 0, L.out, L.residual ? cur : nullptr, ldc};
-          Gemm g{cur, ldc, 1, L.w, 1, L.in, dst, ldd, rb, L.out, L.in, false, (L.b || L.act != ACT_NONE || L.residual) ? &ep : nullptr};
-          dots_any(g, rb);
-        } else if (tile_act(L.act)) {
-          const TileEpi te{L.b, div, L.out, i0, L.act, nullptr, 0, L.residual ? cur : nullptr, ldc};
-          block_gemm(cur, ldc, rb, L.in, packed + packedAt[l], L.out, dst, ldd, &te, apack);
-        } else {
-          block_gemm(cur, ldc, rb, L.in, packed + packedAt[l], L.out, dst, ldd, nullptr, apack);
-          Epilogue ep{L.b, L.act, dst, ldd, div, L.out, L.residual ? cur : nullptr, ldc, i0};
-          apply_epilogue(&ep, dst, ldd, 0, rb, 0, L.out);
-        }
-        cur = dst;
-        ldc = ldd;
+      chain_block(layers, nl, pc, M, i0, rb, x + i0 * layers[0].in, layers[0].in, y + i0 * layers[nl - 1].out,
+                  layers[nl - 1].out, bufs, ldAct, apack, layers[0].b, layers[0].biasGroups);
+    }
+  });
+}
+
+/** y += h v, rounded as the product and then the sum (the engine's scale, then add): no FMA. */
+__attribute__((noinline, optimize("fp-contract=off"))) static void euler_update(float* __restrict y, const float* __restrict v,
+                                                                              float h, long n) {
+  for (long i = 0; i < n; i++) y[i] = y[i] + v[i] * h;
+}
+
+void mlp_euler(const float* y0, long M, const MlpLayer* layers, int nl, int steps, const float* stepBias, long groups,
+               const float* h, float* y) {
+  if (M <= 0 || nl <= 0) return;
+  const long D = layers[0].in;
+  if (steps <= 0) {
+    std::memcpy(y, y0, (size_t)(M * D) * sizeof(float));
+    return;
+  }
+  const PackedChain pc = pack_chain(layers, nl);
+  const long ldAct = ceil_div(pc.maxWidth, 16) * 16;
+  const long H0 = layers[0].out;
+  // rows are independent through every step: each block of rows makes all its steps in cache
+  parallel_for(ceil_div(M, RB), 1, worth_threads(pc.flopsPerRow * M * steps), [&](long b0, long b1) {
+    float* bufs = tl_blk_act.get((size_t)2 * RB * ldAct + (size_t)RB * D + (size_t)MR * 512);
+    float* v = bufs + 2 * RB * ldAct;
+    float* apack = v + RB * D;
+    for (long blk = b0; blk < b1; blk++) {
+      const long i0 = blk * RB;
+      const long rb = std::min(RB, M - i0);
+      float* __restrict yb = y + i0 * D;
+      std::memcpy(yb, y0 + i0 * D, (size_t)(rb * D) * sizeof(float));
+      for (int k = 0; k < steps; k++) {
+        chain_block(layers, nl, pc, M, i0, rb, yb, D, v, D, bufs, ldAct, apack, stepBias + (long)k * groups * H0, groups);
+        euler_update(yb, v, h[k], rb * D);
       }
     }
   });

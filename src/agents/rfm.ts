@@ -24,7 +24,7 @@ import {
   type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, noiseFromPosteriorMean,
   posteriorMeanFromNoise, interpolate,
 } from '../paths/index.ts';
-import { VelocityNet, particleVelocity, timeGrid } from '../policies/flow.ts';
+import { VelocityNet, integrateParticles, particleVelocity, timeGrid } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 import { ALGO_DEFAULTS, DEFAULTS, type PathKind, type RfmConfig } from '../config/index.ts';
@@ -104,6 +104,8 @@ export class RfmAgent implements Agent {
    */
   private integrate(obs: Tensor, y0: Tensor): Tensor {
     const c = this.config;
+    const T = c.temperatureInput ? this.temperature : null;
+    if (this.prediction === 'velocity' && c.solver === 'euler') return integrateParticles(this.policy, obs, y0, T, timeGrid(c.eulerSteps, c.tMin));
     return noGrad(() => {
       const ts = timeGrid(c.eulerSteps, c.tMin);
       const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], c.temperatureInput ? this.temperature : null, ts);

@@ -38,6 +38,7 @@ interface Addon {
   ): void;
   adam(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number, gs: number): void;
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
+  mlpEuler(y0: F32, y: F32, meta: Int32Array, stepBias: F32, h: F32, ...weights: (F32 | null)[]): void;
   philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
   twinReluCriticMin(act: F32, q1: F32, q2: F32, grad: F32 | null, meta: Int32Array, ...critics: (F32 | null)[]): void;
   threads(): number;
@@ -182,16 +183,30 @@ export class NativeBackend extends TsBackend {
     );
   }
 
-  override mlpForward(x: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[]): void {
-    const meta = new Int32Array(2 + 5 * layers.length);
-    meta[0] = m;
-    meta[1] = layers.length;
+  /** meta [lead..., nl, per layer in, out, act, residual, biasGroups] and the weight arguments. */
+  private chainArgs(lead: readonly number[], layers: readonly MlpLayerStorage[]): { meta: Int32Array; weights: (F32 | null)[] } {
+    const meta = new Int32Array(lead.length + 1 + 5 * layers.length);
+    meta.set(lead);
+    meta[lead.length] = layers.length;
     const weights: (F32 | null)[] = [];
     layers.forEach((l, i) => {
-      meta.set([l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0, l.biasGroups], 2 + 5 * i);
+      meta.set([l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0, l.biasGroups], lead.length + 1 + 5 * i);
       weights.push(dataOf(l.w, this), l.bias ? dataOf(l.bias, this) : null);
     });
+    return { meta, weights };
+  }
+
+  override mlpForward(x: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[]): void {
+    const { meta, weights } = this.chainArgs([m], layers);
     this.addon.mlpForward(dataOf(x, this), dataOf(y, this), meta, ...weights);
+  }
+
+  override mlpEuler(
+    y0: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[], stepBias: Storage, groups: number, h: readonly number[],
+  ): void {
+    // layer 0's bias comes from stepBias
+    const { meta, weights } = this.chainArgs([m, h.length, groups], [{ ...layers[0], bias: null, biasGroups: 1 }, ...layers.slice(1)]);
+    this.addon.mlpEuler(dataOf(y0, this), dataOf(y, this), meta, dataOf(stepBias, this), Float32Array.from(h), ...weights);
   }
 
   twinReluCriticMin(

@@ -322,6 +322,31 @@ export class TsBackend implements Backend {
     });
   }
 
+  mlpEuler(
+    y0: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[], stepBias: Storage, groups: number, h: readonly number[],
+  ): void {
+    const H0 = layers[0].out;
+    const Y = dataOf(y, this);
+    Y.set(dataOf(y0, this).subarray(0, Y.length));
+    const v = this.alloc(y.length);
+    const hv = this.alloc(y.length);
+    const bias = this.alloc(groups * H0);
+    const sb = dataOf(stepBias, this);
+    try {
+      h.forEach((hk, k) => {
+        dataOf(bias, this).set(sb.subarray(k * groups * H0, (k + 1) * groups * H0));
+        this.mlpForward(y, v, m, [{ ...layers[0], bias, biasGroups: groups }, ...layers.slice(1)]);
+        this.scale(v, Math.fround(hk), hv);
+        const V = dataOf(hv, this);
+        for (let i = 0; i < Y.length; i++) Y[i] = Math.fround(Y[i] + V[i]);
+      });
+    } finally {
+      this.free(v);
+      this.free(hv);
+      this.free(bias);
+    }
+  }
+
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
     const P = dataOf(param, this);
     const G = dataOf(grad, this);

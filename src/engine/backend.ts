@@ -176,6 +176,17 @@ export interface Backend {
   mlpForward(x: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[]): void;
 
   /**
+   * Euler integration through a chain (no gradient): y = y0 [M, D], then for each step k
+   * y = y + h[k] chain_k(y), rounded as a `scale` then an `add`. chain_k is `layers` with layer 0's
+   * bias replaced by rows [k * groups, (k + 1) * groups) of stepBias [steps, groups, layers[0].out]
+   * (row i of y takes group i / (M / groups)). The chain maps D to D; `groups` > 1 only where
+   * layer 0 has more than 8 outputs.
+   */
+  mlpEuler(
+    y0: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[], stepBias: Storage, groups: number, h: readonly number[],
+  ): void;
+
+  /**
    * Optional fused kernel: twin ReLU critics [state, action] -> H1 -> H2 -> 1 at actions
    * act [M, A] whose states repeat in `groups` runs of M / groups rows. Writes q1, q2 [M] and, when
    * grad is given, d min(q1, q2) / d act [M, A] through the critic giving the minimum (the first

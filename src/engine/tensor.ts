@@ -10,7 +10,7 @@
  * using it is disposed. `tidy(fn)` disposes every tensor created inside fn except those it
  * returns or that were `keep()`-ed, so training loops reuse the same buffers step after step.
  */
-import type { Activation, Backend, BinaryOp, Storage, UnaryOp, View } from './backend.ts';
+import type { Activation, Backend, BinaryOp, MlpLayerStorage, Storage, UnaryOp, View } from './backend.ts';
 import { getBackend } from './registry.ts';
 import { Rng } from './rng.ts';
 
@@ -733,6 +733,30 @@ export interface MlpLayer {
   residual?: boolean;
 }
 
+function layerStorages(layers: readonly MlpLayer[]): MlpLayerStorage[] {
+  return layers.map((l) => ({
+    w: l.weight.storage,
+    bias: l.bias ? l.bias.storage : null,
+    in: l.weight.shape[1],
+    out: l.weight.shape[0],
+    act: l.act,
+    residual: !!l.residual,
+    biasGroups: l.bias?.rank === 2 ? l.bias.shape[0] : 1,
+  }));
+}
+
+/** Whether a chain of layers on m rows of `width` inputs is one the fused kernels take. */
+function chainFits(m: number, width: number, layers: readonly MlpLayer[]): boolean {
+  for (const l of layers) {
+    const [out, inp] = l.weight.shape;
+    const b = l.bias;
+    const biasFits = !b || (b.rank === 1 && b.shape[0] === out) || (b.rank === 2 && b.shape[1] === out && m % b.shape[0] === 0 && (b.shape[0] === 1 || out > 8));
+    if (!(l.weight.rank === 2 && inp === width && inp <= 512 && biasFits && (!l.residual || inp === out))) return false;
+    width = out;
+  }
+  return true;
+}
+
 /**
  * A chain of `linear` layers, x [M, in] -> [M, out]: the same numbers as calling `linear` layer by
  * layer (bias per group included). With no gradient to record, the backend runs the chain in one
@@ -750,31 +774,54 @@ export function mlpForward(x: Tensor, layers: readonly MlpLayer[]): Tensor {
   const m = x.rank === 2 ? x.shape[0] : -1;
   // the fused kernel takes a chain of well-shaped layers; anything else (and any shape error,
   // which linear() names) goes through the layer-by-layer composition
-  let width = x.shape[x.rank - 1];
-  let fusable = m >= 0 && !needsGrad(inputs);
-  for (const l of layers) {
-    if (!fusable) break;
-    const [out, inp] = l.weight.shape;
-    const b = l.bias;
-    const biasFits = !b || (b.rank === 1 && b.shape[0] === out) || (b.rank === 2 && b.shape[1] === out && m % b.shape[0] === 0 && (b.shape[0] === 1 || out > 8));
-    fusable = l.weight.rank === 2 && inp === width && inp <= 512 && biasFits && (!l.residual || inp === out);
-    width = out;
-  }
-  if (!fusable) {
+  if (m < 0 || needsGrad(inputs) || !chainFits(m, x.shape[x.rank - 1], layers)) {
     let h = x;
     for (const l of layers) h = linear(h, l.weight, l.bias, l.act, l.residual ? h : null);
     return h;
   }
+  const width = layers[layers.length - 1].weight.shape[0];
   const out = new Tensor(be.alloc(m * width), [m, width]);
-  be.mlpForward(x.storage, out.storage, m, layers.map((l) => ({
-    w: l.weight.storage,
-    bias: l.bias ? l.bias.storage : null,
-    in: l.weight.shape[1],
-    out: l.weight.shape[0],
-    act: l.act,
-    residual: !!l.residual,
-    biasGroups: l.bias?.rank === 2 ? l.bias.shape[0] : 1,
-  })));
+  be.mlpForward(x.storage, out.storage, m, layerStorages(layers));
+  return out;
+}
+
+/**
+ * Euler integration through a chain: y = y0 [M, D], then for each step k, y = y + h[k] f_k(y)
+ * with f_k = mlpForward(., layers) whose layer 0 takes the bias stepBias[k] ([K, H] or, one row
+ * per group of M / G rows, [K, G, H]); layer 0's own bias must be null. The same numbers as the
+ * loop `y = add(y, mul(mlpForward(y, layers_k), h[k]))`, which it is when gradients are recorded;
+ * without, the backend runs all steps in one kernel (rows are independent, so the native one
+ * takes each block of rows through every step while it sits in cache).
+ */
+export function mlpEuler(y0: Tensor, layers: readonly MlpLayer[], stepBias: Tensor, h: readonly number[]): Tensor {
+  if (layers.length === 0) throw new Error('mlpEuler: no layers');
+  if (layers[0].bias) throw new Error('mlpEuler: layer 0 takes its bias from stepBias; give it none');
+  const K = h.length;
+  const H = layers[0].weight.shape[0];
+  const G = stepBias.rank === 3 ? stepBias.shape[1] : 1;
+  if (!(stepBias.rank === 2 || stepBias.rank === 3) || stepBias.shape[0] !== K || stepBias.shape[stepBias.rank - 1] !== H) {
+    throw new Error(`mlpEuler: stepBias ${fmt(stepBias.shape)} must be [steps, H] or [steps, groups, H] with ${K} steps and H = ${H}`);
+  }
+  const inputs = [y0, stepBias];
+  for (const l of layers) inputs.push(l.weight, ...(l.bias ? [l.bias] : []));
+  const be = sameBackend('mlpEuler', inputs);
+  const D = y0.shape[y0.rank - 1];
+  const M = y0.rank === 2 ? y0.shape[0] : -1;
+  const outW = layers[layers.length - 1].weight.shape[0];
+  if (outW !== D) throw new Error(`mlpEuler: the chain maps ${D} inputs to ${outW} outputs; an Euler step needs the same`);
+  if (M >= 0 && M % G !== 0) throw new Error(`mlpEuler: ${M} rows do not split into ${G} groups`);
+  const layersAt = (k: number): MlpLayer[] => [
+    { ...layers[0], bias: reshape(slice(stepBias, 0, k, k + 1), G === 1 ? [H] : [G, H]) },
+    ...layers.slice(1),
+  ];
+  if (M < 0 || needsGrad(inputs) || (G > 1 && H <= 8) || !chainFits(M, D, layers)) {
+    // the composition (differentiable; linear() names any misfit of the sizes)
+    let y = y0;
+    for (let k = 0; k < K; k++) y = add(y, mul(mlpForward(y, layersAt(k)), h[k]));
+    return y === y0 ? detach(y0) : y;
+  }
+  const out = new Tensor(be.alloc(M * D), [M, D]);
+  be.mlpEuler(y0.storage, out.storage, M, layerStorages(layers), stepBias.storage, G, h);
   return out;
 }
 

@@ -7,7 +7,8 @@
  */
 import {
   type Backend, type Rng, type Tensor,
-  add, concat, linear, mlpForward, randn, reshape, slice, tensor, tidy, noGrad,
+  type MlpLayer,
+  add, concat, detach, linear, mlpEuler, mlpForward, randn, reshape, slice, tensor, tidy, noGrad,
 } from '../engine/index.ts';
 import { Linear, Module, ResidualBlock, defaultBackend, sinusoidalEmbedding } from '../nn/index.ts';
 
@@ -57,16 +58,15 @@ export class VelocityNet extends Module {
 }
 
 /**
- * The network for sampling many particles of the same B conditions: v(t, y) for y [B*P, dim]
- * whose rows b*P .. b*P+P-1 belong to condition b. Exploits the first layer's linearity,
+ * The network for sampling many particles of the same B conditions, as a chain of layers whose
+ * first layer takes a bias per condition and time. Exploits the first layer's linearity,
  *   W [cond, y, e(t), e(T)] + bias = (W_c cond + W_T e(T)) + W_y y + (W_t e(t) + bias),
- * computing the condition's part once per call (not per particle and Euler step) and the time's
- * part once per step (not per row). The result equals `forward` up to float rounding.
- * Call it inside a tidy() scope: the precomputed parts live until that scope ends.
+ * computing the condition's part once (not per particle and Euler step) and the time's part once
+ * per time (not per row). `biasAt(ts)` gives the first layer's bias at times ts, [S, B, H].
  */
-export function particleVelocity(
-  net: VelocityNet, cond: Tensor | null, particles: number, temperature: number | null, times?: readonly number[],
-): (y: Tensor, t: number) => Tensor {
+function particleChain(
+  net: VelocityNet, cond: Tensor | null, temperature: number | null,
+): { B: number; layers: MlpLayer[]; biasAt: (ts: readonly number[]) => Tensor } {
   const c = net.config;
   const W = net.input.weight; // [H, condDim + dim + E (+ E)]
   const H = c.hidden;
@@ -89,26 +89,61 @@ export function particleVelocity(
     });
   }
   const B = condPart ? condPart.shape[0] : 1;
-  /** Each condition's first-layer bias at times ts: W_t e(t) + bias (+ W_c cond + W_T e(T)), [S, B, H]. */
   const biasAt = (ts: readonly number[]): Tensor => {
     const tb = linear(sinusoidalEmbedding(tensor(ts, [ts.length], be), E), Wt, net.input.bias); // [S, H]
     return condPart ? add(reshape(condPart, [1, B, H]), reshape(tb, [ts.length, 1, H])) : reshape(tb, [ts.length, 1, H]);
   };
+  const layers: MlpLayer[] = [
+    { weight: Wy, bias: null, act: 'gelu' },
+    ...net.blocks.map((b) => ({ weight: b.dense.weight, bias: b.dense.bias, act: b.activation, residual: true })),
+    { weight: net.output.weight, bias: net.output.bias, act: 'none' as const },
+  ];
+  return { B, layers, biasAt };
+}
+
+/**
+ * v(t, y) for y [B*P, dim] whose rows b*P .. b*P+P-1 belong to condition b (see particleChain).
+ * The result equals `forward` up to float rounding. `times`: the time grid, whose biases are
+ * made once. Call it inside a tidy() scope: the precomputed parts live until that scope ends.
+ */
+export function particleVelocity(
+  net: VelocityNet, cond: Tensor | null, particles: number, temperature: number | null, times?: readonly number[],
+): (y: Tensor, t: number) => Tensor {
+  const H = net.config.hidden;
+  const { B, layers, biasAt } = particleChain(net, cond, temperature);
   // the time grid's biases, once for all steps
   const grid = times && times.length > 0 ? biasAt(times) : null;
   return (y: Tensor, t: number) => {
     const n = y.shape[0];
-    if (condPart && B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
+    if (B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
     const i = times ? times.indexOf(t) : -1;
     const all = grid && i >= 0 ? slice(grid, 0, i, i + 1) : biasAt([t]);
     const bias = B === 1 ? reshape(all, [H]) : reshape(all, [B, H]);
     // the whole network in one chain (one fused kernel when sampling without gradients)
-    return mlpForward(y, [
-      { weight: Wy, bias, act: 'gelu' },
-      ...net.blocks.map((b) => ({ weight: b.dense.weight, bias: b.dense.bias, act: b.activation, residual: true })),
-      { weight: net.output.weight, bias: net.output.bias, act: 'none' as const },
-    ]);
+    return mlpForward(y, [{ ...layers[0], bias }, ...layers.slice(1)]);
   };
+}
+
+/**
+ * Euler integration of the particles y0 [B*P, dim] (rows b*P .. b*P+P-1 belong to condition b)
+ * over the time grid `times`, with no gradient: y += (t_{k+1} - t_k) v(t_k, y). The same numbers
+ * as stepping with particleVelocity; the backend makes all steps in one kernel (mlpEuler).
+ */
+export function integrateParticles(
+  net: VelocityNet, cond: Tensor | null, y0: Tensor, temperature: number | null, times: readonly number[],
+): Tensor {
+  return noGrad(() => tidy(() => {
+    const H = net.config.hidden;
+    const { B, layers, biasAt } = particleChain(net, cond, temperature);
+    const n = y0.shape[0];
+    if (B !== 1 && n % B !== 0) throw new Error(`integrateParticles: ${n} rows do not split among ${B} conditions`);
+    const K = times.length - 1;
+    if (K < 1) return detach(y0);
+    // the whole grid's biases (as particleVelocity makes them: the same numbers), the last unused
+    const grid = slice(biasAt(times), 0, 0, K); // [K, B, H]
+    const h = Array.from({ length: K }, (_, k) => times[k + 1] - times[k]);
+    return mlpEuler(y0, layers, B === 1 ? reshape(grid, [K, H]) : grid, h);
+  }));
 }
 
 export interface SampleOptions {

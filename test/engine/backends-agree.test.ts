@@ -357,6 +357,41 @@ describe('native and TypeScript backends agree', { skip: native ? false : 'nativ
     assert.throws(() => native!.mlpForward(native!.alloc(10), native!.alloc(10), 5, [{ w: native!.alloc(4), bias: null, in: 2, out: 3, act: 'none', residual: false, biasGroups: 1 }]), /sizes do not fit/);
   });
 
+  it('mlpEuler: the fused Euler steps equal mlpForward + scale + add step by step, on each backend', () => {
+    type L = { in: number; out: number; act: Activation; residual: boolean };
+    const layers: L[] = [{ in: 5, out: 40, act: 'gelu', residual: false }, { in: 40, out: 40, act: 'gelu', residual: true }, { in: 40, out: 5, act: 'none', residual: false }];
+    for (const [m, groups, steps] of [[96, 12, 4], [101, 1, 3], [7, 7, 1], [60, 3, 0]]) {
+      const y0 = R(m * 5, -2, 2);
+      const ws = layers.map((l) => R(l.out * l.in, -0.5, 0.5));
+      const bs = layers.map((l) => R(l.out));
+      const sb = R(Math.max(steps, 1) * groups * 40);
+      const h = Array.from({ length: steps }, (_, k) => 0.1 + 0.05 * k);
+      for (const be of [ts, native!]) {
+        const chain = (bias0: Storage) => layers.map((l, i) => ({ w: be.fromArray(ws[i]), bias: i === 0 ? bias0 : be.fromArray(bs[i]), in: l.in, out: l.out, act: l.act, residual: l.residual, biasGroups: i === 0 ? groups : 1 }));
+        const y = be.alloc(m * 5);
+        be.mlpEuler(be.fromArray(y0), y, m, chain(be.alloc(1)), be.fromArray(sb), groups, h);
+        // step by step with the backend's own kernels
+        let cur = be.fromArray(y0);
+        for (let k = 0; k < steps; k++) {
+          const v = be.alloc(m * 5);
+          be.mlpForward(cur, v, m, chain(be.fromArray(sb.subarray(k * groups * 40, (k + 1) * groups * 40))));
+          const hv = be.alloc(m * 5);
+          be.scale(v, Math.fround(h[k]), hv);
+          const next = be.alloc(m * 5);
+          be.binary('add', { storage: cur, offset: 0, strides: [1] }, { storage: hv, offset: 0, strides: [1] }, next, [m * 5]);
+          cur = next;
+        }
+        assert.deepEqual([...be.read(y)], [...be.read(cur)], `${be.name}: ${m} rows, ${groups} groups, ${steps} steps`);
+      }
+    }
+    // bad sizes are errors, not memory faults
+    const n = native!;
+    const lay = [{ w: n.alloc(6), bias: null, in: 2, out: 3, act: 'none' as const, residual: false, biasGroups: 1 }];
+    assert.throws(() => n.mlpEuler(n.alloc(10), n.alloc(10), 5, lay, n.alloc(3), 1, [0.1]), /must map D to D/);
+    const sq = [{ w: n.alloc(4), bias: null, in: 2, out: 2, act: 'none' as const, residual: false, biasGroups: 1 }];
+    assert.throws(() => n.mlpEuler(n.alloc(10), n.alloc(10), 5, sq, n.alloc(3), 1, [0.1, 0.2]), /sizes do not fit/);
+  });
+
   it('fused activations are accurate over a wide range (forward and backward)', () => {
     // y = act(x * 1 + 0): the activation alone, for x from tiny to large, and NaN / infinities
     const xs = Float32Array.from([

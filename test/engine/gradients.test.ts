@@ -115,6 +115,27 @@ for (const be of testBackends()) {
       assert.throws(() => E.linear(x, w, E.tensor(A(8), [2, 4], be)), /bias \[2, 4\].*groups dividing 5 rows/);
       assert.throws(() => E.linear(x, w, null, 'relu', E.tensor(A(16), [4, 4], be)), /residual \[4, 4\] does not match the output \[5, 4\]/);
     });
+    it('mlpEuler: differentiable when gradients are recorded, the same numbers as the fused kernel', () => {
+      // y [6, 2] through 2 steps of a 2 -> 9 (tanh, bias per step and group of 2 rows) -> 2 chain
+      const layers = (w1: E.Tensor, w2: E.Tensor, b2: E.Tensor): E.MlpLayer[] => [{ weight: w1, bias: null, act: 'tanh' }, { weight: w2, bias: b2, act: 'none' }];
+      const h = [0.3, 0.25];
+      const sb = A(2 * 3 * 9);
+      checkGradients(be, 'mlpEuler', [{ data: A(12), shape: [6, 2] }, { data: A(18), shape: [9, 2] }, { data: A(18), shape: [2, 9] }, { data: A(2), shape: [2] }, { data: sb, shape: [2, 3, 9] }],
+        (y0, w1, w2, b2, s) => E.mlpEuler(y0, layers(w1, w2, b2), s, h));
+      const t = (d: Float32Array, shape: number[]) => E.tensor(d, shape, be);
+      const [y0, w1, w2, b2, s] = [t(A(12), [6, 2]), t(A(18), [9, 2]), t(A(18), [2, 9]), t(A(2), [2]), t(sb, [2, 3, 9])];
+      const recorded = E.mlpEuler(y0, layers(E.variable(w1), w2, b2), s, h);
+      const fused = E.noGrad(() => E.mlpEuler(y0, layers(w1, w2, b2), s, h));
+      assert.ok(recorded.requiresGrad && !fused.requiresGrad);
+      assert.deepEqual([...fused.toArray()], [...recorded.toArray()]);
+      // no steps: a copy of y0
+      assert.deepEqual([...E.mlpEuler(y0, layers(w1, w2, b2), t(new Float32Array(0), [0, 9]), []).toArray()], [...y0.toArray()]);
+      // misfits are errors naming the sizes
+      assert.throws(() => E.mlpEuler(y0, [{ weight: w1, bias: t(A(9), [9]), act: 'tanh' }, { weight: w2, bias: b2, act: 'none' }], s, h), /layer 0 takes its bias from stepBias/);
+      assert.throws(() => E.mlpEuler(y0, layers(w1, w2, b2), s, [0.1]), /stepBias \[2, 3, 9\] must be \[steps, H\] or \[steps, groups, H\] with 1 steps and H = 9/);
+      assert.throws(() => E.mlpEuler(y0, [{ weight: w1, bias: null, act: 'tanh' }], s, h), /maps 2 inputs to 9 outputs/);
+      assert.throws(() => E.mlpEuler(t(A(10), [5, 2]), layers(w1, w2, b2), s, h), /5 rows do not split into 3 groups/);
+    });
     it('concat, slice, reshape, expand, permute, transpose', () => {
       checkGradients(be, 'concat', [{ data: A(6), shape: [2, 3] }, { data: A(4), shape: [2, 2] }], (x, y) => E.concat([x, y], 1));
       checkGradients(be, 'concat axis 0', [{ data: A(6), shape: [2, 3] }, { data: A(3), shape: [1, 3] }], (x, y) => E.concat([x, y], 0));

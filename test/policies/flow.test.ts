@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.ts';
-import { VelocityNet, particleVelocity, integrateFlow, timeGrid } from '../../src/policies/flow.ts';
+import { VelocityNet, particleVelocity, integrateFlow, integrateParticles, timeGrid } from '../../src/policies/flow.ts';
 
 describe('flow policy', () => {
   it('the factorised particle velocity equals the network applied to repeated conditions', () => {
@@ -36,5 +36,29 @@ describe('flow policy', () => {
     assert.deepEqual([...a], [...b]);
     const h = integrateFlow(net, null, y0, null, { steps: 3, tMin: 0.01, solver: 'heun' }).toArray();
     assert.notDeepEqual([...a], [...h]);
+  });
+  it('integrateParticles makes the same Euler steps as particleVelocity, on every backend', () => {
+    const backends = [new E.TsBackend(), E.getBackend()];
+    for (const be of backends) {
+      E.tidy(() => {
+        for (const [condDim, temperatureInput, B, P, hidden] of [[5, true, 7, 4, 24], [0, false, 1, 9, 16], [3, false, 13, 1, 40]] as const) {
+          const net = new VelocityNet({ condDim, dim: 3, hidden, residualBlocks: 2, embedding: 8, temperatureInput }, new E.Rng(5), be);
+          const rng = new E.Rng(6);
+          const cond = condDim > 0 ? E.randn([B, condDim], rng, be) : null;
+          const y0 = E.randn([B * P, 3], rng, be);
+          const T = temperatureInput ? 0.05 : null;
+          const ts = timeGrid(5, 0.01);
+          const fused = integrateParticles(net, cond, y0, T, ts).toArray();
+          const stepped = E.noGrad(() => {
+            const v = particleVelocity(net, cond, P, T, ts);
+            let y = y0;
+            for (let k = 0; k + 1 < ts.length; k++) y = E.add(y, E.mul(v(y, ts[k]), ts[k + 1] - ts[k]));
+            return y.toArray();
+          });
+          assert.deepEqual([...fused], [...stepped], `${be.name}, condDim ${condDim}, B ${B}, P ${P}`);
+          assert.deepEqual([...y0.toArray()].length, fused.length);
+        }
+      });
+    }
   });
 });
