@@ -498,6 +498,19 @@ napi_value PhiloxBlocks(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// normalsFromBlocks(out Float32Array, k0, k1, ctrLo, ctrHi, mean, sd): out.length normals, a pair
+// per Philox block from counter (ctrLo, ctrHi) on (rfm::normals_from_blocks)
+napi_value NormalsFromBlocks(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n;
+  float* out = a.f32(0, &n);
+  const long k0 = a.integer(1), k1 = a.integer(2), lo = a.integer(3), hi = a.integer(4);
+  const double mean = a.num(5), sd = a.num(6);
+  if (a.failed) return undef(env);
+  rfm::normals_from_blocks(out, (long)n, (uint32_t)k0, (uint32_t)k1, (uint32_t)lo, (uint32_t)hi, mean, sd);
+  return undef(env);
+}
+
 // adam(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale)
 napi_value Adam(napi_env env, napi_callback_info info) {
   Args a(env, info);
@@ -553,6 +566,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpEuler", nullptr, MlpEuler, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxBlocks", nullptr, PhiloxBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"normalsFromBlocks", nullptr, NormalsFromBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"twinReluCriticMin", nullptr, TwinReluCriticMin, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -115,5 +115,11 @@ void twin_relu_critic_min(const float* act, long M, long A, long H1, long H2, lo
 
 /** n Philox4x32-10 blocks (4 uint32 each) for counters (lo + i, hi + carry, 0, 0), key (k0, k1). */
 void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, long n);
+/**
+ * n normals N(mean, sd^2) into out, a pair per Philox block (counters from (lo, hi) on) by the
+ * Box-Muller formula of src/engine/rng.ts (Rng.fillNormal's aligned part), in double, rounded to
+ * float at the end.
+ */
+void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, double mean, double sd);
 
 }  // namespace rfm

@@ -572,4 +572,35 @@ void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_
   }
 }
 
+/** out[i], out[i + 1] (when i + 1 < n) from one block by Box-Muller in double (see normals_from_blocks). */
+__attribute__((optimize("fp-contract=off"))) static inline void box_muller(const uint32_t* b, double mean, double sd, float* out,
+                                                                         long i, long n) {
+  const double u1 = 1.0 - ((double)(b[0] >> 5) * 67108864.0 + (double)(b[1] >> 6)) / 9007199254740992.0;
+  const double u2 = ((double)(b[2] >> 5) * 67108864.0 + (double)(b[3] >> 6)) / 9007199254740992.0;
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  const double a = 2.0 * 3.141592653589793 * u2;
+  double sn, cs;
+#if defined(__GLIBC__)
+  sincos(a, &sn, &cs);  // one call, the same values as sin and cos
+#else
+  sn = std::sin(a);
+  cs = std::cos(a);
+#endif
+  out[i] = (float)(mean + sd * r * cs);
+  if (i + 1 < n) out[i + 1] = (float)(mean + sd * r * sn);
+}
+
+__attribute__((optimize("fp-contract=off"))) void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1,
+                                                                       uint32_t lo, uint32_t hi, double mean, double sd) {
+  constexpr long CH = 256;  // blocks per chunk
+  uint32_t blocks[4 * CH];
+  const long pairs = (n + 1) / 2;
+  for (long p0 = 0; p0 < pairs; p0 += CH) {
+    const long m = std::min(CH, pairs - p0);
+    const uint64_t c = (uint64_t)lo + (uint64_t)p0;
+    philox_blocks(blocks, k0, k1, (uint32_t)c, hi + (uint32_t)(c >> 32), m);
+    for (long q = 0; q < m; q++) box_muller(blocks + 4 * q, mean, sd, out, 2 * (p0 + q), n);
+  }
+}
+
 }  // namespace rfm

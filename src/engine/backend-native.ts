@@ -12,7 +12,7 @@ import type { Activation, AdamParams, BinaryOp, MlpLayerStorage, ReduceOp, ReluC
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
 import { TsBackend, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
-import { type PhiloxBulk, setPhiloxBulk } from './rng.ts';
+import { type NormalBulk, type PhiloxBulk, setNormalBulk, setPhiloxBulk } from './rng.ts';
 
 type F32 = Float32Array;
 /** The functions the addon exports (native/src/addon.cc). */
@@ -40,6 +40,7 @@ interface Addon {
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
   mlpEuler(y0: F32, y: F32, meta: Int32Array, stepBias: F32, h: F32, ...weights: (F32 | null)[]): void;
   philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
+  normalsFromBlocks(out: F32, k0: number, k1: number, lo: number, hi: number, mean: number, std: number): void;
   twinReluCriticMin(act: F32, q1: F32, q2: F32, grad: F32 | null, meta: Int32Array, ...critics: (F32 | null)[]): void;
   threads(): number;
   isa(): string;
@@ -236,6 +237,11 @@ let nativeBulk: PhiloxBulk | null = null;
 export function nativePhiloxBulk(): PhiloxBulk | null {
   return nativeBulk;
 }
+let nativeNormals: NormalBulk | null = null;
+/** The native bulk normal generator, when the addon is loaded. */
+export function nativeNormalBulk(): NormalBulk | null {
+  return nativeNormals;
+}
 
 registerBackend('native', () => {
   const addon = loadAddon();
@@ -243,5 +249,7 @@ registerBackend('native', () => {
   // bulk random blocks: the same integers as the TypeScript Philox (so draws do not depend on the backend)
   nativeBulk = (out, k0, k1, lo, hi, n) => addon.philoxBlocks(out, k0, k1, lo, hi, n);
   setPhiloxBulk(nativeBulk);
+  nativeNormals = (out, k0, k1, lo, hi, mean, std) => addon.normalsFromBlocks(out, k0, k1, lo, hi, mean, std);
+  setNormalBulk(nativeNormals);
   return new NativeBackend(addon);
 });

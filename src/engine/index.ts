@@ -6,4 +6,4 @@ export * from './registry.ts';
 export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams, MlpLayerStorage, ReluCriticStorage } from './backend.ts';
 export { UNARY_OPS, BINARY_OPS } from './backend.ts';
 export { TsBackend } from './backend-ts.ts';
-export { nativePhiloxBulk } from './backend-native.ts';
+export { nativePhiloxBulk, nativeNormalBulk } from './backend-native.ts';

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, philox4x32, randn, tidy, tensor, TsBackend, setPhiloxBulk, availableBackends, nativePhiloxBulk } from '../../src/engine/index.ts';
+import { Rng, philox4x32, randn, tidy, tensor, TsBackend, setPhiloxBulk, setNormalBulk, availableBackends, nativePhiloxBulk, nativeNormalBulk } from '../../src/engine/index.ts';
 
 describe('Philox random numbers', () => {
   it('matches the Random123 known-answer vectors for Philox4x32-10', () => {
@@ -100,6 +100,46 @@ describe('Philox random numbers', () => {
       }
     } finally {
       setPhiloxBulk(nativePhiloxBulk());
+    }
+  });
+  it('float32 normals from the native Box-Muller equal the JavaScript ones (unaligned starts, counter carry, mean and std)', (t) => {
+    availableBackends();
+    const native = nativeNormalBulk();
+    if (!native) {
+      t.skip('the native addon is not built');
+      return;
+    }
+    const draw = (fn: typeof native | null, start: ReturnType<Rng['state']>, sizes: number[], mean: number, std: number) => {
+      setNormalBulk(fn);
+      const r = Rng.fromState(start);
+      const out = sizes.map((n) => [...r.fillNormal(new Float32Array(n), mean, std)]);
+      return { out, next: r.state() };
+    };
+    try {
+      const near = { key: [7, 9] as [number, number], counter: [0xffffffff - 3, 5] as [number, number], splits: 0 };
+      const unaligned = Rng.fromState(near);
+      unaligned.nextUint32();
+      for (const start of [near, unaligned.state(), new Rng(11).state()]) {
+        for (const [mean, std] of [[0, 1], [0.5, 2.5], [-3, 1e-3]]) {
+          const sizes = [3, 1, 9, 2, 17, 600];
+          const js = draw(null, start, sizes, mean, std);
+          const nat = draw(native, start, sizes, mean, std);
+          assert.deepEqual(nat.out, js.out);
+          assert.deepEqual(nat.next, js.next);
+        }
+      }
+      // many draws: not a single float differs
+      const many = (fn: typeof native | null) => {
+        setNormalBulk(fn);
+        return new Rng(2024).fillNormal(new Float32Array(1_000_000));
+      };
+      const a = many(null);
+      const b = many(native);
+      let differ = 0;
+      for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) differ++;
+      assert.equal(differ, 0);
+    } finally {
+      setNormalBulk(native);
     }
   });
 });
