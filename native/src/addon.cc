@@ -5,7 +5,9 @@
 #include <node_api.h>
 
 #include <cstdio>
+#include <cmath>
 #include <string>
+#include <vector>
 
 #include "common.h"
 
@@ -525,6 +527,87 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// Float32Arrays of the JS array argument i (null entries allowed where nullable): pointers and lengths
+static bool f32_list(Args& a, size_t i, std::vector<float*>& ptr, std::vector<size_t>& len, bool nullable) {
+  if (a.failed) return false;
+  bool isArray = false;
+  if (i >= a.n || napi_is_array(a.env, a.v[i], &isArray) != napi_ok || !isArray) {
+    a.fail("expected an array of Float32Arrays");
+    return false;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(a.env, a.v[i], &n);
+  ptr.assign(n, nullptr);
+  len.assign(n, 0);
+  for (uint32_t j = 0; j < n; j++) {
+    napi_value e;
+    napi_get_element(a.env, a.v[i], j, &e);
+    napi_valuetype t;
+    napi_typeof(a.env, e, &t);
+    if (nullable && (t == napi_null || t == napi_undefined)) continue;
+    napi_typedarray_type tt;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(a.env, e, &tt, &len[j], &data, nullptr, nullptr) != napi_ok || tt != napi_float32_array) {
+      a.fail("expected an array of Float32Arrays");
+      return false;
+    }
+    static float dummy[1];
+    ptr[j] = len[j] ? static_cast<float*>(data) : dummy;
+  }
+  return true;
+}
+
+// adamMulti(params[], grads[] (null: no gradient), ms[], vs[], lr, beta1, beta2, eps, weightDecay,
+// bc1, bc2, maxGradNorm) -> the global gradient norm before clipping. One Adam step of every
+// parameter with a gradient (the global norm clipped to maxGradNorm), then its gradient zeroed:
+// nn/optim.ts's Adam.step in one call, the same numbers.
+napi_value AdamMulti(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  std::vector<float*> P, G, Mo, V;
+  std::vector<size_t> nP, nG, nM, nV;
+  if (!f32_list(a, 0, P, nP, false) || !f32_list(a, 1, G, nG, true) || !f32_list(a, 2, Mo, nM, false) || !f32_list(a, 3, V, nV, false))
+    return undef(env);
+  double hp[8];
+  for (int i = 0; i < 7; i++) hp[i] = a.num(4 + i);
+  const double maxNorm = a.num(11);
+  if (a.failed) return undef(env);
+  const size_t n = P.size();
+  bool ok = G.size() == n && Mo.size() == n && V.size() == n;
+  for (size_t i = 0; ok && i < n; i++) ok = (!G[i] || nG[i] >= nP[i]) && nM[i] >= nP[i] && nV[i] >= nP[i];
+  if (!a.check(ok, "adamMulti: the lists differ in length, or an array is too short")) return undef(env);
+  double s = 0;
+  for (size_t i = 0; i < n; i++)
+    if (G[i]) s += rfm::sum_squares(G[i], (long)nP[i]);
+  const double norm = std::sqrt(s);
+  hp[7] = std::isfinite(maxNorm) && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
+  for (size_t i = 0; i < n; i++) {
+    if (!G[i]) continue;
+    rfm::adam(P[i], G[i], Mo[i], V[i], (long)nP[i], hp);
+    rfm::fill(G[i], (long)nP[i], 0.0f);
+  }
+  napi_value r;
+  napi_create_double(env, norm, &r);
+  return r;
+}
+
+// polyakMulti(targets[], onlines[], tau): target = (1 - tau) target + tau online, array by array
+napi_value PolyakMulti(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  std::vector<float*> T, O;
+  std::vector<size_t> nT, nO;
+  if (!f32_list(a, 0, T, nT, false) || !f32_list(a, 1, O, nO, false)) return undef(env);
+  const double tau = a.num(2);
+  if (a.failed) return undef(env);
+  bool ok = T.size() == O.size();
+  for (size_t i = 0; ok && i < T.size(); i++) ok = nO[i] >= nT[i];
+  if (!a.check(ok, "polyakMulti: the lists differ in length, or an array is too short")) return undef(env);
+  for (size_t i = 0; i < T.size(); i++) {
+    rfm::scale(T[i], (float)(1 - tau), T[i], (long)nT[i]);
+    rfm::axpy((float)tau, O[i], T[i], (long)nT[i]);
+  }
+  return undef(env);
+}
+
 napi_value Threads(napi_env env, napi_callback_info) {
   napi_value r;
   napi_create_int32(env, rfm::max_threads(), &r);
@@ -565,6 +648,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpEuler", nullptr, MlpEuler, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamMulti", nullptr, AdamMulti, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"polyakMulti", nullptr, PolyakMulti, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxBlocks", nullptr, PhiloxBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"normalsFromBlocks", nullptr, NormalsFromBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"twinReluCriticMin", nullptr, TwinReluCriticMin, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -40,6 +40,8 @@ interface Addon {
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
   mlpEuler(y0: F32, y: F32, meta: Int32Array, stepBias: F32, h: F32, ...weights: (F32 | null)[]): void;
   philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
+  adamMulti(params: F32[], grads: (F32 | null)[], m: F32[], v: F32[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number, maxGradNorm: number): number;
+  polyakMulti(targets: F32[], onlines: F32[], tau: number): void;
   normalsFromBlocks(out: F32, k0: number, k1: number, lo: number, hi: number, mean: number, std: number): void;
   twinReluCriticMin(act: F32, q1: F32, q2: F32, grad: F32 | null, meta: Int32Array, ...critics: (F32 | null)[]): void;
   threads(): number;
@@ -222,6 +224,22 @@ export class NativeBackend extends TsBackend {
       dataOf(act, this), dataOf(q1, this), dataOf(q2, this), d(grad), meta,
       ...critics.flatMap((c) => [d(c.w1), d(c.cond), d(c.w2), d(c.b2), d(c.w3), d(c.b3)]),
     );
+  }
+
+  override adamMulti(
+    params: readonly Storage[], grads: readonly (Storage | null)[], m: readonly Storage[], v: readonly Storage[],
+    p: Omit<AdamParams, 'gradScale'>, maxGradNorm: number,
+  ): number {
+    const d = (s: Storage) => dataOf(s, this);
+    return this.addon.adamMulti(
+      params.map(d), grads.map((g) => (g ? d(g) : null)), m.map(d), v.map(d),
+      p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.biasCorrection1, p.biasCorrection2, maxGradNorm,
+    );
+  }
+
+  override polyakMulti(targets: readonly Storage[], onlines: readonly Storage[], tau: number): void {
+    const d = (s: Storage) => dataOf(s, this);
+    this.addon.polyakMulti(targets.map(d), onlines.map(d), tau);
   }
 
   override adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {

@@ -347,6 +347,34 @@ export class TsBackend implements Backend {
     }
   }
 
+  adamMulti(
+    params: readonly Storage[], grads: readonly (Storage | null)[], m: readonly Storage[], v: readonly Storage[],
+    p: Omit<AdamParams, 'gradScale'>, maxGradNorm: number,
+  ): number {
+    if (grads.length !== params.length || m.length !== params.length || v.length !== params.length) {
+      throw new Error('adamMulti: the lists differ in length, or an array is too short');
+    }
+    let s = 0;
+    for (const g of grads) if (g) s += this.sumSquares(g);
+    const norm = Math.sqrt(s);
+    const gradScale = Number.isFinite(maxGradNorm) && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+    params.forEach((param, i) => {
+      const g = grads[i];
+      if (!g) return;
+      this.adam(param, g, m[i], v[i], { ...p, gradScale });
+      this.fill(g, 0);
+    });
+    return norm;
+  }
+
+  polyakMulti(targets: readonly Storage[], onlines: readonly Storage[], tau: number): void {
+    if (targets.length !== onlines.length) throw new Error('polyakMulti: the lists differ in length, or an array is too short');
+    targets.forEach((t, i) => {
+      this.scale(t, 1 - tau, t);
+      this.axpy(tau, onlines[i], t);
+    });
+  }
+
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
     const P = dataOf(param, this);
     const G = dataOf(grad, this);

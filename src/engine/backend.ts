@@ -202,4 +202,16 @@ export interface Backend {
   // --- optimisers ----------------------------------------------------------------------------
   /** One fused Adam(W) step in place on param, m, v given grad. */
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void;
+  /**
+   * One Adam step of a list of parameters together: the global gradient norm over every grad
+   * (the sum of sumSquares in list order; null grads count 0), gradScale = maxGradNorm /
+   * (norm + 1e-6) when the norm exceeds a finite maxGradNorm (else 1), then `adam` on each
+   * parameter with a grad and the grad zeroed. Returns the norm before clipping.
+   */
+  adamMulti(
+    params: readonly Storage[], grads: readonly (Storage | null)[], m: readonly Storage[], v: readonly Storage[],
+    p: Omit<AdamParams, 'gradScale'>, maxGradNorm: number,
+  ): number;
+  /** target = scale(target, 1 - tau) then axpy(tau, online, target), pair by pair. */
+  polyakMulti(targets: readonly Storage[], onlines: readonly Storage[], tau: number): void;
 }

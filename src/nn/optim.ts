@@ -57,19 +57,26 @@ export class Adam {
   /** One update from the parameters' accumulated gradients; then clears them. Returns the pre-clip norm. */
   step(): number {
     const c = this.config;
-    const norm = globalGradNorm(this.params);
-    this.lastGradNorm = norm;
-    const gradScale = Number.isFinite(c.maxGradNorm) && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
     this.count++;
     const p = {
       lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay,
-      biasCorrection1: 1 - c.beta1 ** this.count, biasCorrection2: 1 - c.beta2 ** this.count, gradScale,
+      biasCorrection1: 1 - c.beta1 ** this.count, biasCorrection2: 1 - c.beta2 ** this.count,
     };
-    this.params.forEach((param, i) => {
-      if (!param.grad) return;
-      param.backend.adam(param.storage, param.grad.storage, this.m[i].storage, this.v[i].storage, p);
-      param.backend.fill(param.grad.storage, 0);
-    });
+    const be = this.params[0]?.backend;
+    let norm = 0;
+    if (be && this.params.every((q) => q.backend === be)) {
+      // one call for the whole list (the same numbers as parameter by parameter)
+      norm = be.adamMulti(this.params.map((q) => q.storage), this.params.map((q) => q.grad?.storage ?? null), this.m.map((t) => t.storage), this.v.map((t) => t.storage), p, c.maxGradNorm);
+    } else {
+      norm = globalGradNorm(this.params);
+      const gradScale = Number.isFinite(c.maxGradNorm) && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
+      this.params.forEach((param, i) => {
+        if (!param.grad) return;
+        param.backend.adam(param.storage, param.grad.storage, this.m[i].storage, this.v[i].storage, { ...p, gradScale });
+        param.backend.fill(param.grad.storage, 0);
+      });
+    }
+    this.lastGradNorm = norm;
     return norm;
   }
 
@@ -96,7 +103,13 @@ export function polyakUpdate(target: readonly Tensor[], online: readonly Tensor[
   target.forEach((t, i) => {
     const o = online[i];
     if (o.size !== t.size) throw new Error(`polyakUpdate: parameter ${i} sizes differ (${t.size} vs ${o.size})`);
-    t.backend.scale(t.storage, 1 - tau, t.storage);
-    t.backend.axpy(tau, o.storage, t.storage);
+    if (o.backend !== t.backend) throw new Error(`polyakUpdate: parameter ${i} lives on two backends ('${t.backend.name}' and '${o.backend.name}')`);
   });
+  const be = target[0]?.backend;
+  if (!be) return;
+  if (target.every((t) => t.backend === be)) {
+    be.polyakMulti(target.map((t) => t.storage), online.map((o) => o.storage), tau);
+    return;
+  }
+  target.forEach((t, i) => t.backend.polyakMulti([t.storage], [online[i].storage], tau));
 }

@@ -106,6 +106,45 @@ for (const be of testBackends()) {
       const last = lossAt();
       assert.ok(last < 0.01 && last < first / 10, `loss ${first} -> ${last}`);
     });
+    it('adamMulti and polyakMulti: one call gives the numbers of parameter-by-parameter steps', () => {
+      const r = new E.Rng(21);
+      const sizes = [7, 1, 130, 33];
+      for (const maxGradNorm of [Infinity, 0.5]) {
+        const params = sizes.map((n) => be.fromArray(randomArray(r, n)));
+        const grads = sizes.map((n, i) => (i === 1 ? null : be.fromArray(randomArray(r, n, -2, 2))));
+        const ms = sizes.map((n) => be.fromArray(randomArray(r, n, -0.1, 0.1)));
+        const vs = sizes.map((n) => be.fromArray(randomArray(r, n, 0, 0.1)));
+        const copy = (xs: (E.Storage | null)[]) => xs.map((x) => (x ? be.fromArray(be.read(x)) : null));
+        const [p2, g2, m2, v2] = [copy(params), copy(grads), copy(ms), copy(vs)] as E.Storage[][];
+        const hp = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.001, biasCorrection1: 1 - 0.9 ** 3, biasCorrection2: 1 - 0.999 ** 3 };
+        const norm = be.adamMulti(params, grads, ms, vs, hp, maxGradNorm);
+        // reference: norm, clip factor and one adam per parameter
+        let s = 0;
+        for (const g of g2) if (g) s += be.sumSquares(g);
+        const want = Math.sqrt(s);
+        assert.equal(norm, want);
+        const gradScale = Number.isFinite(maxGradNorm) && want > maxGradNorm ? maxGradNorm / (want + 1e-6) : 1;
+        sizes.forEach((_, i) => {
+          if (g2[i]) be.adam(p2[i], g2[i], m2[i], v2[i], { ...hp, gradScale });
+          assert.deepEqual([...be.read(params[i])], [...be.read(p2[i])]);
+          assert.deepEqual([...be.read(ms[i])], [...be.read(m2[i])]);
+          assert.deepEqual([...be.read(vs[i])], [...be.read(v2[i])]);
+          if (grads[i]) assert.ok(be.read(grads[i]!).every((x) => x === 0), 'gradients are zeroed');
+        });
+        const targets = copy(params) as E.Storage[];
+        const t2 = copy(params) as E.Storage[];
+        be.polyakMulti(targets, ms, 0.005);
+        t2.forEach((t, i) => {
+          be.scale(t, 1 - 0.005, t);
+          be.axpy(0.005, ms[i], t);
+          assert.deepEqual([...be.read(targets[i])], [...be.read(t)]);
+        });
+      }
+      assert.throws(() => be.polyakMulti([be.alloc(3)], [], 0.1), /differ in length/);
+      if (be.name === 'native') {
+        assert.throws(() => be.adamMulti([be.alloc(3)], [be.alloc(2)], [be.alloc(3)], [be.alloc(3)], { lr: 0.1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, biasCorrection1: 0.1, biasCorrection2: 0.1 }, Infinity), /too short/);
+      }
+    });
     it('Polyak averaging', () => {
       const a = E.tensor([0, 10], [2], be);
       const b = E.tensor([1, 0], [2], be);
