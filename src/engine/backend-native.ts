@@ -264,7 +264,8 @@ export function nativeNormalBulk(): NormalBulk | null {
 registerBackend('native', () => {
   const addon = loadAddon();
   if (!addon) return null;
-  // bulk random blocks: the same integers as the TypeScript Philox (so draws do not depend on the backend)
+  // bulk random blocks: the same integers as the TypeScript Philox; normals by the same formula
+  // (equal floats but for about one draw in 1e8, see setNormalBulk)
   nativeBulk = (out, k0, k1, lo, hi, n) => addon.philoxBlocks(out, k0, k1, lo, hi, n);
   setPhiloxBulk(nativeBulk);
   nativeNormals = (out, k0, k1, lo, hi, mean, std) => addon.normalsFromBlocks(out, k0, k1, lo, hi, mean, std);
