@@ -557,6 +557,40 @@ static bool f32_list(Args& a, size_t i, std::vector<float*>& ptr, std::vector<si
   return true;
 }
 
+// posteriorMean(x1, x0, logits, grads, aOverB, cRow|null, m, c, w, diag Float64Array(4), B, K, D,
+// ridge, clip): rfm::posterior_mean (cRow null: the autotuned control variate)
+napi_value PosteriorMean(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t n1, n0, nl, ng, nab, ncr, nm, nc, nw;
+  float* x1 = a.f32(0, &n1);
+  float* x0 = a.f32(1, &n0);
+  float* logits = a.f32(2, &nl);
+  float* grads = a.f32(3, &ng);
+  float* ab = a.f32(4, &nab);
+  float* cRow = a.f32(5, &ncr, true);
+  float* m = a.f32(6, &nm);
+  float* c = a.f32(7, &nc);
+  float* w = a.f32(8, &nw);
+  if (a.failed) return undef(env);
+  napi_typedarray_type tt;
+  size_t nd = 0;
+  void* dd = nullptr;
+  if (a.n < 15 || napi_get_typedarray_info(env, a.v[9], &tt, &nd, &dd, nullptr, nullptr) != napi_ok || tt != napi_float64_array || nd < 4) {
+    a.fail("posteriorMean: expected a Float64Array(4) for the diagnostics");
+    return undef(env);
+  }
+  const long B = a.integer(10), K = a.integer(11), D = a.integer(12);
+  const double ridge = a.num(13), clip = a.num(14);
+  if (a.failed) return undef(env);
+  const size_t bkd = (size_t)(B * K * D);
+  const bool ok = B >= 1 && K >= 1 && D >= 1 && n1 >= bkd && n0 >= bkd && ng >= bkd && nl >= (size_t)(B * K) &&
+                  nab >= (size_t)B && (!cRow || ncr >= (size_t)B) && nm >= (size_t)(B * D) && nc >= (size_t)(B * D) &&
+                  nw >= (size_t)(B * K);
+  if (!a.check(ok, "posteriorMean: arrays too short for the sizes")) return undef(env);
+  rfm::posterior_mean(x1, x0, logits, grads, ab, cRow, B, K, D, cRow ? 0 : 1, ridge, clip, m, c, w, static_cast<double*>(dd));
+  return undef(env);
+}
+
 // adamMulti(params[], grads[] (null: no gradient), ms[], vs[], lr, beta1, beta2, eps, weightDecay,
 // bc1, bc2, maxGradNorm) -> the global gradient norm before clipping. One Adam step of every
 // parameter with a gradient (the global norm clipped to maxGradNorm), then its gradient zeroed:
@@ -648,6 +682,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpEuler", nullptr, MlpEuler, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"posteriorMean", nullptr, PosteriorMean, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMulti", nullptr, AdamMulti, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"polyakMulti", nullptr, PolyakMulti, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxBlocks", nullptr, PhiloxBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},

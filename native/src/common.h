@@ -120,6 +120,16 @@ void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_
  * Box-Muller formula of src/engine/rng.ts (Rng.fillNormal's aligned part), in double, rounded to
  * float at the end.
  */
+/**
+ * The self-normalised posterior mean of src/estimators/posterior-mean.ts (posteriorMean), in
+ * double per row b < B over K proposals of dimension D: weights w = softmax(logits) [B, K] out;
+ * m [B, D] = sum w x1 + c sum w s with the score s = grads + aOverB[b] x0; c [B, D] out: the
+ * autotuned control variate (cvAuto: ridge, clip) or cRow[b] for every d. diag[4]: mean ESS
+ * 1 / sum w^2, mean c, mean largest weight, mean logit spread.
+ */
+void posterior_mean(const float* x1, const float* x0, const float* logits, const float* grads, const float* aOverB,
+                    const float* cRow, long B, long K, long D, int cvAuto, double ridge, double clip, float* m, float* c,
+                    float* w, double* diag);
 void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, double mean, double sd);
 
 }  // namespace rfm

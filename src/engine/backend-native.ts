@@ -40,6 +40,7 @@ interface Addon {
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
   mlpEuler(y0: F32, y: F32, meta: Int32Array, stepBias: F32, h: F32, ...weights: (F32 | null)[]): void;
   philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
+  posteriorMean(x1: F32, x0: F32, logits: F32, grads: F32, aOverB: F32, cRow: F32 | null, m: F32, c: F32, w: F32, diag: Float64Array, b: number, k: number, d: number, ridge: number, clip: number): void;
   adamMulti(params: F32[], grads: (F32 | null)[], m: F32[], v: F32[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number, maxGradNorm: number): number;
   polyakMulti(targets: F32[], onlines: F32[], tau: number): void;
   normalsFromBlocks(out: F32, k0: number, k1: number, lo: number, hi: number, mean: number, std: number): void;
@@ -224,6 +225,16 @@ export class NativeBackend extends TsBackend {
       dataOf(act, this), dataOf(q1, this), dataOf(q2, this), d(grad), meta,
       ...critics.flatMap((c) => [d(c.w1), d(c.cond), d(c.w2), d(c.b2), d(c.w3), d(c.b3)]),
     );
+  }
+
+  posteriorMean(
+    x1: Storage, x0: Storage, logits: Storage, grads: Storage, aOverB: Storage, cRow: Storage | null,
+    m: Storage, c: Storage, w: Storage, b: number, k: number, d: number, ridge: number, clip: number,
+  ): { ess: number; meanC: number; maxWeight: number; logitSpread: number } {
+    const diag = new Float64Array(4);
+    const f = (s: Storage) => dataOf(s, this);
+    this.addon.posteriorMean(f(x1), f(x0), f(logits), f(grads), f(aOverB), cRow ? f(cRow) : null, f(m), f(c), f(w), diag, b, k, d, ridge, clip);
+    return { ess: diag[0], meanC: diag[1], maxWeight: diag[2], logitSpread: diag[3] };
   }
 
   override adamMulti(

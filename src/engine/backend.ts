@@ -199,6 +199,17 @@ export interface Backend {
     m: number, a: number, h1: number, h2: number, groups: number, critics: readonly ReluCriticStorage[],
   ): void;
 
+  /**
+   * Optional fused kernel: the self-normalised posterior mean of estimators/posterior-mean.ts for
+   * B rows of K proposals in D dimensions. x1, x0, grads [B, K, D]; logits [B, K]; aOverB [B];
+   * cRow [B] (c for every dimension of the row) or null for the autotuned control variate (ridge,
+   * clip). Writes m, c [B, D] and the weights w [B, K]; returns the diagnostics (means over rows).
+   */
+  posteriorMean?(
+    x1: Storage, x0: Storage, logits: Storage, grads: Storage, aOverB: Storage, cRow: Storage | null,
+    m: Storage, c: Storage, w: Storage, b: number, k: number, d: number, ridge: number, clip: number,
+  ): { ess: number; meanC: number; maxWeight: number; logitSpread: number };
+
   // --- optimisers ----------------------------------------------------------------------------
   /** One fused Adam(W) step in place on param, m, v given grad. */
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void;

@@ -15,7 +15,7 @@
  */
 import {
   type Rng, type Tensor,
-  add, clamp, div, expand, grad, max, unary, mean, min, mul, neg, noGrad, randn, reshape, softmax, square, sub, sum, tensor, variable, logSech2, tanh,
+  add, clamp, div, expand, grad, max, unary, mean, min, mul, neg, noGrad, randn, reshape, softmax, square, sub, sum, tensor, variable, logSech2, tanh, zeros,
 } from '../engine/index.ts';
 
 /**
@@ -134,6 +134,8 @@ export function posteriorMean(
 ): PosteriorMeanResult {
   return noGrad(() => {
     const [B, K, D] = p.x1.shape;
+    const fused = fusedPosteriorMean(p, logValues, logGrads, cv, t);
+    if (fused) return fused;
     const logits = reshape(logValues, [B, K]);
     const w = softmax(logits, 1); // [B, K]
     const w3 = reshape(w, [B, K, 1]);
@@ -173,6 +175,37 @@ export function posteriorMean(
     };
     return { mean: m, c, weights: w, diagnostics };
   });
+}
+
+/**
+ * posteriorMean in one kernel, where the backend has it (the same formulas, each row in double):
+ * null otherwise. c for the fixed kinds is made here, rounded to float32 as the composition's.
+ */
+function fusedPosteriorMean(p: ReverseProposals, logValues: Tensor, logGrads: Tensor, cv: ControlVariate, t?: ArrayLike<number>): PosteriorMeanResult | null {
+  const [B, K, D] = p.x1.shape;
+  const be = p.x1.backend;
+  const kernel = be.posteriorMean;
+  const inputs = [p.x0, logValues, logGrads, p.aOverB, p.sigma];
+  if (!kernel || inputs.some((x) => x.backend !== be || x.disposed) || p.x0.size !== B * K * D || logValues.size !== B * K || logGrads.size !== B * K * D || p.aOverB.size !== B || p.sigma.size !== B) return null;
+  let cRow: Float32Array | null = null;
+  switch (cv.kind) {
+    case 'ne': cRow = new Float32Array(B); break;
+    case 'ge': cRow = square(reshape(p.sigma, [B])).toArray(); break;
+    case 'fixed': cRow = new Float32Array(B).fill(cv.value); break;
+    case 'schedule':
+      if (!t || t.length !== B) throw new Error(`posteriorMean: a schedule needs t for each of the ${B} rows`);
+      cRow = Float32Array.from(t, (ti) => cv.fn(ti));
+      break;
+    case 'cv': break;
+  }
+  const m = zeros([B, D], be);
+  const c = zeros([B, D], be);
+  const w = zeros([B, K], be);
+  const diagnostics = kernel.call(
+    be, p.x1.storage, p.x0.storage, logValues.storage, logGrads.storage, p.aOverB.storage, cRow ? tensor(cRow, [B], be).storage : null,
+    m.storage, c.storage, w.storage, B, K, D, cv.kind === 'cv' ? cv.ridge ?? 1e-4 : 0, cv.kind === 'cv' ? cv.clip ?? 2 : 0,
+  );
+  return { mean: m, c, weights: w, diagnostics };
 }
 
 /**

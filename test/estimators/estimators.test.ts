@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.ts';
 import {
-  CV, GE, NE, estimatePosteriorMean, gmmLogTarget, gmmPosteriorMean, gmmSample, logTargetValueAndGrad, tanhLatentLogTarget,
+  CV, GE, NE, estimatePosteriorMean, posteriorMean, gmmLogTarget, gmmPosteriorMean, gmmSample, logTargetValueAndGrad, tanhLatentLogTarget,
   type ControlVariate, type GaussianMixture,
 } from '../../src/estimators/index.ts';
 import {
@@ -85,6 +85,44 @@ describe('posterior-mean estimators: closed forms', () => {
     assert.ok(diag.ess >= 1 && diag.ess <= 32);
     assert.ok(diag.maxWeight > 0 && diag.maxWeight <= 1);
     assert.ok(diag.logitSpread >= 0);
+  });
+
+  it('the fused posterior-mean kernel equals the composition (every control variate kind, weights, diagnostics)', (t) => {
+    const native = E.tryBackend('native');
+    if (!native?.posteriorMean) {
+      t.skip('no backend with the fused kernel');
+      return;
+    }
+    const ts = E.tryBackend('ts')!;
+    assert.equal(ts.posteriorMean, undefined, 'the TypeScript backend composes the formula');
+    const [B, K, D] = [9, 13, 3];
+    const r = new E.Rng(8);
+    const data = {
+      x1: r.fillNormal(new Float32Array(B * K * D)), x0: r.fillNormal(new Float32Array(B * K * D)),
+      logits: r.fillNormal(new Float32Array(B * K), 0, 3), grads: r.fillNormal(new Float32Array(B * K * D)),
+      a: r.fillUniform(new Float32Array(B), 0.1, 0.9), t: r.fillUniform(new Float32Array(B), 0.01, 0.99),
+    };
+    const kinds: ControlVariate[] = [CV, { kind: 'cv', ridge: 0.5, clip: 0.3 }, NE, GE, { kind: 'fixed', value: 0.37 }, { kind: 'schedule', fn: (ti) => 1 - ti }];
+    const on = (be: E.Backend, cv: ControlVariate) => E.tidy(() => {
+      const T = (d: Float32Array, shape: number[]) => E.tensor(d, shape, be);
+      const a = T(data.a, [B, 1]);
+      const b = E.add(E.mul(a, -1), 1);
+      const p = { x1: T(data.x1, [B, K, D]), x0: T(data.x0, [B, K, D]), mu: T(new Float32Array(B * D), [B, D]), sigma: E.div(b, a), aOverB: E.div(a, b) };
+      const res = posteriorMean(p, T(data.logits, [B * K]), T(data.grads, [B * K, D]), cv, data.t);
+      return { m: res.mean.toArray(), c: res.c.toArray(), w: res.weights.toArray(), diag: res.diagnostics };
+    });
+    const near = (name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {
+      assert.equal(got.length, want.length);
+      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])), `${name}[${i}]: ${got[i]} vs ${want[i]}`);
+    };
+    for (const cv of kinds) {
+      const want = on(ts, cv);
+      const got = on(native, cv);
+      near(`${cv.kind} m`, got.m, want.m, 2e-5);
+      near(`${cv.kind} c`, got.c, want.c, 2e-5);
+      near(`${cv.kind} w`, got.w, want.w, 2e-6);
+      near(`${cv.kind} diagnostics`, Object.values(got.diag), Object.values(want.diag), 2e-5);
+    }
   });
 
   it('tanh-latent log-target: values and gradients match finite differences', () => {
