@@ -557,6 +557,48 @@ static bool f32_list(Args& a, size_t i, std::vector<float*>& ptr, std::vector<si
   return true;
 }
 
+// mlpMseGrads(x, target, pred|null, meta = [M, nl, per layer in, out, act, residual], then per
+// layer w, b|null, gw|null, gb|null, scale) -> the loss (rfm::mlp_mse_grads)
+napi_value MlpMseGrads(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t nx, nt, np, nm;
+  float* x = a.f32(0, &nx);
+  float* target = a.f32(1, &nt);
+  float* pred = a.f32(2, &np, true);
+  const int32_t* meta = a.i32(3, &nm);
+  if (a.failed) return undef(env);
+  if (!a.check(nm >= 2 && meta[0] >= 1 && meta[1] >= 1 && meta[1] <= MAX_LAYERS && nm >= (size_t)(2 + 4 * meta[1]) &&
+                   a.n >= (size_t)(5 + 4 * meta[1]),
+               "mlpMseGrads: bad meta or missing arrays"))
+    return undef(env);
+  const long M = meta[0];
+  const int nl = meta[1];
+  rfm::TrainLayer L[MAX_LAYERS];
+  for (int l = 0; l < nl; l++) {
+    const int32_t* m = meta + 2 + 4 * l;
+    size_t nw, nb, ngw, ngb;
+    float* w = a.f32(4 + 4 * l, &nw);
+    float* b = a.f32(5 + 4 * l, &nb, true);
+    float* gw = a.f32(6 + 4 * l, &ngw, true);
+    float* gb = a.f32(7 + 4 * l, &ngb, true);
+    if (a.failed) return undef(env);
+    const long in = m[0], out = m[1], act = m[2];
+    const bool residual = m[3] != 0;
+    const bool ok = in >= 1 && out >= 1 && act >= -1 && act < rfm::U_COUNT && (l == 0 || in == L[l - 1].out) &&
+                    (size_t)(in * out) <= nw && (!b || (size_t)out <= nb) && (!gw || (size_t)(in * out) <= ngw) &&
+                    (!gb || (size_t)out <= ngb) && (!residual || (in == out && act != rfm::U_TANH && act != rfm::U_SIGMOID));
+    if (!a.check(ok, "mlpMseGrads: a layer's sizes do not fit")) return undef(env);
+    L[l] = rfm::TrainLayer{w, b, in, out, (int)act, residual, gw, gb};
+  }
+  const double scale = a.num(4 + 4 * nl);
+  const size_t nOut = (size_t)(M * L[nl - 1].out);
+  if (a.failed || !a.check((size_t)(M * L[0].in) <= nx && nOut <= nt && (!pred || nOut <= np), "mlpMseGrads: arrays too short for the sizes"))
+    return undef(env);
+  napi_value r;
+  napi_create_double(env, rfm::mlp_mse_grads(x, target, M, L, nl, scale, pred), &r);
+  return r;
+}
+
 // posteriorMean(x1, x0, logits, grads, aOverB, cRow|null, m, c, w, diag Float64Array(4), B, K, D,
 // ridge, clip): rfm::posterior_mean (cRow null: the autotuned control variate)
 napi_value PosteriorMean(napi_env env, napi_callback_info info) {
@@ -682,6 +724,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpForward", nullptr, MlpForward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpEuler", nullptr, MlpEuler, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mlpMseGrads", nullptr, MlpMseGrads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"posteriorMean", nullptr, PosteriorMean, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMulti", nullptr, AdamMulti, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"polyakMulti", nullptr, PolyakMulti, nullptr, nullptr, nullptr, napi_default, nullptr},

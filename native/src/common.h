@@ -67,6 +67,23 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
                      float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate,
                      long biasGroups = 1);
 
+/** One layer of mlp_mse_grads: y = act(x W^T + b) (+ x when residual); gw, gb accumulate. */
+struct TrainLayer {
+  const float* w;
+  const float* b;  // [out] or null
+  long in, out;
+  int act;  // not tanh or sigmoid when residual
+  bool residual;
+  float* gw;  // [out, in], accumulated (or null)
+  float* gb;  // [out], accumulated (or null)
+};
+/**
+ * The regression loss scale * mean((f(x) - target)^2) of an MLP f (x [M, in], target [M, out]),
+ * its gradients accumulated into every layer's gw, gb: the forward with `linear` and the backward
+ * with `linear_backward`, as the engine's autodiff composes them. pred (or null) receives f(x).
+ */
+double mlp_mse_grads(const float* x, const float* target, long M, const TrainLayer* L, int nl, double scale, float* pred);
+
 /** One dense layer of mlp_forward: y = act(x W^T + b) (+ x when residual); W [out, in]. */
 struct MlpLayer {
   const float* w;

@@ -853,6 +853,46 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
   if (gw) matmul(scratch, x, gw, N, K, M, true, false, accumulate, 1, 0, 0, 0);
 }
 
+double mlp_mse_grads(const float* x, const float* target, long M, const TrainLayer* L, int nl, double scale, float* pred) {
+  if (M <= 0 || nl <= 0) return 0;
+  // forward, keeping each layer's pre-activation and output
+  std::vector<std::vector<float>> ys(nl), pres(nl);
+  const float* h = x;
+  for (int l = 0; l < nl; l++) {
+    ys[l].resize((size_t)(M * L[l].out));
+    pres[l].resize((size_t)(M * L[l].out));
+    linear(h, L[l].w, L[l].b, ys[l].data(), pres[l].data(), M, L[l].out, L[l].in, L[l].act, 1, L[l].residual ? h : nullptr);
+    h = ys[l].data();
+  }
+  // loss = scale mean((y - target)^2) and its gradient 2 scale (y - target) / size
+  const long n = M * L[nl - 1].out;
+  const float* y = ys[nl - 1].data();
+  std::vector<float> gy((size_t)n), gx, scratch;
+  double loss = 0;
+  const double k = 2 * scale / (double)n;
+  for (long i = 0; i < n; i++) {
+    const double d = (double)y[i] - target[i];
+    loss += d * d;
+    gy[i] = (float)(k * d);
+  }
+  if (pred) std::memcpy(pred, y, (size_t)n * sizeof(float));
+  // backward, layer by layer, the weight gradients accumulated
+  for (int l = nl - 1; l >= 0; l--) {
+    const TrainLayer& T = L[l];
+    const float* in = l == 0 ? x : ys[l - 1].data();
+    scratch.resize((size_t)(M * T.out));
+    if (l > 0) gx.assign((size_t)(M * T.in), 0.0f);
+    linear_backward(in, T.w, pres[l].data(), ys[l].data(), gy.data(), l > 0 ? gx.data() : nullptr, T.gw, T.gb, scratch.data(),
+                    M, T.out, T.in, T.act, true, 1);
+    if (l == 0) break;
+    // a residual layer's input also receives the output's gradient directly
+    if (T.residual)
+      for (long i = 0; i < M * T.in; i++) gx[i] += gy[i];
+    gy.swap(gx);
+  }
+  return scale * loss / (double)n;
+}
+
 // ---------------------------------------------------------------------------------------------
 // kernels over blocks of rows that stay in cache: a whole MLP forward, and twin ReLU critics with
 // the input gradient of their minimum

@@ -222,9 +222,13 @@ export class RfmAgent implements Agent {
       const target = this.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
 
       // 5. regression of the network onto the target, Adam
-      const pred = this.policy.forward(obs, yt, T(t, [B]), this.temperatures(B));
-      const actorLoss = mean(square(sub(pred, target.detach())));
-      backward(actorLoss);
+      let actorLoss = this.policy.mseGradients(obs, yt, T(t, [B]), this.temperatures(B), target.detach());
+      if (actorLoss === null) {
+        const pred = this.policy.forward(obs, yt, T(t, [B]), this.temperatures(B));
+        const loss = mean(square(sub(pred, target.detach())));
+        backward(loss);
+        actorLoss = loss.item();
+      }
       const actorGradNorm = this.actorOptimizer.step();
 
       // 6. targets
@@ -233,7 +237,7 @@ export class RfmAgent implements Agent {
 
       const metrics: Metrics = {
         'loss/critic': critic.loss,
-        'loss/actor': actorLoss.item(),
+        'loss/actor': actorLoss,
         'grad/critic': critic.gradNorm,
         'grad/actor': actorGradNorm,
         'q/mean': critic.qMean,

@@ -40,6 +40,7 @@ interface Addon {
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
   mlpEuler(y0: F32, y: F32, meta: Int32Array, stepBias: F32, h: F32, ...weights: (F32 | null)[]): void;
   philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
+  mlpMseGrads(x: F32, target: F32, pred: F32 | null, meta: Int32Array, ...rest: (F32 | null | number)[]): number;
   posteriorMean(x1: F32, x0: F32, logits: F32, grads: F32, aOverB: F32, cRow: F32 | null, m: F32, c: F32, w: F32, diag: Float64Array, b: number, k: number, d: number, ridge: number, clip: number): void;
   adamMulti(params: F32[], grads: (F32 | null)[], m: F32[], v: F32[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number, maxGradNorm: number): number;
   polyakMulti(targets: F32[], onlines: F32[], tau: number): void;
@@ -225,6 +226,22 @@ export class NativeBackend extends TsBackend {
       dataOf(act, this), dataOf(q1, this), dataOf(q2, this), d(grad), meta,
       ...critics.flatMap((c) => [d(c.w1), d(c.cond), d(c.w2), d(c.b2), d(c.w3), d(c.b3)]),
     );
+  }
+
+  mlpMseGrads(
+    x: Storage, target: Storage, pred: Storage | null, m: number,
+    layers: readonly (MlpLayerStorage & { gw: Storage | null; gb: Storage | null })[], scale: number,
+  ): number {
+    const meta = new Int32Array(2 + 4 * layers.length);
+    meta[0] = m;
+    meta[1] = layers.length;
+    const d = (s: Storage | null) => (s ? dataOf(s, this) : null);
+    const arrays: (F32 | null)[] = [];
+    layers.forEach((l, i) => {
+      meta.set([l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0], 2 + 4 * i);
+      arrays.push(d(l.w), d(l.bias), d(l.gw), d(l.gb));
+    });
+    return this.addon.mlpMseGrads(dataOf(x, this), dataOf(target, this), d(pred), meta, ...arrays, scale);
   }
 
   posteriorMean(

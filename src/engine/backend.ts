@@ -200,6 +200,17 @@ export interface Backend {
   ): void;
 
   /**
+   * Optional fused kernel: the regression loss scale * mean((f(x) - target)^2) of a chain f of
+   * layers (x [M, in]; biases [out] or null; no tanh / sigmoid on residual layers) and its
+   * gradients, accumulated into each layer's gw, gb (null: not wanted). pred (or null) receives
+   * f(x). Returns the loss.
+   */
+  mlpMseGrads?(
+    x: Storage, target: Storage, pred: Storage | null, m: number,
+    layers: readonly (MlpLayerStorage & { gw: Storage | null; gb: Storage | null })[], scale: number,
+  ): number;
+
+  /**
    * Optional fused kernel: the self-normalised posterior mean of estimators/posterior-mean.ts for
    * B rows of K proposals in D dimensions. x1, x0, grads [B, K, D]; logits [B, K]; aOverB [B];
    * cRow [B] (c for every dimension of the row) or null for the autotuned control variate (ridge,

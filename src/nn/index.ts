@@ -3,3 +3,4 @@ export * from './init.ts';
 export * from './layers.ts';
 export * from './optim.ts';
 export * from './safetensors.ts';
+export * from './regression.ts';

@@ -65,7 +65,8 @@ export class MLP extends Module {
     }
   }
   /** The layers as an engine chain (`mlpForward`: one fused kernel when no gradient is recorded). */
-  private chain(): MlpLayer[] {
+  /** The layers as a chain for mlpForward / mseGradients. */
+  chain(): MlpLayer[] {
     return this.layers.map((l, i) => ({ weight: l.weight, bias: l.bias, act: i + 1 < this.layers.length ? this.activation : 'none' }));
   }
 

@@ -10,7 +10,7 @@ import {
   type MlpLayer,
   add, concat, detach, linear, mlpEuler, mlpForward, randn, reshape, slice, tensor, tidy, noGrad,
 } from '../engine/index.ts';
-import { Linear, Module, ResidualBlock, defaultBackend, sinusoidalEmbedding } from '../nn/index.ts';
+import { Linear, Module, ResidualBlock, defaultBackend, mseGradients, sinusoidalEmbedding } from '../nn/index.ts';
 
 export type Solver = 'euler' | 'heun';
 
@@ -54,6 +54,33 @@ export class VelocityNet extends Module {
     let h = this.input.forward(x, 'gelu');
     for (const b of this.blocks) h = b.forward(h);
     return this.output.forward(h);
+  }
+
+  /** The network as a chain of layers (input GELU, residual GELU blocks, linear output). */
+  chain(): MlpLayer[] {
+    return [
+      { weight: this.input.weight, bias: this.input.bias, act: 'gelu' },
+      ...this.blocks.map((b) => ({ weight: b.dense.weight, bias: b.dense.bias, act: b.activation, residual: true })),
+      { weight: this.output.weight, bias: this.output.bias, act: 'none' as const },
+    ];
+  }
+
+  /**
+   * The regression loss mean((forward(...) - target)^2) with its parameter gradients accumulated
+   * in one backend call (nn/regression.ts); null where the backend cannot (then compose it).
+   */
+  mseGradients(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null, target: Tensor): number | null {
+    const c = this.config;
+    if (!y.backend.mlpMseGrads) return null;
+    return noGrad(() => tidy(() => {
+      const parts = [y, sinusoidalEmbedding(t, c.embedding)];
+      if (c.temperatureInput) {
+        if (!temperature) throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
+        parts.push(sinusoidalEmbedding(temperature, c.embedding));
+      }
+      const x = cond ? concat([cond, ...parts], 1) : concat(parts, 1);
+      return mseGradients(this.chain(), x, target);
+    }));
   }
 }
 

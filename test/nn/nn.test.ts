@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as E from '../../src/engine/index.ts';
-import { Adam, LayerNorm, Linear, MLP, ResidualBlock, decodeSafetensors, encodeSafetensors, orthogonal, polyakUpdate, sinusoidalEmbedding } from '../../src/nn/index.ts';
+import { Adam, LayerNorm, Linear, MLP, ResidualBlock, decodeSafetensors, encodeSafetensors, mseGradients, orthogonal, polyakUpdate, sinusoidalEmbedding } from '../../src/nn/index.ts';
 import { checkGradients, randomArray, testBackends } from '../engine/helpers.ts';
 
 for (const be of testBackends()) {
@@ -144,6 +144,51 @@ for (const be of testBackends()) {
       if (be.name === 'native') {
         assert.throws(() => be.adamMulti([be.alloc(3)], [be.alloc(2)], [be.alloc(3)], [be.alloc(3)], { lr: 0.1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, biasCorrection1: 0.1, biasCorrection2: 0.1 }, Infinity), /too short/);
       }
+    });
+    it('mseGradients: the fused regression gradients equal backward() of the composed loss', (t) => {
+      if (!be.mlpMseGrads) {
+        assert.equal(mseGradients(new MLP([3, 4, 1], new E.Rng(1), { backend: be }).chain(), E.zeros([2, 3], be), E.zeros([2], be)), null);
+        t.skip('this backend composes the loss');
+        return;
+      }
+      const r = new E.Rng(31);
+      // a ReLU critic-like MLP, and a chain with GELU residual blocks and a 3-wide output
+      const mlp = new MLP([7, 24, 24, 1], new E.Rng(4), { backend: be, activation: 'relu' });
+      const res = [new Linear(5, 16, new E.Rng(5), { backend: be }), new ResidualBlock(16, new E.Rng(6), 'gelu', { backend: be }), new ResidualBlock(16, new E.Rng(7), 'silu', { backend: be }), new Linear(16, 3, new E.Rng(8), { backend: be })];
+      const resChain: E.MlpLayer[] = [
+        { weight: res[0].weight, bias: res[0].bias, act: 'gelu' },
+        ...[res[1], res[2]].map((b) => ({ weight: (b as ResidualBlock).dense.weight, bias: (b as ResidualBlock).dense.bias, act: (b as ResidualBlock).activation, residual: true })),
+        { weight: res[3].weight, bias: res[3].bias, act: 'none' as const },
+      ];
+      for (const [chain, M, inW, outW, scale] of [[mlp.chain(), 37, 7, 1, 0.5], [resChain, 29, 5, 3, 1]] as const) {
+        const params = chain.flatMap((l) => [l.weight, l.bias!]);
+        const x = E.tensor(randomArray(r, M * inW), [M, inW], be);
+        const target = E.tensor(randomArray(r, M * outW), [M, outW], be);
+        // composed: backward of the loss; fused: one call (both into .grad, from zero)
+        for (const q of params) q.grad = null;
+        const want = E.tidy(() => {
+          let h = x;
+          for (const l of chain) h = E.linear(h, l.weight, l.bias, l.act, l.residual ? h : null);
+          const loss = E.mul(E.mean(E.square(E.sub(h, target))), scale);
+          E.backward(loss);
+          return { loss: loss.item(), pred: h.toArray() };
+        });
+        const wantGrads = params.map((q) => q.grad!.toArray());
+        for (const q of params) q.grad = null;
+        const pred = E.zeros([M, outW], be);
+        const loss = mseGradients(chain, x, target, scale, pred)!;
+        assert.ok(Math.abs(loss - want.loss) <= 1e-5 * (1 + Math.abs(want.loss)), `loss ${loss} vs ${want.loss}`);
+        pred.toArray().forEach((v, i) => assert.ok(Math.abs(v - want.pred[i]) <= 1e-5 * (1 + Math.abs(want.pred[i]))));
+        params.forEach((q, j) => q.grad!.toArray().forEach((v, i) => assert.ok(Math.abs(v - wantGrads[j][i]) <= 1e-4 * (1 + Math.abs(wantGrads[j][i])), `param ${j}[${i}]: ${v} vs ${wantGrads[j][i]}`)));
+        // gradients accumulate, as backward() does
+        mseGradients(chain, x, target, scale);
+        params.forEach((q, j) => q.grad!.toArray().forEach((v, i) => assert.ok(Math.abs(v - 2 * wantGrads[j][i]) <= 2e-4 * (1 + Math.abs(wantGrads[j][i])))));
+        for (const q of params) q.grad = null;
+      }
+      // chains it does not take: null (the caller composes)
+      const sq = new Linear(4, 4, new E.Rng(9), { backend: be });
+      assert.equal(mseGradients([{ weight: sq.weight, bias: sq.bias, act: 'tanh', residual: true }], E.zeros([2, 4], be), E.zeros([2, 4], be)), null);
+      assert.equal(mseGradients(mlp.chain(), E.zeros([2, 6], be), E.zeros([2], be)), null);
     });
     it('Polyak averaging', () => {
       const a = E.tensor([0, 10], [2], be);
