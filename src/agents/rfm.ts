@@ -14,7 +14,7 @@
  */
 import {
   type Backend, type Tensor, Rng,
-  backward, hashFloats, indexSelect, mean, mul, noGrad, randn, reshape, square, sub, tensor, tidy, add, tanh, argmax,
+  backward, concat, hashFloats, indexSelect, mean, mul, noGrad, randn, reshape, slice, square, sub, tensor, tidy, add, tanh, argmax,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
 import {
@@ -102,10 +102,15 @@ export class RfmAgent implements Agent {
    * with no gradient. A noise-predicting network is turned into the probability-flow velocity
    * through the posterior mean.
    */
+  /** Whether integrate() makes all Euler steps in one call (integrateParticles). */
+  private get fusedSampler(): boolean {
+    return this.prediction === 'velocity' && this.config.solver === 'euler';
+  }
+
   private integrate(obs: Tensor, y0: Tensor): Tensor {
     const c = this.config;
     const T = c.temperatureInput ? this.temperature : null;
-    if (this.prediction === 'velocity' && c.solver === 'euler') return integrateParticles(this.policy, obs, y0, T, timeGrid(c.eulerSteps, c.tMin));
+    if (this.fusedSampler) return integrateParticles(this.policy, obs, y0, T, timeGrid(c.eulerSteps, c.tMin));
     return noGrad(() => {
       const ts = timeGrid(c.eulerSteps, c.tMin);
       const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], c.temperatureInput ? this.temperature : null, ts);
@@ -187,8 +192,19 @@ export class RfmAgent implements Agent {
       const obs = T(batch.obs, [B, this.obsDim]);
       const nextObs = T(batch.nextObs, [B, this.obsDim]);
 
+      // the on-policy endpoints' particles come from the same policy as the TD target's: with the
+      // fused Euler sampler both sets integrate in one call (noise drawn for s', then for s)
+      let curY: Tensor | null = null;
+      let next: { y: Tensor; q: Tensor };
+      if (c.endpoint === 'on-policy' && this.fusedSampler) {
+        const y0 = concat([randn([B * P, A], this.rng, this.backend), randn([B * P, A], this.rng, this.backend)], 0);
+        const both = this.integrate(concat([nextObs, obs], 0), y0);
+        const nextY = slice(both, 0, 0, B * P);
+        curY = slice(both, 0, B * P, 2 * B * P);
+        next = { y: nextY, q: noGrad(() => this.critic.minQRepeated(nextObs, tanh(nextY), true)) };
+      } else next = this.particles(nextObs, randn([B * P, A], this.rng, this.backend), true);
+
       // 1. critic: TD target with a' from the particle sampler on s' (Boltzmann choice under Q')
-      const next = this.particles(nextObs, randn([B * P, A], this.rng, this.backend), true);
       const nextIdx = this.boltzmannSelect(next.q, B);
       const nextQ = indexSelect(next.q, 0, nextIdx);
       const y = TwinCritic.tdTarget(T(batch.reward, [B]), T(batch.terminated, [B]), nextQ, c.gamma, c.rewardScale);
@@ -197,7 +213,9 @@ export class RfmAgent implements Agent {
       // 2. endpoints y1: on-policy (a particle chosen by Boltzmann) or atanh of replay actions
       let y1: Tensor;
       if (c.endpoint === 'on-policy') {
-        const cur = this.particles(obs, randn([B * P, A], this.rng, this.backend), false);
+        const cur = curY
+          ? { y: curY, q: noGrad(() => this.critic.minQRepeated(obs, tanh(curY!), false)) }
+          : this.particles(obs, randn([B * P, A], this.rng, this.backend), false);
         y1 = indexSelect(cur.y, 0, this.boltzmannSelect(cur.q, B));
       } else {
         y1 = T(batch.action.map((a) => Math.atanh(Math.max(-ATANH_LIMIT, Math.min(ATANH_LIMIT, a)))), [B, A]);

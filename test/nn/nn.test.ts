@@ -154,11 +154,13 @@ for (const be of testBackends()) {
       const r = new E.Rng(31);
       // a ReLU critic-like MLP, and a chain with GELU residual blocks and a 3-wide output
       const mlp = new MLP([7, 24, 24, 1], new E.Rng(4), { backend: be, activation: 'relu' });
-      const res = [new Linear(5, 16, new E.Rng(5), { backend: be }), new ResidualBlock(16, new E.Rng(6), 'gelu', { backend: be }), new ResidualBlock(16, new E.Rng(7), 'silu', { backend: be }), new Linear(16, 3, new E.Rng(8), { backend: be })];
+      const first = new Linear(5, 16, new E.Rng(5), { backend: be });
+      const blocks = [new ResidualBlock(16, new E.Rng(6), 'gelu', { backend: be }), new ResidualBlock(16, new E.Rng(7), 'silu', { backend: be })];
+      const last = new Linear(16, 3, new E.Rng(8), { backend: be });
       const resChain: E.MlpLayer[] = [
-        { weight: res[0].weight, bias: res[0].bias, act: 'gelu' },
-        ...[res[1], res[2]].map((b) => ({ weight: (b as ResidualBlock).dense.weight, bias: (b as ResidualBlock).dense.bias, act: (b as ResidualBlock).activation, residual: true })),
-        { weight: res[3].weight, bias: res[3].bias, act: 'none' as const },
+        { weight: first.weight, bias: first.bias, act: 'gelu' },
+        ...blocks.map((b) => ({ weight: b.dense.weight, bias: b.dense.bias, act: b.activation, residual: true })),
+        { weight: last.weight, bias: last.bias, act: 'none' as const },
       ];
       for (const [chain, M, inW, outW, scale] of [[mlp.chain(), 37, 7, 1, 0.5], [resChain, 29, 5, 3, 1]] as const) {
         const params = chain.flatMap((l) => [l.weight, l.bias!]);
