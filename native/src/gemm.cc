@@ -853,21 +853,36 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
   if (gw) matmul(scratch, x, gw, N, K, M, true, false, accumulate, 1, 0, 0, 0);
 }
 
+static thread_local Buffer tl_train;  // mlp_mse_grads' activations and gradients (reused call to call)
+
 double mlp_mse_grads(const float* x, const float* target, long M, const TrainLayer* L, int nl, double scale, float* pred) {
   if (M <= 0 || nl <= 0) return 0;
-  // forward, keeping each layer's pre-activation and output
-  std::vector<std::vector<float>> ys(nl), pres(nl);
+  // one workspace: each layer's pre-activation and output, then gy, gx and scratch at the widest
+  long width = L[0].in, acts = 0;
+  for (int l = 0; l < nl; l++) {
+    width = std::max(width, L[l].out);
+    acts += 2 * M * L[l].out;
+  }
+  float* ws = tl_train.get((size_t)(acts + 3 * M * width));
+  std::vector<float*> ys(nl), pres(nl);
+  float* at = ws;
+  for (int l = 0; l < nl; l++) {
+    pres[l] = at;
+    ys[l] = at + M * L[l].out;
+    at += 2 * M * L[l].out;
+  }
+  float* gy = at;
+  float* gx = gy + M * width;
+  float* scratch = gx + M * width;
+  // forward
   const float* h = x;
   for (int l = 0; l < nl; l++) {
-    ys[l].resize((size_t)(M * L[l].out));
-    pres[l].resize((size_t)(M * L[l].out));
-    linear(h, L[l].w, L[l].b, ys[l].data(), pres[l].data(), M, L[l].out, L[l].in, L[l].act, 1, L[l].residual ? h : nullptr);
-    h = ys[l].data();
+    linear(h, L[l].w, L[l].b, ys[l], pres[l], M, L[l].out, L[l].in, L[l].act, 1, L[l].residual ? h : nullptr);
+    h = ys[l];
   }
   // loss = scale mean((y - target)^2) and its gradient 2 scale (y - target) / size
   const long n = M * L[nl - 1].out;
-  const float* y = ys[nl - 1].data();
-  std::vector<float> gy((size_t)n), gx, scratch;
+  const float* y = ys[nl - 1];
   double loss = 0;
   const double k = 2 * scale / (double)n;
   for (long i = 0; i < n; i++) {
@@ -879,16 +894,13 @@ double mlp_mse_grads(const float* x, const float* target, long M, const TrainLay
   // backward, layer by layer, the weight gradients accumulated
   for (int l = nl - 1; l >= 0; l--) {
     const TrainLayer& T = L[l];
-    const float* in = l == 0 ? x : ys[l - 1].data();
-    scratch.resize((size_t)(M * T.out));
-    if (l > 0) gx.assign((size_t)(M * T.in), 0.0f);
-    linear_backward(in, T.w, pres[l].data(), ys[l].data(), gy.data(), l > 0 ? gx.data() : nullptr, T.gw, T.gb, scratch.data(),
-                    M, T.out, T.in, T.act, true, 1);
+    const float* in = l == 0 ? x : ys[l - 1];
+    linear_backward(in, T.w, pres[l], ys[l], gy, l > 0 ? gx : nullptr, T.gw, T.gb, scratch, M, T.out, T.in, T.act, true, 1);
     if (l == 0) break;
     // a residual layer's input also receives the output's gradient directly
     if (T.residual)
       for (long i = 0; i < M * T.in; i++) gx[i] += gy[i];
-    gy.swap(gx);
+    std::swap(gx, gy);
   }
   return scale * loss / (double)n;
 }
