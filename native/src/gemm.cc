@@ -456,7 +456,9 @@ static double par_min_flops() {
   }();
   return v;
 }
-static bool worth_threads(double flops) { return flops >= par_min_flops() && max_threads() > 1; }
+// set while a caller runs a computation too small to share out as a whole (see mlp_mse_grads)
+static thread_local bool tl_serial = false;
+static bool worth_threads(double flops) { return !tl_serial && flops >= par_min_flops() && max_threads() > 1; }
 
 static void gemm(const Gemm& g, bool threaded) {
   const long M = g.M, N = g.N, K = g.K;
@@ -874,6 +876,14 @@ double mlp_mse_grads(const float* x, const float* target, long M, const TrainLay
   float* gy = at;
   float* gx = gy + M * width;
   float* scratch = gx + M * width;
+  // a small network's dozen small products: handing each to the workers costs more than it saves
+  double flops = 0;
+  for (int l = 0; l < nl; l++) flops += 6.0 * M * L[l].in * L[l].out;
+  struct Serial {
+    bool prev;
+    explicit Serial(bool on) : prev(tl_serial) { tl_serial = prev || on; }
+    ~Serial() { tl_serial = prev; }
+  } serial(flops < 16 * par_min_flops());
   // forward
   const float* h = x;
   for (int l = 0; l < nl; l++) {
