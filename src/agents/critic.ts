@@ -8,7 +8,7 @@
  */
 import {
   type Backend, type Rng, type Tensor,
-  add, backward, concat, grad, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
+  add, backward, concat, grad, isGradEnabled, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
 } from '../engine/index.ts';
 import { Adam, MLP, defaultBackend, mseGradients, polyakUpdate, type MLPOptions } from '../nn/index.ts';
 
@@ -62,6 +62,11 @@ export class TwinCritic {
    */
   minQRepeated(obs: Tensor, act: Tensor, target = false): Tensor {
     const [c1, c2] = target ? this.target : this.q;
+    // values only (no tape is recorded): the fused kernel where it applies
+    if (target || !isGradEnabled()) {
+      const fused = this.fusedTwin(target ? this.target : this.q, obs, act, false);
+      if (fused) return fused.value;
+    }
     const f = () => minimum(reshape(c1.forwardRepeated(obs, act), [-1]), reshape(c2.forwardRepeated(obs, act), [-1]));
     return target ? noGrad(f) : f();
   }
@@ -72,31 +77,39 @@ export class TwinCritic {
    * two agree (the first critic takes ties, as `minimum`'s gradient).
    */
   minQRepeatedValueAndGrad(obs: Tensor, act: Tensor): { value: Tensor; grad: Tensor } {
-    const [c1, c2] = this.q;
-    const fused = this.backend.twinReluCriticMin;
-    const shaped = (m: MLP) => m.layers.length === 3 && m.activation === 'relu' && m.layers[2].weight.shape[0] === 1 && m.layers.every((l) => l.weight.shape[1] <= 512);
-    const sameShapes = c1.layers.every((l, i) => l.weight.shape.join() === c2.layers[i]?.weight.shape.join());
-    if (fused && shaped(c1) && shaped(c2) && sameShapes && obs.rank === 2 && act.rank === 2 && act.shape[0] % obs.shape[0] === 0 && c1.layers[0].weight.shape[1] === obs.shape[1] + act.shape[1]) {
-      return noGrad(() => {
-        const [B, O] = obs.shape;
-        const [M, A] = act.shape;
-        const [H1, H2] = [c1.layers[0].weight.shape[0], c1.layers[1].weight.shape[0]];
-        const critics = [c1, c2].map((m) => {
-          const [l1, l2, l3] = m.layers;
-          const cond = linear(obs, slice(l1.weight, 1, 0, O), l1.bias); // [B, H1]
-          return { w1: l1.weight.storage, ldw1: O + A, offset: O, cond, w2: l2.weight.storage, b2: l2.bias?.storage ?? null, w3: l3.weight.storage, b3: l3.bias?.storage ?? null };
-        });
-        const q1 = zeros([M], this.backend);
-        const q2 = zeros([M], this.backend);
-        const g = zeros([M, A], this.backend);
-        fused.call(this.backend, act.storage, q1.storage, q2.storage, g.storage, M, A, H1, H2, B, critics.map((c) => ({ ...c, cond: c.cond.storage })));
-        return { value: minimum(q1, q2), grad: g };
-      });
-    }
+    const fused = this.fusedTwin(this.q, obs, act, true);
+    if (fused) return { value: fused.value, grad: fused.grad! };
     const x = variable(act.detach());
     const value = this.minQRepeated(obs, x);
     const [g] = grad(sum(value), [x]);
     return { value: value.detach(), grad: g };
+  }
+  /**
+   * The backend's twin ReLU critic kernel (Backend.twinReluCriticMin) for critics [c1, c2] at
+   * obs [B, O] repeated over act [B*R, A]: min_j Q_j [B*R] and, when asked, its gradient in act.
+   * Null where the kernel or the critics' shapes do not fit.
+   */
+  private fusedTwin(critics: readonly [MLP, MLP], obs: Tensor, act: Tensor, withGrad: boolean): { value: Tensor; grad: Tensor | null } | null {
+    const [c1, c2] = critics;
+    const fused = this.backend.twinReluCriticMin;
+    const shaped = (m: MLP) => m.layers.length === 3 && m.activation === 'relu' && m.layers[2].weight.shape[0] === 1 && m.layers.every((l) => l.weight.shape[1] <= 512);
+    const sameShapes = c1.layers.every((l, i) => l.weight.shape.join() === c2.layers[i]?.weight.shape.join());
+    if (!(fused && shaped(c1) && shaped(c2) && sameShapes && obs.rank === 2 && act.rank === 2 && obs.shape[0] > 0 && act.shape[0] % obs.shape[0] === 0 && c1.layers[0].weight.shape[1] === obs.shape[1] + act.shape[1] && act.backend === this.backend && obs.backend === this.backend)) return null;
+    return noGrad(() => {
+      const [B, O] = obs.shape;
+      const [M, A] = act.shape;
+      const [H1, H2] = [c1.layers[0].weight.shape[0], c1.layers[1].weight.shape[0]];
+      const parts = [c1, c2].map((m) => {
+        const [l1, l2, l3] = m.layers;
+        const cond = linear(obs, slice(l1.weight, 1, 0, O), l1.bias); // [B, H1]
+        return { w1: l1.weight.storage, ldw1: O + A, offset: O, cond: cond.storage, w2: l2.weight.storage, b2: l2.bias?.storage ?? null, w3: l3.weight.storage, b3: l3.bias?.storage ?? null };
+      });
+      const q1 = zeros([M], this.backend);
+      const q2 = zeros([M], this.backend);
+      const g = withGrad ? zeros([M, A], this.backend) : null;
+      fused.call(this.backend, act.storage, q1.storage, q2.storage, g ? g.storage : null, M, A, H1, H2, B, parts);
+      return { value: minimum(q1, q2), grad: g };
+    });
   }
   /** min_j Q'_j(s, a) [N] with the target critics (no gradient). */
   minTargetQ(obs: Tensor, act: Tensor): Tensor {

@@ -48,6 +48,22 @@ describe('twin critic value and action gradient', () => {
       });
     });
   }
+  it('minQRepeated without a tape (online and target critics) equals the composed networks', () => {
+    E.tidy(() => {
+      const rng = new E.Rng(17);
+      const critic = new TwinCritic(9, 4, { hidden: [48, 40], lr: 1e-3, maxGradNorm: Infinity }, rng);
+      // make the targets differ from the online critics
+      for (const p of [...critic.target[0].parameters(), ...critic.target[1].parameters()]) p.backend.write(p.storage, rng.fillUniform(new Float32Array(p.size), -0.5, 0.5));
+      const obs = E.randn([6, 9], rng);
+      const act = E.tanh(E.randn([6 * 7, 4], rng));
+      for (const target of [false, true]) {
+        const [c1, c2] = target ? critic.target : critic.q;
+        const want = E.noGrad(() => E.minimum(E.reshape(c1.forwardRepeated(obs, act), [-1]), E.reshape(c2.forwardRepeated(obs, act), [-1]))).toArray();
+        close(`values (target ${target}), no tape`, E.noGrad(() => critic.minQRepeated(obs, act, target)).toArray(), want);
+        if (target) close('target values, tape on', critic.minQRepeated(obs, act, true).toArray(), want);
+      }
+    });
+  });
   it('identical critics (every row a tie): the first critic\'s gradient, once', () => {
     E.tidy(() => {
       const rng = new E.Rng(9);
