@@ -1073,22 +1073,35 @@ void mlp_euler(const float* y0, long M, const MlpLayer* layers, int nl, int step
   const PackedChain pc = pack_chain(layers, nl);
   const long ldAct = ceil_div(pc.maxWidth, 16) * 16;
   const long H0 = layers[0].out;
-  // rows are independent through every step: each block of rows makes all its steps in cache
-  parallel_for(ceil_div(M, RB), 1, worth_threads(pc.flopsPerRow * M * steps), [&](long b0, long b1) {
+  // the block's steps from k0 to k1 (y holds the block's rows between calls)
+  auto run = [&](long blk, int k0, int k1) {
     float* bufs = tl_blk_act.get((size_t)2 * RB * ldAct + (size_t)RB * D + (size_t)MR * 512);
     float* v = bufs + 2 * RB * ldAct;
     float* apack = v + RB * D;
-    for (long blk = b0; blk < b1; blk++) {
-      const long i0 = blk * RB;
-      const long rb = std::min(RB, M - i0);
-      float* __restrict yb = y + i0 * D;
-      std::memcpy(yb, y0 + i0 * D, (size_t)(rb * D) * sizeof(float));
-      for (int k = 0; k < steps; k++) {
-        chain_block(layers, nl, pc, M, i0, rb, yb, D, v, D, bufs, ldAct, apack, stepBias + (long)k * groups * H0, groups);
-        euler_update(yb, v, h[k], rb * D);
-      }
+    const long i0 = blk * RB;
+    const long rb = std::min(RB, M - i0);
+    float* __restrict yb = y + i0 * D;
+    if (k0 == 0) std::memcpy(yb, y0 + i0 * D, (size_t)(rb * D) * sizeof(float));
+    for (int k = k0; k < k1; k++) {
+      chain_block(layers, nl, pc, M, i0, rb, yb, D, v, D, bufs, ldAct, apack, stepBias + (long)k * groups * H0, groups);
+      euler_update(yb, v, h[k], rb * D);
     }
-  });
+  };
+  const long blocks = ceil_div(M, RB);
+  const bool threaded = worth_threads(pc.flopsPerRow * M * steps);
+  if (pc.flopsPerRow * RB * steps <= 8e6) {
+    // rows are independent through every step: each block of rows makes all its steps in cache
+    parallel_for(blocks, 1, threaded, [&](long b0, long b1) {
+      for (long blk = b0; blk < b1; blk++) run(blk, 0, steps);
+    });
+  } else {
+    // a block's every step would be a long work item (the pool reads a long wait for a worker as
+    // a crowded machine): one pass over the blocks per step
+    for (int k = 0; k < steps; k++)
+      parallel_for(blocks, 1, threaded, [&](long b0, long b1) {
+        for (long blk = b0; blk < b1; blk++) run(blk, k, k + 1);
+      });
+  }
 }
 
 void twin_relu_critic_min(const float* act, long M, long A, long H1, long H2, long G, const ReluCritic* critics,

@@ -359,12 +359,14 @@ describe('native and TypeScript backends agree', { skip: native ? false : 'nativ
 
   it('mlpEuler: the fused Euler steps equal mlpForward + scale + add step by step, on each backend', () => {
     type L = { in: number; out: number; act: Activation; residual: boolean };
-    const layers: L[] = [{ in: 5, out: 40, act: 'gelu', residual: false }, { in: 40, out: 40, act: 'gelu', residual: true }, { in: 40, out: 5, act: 'none', residual: false }];
-    for (const [m, groups, steps] of [[96, 12, 4], [101, 1, 3], [7, 7, 1], [60, 3, 0]]) {
+    // (rows, groups, steps, width): the last case's blocks are long enough that the kernel makes
+    // one pass over the blocks per step rather than every step per block
+    for (const [m, groups, steps, H] of [[96, 12, 4, 40], [101, 1, 3, 40], [7, 7, 1, 40], [60, 3, 0, 40], [100, 4, 3, 200]]) {
+      const layers: L[] = [{ in: 5, out: H, act: 'gelu', residual: false }, { in: H, out: H, act: 'gelu', residual: true }, { in: H, out: 5, act: 'none', residual: false }];
       const y0 = R(m * 5, -2, 2);
       const ws = layers.map((l) => R(l.out * l.in, -0.5, 0.5));
       const bs = layers.map((l) => R(l.out));
-      const sb = R(Math.max(steps, 1) * groups * 40);
+      const sb = R(Math.max(steps, 1) * groups * H);
       const h = Array.from({ length: steps }, (_, k) => 0.1 + 0.05 * k);
       for (const be of [ts, native!]) {
         const chain = (bias0: Storage) => layers.map((l, i) => ({ w: be.fromArray(ws[i]), bias: i === 0 ? bias0 : be.fromArray(bs[i]), in: l.in, out: l.out, act: l.act, residual: l.residual, biasGroups: i === 0 ? groups : 1 }));
@@ -374,7 +376,7 @@ describe('native and TypeScript backends agree', { skip: native ? false : 'nativ
         let cur = be.fromArray(y0);
         for (let k = 0; k < steps; k++) {
           const v = be.alloc(m * 5);
-          be.mlpForward(cur, v, m, chain(be.fromArray(sb.subarray(k * groups * 40, (k + 1) * groups * 40))));
+          be.mlpForward(cur, v, m, chain(be.fromArray(sb.subarray(k * groups * H, (k + 1) * groups * H))));
           const hv = be.alloc(m * 5);
           be.scale(v, Math.fround(h[k]), hv);
           const next = be.alloc(m * 5);
