@@ -36,17 +36,19 @@ struct Args {
       fail("missing argument");
       return nullptr;
     }
+    return f32_of(v[i], len, nullable);
+  }
+  /** The Float32Array value (null allowed when nullable); its length goes to *len. */
+  float* f32_of(napi_value val, size_t* len, bool nullable) {
+    *len = 0;
+    if (failed) return nullptr;
     napi_valuetype t;
-    napi_typeof(env, v[i], &t);
-    if (nullable && (t == napi_null || t == napi_undefined)) {
-      *len = 0;
-      return nullptr;
-    }
+    napi_typeof(env, val, &t);
+    if (nullable && (t == napi_null || t == napi_undefined)) return nullptr;
     napi_typedarray_type tt;
     size_t length = 0;
     void* data = nullptr;
-    if (napi_get_typedarray_info(env, v[i], &tt, &length, &data, nullptr, nullptr) != napi_ok ||
-        tt != napi_float32_array) {
+    if (napi_get_typedarray_info(env, val, &tt, &length, &data, nullptr, nullptr) != napi_ok || tt != napi_float32_array) {
       fail("expected a Float32Array argument");
       return nullptr;
     }
@@ -542,17 +544,8 @@ static bool f32_list(Args& a, size_t i, std::vector<float*>& ptr, std::vector<si
   for (uint32_t j = 0; j < n; j++) {
     napi_value e;
     napi_get_element(a.env, a.v[i], j, &e);
-    napi_valuetype t;
-    napi_typeof(a.env, e, &t);
-    if (nullable && (t == napi_null || t == napi_undefined)) continue;
-    napi_typedarray_type tt;
-    void* data = nullptr;
-    if (napi_get_typedarray_info(a.env, e, &tt, &len[j], &data, nullptr, nullptr) != napi_ok || tt != napi_float32_array) {
-      a.fail("expected an array of Float32Arrays");
-      return false;
-    }
-    static float dummy[1];
-    ptr[j] = len[j] ? static_cast<float*>(data) : dummy;
+    ptr[j] = a.f32_of(e, &len[j], nullable);
+    if (a.failed) return false;
   }
   return true;
 }

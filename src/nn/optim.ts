@@ -50,6 +50,9 @@ export class Adam {
     if (!(c.lr > 0) || !(c.beta1 >= 0 && c.beta1 < 1) || !(c.beta2 >= 0 && c.beta2 < 1) || !(c.eps > 0) || !(c.maxGradNorm > 0)) {
       throw new Error(`Adam: invalid config ${JSON.stringify(config)}`);
     }
+    const be = params[0]?.backend;
+    const other = params.find((p) => p.backend !== be);
+    if (other) throw new Error(`Adam: the parameters live on two backends ('${be!.name}' and '${other.backend.name}'); one optimiser per backend`);
     this.m = params.map((p) => full(p.shape, 0, p.backend).keep());
     this.v = params.map((p) => full(p.shape, 0, p.backend).keep());
   }
@@ -63,19 +66,8 @@ export class Adam {
       biasCorrection1: 1 - c.beta1 ** this.count, biasCorrection2: 1 - c.beta2 ** this.count,
     };
     const be = this.params[0]?.backend;
-    let norm = 0;
-    if (be && this.params.every((q) => q.backend === be)) {
-      // one call for the whole list (the same numbers as parameter by parameter)
-      norm = be.adamMulti(this.params.map((q) => q.storage), this.params.map((q) => q.grad?.storage ?? null), this.m.map((t) => t.storage), this.v.map((t) => t.storage), p, c.maxGradNorm);
-    } else {
-      norm = globalGradNorm(this.params);
-      const gradScale = Number.isFinite(c.maxGradNorm) && norm > c.maxGradNorm ? c.maxGradNorm / (norm + 1e-6) : 1;
-      this.params.forEach((param, i) => {
-        if (!param.grad) return;
-        param.backend.adam(param.storage, param.grad.storage, this.m[i].storage, this.v[i].storage, { ...p, gradScale });
-        param.backend.fill(param.grad.storage, 0);
-      });
-    }
+    // one call for the whole list: global norm, clipping, the Adam step, zeroed gradients
+    const norm = be ? be.adamMulti(this.params.map((q) => q.storage), this.params.map((q) => q.grad?.storage ?? null), this.m.map((t) => t.storage), this.v.map((t) => t.storage), p, c.maxGradNorm) : 0;
     this.lastGradNorm = norm;
     return norm;
   }

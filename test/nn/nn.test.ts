@@ -141,6 +141,8 @@ for (const be of testBackends()) {
         });
       }
       assert.throws(() => be.polyakMulti([be.alloc(3)], [], 0.1), /differ in length/);
+      const elsewhere = E.tryBackend(be.name === 'ts' ? 'native' : 'ts');
+      if (elsewhere) assert.throws(() => new Adam([E.variable(E.zeros([2], be)), E.variable(E.zeros([2], elsewhere))], { lr: 0.1 }), /two backends/);
       if (be.name === 'native') {
         assert.throws(() => be.adamMulti([be.alloc(3)], [be.alloc(2)], [be.alloc(3)], [be.alloc(3)], { lr: 0.1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, biasCorrection1: 0.1, biasCorrection2: 0.1 }, Infinity), /too short/);
       }
