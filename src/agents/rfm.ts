@@ -97,23 +97,23 @@ export class RfmAgent implements Agent {
     return this.config.temperatureInput ? tensor(new Float32Array(n).fill(this.temperature), [n], this.backend) : null;
   }
 
-  /**
-   * Latent endpoints y1 [B*P, A] from noise y0 [B*P, A] for states obs [B, O] (P particles each),
-   * with no gradient. A noise-predicting network is turned into the probability-flow velocity
-   * through the posterior mean.
-   */
   /** Whether integrate() makes all Euler steps in one call (integrateParticles). */
   private get fusedSampler(): boolean {
     return this.prediction === 'velocity' && this.config.solver === 'euler';
   }
 
+  /**
+   * Latent endpoints y1 [B*P, A] from noise y0 [B*P, A] for states obs [B, O] (P particles each),
+   * with no gradient. A noise-predicting network is turned into the probability-flow velocity
+   * through the posterior mean.
+   */
   private integrate(obs: Tensor, y0: Tensor): Tensor {
     const c = this.config;
     const T = c.temperatureInput ? this.temperature : null;
     if (this.fusedSampler) return integrateParticles(this.policy, obs, y0, T, timeGrid(c.eulerSteps, c.tMin));
     return noGrad(() => {
       const ts = timeGrid(c.eulerSteps, c.tMin);
-      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], c.temperatureInput ? this.temperature : null, ts);
+      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], T, ts);
       const velocity = (y: Tensor, t: number): Tensor => {
         const out = net(y, t);
         if (this.prediction === 'velocity') return out;
@@ -144,8 +144,11 @@ export class RfmAgent implements Agent {
    */
   private particles(obs: Tensor, y0: Tensor, target: boolean): { y: Tensor; q: Tensor } {
     const y = this.integrate(obs, y0);
-    const q = noGrad(() => this.critic.minQRepeated(obs, tanh(y), target));
-    return { y, q };
+    return { y, q: this.particleQ(obs, y, target) };
+  }
+  /** minQ [B*P] of the particles' latents y [B*P, A] under the online or the target critics. */
+  private particleQ(obs: Tensor, y: Tensor, target: boolean): Tensor {
+    return noGrad(() => this.critic.minQRepeated(obs, tanh(y), target));
   }
 
   /** One particle per state chosen by Categorical(softmax(q / T)): indices into the [B*P] rows. */
@@ -201,7 +204,7 @@ export class RfmAgent implements Agent {
         const both = this.integrate(concat([nextObs, obs], 0), y0);
         const nextY = slice(both, 0, 0, B * P);
         curY = slice(both, 0, B * P, 2 * B * P);
-        next = { y: nextY, q: noGrad(() => this.critic.minQRepeated(nextObs, tanh(nextY), true)) };
+        next = { y: nextY, q: this.particleQ(nextObs, nextY, true) };
       } else next = this.particles(nextObs, randn([B * P, A], this.rng, this.backend), true);
 
       // 1. critic: TD target with a' from the particle sampler on s' (Boltzmann choice under Q')
@@ -214,7 +217,7 @@ export class RfmAgent implements Agent {
       let y1: Tensor;
       if (c.endpoint === 'on-policy') {
         const cur = curY
-          ? { y: curY, q: noGrad(() => this.critic.minQRepeated(obs, tanh(curY!), false)) }
+          ? { y: curY, q: this.particleQ(obs, curY, false) }
           : this.particles(obs, randn([B * P, A], this.rng, this.backend), false);
         y1 = indexSelect(cur.y, 0, this.boltzmannSelect(cur.q, B));
       } else {

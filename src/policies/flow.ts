@@ -44,14 +44,7 @@ export class VelocityNet extends Module {
 
   /** v for rows: cond [N, condDim] (or null), y [N, dim], t [N], temperature [N] (or null). */
   forward(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null): Tensor {
-    const c = this.config;
-    const parts = [y, sinusoidalEmbedding(t, c.embedding)];
-    if (c.temperatureInput) {
-      if (!temperature) throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
-      parts.push(sinusoidalEmbedding(temperature, c.embedding));
-    }
-    const x = cond ? concat([cond, ...parts], 1) : concat(parts, 1);
-    let h = this.input.forward(x, 'gelu');
+    let h = this.input.forward(this.inputRows(cond, y, t, temperature), 'gelu');
     for (const b of this.blocks) h = b.forward(h);
     return this.output.forward(h);
   }
@@ -70,17 +63,19 @@ export class VelocityNet extends Module {
    * in one backend call (nn/regression.ts); null where the backend cannot (then compose it).
    */
   mseGradients(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null, target: Tensor): number | null {
-    const c = this.config;
     if (!y.backend.mlpMseGrads) return null;
-    return noGrad(() => tidy(() => {
-      const parts = [y, sinusoidalEmbedding(t, c.embedding)];
-      if (c.temperatureInput) {
-        if (!temperature) throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
-        parts.push(sinusoidalEmbedding(temperature, c.embedding));
-      }
-      const x = cond ? concat([cond, ...parts], 1) : concat(parts, 1);
-      return mseGradients(this.chain(), x, target);
-    }));
+    return noGrad(() => tidy(() => mseGradients(this.chain(), this.inputRows(cond, y, t, temperature), target)));
+  }
+
+  /** The first layer's input rows [cond, y, emb(t), emb(T)]. */
+  private inputRows(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null): Tensor {
+    const c = this.config;
+    const parts = [y, sinusoidalEmbedding(t, c.embedding)];
+    if (c.temperatureInput) {
+      if (!temperature) throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
+      parts.push(sinusoidalEmbedding(temperature, c.embedding));
+    }
+    return cond ? concat([cond, ...parts], 1) : concat(parts, 1);
   }
 }
 
