@@ -92,6 +92,7 @@ export const FIELDS: Readonly<Record<string, Field>> = {
   'train.logEvery': int(1),
   'train.normalizeObs': bool,
   'train.maxEpisodeSteps': orNull(int(1)),
+  'train.divergenceThreshold': positive(),
 
   'sac.actorHidden': layers,
   'sac.criticHidden': layers,

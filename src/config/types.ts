@@ -58,6 +58,11 @@ export interface TrainConfig {
   normalizeObs: boolean;
   /** Episode length limit; null: the environment's registered limit. */
   maxEpisodeSteps: number | null;
+  /**
+   * Divergence guard: after every update, a parameter (or target) whose magnitude exceeds this,
+   * or any non-finite parameter or optimiser moment, stops the run (src/train/guard.ts).
+   */
+  divergenceThreshold: number;
 }
 
 /** Soft Actor-Critic (Haarnoja et al. 2018, with automatic entropy tuning; src/agents/sac.ts). */
@@ -209,6 +214,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     logEvery: 1_000,
     normalizeObs: false,
     maxEpisodeSteps: null,
+    divergenceThreshold: 1e6,
   },
   sac: {
     actorHidden: [256, 256],

@@ -11,9 +11,13 @@
  * a partial copy) is refused with an error that names it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../nn/index.ts';
+import { makeDirs, writeFileAtomic } from './files.ts';
+import { checkAgentTensors } from './guard.ts';
+
+export { writeFileAtomic };
 
 export const CHECKPOINT_FORMAT = 'rfm-rl/checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -46,31 +50,6 @@ export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }
 
-/** Writes `data` to `path` atomically: temp file in the same folder, fsync, rename, fsync folder. */
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
-  try {
-    const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  try {
-    const dfd = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // some platforms cannot fsync a directory; the rename is still atomic
-  }
-}
-
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** Saves a checkpoint; returns the JSON path. Keeps the newest `keep` checkpoints in the folder. */
@@ -80,7 +59,7 @@ export function saveCheckpoint(
   tensors: Map<string, NamedArray>,
   keep = 2,
 ): string {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const stem = `ckpt-${String(meta.step).padStart(9, '0')}`;
   const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, step: String(meta.step) });
   writeFileAtomic(join(dir, `${stem}.safetensors`), bytes);
@@ -142,6 +121,69 @@ export function latestCheckpoint(path: string): string {
   const all = listCheckpoints(dir);
   if (all.length === 0) throw new CheckpointError(`no checkpoint found in ${dir}`);
   return all[all.length - 1];
+}
+
+/** The checkpoints folder of a run folder (or `path` itself when it is one). */
+export function checkpointsDir(path: string): string {
+  return existsSync(join(path, 'checkpoints')) ? join(path, 'checkpoints') : path;
+}
+
+/** A checkpoint passed over while looking for one to load, and why. */
+export interface SkippedCheckpoint {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface LoadedCheckpoint {
+  readonly path: string;
+  readonly checkpoint: Checkpoint;
+  /** Newer checkpoints that did not verify (newest first). */
+  readonly skipped: SkippedCheckpoint[];
+}
+
+/** Loads and verifies one checkpoint, and checks that its agent state is finite; throws CheckpointError otherwise. */
+export function loadGoodCheckpoint(jsonPath: string): Checkpoint {
+  const ck = loadCheckpoint(jsonPath);
+  const bad = checkAgentTensors(withPrefix(ck.tensors, 'agent'), Infinity);
+  if (bad) throw new CheckpointError(`checkpoint ${jsonPath} holds a non-finite agent state (${bad.quantity} ${bad.reason})`);
+  return ck;
+}
+
+/**
+ * The checkpoint to continue from or evaluate:
+ *   - `path` a checkpoint JSON: that one (it must verify);
+ *   - `path` a run or checkpoints folder and `step` given: the checkpoint of that step (it must verify);
+ *   - otherwise the newest checkpoint that verifies (hash, format, finite agent state); each newer
+ *     one that does not is reported through `warn` with its reason and skipped.
+ */
+export function findCheckpoint(path: string, opts: { step?: number; warn?: (line: string) => void } = {}): LoadedCheckpoint {
+  if (path.endsWith('.json')) {
+    if (!existsSync(path)) throw new CheckpointError(`checkpoint ${path} does not exist`);
+    return { path, checkpoint: loadGoodCheckpoint(path), skipped: [] };
+  }
+  const dir = checkpointsDir(path);
+  const all = listCheckpoints(dir);
+  if (all.length === 0) throw new CheckpointError(`no checkpoint found in ${dir}`);
+  if (opts.step !== undefined) {
+    const want = all.find((f) => basename(f) === `ckpt-${String(opts.step).padStart(9, '0')}.json`);
+    if (!want) {
+      const steps = all.map((f) => Number(/ckpt-(\d+)/.exec(basename(f))![1]));
+      throw new CheckpointError(`no checkpoint at step ${opts.step} in ${dir} (there are: ${steps.join(', ')})`);
+    }
+    return { path: want, checkpoint: loadGoodCheckpoint(want), skipped: [] };
+  }
+  const skipped: SkippedCheckpoint[] = [];
+  for (const p of [...all].reverse()) {
+    try {
+      const checkpoint = loadGoodCheckpoint(p);
+      return { path: p, checkpoint, skipped };
+    } catch (e) {
+      if (!(e instanceof CheckpointError)) throw e;
+      skipped.push({ path: p, reason: e.message });
+      opts.warn?.(`skipping checkpoint ${basename(p)}: ${e.message}`);
+    }
+  }
+  throw new CheckpointError(`no checkpoint in ${dir} verifies (${skipped.map((s) => s.reason).join('; ')})`);
 }
 
 /** The entries of `tensors` under `prefix.`, with the prefix removed. */

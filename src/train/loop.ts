@@ -20,26 +20,41 @@
  * checked against the saved one). Hence N steps straight and N/2 + resume N/2 give identical
  * metrics and parameters on the same backend.
  *
- * A non-finite loss, gradient norm or Q statistic ('loss/*', 'grad/*', 'q/*' metrics) stops the run
- * with a NonFiniteError naming the quantity; nothing is written after it, so the last good
- * checkpoint stays as it was. (Other diagnostics may be NaN by design, e.g. where undefined.)
+ * Divergence. A non-finite loss, gradient norm or Q statistic ('loss/*', 'grad/*', 'q/*' metrics),
+ * a non-finite or exploding parameter or optimiser moment after an update (./guard.ts), a
+ * non-finite action, or an agent that fails on non-finite numbers (e.g. RFM's particle sampling)
+ * stops the run with a one-line NonFiniteError naming the quantity, the step and the newest
+ * checkpoint that verifies; nothing is written after it, and a checkpoint is written only after
+ * the agent's state passed the guard, so that checkpoint is never a poisoned one.
+ * (Other diagnostics may be NaN by design, e.g. where undefined.)
+ *
+ * Nothing lost. Every file the loop rewrites goes through write-temp, fsync, rename (./files.ts);
+ * a new run folder is created only once the environments, agent and replay buffer exist; a resume
+ * writes nothing until the checkpoint loaded, its episode replayed and the metrics rows checked.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { Rng, type RngState } from '../engine/index.ts';
 import { createAgent, ReplayBuffer, type Agent, type Metrics, type ReplayState } from '../agents/index.ts';
-import { configFromRunFile, type Algo, type Config } from '../config/index.ts';
+import { applySet, configFromRunFile, validateConfig, type Algo, type Config } from '../config/index.ts';
 import type { NamedArray } from '../nn/index.ts';
 import { envSpec, type RunningMeanStdState } from '../envs/index.ts';
 import { buildEnv, trainEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
 import { accumulate, emptyAccumulator, MetricsWriter, summarize, type MetricAccumulator, type Row } from './metrics.ts';
-import { latestCheckpoint, loadCheckpoint, saveCheckpoint, withPrefix } from './checkpoint.ts';
+import { checkpointsDir, findCheckpoint, listCheckpoints, saveCheckpoint, withPrefix, type LoadedCheckpoint } from './checkpoint.ts';
+import { checkCreatableDir, makeDirs, removeStaleTemps, writeFileAtomic } from './files.ts';
+import { checkAgentTensors, NonFiniteError, type StateProblem } from './guard.ts';
 import { Progress } from './progress.ts';
 
-/** A loss or Q value became NaN or infinite. */
-export class NonFiniteError extends Error {
-  override name = 'NonFiniteError';
+export { NonFiniteError };
+
+/**
+ * A request the run cannot honour as given (a resume length below the checkpoint's step, a run
+ * folder that exists or is not a run): the CLI reports it as a usage error (exit code 2).
+ */
+export class RunRequestError extends Error {
+  override name = 'RunRequestError';
 }
 
 export interface StepInfo {
@@ -128,16 +143,19 @@ function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
-/** The quantities whose non-finite values stop a run: losses, gradient norms, Q statistics. */
+/** The metrics whose non-finite values stop a run: losses, gradient norms, Q statistics. */
 const GUARDED = ['loss/', 'grad/', 'q/'];
 
-function checkFinite(m: Metrics, step: number, updates: number): void {
+/** The first guarded metric that is not finite, as "loss/critic is NaN", or null. */
+function nonFiniteMetric(m: Metrics): string | null {
   for (const [k, v] of Object.entries(m)) {
-    if (!Number.isFinite(v) && GUARDED.some((p) => k.startsWith(p))) {
-      throw new NonFiniteError(`${k} is ${v} at step ${step} (update ${updates}); stopping. The last checkpoint before it is intact.`);
-    }
+    if (!Number.isFinite(v) && GUARDED.some((p) => k.startsWith(p))) return `${k} is ${v}`;
   }
+  return null;
 }
+
+/** An error that comes from computing with NaN or infinite numbers (as opposed to a bug or an I/O failure). */
+const NUMERIC = /finite|NaN|Infinity/;
 
 /** Rows of a [n, d] host array into a tensor entry. */
 const arr = (data: Float32Array, shape: number[]): NamedArray => ({ data, shape });
@@ -152,42 +170,93 @@ export async function train(envId: string, config: Config, options: TrainOptions
   const seed = options.seed ?? 0;
   if (!options.envFactory) envSpec(envId); // an unknown id fails here, before a run folder exists
   let runDir: string | null = null;
+  let commit: (() => void) | null = null;
   if (options.outDir) {
-    runDir = resolve(options.outDir, options.runName ?? `${algo}-${envId}-s${seed}-${timestamp()}`);
-    if (existsSync(join(runDir, 'run.json'))) throw new Error(`run folder ${runDir} already exists (resume it with --resume, or choose another name)`);
-    mkdirSync(join(runDir, 'checkpoints'), { recursive: true });
-    const info: RunInfo = { algo, envId, seed, created: new Date().toISOString() };
-    writeFileSync(join(runDir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
-    writeRunConfig(runDir, info, config);
+    const dir = resolve(options.outDir, options.runName ?? `${algo}-${envId}-s${seed}-${timestamp()}`);
+    runDir = dir;
+    if (existsSync(join(dir, 'run.json'))) throw new RunRequestError(`run folder ${dir} already exists (resume it with --resume, or choose another name)`);
+    checkCreatableDir(dir);
+    // The folder is made once the environments, agent and buffer exist (see runLoop), so a
+    // setup failure leaves no half-made run behind.
+    commit = () => {
+      makeDirs(join(dir, 'checkpoints'));
+      const info: RunInfo = { algo, envId, seed, created: new Date().toISOString() };
+      writeFileAtomic(join(dir, 'run.json'), JSON.stringify(info, null, 2) + '\n');
+      writeRunConfig(dir, info, config);
+    };
   }
-  return runLoop({ algo, envId, seed, config, runDir, options, resumeFrom: null });
+  return runLoop({ algo, envId, seed, config, runDir, options, resume: null, commit });
+}
+
+export interface ResumeOptions extends Omit<TrainOptions, 'algo' | 'seed' | 'outDir' | 'runName'> {
+  /** The new total of environment steps (not below the checkpoint's step). */
+  steps?: number;
+  /**
+   * Where to continue from: a step of one of the run's checkpoints, or a checkpoint JSON path.
+   * Default: the newest checkpoint that verifies (newer ones that do not are reported and skipped).
+   */
+  from?: number | string;
+  /** `key=value` config overrides (as `--set`), e.g. a smaller 'rfm.actorLr' after a divergence. */
+  sets?: readonly string[];
+  /** Where notes go (skipped checkpoints, set-aside checkpoints); default: stderr. */
+  warn?: (line: string) => void;
 }
 
 /**
- * Continues a run from its newest checkpoint, up to `steps` total environment steps (default: the
- * run's train.steps). Only the length may change: the rest of the config is the run's own.
+ * Continues a run from a checkpoint (default: its newest good one), up to `steps` total
+ * environment steps (default: the run's train.steps), with the run's config plus any `sets`.
+ * Checkpoints newer than the one continued from are moved to checkpoints/abandoned-<time>/
+ * (kept, but no longer picked up). Nothing is written unless everything checks out.
  */
-export async function resumeTraining(runDir: string, options: Omit<TrainOptions, 'algo' | 'seed' | 'outDir' | 'runName'> & { steps?: number } = {}): Promise<TrainResult> {
+export async function resumeTraining(runDir: string, options: ResumeOptions = {}): Promise<TrainResult> {
   const dir = resolve(runDir);
-  const readJson = (f: string) => {
-    const p = join(dir, f);
-    if (!existsSync(p)) throw new Error(`${dir} is not a run folder (no ${f})`);
-    return JSON.parse(readFileSync(p, 'utf8'));
-  };
-  const info = readJson('run.json') as RunInfo;
-  const config = configFromRunFile(join(dir, 'config.json'));
-  if (options.steps !== undefined) {
-    if (!(Number.isInteger(options.steps) && options.steps >= 1)) throw new Error(`resume: steps must be a positive integer, got ${options.steps}`);
-    config.train.steps = options.steps;
-    writeRunConfig(dir, info, config);
+  const warn = options.warn ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  if (!existsSync(dir)) throw new RunRequestError(`${dir} does not exist`);
+  if (!existsSync(join(dir, 'run.json'))) throw new RunRequestError(`${dir} is not a run folder (no run.json)`);
+  let info: RunInfo;
+  try {
+    info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo;
+  } catch (e) {
+    throw new Error(`${join(dir, 'run.json')} is unreadable or not valid JSON (${(e as Error).message})`);
   }
-  return runLoop({ algo: info.algo, envId: info.envId, seed: info.seed, config, runDir: dir, options, resumeFrom: latestCheckpoint(dir) });
+  const config = configFromRunFile(join(dir, 'config.json'));
+  for (const assignment of options.sets ?? []) applySet(config, assignment);
+  if (options.steps !== undefined) {
+    if (!(Number.isSafeInteger(options.steps) && options.steps >= 1)) throw new RunRequestError(`resume: steps must be a positive integer, got ${options.steps}`);
+    config.train.steps = options.steps;
+  }
+  validateConfig(config);
+  for (const d of [dir, join(dir, 'checkpoints')]) removeStaleTemps(d);
+  const from = options.from;
+  const found = findCheckpoint(typeof from === 'string' ? resolve(from) : dir, { step: typeof from === 'number' ? from : undefined, warn });
+  const ckStep = found.checkpoint.meta.step;
+  if (config.train.steps < ckStep) {
+    throw new RunRequestError(`--steps ${config.train.steps} is below the step of the checkpoint to continue from (${ckStep}, ${basename(found.path)}); give a total of at least ${ckStep}`);
+  }
+  const changed = options.steps !== undefined || (options.sets ?? []).length > 0;
+  const commit = () => {
+    if (changed) writeRunConfig(dir, info, config);
+    setAsideNewer(checkpointsDir(dir), ckStep, warn);
+  };
+  return runLoop({ algo: info.algo, envId: info.envId, seed: info.seed, config, runDir: dir, options, resume: found, commit });
+}
+
+/** Moves the checkpoints after `step` (a branch a resume from an older checkpoint abandons) into a subfolder. */
+function setAsideNewer(dir: string, step: number, warn: (line: string) => void): void {
+  const newer = listCheckpoints(dir).filter((p) => Number(/ckpt-(\d+)\.json$/.exec(p)![1]) > step);
+  if (newer.length === 0) return;
+  const to = join(dir, `abandoned-${timestamp()}`);
+  makeDirs(to);
+  for (const p of newer) {
+    for (const f of [p, p.replace(/\.json$/, '.safetensors')]) if (existsSync(f)) renameSync(f, join(to, basename(f)));
+  }
+  warn(`moved ${newer.length} checkpoint(s) after step ${step} to ${to}`);
 }
 
 /** config.json: the run's identity (algo, envId, seed: for readers such as `rfm plot`), then the Config. */
 function writeRunConfig(dir: string, info: RunInfo, config: Config): void {
   const body = { algo: info.algo, envId: info.envId, seed: info.seed, ...config };
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(body, null, 2) + '\n');
+  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(body, null, 2) + '\n');
 }
 
 interface RunArgs {
@@ -197,7 +266,10 @@ interface RunArgs {
   config: Config;
   runDir: string | null;
   options: TrainOptions;
-  resumeFrom: string | null;
+  /** The checkpoint to continue from (null: a fresh run). */
+  resume: LoadedCheckpoint | null;
+  /** Writes what the run folder needs before the first step (null: nothing to write); runs once setup succeeded. */
+  commit: (() => void) | null;
 }
 
 async function runLoop(a: RunArgs): Promise<TrainResult> {
@@ -205,12 +277,15 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
   const tc = config.train;
   const cb = options.callbacks ?? {};
   const train: EnvStack = await buildEnv(envId, tc, options.envFactory);
-  const evalEnv: EnvStack = await buildEnv(envId, tc, options.envFactory);
+  let evalEnv: EnvStack | null = null;
+  const closeEnvs = () => {
+    train.env.close();
+    evalEnv?.env.close();
+  };
   const { obsDim, actDim } = train;
-  const agent = createAgent(algo, obsDim, actDim, config, seed);
-  const buffer = new ReplayBuffer(tc.bufferSize, obsDim, actDim);
+  let agent: Agent;
+  let buffer: ReplayBuffer;
   const writer = new MetricsWriter(runDir);
-
   const s: LoopState = {
     step: 0, episode: 0, episodeStep: 0, episodeReturn: 0, updates: 0, updatesDue: 0,
     rng: new Rng(seed).split(0x100).state(), acc: emptyAccumulator(), lastEval: null, elapsed: 0, normalizer: null,
@@ -218,31 +293,44 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
   let episodeActions: number[] = []; // flat [episodeStep, actDim]
   let obs: Float32Array;
 
-  if (a.resumeFrom) {
-    // ---- restore: agent, buffer, loop state, then rebuild the current episode by replay ----
-    const ck = loadCheckpoint(a.resumeFrom);
-    if (ck.meta.algo !== algo || ck.meta.envId !== envId) throw new Error(`checkpoint ${a.resumeFrom} is for ${ck.meta.algo} on ${ck.meta.envId}, not ${algo} on ${envId}`);
-    agent.loadState({ tensors: withPrefix(ck.tensors, 'agent'), json: ck.meta.agent });
-    const rs = ck.meta.loop.replay as ReplayState;
-    const put = (name: string, into: Float32Array) => {
-      const t = ck.tensors.get(`replay.${name}`);
-      if (!t) throw new Error(`checkpoint ${a.resumeFrom}: missing replay.${name}`);
-      into.set(t.data);
-    };
-    put('obs', buffer.obs); put('action', buffer.action); put('reward', buffer.reward); put('next_obs', buffer.nextObs); put('terminated', buffer.terminated);
-    buffer.loadState(rs);
-    Object.assign(s, ck.meta.loop.state as LoopState);
-    episodeActions = Array.from(ck.tensors.get('loop.episode_actions')?.data ?? []);
-    obs = replayEpisode(train, seed, s, episodeActions, actDim);
-    const saved = ck.tensors.get('loop.obs')?.data;
-    if (!saved || saved.some((v, i) => v !== obs[i])) {
-      throw new Error(`resume: replaying episode ${s.episode} (${s.episodeStep} steps) did not reproduce the saved observation; is ${envId} deterministic given its seed?`);
+  // ---- setup, all in memory; the run folder is written only once it succeeded ----
+  try {
+    evalEnv = await buildEnv(envId, tc, options.envFactory);
+    agent = createAgent(algo, obsDim, actDim, config, seed);
+    buffer = allocateBuffer(tc.bufferSize, obsDim, actDim);
+    if (runDir) for (const d of [runDir, join(runDir, 'checkpoints')]) removeStaleTemps(d);
+    if (a.resume) {
+      // ---- restore: agent, buffer, loop state, then rebuild the current episode by replay ----
+      const { checkpoint: ck, path } = a.resume;
+      if (ck.meta.algo !== algo || ck.meta.envId !== envId) throw new Error(`checkpoint ${path} is for ${ck.meta.algo} on ${ck.meta.envId}, not ${algo} on ${envId}`);
+      agent.loadState({ tensors: withPrefix(ck.tensors, 'agent'), json: ck.meta.agent });
+      const rs = ck.meta.loop.replay as ReplayState;
+      const put = (name: string, into: Float32Array) => {
+        const t = ck.tensors.get(`replay.${name}`);
+        if (!t) throw new Error(`checkpoint ${path}: missing replay.${name}`);
+        if (t.data.length > into.length) throw new Error(`checkpoint ${path}: its replay buffer holds more than train.bufferSize (${tc.bufferSize}) transitions`);
+        into.set(t.data);
+      };
+      put('obs', buffer.obs); put('action', buffer.action); put('reward', buffer.reward); put('next_obs', buffer.nextObs); put('terminated', buffer.terminated);
+      buffer.loadState(rs);
+      Object.assign(s, ck.meta.loop.state as LoopState);
+      episodeActions = Array.from(ck.tensors.get('loop.episode_actions')?.data ?? []);
+      obs = replayEpisode(train, seed, s, episodeActions, actDim);
+      const saved = ck.tensors.get('loop.obs')?.data;
+      if (!saved || saved.some((v, i) => v !== obs[i])) {
+        throw new Error(`resume: replaying episode ${s.episode} (${s.episodeStep} steps) did not reproduce the saved observation; is ${envId} deterministic given its seed?`);
+      }
+      writer.restore(ck.meta.loop.metricRows as number, ck.meta.step);
+    } else {
+      const [o] = train.env.reset({ seed: trainEpisodeSeed(seed, 0) });
+      obs = Float32Array.from(o);
     }
-    writer.restore(ck.meta.loop.metricRows as number);
-  } else {
-    const [o] = train.env.reset({ seed: trainEpisodeSeed(seed, 0) });
-    obs = Float32Array.from(o);
+    a.commit?.();
+  } catch (e) {
+    closeEnvs();
+    throw e;
   }
+  const evalStack: EnvStack = evalEnv;
 
   const rng = Rng.fromState(s.rng);
   const progress = options.progress ? new Progress({ total: tc.steps, start: s.step, label: `${algo} ${envId}`, plainEvery: Math.max(tc.logEvery, Math.ceil(tc.steps / 20)) }) : null;
@@ -251,9 +339,50 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
   let rowStep = s.step;
   let lastEval: EvalResult | null = s.lastEval;
 
+  /**
+   * Stops the run on divergence: one line naming what went wrong, the step, and the newest
+   * checkpoint that verifies (the one `rfm train --resume` continues from).
+   */
+  const diverged = (what: string): never => {
+    let where = 'nothing was written (no run folder)';
+    if (runDir) {
+      try {
+        const good = findCheckpoint(runDir);
+        const st = good.checkpoint.meta.step;
+        where = `newest good checkpoint: ${good.path} (step ${st}); continue from it with: rfm train --resume ${runDir} --from ${st} --set <smaller learning rate>`;
+      } catch {
+        where = `no checkpoint was written before it, so the run cannot be continued (${runDir})`;
+      }
+    }
+    throw new NonFiniteError(`${what.split('\n')[0]} at step ${s.step} (update ${s.updates}); stopping. ${where}`);
+  };
+  const describe = (p: StateProblem) => `${p.quantity} ${p.reason}`;
+  /** The guard on the agent's whole state (parameters, targets, optimiser moments). */
+  const checkState = (tensors: ReadonlyMap<string, NamedArray>): void => {
+    const p = checkAgentTensors(tensors, tc.divergenceThreshold);
+    if (p) diverged(describe(p));
+  };
+  /**
+   * Runs agent work (act, update, evaluation); an error from non-finite numbers inside it (e.g.
+   * sampling from NaN logits) becomes the divergence stop, naming the bad state when there is one.
+   */
+  const guarded = <T>(what: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof NonFiniteError) throw e;
+      const msg = e instanceof Error ? e.message : String(e);
+      const p = checkAgentTensors(agent.state().tensors, tc.divergenceThreshold);
+      if (p) return diverged(describe(p));
+      if (NUMERIC.test(msg)) return diverged(`${what} failed on non-finite numbers (${msg.split('\n')[0]})`);
+      throw e;
+    }
+  };
+
   const snapshot = (): void => {
     if (!runDir) return;
     const st = agent.state();
+    checkState(st.tensors); // never write a poisoned checkpoint
     const tensors = new Map<string, NamedArray>();
     for (const [k, v] of st.tensors) tensors.set(`agent.${k}`, v);
     const n = buffer.size;
@@ -286,11 +415,11 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     return row;
   };
   const runEval = (): Row => {
-    if (train.normalizer && evalEnv.normalizer) {
-      evalEnv.normalizer.loadState(train.normalizer.state());
-      evalEnv.normalizer.update = false;
+    if (train.normalizer && evalStack.normalizer) {
+      evalStack.normalizer.loadState(train.normalizer.state());
+      evalStack.normalizer.update = false;
     }
-    const r = evaluate(agent, evalEnv.env, tc.evalEpisodes, seed);
+    const r = guarded('evaluation', () => evaluate(agent, evalStack.env, tc.evalEpisodes, seed));
     lastEval = r;
     s.lastEval = { step: s.step, ...r };
     cb.onEval?.(r, s.step);
@@ -323,7 +452,8 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
         for (let i = 0; i < actDim; i++) randomAction[i] = 2 * rng.uniform() - 1;
         action = Float32Array.from(randomAction);
       } else {
-        action = agent.act(obs, { deterministic: false });
+        action = guarded('acting', () => agent.act(obs, { deterministic: false }));
+        for (let i = 0; i < actDim; i++) if (!Number.isFinite(action[i])) diverged(`the agent's action[${i}] is ${action[i]}`);
       }
       const [nextRaw, reward, terminated, truncated] = train.env.step(action);
       const next = Float32Array.from(nextRaw);
@@ -350,9 +480,12 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
         s.updatesDue += tc.utd;
         while (s.updatesDue >= 1) {
           s.updatesDue -= 1;
-          const m = agent.update(buffer.sample(tc.batchSize, rng));
+          const batch = buffer.sample(tc.batchSize, rng);
+          const m = guarded('the update', () => agent.update(batch));
           s.updates++;
-          checkFinite(m, s.step, s.updates);
+          const bad = nonFiniteMetric(m);
+          if (bad) diverged(bad);
+          checkState(agent.state().tensors);
           accumulate(s.acc, m);
           cb.onUpdate?.(m, s.step);
         }
@@ -391,10 +524,19 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    train.env.close();
-    evalEnv.env.close();
+    closeEnvs();
   }
   return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval, interrupted };
+}
+
+/** A replay buffer of `capacity` transitions, or a one-line error saying why it cannot be allocated. */
+function allocateBuffer(capacity: number, obsDim: number, actDim: number): ReplayBuffer {
+  try {
+    return new ReplayBuffer(capacity, obsDim, actDim);
+  } catch (e) {
+    const gb = (capacity * (2 * obsDim + actDim + 2) * 4) / 2 ** 30;
+    throw new Error(`train.bufferSize ${capacity}: cannot allocate the replay buffer (${gb.toPrecision(3)} GiB of float32; ${(e as Error).message}); choose a smaller train.bufferSize`);
+  }
 }
 
 /** Resets the training env to the start of episode s.episode and replays its actions; returns the current observation. */

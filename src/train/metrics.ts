@@ -3,8 +3,9 @@
  * written to metrics.jsonl as they happen and to metrics.csv (the union of keys as columns,
  * rewritten at each checkpoint and at the end, since new keys can appear mid-run).
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from './files.ts';
 
 export type Row = Record<string, number>;
 
@@ -51,16 +52,28 @@ export class MetricsWriter {
     this.csv = dir ? join(dir, 'metrics.csv') : null;
   }
 
-  /** Resume: keeps the first `count` rows of an existing metrics.jsonl (those before the checkpoint) and drops the rest. */
-  restore(count: number): void {
-    if (!this.jsonl || !existsSync(this.jsonl)) return;
-    const kept = readFileSync(this.jsonl, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .slice(0, count)
-      .map((l) => JSON.parse(l) as Row);
+  /**
+   * Resume from a checkpoint written at `step` after `count` rows: keeps the first `count` rows of
+   * metrics.jsonl (those before the checkpoint) and drops the rest, rewriting it atomically. When
+   * metrics.jsonl holds fewer rows (damaged or emptied outside the loop), metrics.csv, rewritten
+   * with every checkpoint, supplies them; when neither does, it is an error and nothing is written.
+   */
+  restore(count: number, step: number): void {
+    if (!this.jsonl || !this.csv) return;
+    let kept = readRows(this.jsonl).slice(0, count);
+    if (kept.length < count) {
+      const fromCsv = readCsvRows(this.csv).slice(0, count);
+      if (fromCsv.length < count) {
+        throw new Error(
+          `metrics.jsonl holds ${kept.length} rows and metrics.csv ${fromCsv.length}, but the checkpoint at step ${step} was written after ${count}; refusing to resume and lose rows`,
+        );
+      }
+      kept = fromCsv;
+    }
+    const late = kept.find((r) => r.step > step);
+    if (late) throw new Error(`metrics row ${kept.indexOf(late) + 1} is at step ${late.step}, after the checkpoint's step ${step}; metrics.jsonl does not belong to this checkpoint`);
     this.rows.push(...kept);
-    writeFileSync(this.jsonl, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+    writeFileAtomic(this.jsonl, kept.map((r) => JSON.stringify(r) + '\n').join(''));
     this.writeCsv();
   }
 
@@ -73,16 +86,35 @@ export class MetricsWriter {
     if (!this.csv) return;
     const keys = ['step', ...new Set(this.rows.flatMap((r) => Object.keys(r)).filter((k) => k !== 'step'))];
     const lines = [keys.join(','), ...this.rows.map((r) => keys.map((k) => (k in r ? String(r[k]) : '')).join(','))];
-    writeFileSync(this.csv, lines.join('\n') + '\n');
+    writeFileAtomic(this.csv, lines.join('\n') + '\n');
   }
+}
+
+/** Rows of a metrics.jsonl file (none when it is missing); a partly written last line is ignored. */
+function readRows(path: string): Row[] {
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  if (!text.endsWith('\n')) lines.pop(); // cut short by a kill mid-append
+  return lines.filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Row);
+}
+
+/** Rows of a metrics.csv written by MetricsWriter.writeCsv (empty cells are absent keys). */
+function readCsvRows(path: string): Row[] {
+  if (!existsSync(path)) return [];
+  const [header, ...lines] = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  if (!header) return [];
+  const keys = header.split(',');
+  return lines.map((l) => {
+    const row: Row = {};
+    l.split(',').forEach((v, i) => {
+      if (v !== '') row[keys[i]] = Number(v);
+    });
+    return row;
+  });
 }
 
 /** Reads a run's metrics.jsonl. */
 export function readMetrics(runDir: string): Row[] {
-  const p = join(runDir, 'metrics.jsonl');
-  if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Row);
+  return readRows(join(runDir, 'metrics.jsonl'));
 }
