@@ -10,7 +10,7 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-import { UsageError } from './args.ts';
+import { reportError } from './errors.ts';
 
 /** Subcommands and the module under ./commands that implements each. */
 const commands: Record<string, string> = {
@@ -60,10 +60,6 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`rfm ${name}: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    return reportError(e, name);
   }
 }

@@ -93,6 +93,7 @@ export const FIELDS: Readonly<Record<string, Field>> = {
   'train.normalizeObs': bool,
   'train.maxEpisodeSteps': orNull(int(1)),
   'train.divergenceThreshold': positive(),
+  'train.guardEvery': int(1),
 
   'sac.actorHidden': layers,
   'sac.criticHidden': layers,

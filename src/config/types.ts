@@ -63,6 +63,12 @@ export interface TrainConfig {
    * or any non-finite parameter or optimiser moment, stops the run (src/train/guard.ts).
    */
   divergenceThreshold: number;
+  /**
+   * Updates between two full checks of the agent's state by the guard (1: after every update).
+   * Losses, gradient norms and actions are checked at every update and step regardless, and the
+   * state is always checked before a checkpoint is written and when the agent throws.
+   */
+  guardEvery: number;
 }
 
 /** Soft Actor-Critic (Haarnoja et al. 2018, with automatic entropy tuning; src/agents/sac.ts). */
@@ -215,6 +221,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     normalizeObs: false,
     maxEpisodeSteps: null,
     divergenceThreshold: 1e6,
+    guardEvery: 10,
   },
   sac: {
     actorHidden: [256, 256],

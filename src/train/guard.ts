@@ -1,5 +1,6 @@
 /**
- * The divergence guard. After every gradient update the loop checks the agent's whole state:
+ * The divergence guard. Every train.guardEvery gradient updates (and before every checkpoint, and
+ * whenever the agent throws) the loop checks the agent's whole state:
  *
  *   - every parameter and target-network value must be finite with |x| <= train.divergenceThreshold;
  *   - every optimiser moment (names `<prefix>.mu.<i>` / `<prefix>.nu.<i>`, see
@@ -37,10 +38,12 @@ export const isOptimiserMoment = (name: string): boolean => MOMENT.test(name);
 function scan(data: Float32Array): number {
   let max = 0;
   for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v !== v || v === Infinity || v === -Infinity) return v;
-    const a = v < 0 ? -v : v;
-    if (a > max) max = a;
+    const a = Math.abs(data[i]);
+    // one comparison on the common path; NaN fails it too
+    if (!(a <= max)) {
+      if (a !== a || a === Infinity) return data[i];
+      max = a;
+    }
   }
   return max;
 }

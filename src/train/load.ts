@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createAgent, type Agent } from '../agents/index.ts';
 import { configFromRunFile, type Config } from '../config/index.ts';
 import type { RunningMeanStdState } from '../envs/index.ts';
-import { CheckpointError, latestCheckpoint, loadCheckpoint, withPrefix, writeFileAtomic, type CheckpointMeta } from './checkpoint.ts';
+import { CheckpointError, findCheckpoint, withPrefix, writeFileAtomic, type CheckpointMeta } from './checkpoint.ts';
 import { buildEnv, type EnvFactory, type EnvStack } from './env.ts';
 
 export interface LoadedRun {
@@ -16,10 +16,15 @@ export interface LoadedRun {
   makeEvalEnv(factory?: EnvFactory): Promise<EnvStack>;
 }
 
-/** Restores the agent of the newest checkpoint under `path` (run folder, checkpoints folder, or checkpoint JSON). */
-export function loadAgent(path: string): LoadedRun {
-  const jsonPath = latestCheckpoint(resolve(path));
-  const ck = loadCheckpoint(jsonPath);
+/**
+ * Restores the agent of the newest checkpoint under `path` (run folder, checkpoints folder, or
+ * checkpoint JSON) that verifies; newer ones that do not are reported through `warn` (default:
+ * stderr) and skipped.
+ */
+export function loadAgent(path: string, opts: { warn?: (line: string) => void } = {}): LoadedRun {
+  const warn = opts.warn ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  if (!existsSync(path)) throw new CheckpointError(`${path} does not exist`);
+  const { path: jsonPath, checkpoint: ck } = findCheckpoint(resolve(path), { warn });
   const runDir = existsSync(join(path, 'config.json')) ? path : dirname(dirname(jsonPath));
   const cfgPath = join(runDir, 'config.json');
   if (!existsSync(cfgPath)) throw new Error(`loadAgent: no config.json for checkpoint ${jsonPath}`);

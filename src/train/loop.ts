@@ -485,7 +485,7 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
           s.updates++;
           const bad = nonFiniteMetric(m);
           if (bad) diverged(bad);
-          checkState(agent.state().tensors);
+          if (s.updates % tc.guardEvery === 0) checkState(agent.state().tensors);
           accumulate(s.acc, m);
           cb.onUpdate?.(m, s.step);
         }
@@ -519,6 +519,9 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     }
     progress?.done();
     writer.writeCsv();
+  } catch (e) {
+    progress?.done(); // end the progress line, so the error starts on its own
+    throw e;
   } finally {
     if (options.handleSignals) {
       process.off('SIGINT', onSignal);

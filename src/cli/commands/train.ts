@@ -1,21 +1,26 @@
 /**
  * `rfm train`: trains an agent and writes a run folder (run.json, config.json, metrics.jsonl,
- * metrics.csv, checkpoints/). `--resume RUN` continues a run exactly from its newest checkpoint.
+ * metrics.csv, checkpoints/). `--resume RUN` continues a run exactly from its newest good
+ * checkpoint (or the one `--from` names), with `--set` to change e.g. a learning rate.
+ * Errors go to the CLI's handler (../errors.ts): one line, exit 2 for a bad request, 1 otherwise.
  */
 import type { Command } from '../main.ts';
+import { existsSync } from 'node:fs';
 import { UsageError, optFlag, optString, parseArgs } from '../args.ts';
 import { ConfigError, resolveConfig } from '../../config/index.ts';
 import { availableAgents } from '../../agents/index.ts';
 import { envSpec } from '../../envs/index.ts';
-import { CheckpointError, NonFiniteError, resumeTraining, train, type TrainResult } from '../../train/index.ts';
+import { resumeTraining, train, type TrainResult } from '../../train/index.ts';
 
 const USAGE = `usage: rfm train --algo A --env ID [--steps N] [--seed S] [--preset paper|lite|small]
                  [--config FILE.json|yaml ...] [--set key=value ...] [--out runs/] [--name NAME] [--quiet]
-       rfm train --resume RUN [--steps N]
+       rfm train --resume RUN [--from STEP|CHECKPOINT.json] [--steps N] [--set key=value ...]
 
   --algo      sac | td3 | rfm | rfm-diffusion | sdac | dqs
   --steps N   total environment steps (same as --set train.steps=N; on resume: the new total)
   --set       any config key, dotted: --set rfm.temperature=0.05 --set train.evalEvery=5000
+  --resume    continue a run from its newest checkpoint that verifies (--from: another one),
+              e.g. after a divergence: --resume RUN --from 3000 --set rfm.actorLr=1e-4
   Config layers: defaults, algorithm, task (env), preset, files, --set (later wins).`;
 
 function intOpt(v: string | undefined, name: string): number | undefined {
@@ -28,7 +33,7 @@ function intOpt(v: string | undefined, name: string): number | undefined {
 export const command: Command = {
   summary: 'train an agent on an environment (run folder with metrics and checkpoints; --resume)',
   async run(args) {
-    const p = parseArgs(args, ['algo', 'env', 'steps', 'seed', 'preset', 'config', 'set', 'out', 'name', 'resume'], ['help', 'quiet']);
+    const p = parseArgs(args, ['algo', 'env', 'steps', 'seed', 'preset', 'config', 'set', 'out', 'name', 'resume', 'from'], ['help', 'quiet']);
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
@@ -40,11 +45,20 @@ export const command: Command = {
     try {
       const resume = optString(p, 'resume');
       if (resume !== undefined) {
-        for (const k of ['algo', 'env', 'seed', 'preset', 'config', 'set', 'out', 'name']) {
-          if (p.options.has(k)) throw new UsageError(`--resume continues a run with its own settings; only --steps may be given (got --${k})`);
+        for (const k of ['algo', 'env', 'seed', 'preset', 'config', 'out', 'name']) {
+          if (p.options.has(k)) throw new UsageError(`--resume continues a run with its own settings; only --steps, --from and --set may be given (got --${k})`);
         }
-        result = await resumeTraining(resume, { steps, progress, handleSignals: true });
+        if (!existsSync(resume)) throw new UsageError(`--resume ${resume}: no such run folder`);
+        const fromText = optString(p, 'from');
+        let from: number | string | undefined;
+        if (fromText !== undefined) {
+          if (/^\d+$/.test(fromText)) from = Number(fromText);
+          else if (existsSync(fromText) && fromText.endsWith('.json')) from = fromText;
+          else throw new UsageError(`--from must be a checkpoint's step or its .json file, got '${fromText}'`);
+        }
+        result = await resumeTraining(resume, { steps, from, sets: p.options.get('set') ?? [], progress, handleSignals: true });
       } else {
+        if (p.options.has('from')) throw new UsageError('--from goes with --resume');
         const algo = optString(p, 'algo');
         const envId = optString(p, 'env');
         if (!algo || !envId) throw new UsageError(`--algo and --env are required\n${USAGE}`);
@@ -66,11 +80,7 @@ export const command: Command = {
       }
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
-      if (e instanceof NonFiniteError || e instanceof CheckpointError) {
-        console.error(`rfm train: ${e.message}`);
-        return 1;
-      }
-      throw e;
+      throw e; // one line from the CLI's handler (src/cli/errors.ts)
     }
     const ev = result.lastEval;
     console.log(`${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`);
