@@ -453,7 +453,11 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
         action = Float32Array.from(randomAction);
       } else {
         action = guarded('acting', () => agent.act(obs, { deterministic: false }));
-        for (let i = 0; i < actDim; i++) if (!Number.isFinite(action[i])) diverged(`the agent's action[${i}] is ${action[i]}`);
+        for (let i = 0; i < actDim; i++) {
+          if (Number.isFinite(action[i])) continue;
+          const p = checkAgentTensors(agent.state().tensors, tc.divergenceThreshold);
+          diverged(p ? describe(p) : `the agent's action[${i}] is ${action[i]}`);
+        }
       }
       const [nextRaw, reward, terminated, truncated] = train.env.step(action);
       const next = Float32Array.from(nextRaw);
@@ -481,8 +485,8 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
         while (s.updatesDue >= 1) {
           s.updatesDue -= 1;
           const batch = buffer.sample(tc.batchSize, rng);
+          s.updates++; // counted before it runs, so a failure inside names this update
           const m = guarded('the update', () => agent.update(batch));
-          s.updates++;
           const bad = nonFiniteMetric(m);
           if (bad) diverged(bad);
           if (s.updates % tc.guardEvery === 0) checkState(agent.state().tensors);
