@@ -19,9 +19,15 @@
  *
  * Safety: nothing is ever written; a run id that resolves (after symlinks) outside the runs folder,
  * or names no run folder, is refused with 400/404; file names are matched against the run's own
- * listing, never joined from the URL; only loopback Host headers are accepted when bound to loopback
- * (so a web page elsewhere cannot reach the server by DNS rebinding).
+ * listing, never joined from the URL, and every file served or read for a run is resolved to its
+ * real path, which must lie inside the runs folder (a symlink out of it is refused with 403, and
+ * such a run is left out of the listing). The Host header must be localhost, 127.0.0.1, [::1] or
+ * the --host the server was given (403 otherwise), so a web page elsewhere cannot reach the server
+ * by DNS rebinding. Every response carries a strict Content-Security-Policy (with
+ * frame-ancestors 'none'), X-Content-Type-Options: nosniff, X-Frame-Options: DENY and
+ * Referrer-Policy: no-referrer.
  */
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, watch } from 'node:fs';
@@ -89,10 +95,49 @@ class HttpError extends Error {
   }
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+/** Host header names always accepted (the port is ignored). */
+const LOCAL_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 
-function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+/** The host part of a Host header, lower case, without the port ('[::1]:8080' -> '[::1]'). */
+export function hostOf(header: string): string {
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return end > 0 ? h.slice(0, end + 1) : h;
+  }
+  return h.replace(/:\d*$/, '');
+}
+
+/** The Host names this server answers: the local names and the interface it was bound to. */
+export function allowedHosts(bound: string): Set<string> {
+  const b = bound.toLowerCase();
+  return new Set([...LOCAL_HOSTS, b.includes(':') && !b.startsWith('[') ? `[${b}]` : b]);
+}
+
+/**
+ * The Content-Security-Policy of every response: only this origin's scripts (plus the inline
+ * import map of index.html, by its hash), no plugins, no framing, no form posts, no base tag.
+ * 'wasm-unsafe-eval' lets the 3-D replay compile MuJoCo's WebAssembly; 'unsafe-eval' is there
+ * because that module's generated bindings (Emscripten embind) build their call wrappers with
+ * `new Function`: without it the replay tab cannot start.
+ */
+function contentSecurityPolicy(indexHtml: string): string {
+  const hashes = [...indexHtml.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash('sha256').update(m[1]).digest('base64')}'`,
+  );
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${hashes.join(' ')} 'wasm-unsafe-eval' 'unsafe-eval'`,
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join('; ');
 }
 
 /** Files of a run folder that the API serves. */
@@ -118,7 +163,32 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   if (!statSync(root).isDirectory()) throw new Error(`${o.runsDir} is not a folder`);
   const pollMs = o.pollMs ?? 1000;
   const files = vendorFiles();
+  const hosts = allowedHosts(host);
+  const securityHeaders: Record<string, string> = {
+    'content-security-policy': contentSecurityPolicy(readFileSync(files.get('/')!, 'utf8')),
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cross-origin-resource-policy': 'same-origin',
+  };
   const cleanups = new Set<() => void>();
+
+  /** Whether `path` (if it exists) resolves, after symlinks, to somewhere outside the runs folder. */
+  const escapes = (path: string): boolean => {
+    let real: string;
+    try {
+      real = realpathSync(path);
+    } catch {
+      return false; // absent (or a dangling link): nothing would be read from it
+    }
+    return real !== root && !real.startsWith(root + sep);
+  };
+  /** The files read for a run besides its samples and rollouts. */
+  const RUN_FILES = ['config.json', 'run.json', 'metrics.jsonl', 'metrics.csv'];
+  /** Throws 403 when one of a run's files links outside the runs folder. */
+  const checkRunFiles = (dir: string): void => {
+    for (const f of RUN_FILES) if (escapes(join(dir, f))) throw new HttpError(403, `${f} of this run links outside the runs folder`);
+  };
 
   /** The run folder named by a decoded id, or an HttpError. */
   const runDir = (id: string): string => {
@@ -133,6 +203,7 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     if (real !== root && !real.startsWith(root + sep)) throw new HttpError(400, 'run id leaves the runs folder');
     if (!statSync(real).isDirectory() || !isRunDir(real)) throw new HttpError(404, 'no such run');
+    checkRunFiles(real);
     return real;
   };
 
@@ -165,7 +236,7 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       let rest = '';
       let watcher: FSWatcher | undefined;
       const readNew = () => {
-        if (closed) return;
+        if (closed || escapes(file)) return; // replaced by a link out of the runs folder: send nothing
         let size: number;
         try {
           size = statSync(file).size;
@@ -240,13 +311,13 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     }
     if (parts[0] !== 'runs') throw new HttpError(404, 'not found');
     if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
-      const runs = findRuns(root).map((r) => ({
+      const runs = findRuns(root).filter((r) => !escapes(r.dir) && !RUN_FILES.some((f) => escapes(join(r.dir, f)))).map((r) => ({
         id: r.id,
         algo: r.algo,
         env: r.env,
         seed: r.seed,
         keys: metricKeys(r.dir),
-        files: runFiles(r.dir),
+        files: runFiles(r.dir).filter((f) => !escapes(join(r.dir, f))),
         mtime: (() => {
           try {
             return statSync(join(r.dir, 'metrics.jsonl')).mtimeMs;
@@ -279,12 +350,14 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         throw new HttpError(400, 'bad file name');
       }
       if (!runFiles(dir).includes(name)) throw new HttpError(404, 'no such file in this run');
+      if (escapes(join(dir, name))) throw new HttpError(403, 'this file links outside the runs folder');
       return sendFile(res, join(dir, name), head);
     }
     throw new HttpError(404, 'not found');
   };
 
   const server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(securityHeaders)) res.setHeader(k, v);
     try {
       const method = req.method ?? 'GET';
       if (method !== 'GET' && method !== 'HEAD') {
@@ -292,9 +365,8 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         return void res.end('method not allowed\n');
       }
       const head = method === 'HEAD';
-      if (isLoopback(host)) {
-        const h = (req.headers.host ?? '').replace(/:\d+$/, '');
-        if (!isLoopback(h)) throw new HttpError(403, 'this dashboard answers only requests addressed to localhost');
+      if (!hosts.has(hostOf(req.headers.host ?? ''))) {
+        throw new HttpError(403, `this dashboard answers only requests addressed to ${[...hosts].join(', ')}`);
       }
       const url = req.url ?? '/';
       const q = url.indexOf('?');
