@@ -15,7 +15,9 @@ live while training appends to metrics.jsonl, compares selected runs, shows the 
 
   --runs DIR   runs folder (default runs)
   --port P     port (default 8080; 0 picks a free one)
-  --host H     interface to listen on (default 127.0.0.1: this machine only)`;
+  --host H     interface to listen on (default 127.0.0.1: this machine only); requests must
+               address localhost, 127.0.0.1, [::1] or H itself (Host header), so to reach it from
+               another machine give that interface's address, not 0.0.0.0`;
 
 export const command: Command = {
   summary: 'web dashboard over a runs folder: live curves, RFM diagnostics, samples, 3-D rollout replay',
