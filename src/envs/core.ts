@@ -121,3 +121,33 @@ export function assertKnownOptions(
     }
   }
 }
+
+/** The error for `step()` before the first `reset()` (every task uses this wording). */
+export function stepBeforeResetError(envId: string): Error {
+  return new Error(`${envId}: step() called before reset()`);
+}
+
+/** The error for `step()` after a step returned terminated, without a `reset()` in between. */
+export function stepAfterEndError(envId: string): Error {
+  return new Error(`${envId}: step() called after the episode ended (terminated); call reset() first`);
+}
+
+/**
+ * Checks `reset()`'s options: only the keys in `known` (default just 'seed'), and a seed, when
+ * given, a non-negative safe integer. Throws an Error naming the env otherwise.
+ */
+export function assertResetOptions(
+  envId: string,
+  options: ResetOptions | undefined,
+  known: readonly string[] = ['seed'],
+): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') {
+    throw new Error(`${envId}: reset options must be an object such as { seed: 0 }, got ${String(options)}`);
+  }
+  assertKnownOptions(envId, options, known);
+  const seed = (options as { seed?: unknown }).seed;
+  if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0)) {
+    throw new Error(`${envId}: seed must be a non-negative safe integer, got ${String(seed)}`);
+  }
+}

@@ -12,6 +12,9 @@
 import {
   Box,
   assertKnownOptions,
+  assertResetOptions,
+  stepAfterEndError,
+  stepBeforeResetError,
   assertValidAction,
   type Env,
   type Info,
@@ -47,6 +50,8 @@ export class MountainCarContinuousEnv implements Env {
   /** [x, v]. */
   readonly state = new Float64Array(2);
   private rng: Rng | undefined;
+  /** A step returned terminated and no reset followed. */
+  private ended = false;
 
   constructor(options: MountainCarContinuousOptions = {}) {
     assertKnownOptions(this.id, options, ['goalVelocity']);
@@ -54,6 +59,8 @@ export class MountainCarContinuousEnv implements Env {
   }
 
   reset(options: ResetOptions = {}): [Float64Array, Info] {
+    assertResetOptions(this.id, options);
+    this.ended = false;
     if (options.seed !== undefined || !this.rng) this.rng = envRng(options.seed);
     this.state[0] = -0.6 + 0.2 * this.rng.uniform();
     this.state[1] = 0;
@@ -74,7 +81,8 @@ export class MountainCarContinuousEnv implements Env {
 
   step(action: ArrayLike<number>): StepResult {
     assertValidAction(this.id, this.actionSpace, action);
-    if (!this.rng) throw new Error('MountainCarContinuous-v0: step() called before reset()');
+    if (!this.rng) throw stepBeforeResetError(this.id);
+    if (this.ended) throw stepAfterEndError(this.id);
     const c = MOUNTAIN_CAR;
     const a = action[0];
     const force = Math.min(Math.max(a, c.minAction), c.maxAction);
@@ -88,6 +96,7 @@ export class MountainCarContinuousEnv implements Env {
     this.state[0] = x;
     this.state[1] = v;
     const terminated = x >= c.goalPosition && v >= this.goalVelocity;
+    this.ended = terminated;
     const rewardGoal = terminated ? 100 : 0;
     const rewardControl = -0.1 * a * a;
     return [

@@ -13,6 +13,8 @@
 import {
   Box,
   assertKnownOptions,
+  assertResetOptions,
+  stepBeforeResetError,
   assertValidAction,
   type Env,
   type Info,
@@ -60,6 +62,7 @@ export class PendulumEnv implements Env {
   }
 
   reset(options: ResetOptions = {}): [Float64Array, Info] {
+    assertResetOptions(this.id, options);
     if (options.seed !== undefined || !this.rng) this.rng = envRng(options.seed);
     this.state[0] = -Math.PI + 2 * Math.PI * this.rng.uniform();
     this.state[1] = -1 + 2 * this.rng.uniform();
@@ -77,7 +80,7 @@ export class PendulumEnv implements Env {
 
   step(action: ArrayLike<number>): StepResult {
     assertValidAction(this.id, this.actionSpace, action);
-    if (!this.rng) throw new Error('Pendulum-v1: step() called before reset()');
+    if (!this.rng) throw stepBeforeResetError(this.id);
     const { maxSpeed, maxTorque, dt, m, l } = PENDULUM;
     const th = this.state[0];
     const thdot = this.state[1];

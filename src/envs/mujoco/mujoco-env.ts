@@ -8,13 +8,16 @@
  *  - the action space from the actuators' ctrlrange (float32-rounded bounds, like Gymnasium's float32 Box);
  *  - `reset({ seed })`: seeds the env's generator when a seed is given (later resets continue its stream),
  *    runs `mj_resetData`, then the subclass's `resetModel()`, which normally ends with `setState(qpos, qvel)`;
+ *    an unknown option or a seed that is not a non-negative safe integer is an Error naming the env;
+ *  - `step()` before the first reset, or after a step returned terminated without a reset in between,
+ *    is an Error naming the env (the subclass's step is wrapped once in the constructor);
  *  - `doSimulation(action)`: validates the action (length, finiteness: an Error naming the env otherwise),
  *    writes ctrl unclipped, `frameSkip` x mj_step, then (by default) `mj_rnePostConstraint`.
  *
  * What a subclass provides: `resetModel()` returning the reset observation, and `step(action)`.
  * Noise helpers (`uniformNoise`, `normalNoise`) draw from the env's seeded generator.
  */
-import { Box } from '../core.ts';
+import { assertResetOptions, Box, stepAfterEndError, stepBeforeResetError } from '../core.ts';
 import type { Env, Info, ResetOptions, StepResult } from '../core.ts';
 import type { MujocoData, MujocoModel } from './runtime.ts';
 import { SeededRng, entropySeed } from './seeding.ts';
@@ -78,6 +81,8 @@ export abstract class MujocoEnv implements Env {
   readonly initQvel: Float64Array;
   private rngState: NoiseSource | undefined;
   private closed = false;
+  /** 'idle' until the first reset, 'ended' once a step returned terminated (until the next reset). */
+  private episode: 'idle' | 'running' | 'ended' = 'idle';
 
   constructor(config: MujocoEnvConfig) {
     if (!Number.isInteger(config.frameSkip) || config.frameSkip < 1) {
@@ -94,6 +99,18 @@ export abstract class MujocoEnv implements Env {
     this.initQpos = config.model.copy('qpos0');
     this.initQvel = new Float64Array(config.model.nv);
     this.data = config.model.createData();
+    // Every subclass's step() goes through the episode checks: step before reset, or after a
+    // terminated step without a reset, is an error (as for the classic tasks). The subclass's
+    // method is wrapped here, once, rather than each task repeating the bookkeeping.
+    const self = this as unknown as { step(action: ArrayLike<number>): StepResult };
+    const taskStep = self.step;
+    self.step = (action: ArrayLike<number>): StepResult => {
+      if (this.episode === 'idle') throw stepBeforeResetError(this.id);
+      if (this.episode === 'ended') throw stepAfterEndError(this.id);
+      const out = taskStep.call(this, action);
+      if (out[2]) this.episode = 'ended';
+      return out;
+    };
   }
 
   /** Gymnasium's `metadata.render_fps`: round(1 / dt). */
@@ -114,9 +131,11 @@ export abstract class MujocoEnv implements Env {
 
   reset(options?: ResetOptions): [obs: Float64Array, info: Info] {
     this.assertOpen();
+    assertResetOptions(this.id, options);
     if (options?.seed !== undefined) this.seed(options.seed);
     this.data.reset();
     const obs = this.resetModel();
+    this.episode = 'running';
     return [obs, this.resetInfo()];
   }
 
