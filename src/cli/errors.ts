@@ -23,7 +23,7 @@ export function isUsageError(e: unknown): boolean {
  * Prints `e` for command `name` and returns the exit code. A UsageError keeps its whole message
  * (it may end with the command's usage text); any other error prints its first line only.
  */
-export function reportError(e: unknown, name: string | undefined, stderr: (text: string) => void = (t) => void process.stderr.write(t)): number {
+export function reportError(e: unknown, name: string | undefined, stderr: (text: string) => void = (t) => console.error(t.replace(/\n$/, ''))): number {
   const prefix = name ? `rfm ${name}: ` : 'rfm: ';
   const message = e instanceof Error ? e.message : String(e);
   const usage = isUsageError(e);
