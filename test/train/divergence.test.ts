@@ -14,6 +14,26 @@ import { resolveConfig, type Algo } from '../../src/config/index.ts';
 import { availableAgents } from '../../src/agents/index.ts';
 import { NonFiniteError, listCheckpoints, loadAgent, loadCheckpoint, resumeTraining, train, withPrefix } from '../../src/train/index.ts';
 import { checkAgentTensors } from '../../src/train/guard.ts';
+import { Box, TimeLimit, type Env, type Info, type StepResult } from '../../src/envs/index.ts';
+
+/** obs = [t/10, 0, 0], NaN from step `nanFrom` on; reward 0. */
+class NanObsEnv implements Env {
+  readonly id = 'NanObs-v0';
+  readonly observationSpace = new Box(-Infinity, Infinity, [3]);
+  readonly actionSpace = new Box(-1, 1, [1]);
+  private t = 0;
+  constructor(private readonly nanFrom: number) {}
+  reset(): [Float64Array, Info] {
+    this.t = 0;
+    return [new Float64Array(3), {}];
+  }
+  step(): StepResult {
+    this.t++;
+    const v = this.t >= this.nanFrom ? NaN : this.t / 10;
+    return [Float64Array.of(v, 0, 0), 0, false, false, {}];
+  }
+  close(): void {}
+}
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'rfm-diverge-'));
 const isRfm = (algo: string) => !(algo === 'sac' || algo === 'td3');
@@ -72,7 +92,7 @@ test('the guard checks the state itself: an exploding parameter stops the run th
   assert.deepEqual(listCheckpoints(join(out, 'r', 'checkpoints')), []);
 });
 
-test('rfm: every NaN path ends in the one-line stop (rewardScale 1e38 makes the update itself fail on NaN; a NaN action with finite weights)', async () => {
+test('rfm: every NaN path ends in the one-line stop (rewardScale 1e38: "logits have no finite maximum" inside the update; a NaN action with finite weights)', async () => {
   const cases: [string[], RegExp][] = [
     [['rfm.rewardScale=1e38', 'rfm.actorLr=3e-4', 'rfm.criticLr=3e-4'], /^(parameter|optimiser moment) \S+ is NaN at step 20 \(update 1\); stopping\. newest good checkpoint: .*ckpt-000000010\.json/],
     [['rfm.criticLr=1e9', 'train.divergenceThreshold=1e38'], /^the agent's action\[0\] is NaN at step 20 \(update 1\); stopping\. newest good checkpoint: .*ckpt-0000000[12]0\.json/],
@@ -81,6 +101,14 @@ test('rfm: every NaN path ends in the one-line stop (rewardScale 1e38 makes the 
     const cfg = divergingConfig('rfm', ['train.guardEvery=1000', 'train.checkpointEvery=10', ...sets]);
     await assert.rejects(train('Pendulum-v1', cfg, { algo: 'rfm', seed: 1, outDir: tmp(), runName: 'r' }), (e: Error) => e instanceof NonFiniteError && want.test(e.message));
   }
+});
+
+test('rfm: acting on a NaN observation while the weights are fine is the one-line stop too', async () => {
+  // an environment whose observations turn NaN at step 15; utd 0.001 keeps the agent from updating first
+  const nanObsEnv = async () => new TimeLimit(new NanObsEnv(15), 50);
+  const cfg = divergingConfig('rfm', ['rfm.actorLr=3e-4', 'rfm.criticLr=3e-4', 'train.randomSteps=10', 'train.utd=0.001', 'train.checkpointEvery=5']);
+  await assert.rejects(train('NanObs-v0', cfg, { algo: 'rfm', seed: 0, outDir: tmp(), runName: 'r', envFactory: nanObsEnv }), (e: Error) =>
+    e instanceof NonFiniteError && /^(acting failed on non-finite numbers \(.*\)|the agent's action\[0\] is NaN) at step 15 \(update 0\); stopping\. newest good checkpoint: .*ckpt-000000015\.json/.test(e.message));
 });
 
 test('resume from the newest good checkpoint with --set a smaller learning rate; --from picks an older one', async () => {
