@@ -7,6 +7,8 @@
  * training loop, matched by name so that this file loads nothing heavy) and 1 for any other
  * failure. The stack trace is printed only with RFM_DEBUG=1 in the environment.
  */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { UsageError } from './args.ts';
 
 export { UsageError };
@@ -31,4 +33,20 @@ export function reportError(e: unknown, name: string | undefined, stderr: (text:
   stderr(`${prefix}${text}\n`);
   if (process.env.RFM_DEBUG === '1' && e instanceof Error && e.stack) stderr(`${e.stack}\n`);
   return usage ? 2 : 1;
+}
+
+/**
+ * Checks, before any work, that a file can be written at `path` (given as --`flag`): its folder
+ * exists and is a folder, and `path` itself is not a folder. Throws a UsageError otherwise.
+ */
+export function checkOutputFile(path: string, flag: string): void {
+  const dir = dirname(resolve(path));
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new UsageError(`--${flag} ${path}: the folder ${dir} does not exist`);
+  }
+  if (!st.isDirectory()) throw new UsageError(`--${flag} ${path}: ${dir} is not a folder`);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} ${path} is a folder, not a file`);
 }

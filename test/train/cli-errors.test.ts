@@ -118,6 +118,19 @@ test('eval: a run with a bad config.json or no run at all is one line', async ()
   assert.match(oneLine(r.err), /^rfm eval: .*nothing does not exist$/);
 });
 
+test('output paths are checked before any work: eval --record/--samples, plot --out', async () => {
+  const out = tmp();
+  for (const [args, want] of [
+    [['eval', join(out, 'whatever'), '--record', join(out, 'no-such-folder', 'x.rollout.json')], /^rfm eval: --record .*: the folder .*no-such-folder does not exist$/],
+    [['eval', join(out, 'whatever'), '--samples', out], /^rfm eval: --samples .* is a folder, not a file$/],
+    [['plot', join(out, 'whatever'), '--out', join(out, 'no-such-folder', 'p.svg')], /^rfm plot: --out .*: the folder .*no-such-folder does not exist$/],
+  ] as const) {
+    const r = await rfm(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(oneLine(r.err), want);
+  }
+});
+
 test('the stack is printed only with RFM_DEBUG=1 (a separate process)', () => {
   const dir = tmp();
   const run = (env: Record<string, string>) =>

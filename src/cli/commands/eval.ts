@@ -1,6 +1,7 @@
 /** `rfm eval RUN [--episodes 10] [--seed S] [--json] [--record FILE]`: evaluates a run's newest checkpoint. */
 import type { Command } from '../main.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
+import { checkOutputFile } from '../errors.ts';
 import { CheckpointError, evalEpisodeSeed, evaluate, loadAgent } from '../../train/index.ts';
 import { recordRollout, writeRollout } from '../../viz/rollout-record.ts';
 import { policySamples, writeSamples } from '../../viz/samples.ts';
@@ -18,6 +19,10 @@ export const command: Command = {
     if (p.positionals.length !== 1) throw new UsageError(USAGE);
     const episodes = optNumber(p, 'episodes', 10);
     if (!(Number.isInteger(episodes) && episodes >= 1)) throw new UsageError(`--episodes must be a positive integer, got ${episodes}`);
+    for (const flag of ['record', 'samples']) {
+      const f = optString(p, flag);
+      if (f !== undefined) checkOutputFile(f, flag); // before the (long) evaluation
+    }
     let run;
     try {
       run = loadAgent(p.positionals[0]);

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { Command } from '../main.ts';
+import { checkOutputFile } from '../errors.ts';
 import { optFlag, optNumber, optString, parseArgs, UsageError } from '../args.ts';
 import { curveGroups, learningCurvesSvg, svgToPng } from '../../viz/plot.ts';
 import { resolveRunArgs } from '../../viz/runs.ts';
@@ -35,6 +36,7 @@ export const command: Command = {
     const out = optString(p, 'out') ?? 'plot.png';
     const ext = extname(out).toLowerCase();
     if (ext !== '.png' && ext !== '.svg') throw new UsageError(`--out must end in .png or .svg, got '${out}'`);
+    checkOutputFile(out, 'out');
     const resamples = optNumber(p, 'resamples', 2000);
     const seed = optNumber(p, 'seed', 0);
     if (!(Number.isInteger(resamples) && resamples >= 1)) throw new UsageError('--resamples must be a positive integer');
