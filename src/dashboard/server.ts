@@ -234,12 +234,21 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       const file = join(dir, 'metrics.jsonl');
       let offset = 0;
       let rest = '';
+      let ino = -1;
       let watcher: FSWatcher | undefined;
       const readNew = () => {
         if (closed || escapes(file)) return; // replaced by a link out of the runs folder: send nothing
         let size: number;
         try {
-          size = statSync(file).size;
+          const st = statSync(file);
+          size = st.size;
+          if (ino !== -1 && st.ino !== ino) {
+            // replaced (a resume rewrites it atomically: new file, renamed over): read it from the start
+            offset = Number.MAX_SAFE_INTEGER;
+            watcher?.close();
+            watcher = undefined;
+          }
+          ino = st.ino;
         } catch {
           return; // not written yet
         }

@@ -5,7 +5,7 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request, type IncomingHttpHeaders } from 'node:http';
@@ -105,6 +105,52 @@ describe('dashboard hardening', () => {
     }
     // the honest files of the same run are still served
     assert.equal((await get(port, '/api/runs/rfm-Pendulum-v1-seed0/files/ring8.samples.json')).status, 200);
+  });
+
+  it('a metrics.jsonl replaced by rename (as a resume rewrites it) is streamed again from its start', async () => {
+    const live = join(runs, 'live');
+    mkdirSync(live);
+    const rows = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => JSON.stringify({ step: a + k, 'eval/return': a + k }) + '\n').join('');
+    writeFileSync(join(live, 'metrics.jsonl'), rows(0, 4));
+    const events: { event: string; data: { rows?: { step: number }[] } }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out: ${JSON.stringify(events)}`)), 8000);
+      const req = request({ host: '127.0.0.1', port, path: '/api/runs/live/events' }, (res) => {
+        let buf = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          let i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const block = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const ev = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (!ev || !data) continue;
+            events.push({ event: ev, data: JSON.parse(data) });
+            if (ev === 'ready') {
+              // the resume's rewrite keeps 2 rows (new file, renamed over), then training appends 5 more
+              // before the next poll: the new file is longer than what was sent from the old one
+              writeFileSync(join(live, 'metrics.jsonl.tmp-1'), rows(0, 2) + rows(10, 15));
+              renameSync(join(live, 'metrics.jsonl.tmp-1'), join(live, 'metrics.jsonl'));
+            }
+            const sent = events.filter((e) => e.event === 'rows').flatMap((e) => e.data.rows!.map((r) => r.step));
+            if (sent.includes(14)) {
+              clearTimeout(timer);
+              req.destroy();
+              resolve();
+            }
+          }
+        });
+      });
+      req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+      req.end();
+    });
+    const kinds = events.map((e) => e.event);
+    const reset = kinds.indexOf('reset');
+    assert.ok(reset > 0, `a reset was sent: ${kinds.join(',')}`);
+    const after = events.slice(reset).filter((e) => e.event === 'rows').flatMap((e) => e.data.rows!.map((r) => r.step));
+    assert.deepEqual(after, [0, 1, 10, 11, 12, 13, 14]);
   });
 
   it('every response carries a strict CSP with frame-ancestors \'none\', nosniff and no framing', async () => {
