@@ -9,6 +9,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { checkCreatableDir } from '../train/files.ts';
 import { UsageError } from './args.ts';
 
 export { UsageError };
@@ -36,17 +37,20 @@ export function reportError(e: unknown, name: string | undefined, stderr: (text:
 }
 
 /**
- * Checks, before any work, that a file can be written at `path` (given as --`flag`): its folder
- * exists and is a folder, and `path` itself is not a folder. Throws a UsageError otherwise.
+ * Checks, before any work, that a file can be written at `path` (given as --`flag`): it is not a
+ * folder, and its folder exists or can be created (the nearest existing ancestor is a writable
+ * folder). Throws a UsageError otherwise.
  */
 export function checkOutputFile(path: string, flag: string): void {
-  const dir = dirname(resolve(path));
-  let st;
-  try {
-    st = statSync(dir);
-  } catch {
-    throw new UsageError(`--${flag} ${path}: the folder ${dir} does not exist`);
-  }
-  if (!st.isDirectory()) throw new UsageError(`--${flag} ${path}: ${dir} is not a folder`);
   if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} ${path} is a folder, not a file`);
+  checkOutputDir(dirname(resolve(path)), flag, path);
+}
+
+/** Checks, before any work, that the folder `dir` (given as --`flag`) exists or can be created. */
+export function checkOutputDir(dir: string, flag: string, shown = dir): void {
+  try {
+    checkCreatableDir(dir);
+  } catch (e) {
+    throw new UsageError(`--${flag} ${shown}: ${(e as Error).message}`);
+  }
 }

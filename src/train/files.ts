@@ -155,7 +155,7 @@ export function checkCreatableDir(path: string): void {
   try {
     mkdirSync(probe);
   } catch (e) {
-    throw new Error(`cannot write in ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); choose another --out`);
+    throw new Error(`cannot write in ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   rmSync(probe, { recursive: true, force: true });
 }

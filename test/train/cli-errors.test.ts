@@ -118,16 +118,22 @@ test('eval: a run with a bad config.json or no run at all is one line', async ()
   assert.match(oneLine(r.err), /^rfm eval: .*nothing does not exist$/);
 });
 
-test('output paths are checked before any work: eval --record/--samples, plot --out', async () => {
+test('output paths are checked before any work: eval --record/--samples, plot --out, estimators/sample-energy --out', async () => {
   const out = tmp();
+  const file = join(out, 'a-file');
+  writeFileSync(file, 'x');
   for (const [args, want] of [
-    [['eval', join(out, 'whatever'), '--record', join(out, 'no-such-folder', 'x.rollout.json')], /^rfm eval: --record .*: the folder .*no-such-folder does not exist$/],
+    [['eval', join(out, 'whatever'), '--record', join(file, 'sub', 'x.rollout.json')], /^rfm eval: --record .*: cannot create folder .*a-file is not a folder$/],
     [['eval', join(out, 'whatever'), '--samples', out], /^rfm eval: --samples .* is a folder, not a file$/],
-    [['plot', join(out, 'whatever'), '--out', join(out, 'no-such-folder', 'p.svg')], /^rfm plot: --out .*: the folder .*no-such-folder does not exist$/],
+    [['plot', join(out, 'whatever'), '--out', '/proc/x/p.svg'], /^rfm plot: --out \/proc\/x\/p\.svg: cannot write in \/proc/],
+    [['sample-energy', '--energy', 'ring8', '--estimator', 'cv', '--out', '/proc/x'], /^rfm sample-energy: --out \/proc\/x: cannot write in \/proc/],
+    [['estimators', '--out', join(file, 'charts')], /^rfm estimators: --out .*: cannot create folder .*a-file is not a folder$/],
   ] as const) {
+    const t0 = performance.now();
     const r = await rfm(...args);
-    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
     assert.match(oneLine(r.err), want);
+    assert.ok(performance.now() - t0 < 3000, `${args[0]} answered before doing any work`);
   }
 });
 

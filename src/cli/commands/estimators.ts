@@ -4,7 +4,9 @@
  * src/estimators/benchmark.ts, printed as a table, drawn as MSE-vs-t charts (K = 100), and with
  * --json one object {"rows": [...]} on the last line.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../../train/files.ts';
+import { checkOutputDir } from '../errors.ts';
 import { join } from 'node:path';
 import type { Command } from '../main.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
@@ -61,7 +63,7 @@ export function formatTable(rows: readonly EstimatorBenchmarkRow[]): string {
 
 /** MSE-vs-t charts at one K: one SVG per dimension and one with all of them as panels. */
 export function writeCharts(rows: readonly EstimatorBenchmarkRow[], dir: string, K = 100): string[] {
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const files: string[] = [];
   const charts: string[] = [];
   const at = rows.filter((r) => r.K === K);
@@ -113,6 +115,7 @@ export const command: Command = {
     if (ts.some((t) => !(t > 0 && t < 1))) throw new UsageError('--ts must lie in (0, 1)');
     if (dims.some((d) => ![1, 2, 6].includes(d))) throw new UsageError('--dims: targets exist for 1, 2 and 6');
     const out = optString(p, 'out') ?? 'runs/estimators';
+    checkOutputDir(out, 'out');
     const json = optFlag(p, 'json');
     const t0 = performance.now();
     if (!json) console.log(`rfm estimators: backend ${getBackend().name}; ${points} points x ${seeds} draws per cell; ${dims.length * Ks.length * ts.length} cells`);

@@ -3,7 +3,8 @@
  * folders grouped by task and algorithm (from each run's config.json), as the interquartile mean
  * across seeds with a 95% percentile-bootstrap band (src/viz/plot.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../../train/files.ts';
 import { dirname, extname } from 'node:path';
 import type { Command } from '../main.ts';
 import { checkOutputFile } from '../errors.ts';
@@ -52,7 +53,7 @@ export const command: Command = {
       return 1;
     }
     const svg = learningCurvesSvg(groups, { metric });
-    mkdirSync(dirname(out) || '.', { recursive: true });
+    makeDirs(dirname(out) || '.');
     writeFileSync(out, ext === '.svg' ? svg : svgToPng(svg));
     for (const g of groups) {
       const last = g.curve.steps.length - 1;

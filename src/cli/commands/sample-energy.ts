@@ -3,7 +3,9 @@
  *  [--out DIR] [--json]`: trains a flow sampler on exp(-E(x)) with no samples (src/estimators/
  * boltzmann.ts), then reports the energy distance between its samples and exact ones and draws both.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { makeDirs } from '../../train/files.ts';
+import { checkOutputDir } from '../errors.ts';
 import { join } from 'node:path';
 import type { Command } from '../main.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
@@ -63,6 +65,7 @@ export const command: Command = {
     if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError('--batch must be a positive integer');
     if (!(tMin > 0 && tMin < 0.5)) throw new UsageError('--t-min must lie in (0, 0.5)');
     const out = optString(p, 'out') ?? 'runs/sample-energy';
+    checkOutputDir(out, 'out');
     const json = optFlag(p, 'json');
     const energy = getEnergy(energyName);
     const logEvery = Math.max(1, Math.round(steps / 10));
@@ -70,7 +73,7 @@ export const command: Command = {
       energy, estimator: estimator as EstimatorChoice, steps, seed, logEvery, K, tMin, batch,
       onLog: json ? undefined : (l) => console.log(`step ${String(l.step).padStart(6)}  loss ${l.loss.toExponential(3)}  ESS ${l.ess.toFixed(1)}  mean c ${l.meanC.toExponential(2)}  |grad| ${l.gradNorm.toFixed(2)}  ${l.seconds.toFixed(1)} s`),
     });
-    mkdirSync(out, { recursive: true });
+    makeDirs(out);
     const pts = (a: Float64Array) => Array.from({ length: a.length / 2 }, (_, i) => [a[2 * i], a[2 * i + 1]] as [number, number]);
     const L = energy.extent;
     const svg = scatterChart(
