@@ -245,7 +245,8 @@ export async function resumeTraining(runDir: string, options: ResumeOptions = {}
 function setAsideNewer(dir: string, step: number, warn: (line: string) => void): void {
   const newer = listCheckpoints(dir).filter((p) => Number(/ckpt-(\d+)\.json$/.exec(p)![1]) > step);
   if (newer.length === 0) return;
-  const to = join(dir, `abandoned-${timestamp()}`);
+  let to = join(dir, `abandoned-${timestamp()}`);
+  for (let k = 2; existsSync(to); k++) to = join(dir, `abandoned-${timestamp()}-${k}`); // never over an earlier set
   makeDirs(to);
   for (const p of newer) {
     for (const f of [p, p.replace(/\.json$/, '.safetensors')]) if (existsSync(f)) renameSync(f, join(to, basename(f)));
