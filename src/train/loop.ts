@@ -41,7 +41,7 @@ import type { NamedArray } from '../nn/index.ts';
 import { envSpec, type RunningMeanStdState } from '../envs/index.ts';
 import { buildEnv, trainEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
-import { accumulate, emptyAccumulator, MetricsWriter, summarize, type MetricAccumulator, type Row } from './metrics.ts';
+import { accumulate, emptyAccumulator, MetricsWriter, readMetrics, summarize, type MetricAccumulator, type Row } from './metrics.ts';
 import { checkpointsDir, findCheckpoint, listCheckpoints, saveCheckpoint, withPrefix, type LoadedCheckpoint } from './checkpoint.ts';
 import { checkCreatableDir, makeDirs, removeStaleTemps, writeFileAtomic } from './files.ts';
 import { checkAgentTensors, NonFiniteError, type StateProblem } from './guard.ts';
@@ -234,17 +234,33 @@ export async function resumeTraining(runDir: string, options: ResumeOptions = {}
     throw new RunRequestError(`--steps ${config.train.steps} is below the step of the checkpoint to continue from (${ckStep}, ${basename(found.path)}); give a total of at least ${ckStep}`);
   }
   const changed = options.steps !== undefined || (options.sets ?? []).length > 0;
+  const branches = (options.sets ?? []).length > 0 || from !== undefined; // what follows may differ from what was
   const commit = () => {
     if (changed) writeRunConfig(dir, info, config);
-    setAsideNewer(checkpointsDir(dir), ckStep, warn);
+    const setAside = setAsideNewer(checkpointsDir(dir), ckStep, warn);
+    // The rows after the checkpoint are about to be dropped; when the run continues differently
+    // (other settings or an older checkpoint) they are not reproduced, so a copy is kept.
+    const metrics = join(dir, 'metrics.jsonl');
+    if (branches && existsSync(metrics)) {
+      const rows = readMetrics(dir);
+      const after = rows.filter((r) => r.step > ckStep);
+      if (after.length > 0) {
+        const copy = join(setAside ?? dir, setAside ? 'metrics.jsonl' : `metrics.before-resume-${timestamp()}.jsonl`);
+        writeFileAtomic(copy, readFileSync(metrics));
+        warn(`kept the ${after.length} metrics row(s) after step ${ckStep} in ${copy}`);
+      }
+    }
   };
   return runLoop({ algo: info.algo, envId: info.envId, seed: info.seed, config, runDir: dir, options, resume: found, commit });
 }
 
-/** Moves the checkpoints after `step` (a branch a resume from an older checkpoint abandons) into a subfolder. */
-function setAsideNewer(dir: string, step: number, warn: (line: string) => void): void {
+/**
+ * Moves the checkpoints after `step` (a branch a resume from an older checkpoint abandons) into a
+ * subfolder; returns it (null when there were none).
+ */
+function setAsideNewer(dir: string, step: number, warn: (line: string) => void): string | null {
   const newer = listCheckpoints(dir).filter((p) => Number(/ckpt-(\d+)\.json$/.exec(p)![1]) > step);
-  if (newer.length === 0) return;
+  if (newer.length === 0) return null;
   let to = join(dir, `abandoned-${timestamp()}`);
   for (let k = 2; existsSync(to); k++) to = join(dir, `abandoned-${timestamp()}-${k}`); // never over an earlier set
   makeDirs(to);
@@ -252,6 +268,7 @@ function setAsideNewer(dir: string, step: number, warn: (line: string) => void):
     for (const f of [p, p.replace(/\.json$/, '.safetensors')]) if (existsSync(f)) renameSync(f, join(to, basename(f)));
   }
   warn(`moved ${newer.length} checkpoint(s) after step ${step} to ${to}`);
+  return to;
 }
 
 /** config.json: the run's identity (algo, envId, seed: for readers such as `rfm plot`), then the Config. */
@@ -321,12 +338,14 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
       if (!saved || saved.some((v, i) => v !== obs[i])) {
         throw new Error(`resume: replaying episode ${s.episode} (${s.episodeStep} steps) did not reproduce the saved observation; is ${envId} deterministic given its seed?`);
       }
-      writer.restore(ck.meta.loop.metricRows as number, ck.meta.step);
+      const kept = writer.rowsForResume(ck.meta.loop.metricRows as number, ck.meta.step);
+      a.commit?.();
+      writer.restore(kept);
     } else {
       const [o] = train.env.reset({ seed: trainEpisodeSeed(seed, 0) });
       obs = Float32Array.from(o);
+      a.commit?.();
     }
-    a.commit?.();
   } catch (e) {
     closeEnvs();
     throw e;

@@ -53,13 +53,18 @@ export class MetricsWriter {
   }
 
   /**
-   * Resume from a checkpoint written at `step` after `count` rows: keeps the first `count` rows of
-   * metrics.jsonl (those before the checkpoint) and drops the rest, rewriting it atomically. When
-   * metrics.jsonl holds fewer rows (damaged or emptied outside the loop), metrics.csv, rewritten
-   * with every checkpoint, supplies them; when neither does, it is an error and nothing is written.
+   * Resume from a checkpoint written at `step` after `count` rows, in two halves so that a caller
+   * can check everything before writing anything:
+   *
+   *   const kept = writer.rowsForResume(count, step); // reads and checks, writes nothing
+   *   writer.restore(kept);                           // rewrites metrics.jsonl/csv atomically
+   *
+   * The kept rows are the first `count` of metrics.jsonl (those before the checkpoint). When
+   * metrics.jsonl holds fewer (damaged or emptied outside the loop), metrics.csv, rewritten with
+   * every checkpoint, supplies them; when neither does, it is an error.
    */
-  restore(count: number, step: number): void {
-    if (!this.jsonl || !this.csv) return;
+  rowsForResume(count: number, step: number): Row[] {
+    if (!this.jsonl || !this.csv) return [];
     let kept = readRows(this.jsonl).slice(0, count);
     if (kept.length < count) {
       const fromCsv = readCsvRows(this.csv).slice(0, count);
@@ -72,7 +77,13 @@ export class MetricsWriter {
     }
     const late = kept.find((r) => r.step > step);
     if (late) throw new Error(`metrics row ${kept.indexOf(late) + 1} is at step ${late.step}, after the checkpoint's step ${step}; metrics.jsonl does not belong to this checkpoint`);
+    return kept;
+  }
+
+  /** Takes `kept` (from rowsForResume) as the rows so far and rewrites both files with them, atomically. */
+  restore(kept: Row[]): void {
     this.rows.push(...kept);
+    if (!this.jsonl) return;
     writeFileAtomic(this.jsonl, kept.map((r) => JSON.stringify(r) + '\n').join(''));
     this.writeCsv();
   }

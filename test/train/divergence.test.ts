@@ -124,6 +124,11 @@ test('resume from the newest good checkpoint with --set a smaller learning rate;
   const r2 = await resumeTraining(dir, { from: 50, steps: 60, warn: (l) => notes.push(l) });
   assert.equal(r2.steps, 60);
   assert.ok(notes.some((l) => /^moved 1 checkpoint\(s\) after step 50 to .*abandoned-/.test(l)), notes.join('\n'));
+  // the rows of the branches left behind are kept: the diverged one's, and the one after step 50
+  assert.ok(notes.some((l) => /^kept the \d+ metrics row\(s\) after step 10 in .*metrics\.before-resume-\d{8}-\d{6}\.jsonl$/.test(l)), notes.join('\n'));
+  const kept = notes.map((l) => /^kept the \d+ metrics row\(s\) after step 50 in (.*abandoned-.*metrics\.jsonl)$/.exec(l)?.[1]).find(Boolean);
+  assert.ok(kept, notes.join('\n'));
+  assert.equal(readFileSync(kept, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step).pop(), 60);
   await assert.rejects(resumeTraining(dir, { from: 7 }), /no checkpoint at step 7 .*there are: 50, 60/);
 });
 
