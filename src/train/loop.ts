@@ -33,7 +33,7 @@
  * writes nothing until the checkpoint loaded, its episode replayed and the metrics rows checked.
  */
 import { existsSync, readFileSync, renameSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Rng, type RngState } from '../engine/index.ts';
 import { createAgent, ReplayBuffer, type Agent, type Metrics, type ReplayState } from '../agents/index.ts';
 import { applySet, configFromRunFile, validateConfig, type Algo, type Config } from '../config/index.ts';
@@ -228,6 +228,9 @@ export async function resumeTraining(runDir: string, options: ResumeOptions = {}
   validateConfig(config);
   for (const d of [dir, join(dir, 'checkpoints')]) removeStaleTemps(d);
   const from = options.from;
+  if (typeof from === 'string' && resolve(dirname(resolve(from))) !== resolve(checkpointsDir(dir))) {
+    throw new RunRequestError(`--from ${from} is not one of this run's checkpoints (they are in ${checkpointsDir(dir)})`);
+  }
   const found = findCheckpoint(typeof from === 'string' ? resolve(from) : dir, { step: typeof from === 'number' ? from : undefined, warn });
   const ckStep = found.checkpoint.meta.step;
   if (config.train.steps < ckStep) {

@@ -130,6 +130,9 @@ test('resume from the newest good checkpoint with --set a smaller learning rate;
   assert.ok(kept, notes.join('\n'));
   assert.equal(readFileSync(kept, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step).pop(), 60);
   await assert.rejects(resumeTraining(dir, { from: 7 }), /no checkpoint at step 7 .*there are: 50, 60/);
+  await assert.rejects(resumeTraining(dir, { from: join(tmp(), 'ckpt-000000050.json') }), /is not one of this run's checkpoints/);
+  const r3 = await resumeTraining(dir, { from: join(dir, 'checkpoints', 'ckpt-000000050.json'), warn: () => {} });
+  assert.equal(r3.steps, 60, 'a checkpoint JSON of the run works as --from too');
 });
 
 test('cli: a divergence is one line on stderr with exit code 1; eval of the run works', () => {
