@@ -9,7 +9,8 @@
  *
  * H is the width of every network: the RFM velocity network, and each hidden layer of the critics
  * and of the SAC / TD3 actors. 'paper' also fixes the training loop of spec/RFM.md section 6
- * (250k steps, buffer 250k, 10k random steps, evaluation every 10k, UTD 1); 'lite' leaves the loop
+ * (250k steps, buffer 250k, 10k random steps, evaluation every 10k over 25 episodes as the
+ * reference code, UTD 1); 'lite' leaves the loop
  * alone; 'small' sets a CPU-sized loop (a few thousand steps: enough for Pendulum-v1 with SAC).
  *
  * Order of application (./resolve.ts): defaults, algorithm, task, preset, files, --set. So a preset
@@ -33,7 +34,7 @@ function merge(...ps: ConfigPatch[]): ConfigPatch {
 
 export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
   paper: merge(widths(256), {
-    train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 10, utd: 1 },
+    train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 25, utd: 1 },
     rfm: { particles: 32, reverseSamples: 100, eulerSteps: 10, embedding: 128 },
   }),
   lite: merge(widths(256), {

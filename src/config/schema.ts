@@ -138,13 +138,21 @@ export const FIELDS: Readonly<Record<string, Field>> = {
   'rfm.gamma': prob,
   'rfm.tau': num(0, 1, { minExclusive: true }),
   'rfm.maxGradNorm': orNull(positive()),
-  'rfm.controlVariate': oneOf(CONTROL_VARIATES),
+  'rfm.estimator': oneOf(CONTROL_VARIATES),
   'rfm.cvRidge': num(0),
   'rfm.cvClip': positive(),
   'rfm.endpoint': oneOf(ENDPOINTS),
   'rfm.solver': oneOf(SOLVERS),
   'rfm.path': oneOf(PATHS),
   'rfm.rewardScale': positive(),
+};
+
+/** Keys that were renamed: the old name still reads (run folders written before the rename). */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = { 'rfm.controlVariate': 'rfm.estimator' };
+
+/** Algorithms that became settings of another (a clear error tells the new spelling). */
+export const RENAMED_ALGOS: Readonly<Record<string, string>> = {
+  sdac: '--algo rfm-diffusion --set rfm.estimator=ne (the noise-expectation estimator ablation; it never was SDAC)',
 };
 
 /** Levenshtein distance (kept here so the config module imports nothing heavy). */
@@ -168,7 +176,7 @@ export function nearestKeys(key: string): string[] {
 
 /** The field of `key`; an unknown key is a ConfigError suggesting the nearest known one. */
 export function fieldOf(key: string, where: string): Field {
-  const f = FIELDS[key];
+  const f = FIELDS[RENAMED_KEYS[key] ?? key];
   if (f) return f;
   throw new ConfigError(`${where}: unknown config key '${key}' (did you mean '${nearestKeys(key)[0]}'?)`);
 }

@@ -7,7 +7,7 @@
  *     train: TrainConfig;   // the loop: steps, buffer, warm-up, batch size, UTD, evaluation, checkpoints
  *     sac:   SacConfig;     // read by src/agents/sac.ts
  *     td3:   Td3Config;     // read by src/agents/td3.ts
- *     rfm:   RfmConfig;     // read by src/agents/rfm.ts for 'rfm', 'rfm-diffusion', 'sdac' and 'dqs'
+ *     rfm:   RfmConfig;     // read by src/agents/rfm.ts for 'rfm' and 'rfm-diffusion'
  *   }
  *
  * Every section is always present and complete (no optional fields, no `undefined` to guard
@@ -17,7 +17,7 @@
  *
  * Values are resolved in layers (src/config/resolve.ts), each a partial of this shape:
  *   DEFAULTS (below; spec/RFM.md section 6 values, which work on their own)
- *   -> ALGO_DEFAULTS[algo]   (e.g. 'sdac' = diffusion path + noise-expectation estimator)
+ *   -> ALGO_DEFAULTS[algo]   (e.g. 'rfm-diffusion' = the VP diffusion path)
  *   -> TASK_DEFAULTS[envId]  (shorter loops for small tasks, e.g. Pendulum-v1)
  *   -> PRESETS[preset]       ('paper' | 'lite' | 'small'; spec/BENCHMARKS.md section 1)
  *   -> config files (JSON or YAML, in order) -> `--set key=value` overrides (dotted keys).
@@ -28,7 +28,7 @@
  */
 
 /** Algorithms the agent factory knows (src/agents/index.ts). */
-export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion', 'sdac', 'dqs'] as const;
+export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion'] as const;
 export type Algo = (typeof ALGOS)[number];
 
 export const PRESET_NAMES = ['paper', 'lite', 'small'] as const;
@@ -129,10 +129,9 @@ export type SolverKind = 'euler' | 'heun';
 export type PathKind = 'flow' | 'vp-cosine' | 'vp-linear';
 
 /**
- * Reverse Flow Matching agents (spec/RFM.md sections 6-7): 'rfm' (flow path), and the diffusion
- * variants 'rfm-diffusion' (VP path, autotuned CV), 'sdac' (VP path, c = 0: noise expectation),
- * 'dqs' (VP path, c = sigma^2: gradient expectation). The variants only change `path` and
- * `controlVariate` defaults (ALGO_DEFAULTS); every field can still be overridden.
+ * Reverse Flow Matching agents (spec/RFM.md sections 6-7): 'rfm' (flow path) and 'rfm-diffusion'
+ * (VP path; ALGO_DEFAULTS changes only `path`). The estimator ablations are `estimator` 'ne'
+ * (c = 0: noise expectation) and 'ge' (c = sigma^2: gradient expectation) on either.
  */
 export interface RfmConfig {
   /** Boltzmann temperature T of the target policy exp(Q / T). */
@@ -170,7 +169,7 @@ export interface RfmConfig {
   /** Global gradient-norm clip for actor and critics; null: no clipping. */
   maxGradNorm: number | null;
   /** Posterior-mean estimator: 'cv' autotuned control variate, 'ne' noise expectation (c = 0), 'ge' gradient expectation (c = sigma^2). */
-  controlVariate: ControlVariateKind;
+  estimator: ControlVariateKind;
   /** Ridge added to the denominator when autotuning c ('cv'). */
   cvRidge: number;
   /** The autotuned c is clipped to [-cvClip, cvClip] ('cv'). */
@@ -258,7 +257,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     gamma: 0.99,
     tau: 0.005,
     maxGradNorm: 10,
-    controlVariate: 'cv',
+    estimator: 'cv',
     cvRidge: 1e-4,
     cvClip: 2,
     endpoint: 'on-policy',
@@ -274,6 +273,4 @@ export const ALGO_DEFAULTS: Readonly<Record<Algo, ConfigPatch>> = {
   td3: {},
   rfm: {},
   'rfm-diffusion': { rfm: { path: 'vp-cosine' } },
-  sdac: { rfm: { path: 'vp-cosine', controlVariate: 'ne' } },
-  dqs: { rfm: { path: 'vp-cosine', controlVariate: 'ge' } },
 };

@@ -88,3 +88,20 @@ describe('flow policy', () => {
     params.forEach((p, j) => p.grad!.toArray().forEach((v, i) => assert.ok(Math.abs(v - want[j][i]) <= 1e-4 * (1 + Math.abs(want[j][i])), `${j}[${i}]: ${v} vs ${want[j][i]}`)));
   });
 });
+
+describe('the integrator against a closed-form flow', () => {
+  it('dy/dt = -y: Euler\'s error is first order in the step, Heun\'s second order', async () => {
+    const { integrate } = await import('../../src/policies/flow.ts');
+    const y0 = E.tensor([1, -2, 0.5], [3, 1]);
+    const exact = (steps: number) => y0.toArray().map((v) => v * Math.exp(-(timeGrid(steps, 0.01)[steps] - 0.01)));
+    const err = (steps: number, solver: 'euler' | 'heun') => {
+      const got = integrate((y) => E.mul(y, -1), y0, timeGrid(steps, 0.01), solver).toArray();
+      return Math.max(...exact(steps).map((v, i) => Math.abs(got[i] - v)));
+    };
+    const [e10, e20] = [err(10, 'euler'), err(20, 'euler')];
+    const [h10, h20] = [err(10, 'heun'), err(20, 'heun')];
+    assert.ok(e10 / e20 > 1.8 && e10 / e20 < 2.2, `Euler error ratio ${e10 / e20}`);
+    assert.ok(h10 / h20 > 3.6 && h10 / h20 < 4.4, `Heun error ratio ${h10 / h20}`);
+    assert.ok(h10 < e10 / 10, `Heun ${h10} vs Euler ${e10}`);
+  });
+});
