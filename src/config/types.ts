@@ -8,6 +8,7 @@
  *     sac:   SacConfig;     // read by src/agents/sac.ts
  *     td3:   Td3Config;     // read by src/agents/td3.ts
  *     rfm:   RfmConfig;     // read by src/agents/rfm.ts for 'rfm' and 'rfm-diffusion'
+ *     dqs, qsm, qvpo, maxentdp  // the reference code's diffusion baselines (src/agents/<name>.ts)
  *   }
  *
  * Every section is always present and complete (no optional fields, no `undefined` to guard
@@ -28,7 +29,7 @@
  */
 
 /** Algorithms the agent factory knows (src/agents/index.ts). */
-export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion'] as const;
+export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion', 'dqs', 'qsm', 'qvpo', 'maxentdp'] as const;
 export type Algo = (typeof ALGOS)[number];
 
 export const PRESET_NAMES = ['paper', 'lite', 'small'] as const;
@@ -184,12 +185,123 @@ export interface RfmConfig {
   rewardScale: number;
 }
 
+/**
+ * What the diffusion baselines of the RFM reference code share (../shared/facts/baselines.md
+ * section 2): a score / noise network [s, x, emb(tau), emb(c)] -> Dense H GELU -> residual GELU
+ * blocks -> Dense d (QVPO has its own Mish networks, sized by the same `hidden`), twin ReLU
+ * critics, Adam, Polyak targets, no gradient clipping.
+ */
+export interface DiffusionBaselineConfig {
+  /** Width H of the policy network. */
+  hidden: number;
+  /** Residual blocks after the input layer (the score / noise network). */
+  residualBlocks: number;
+  /** Size of each sinusoidal embedding. */
+  embedding: number;
+  /** Hidden layer sizes of each of the two critics. */
+  criticHidden: number[];
+  /** Policy Adam learning rate. */
+  actorLr: number;
+  /** Critic Adam learning rate. */
+  criticLr: number;
+  /** Discount factor. */
+  gamma: number;
+  /** Polyak rate of the targets, every update. */
+  tau: number;
+  /** Gradient-norm clip of the policy and of each critic; null: none (the reference's, for baselines). */
+  maxGradNorm: number | null;
+  /** Rewards are multiplied by this in the TD target. */
+  rewardScale: number;
+}
+
+/** Diffusion Q-sampling (src/agents/dqs.ts): a VE score network regressed on a softmax(Q/T)-weighted mean of Q-gradients. */
+export interface DqsConfig extends DiffusionBaselineConfig {
+  /** Temperature T of exp(Q / T). */
+  temperature: number;
+  /** VE noise scale: sigma(t) grows geometrically from sigmaMin (t = 0) to sigmaMax (t = 1). */
+  sigmaMin: number;
+  sigmaMax: number;
+  /** Euler-Maruyama steps of the sampler. */
+  integrationSteps: number;
+  /** Forward-noised points per state for the score target. */
+  mcSamples: number;
+  /** Scale of the sampler's injected noise when acting (evaluation uses 0). */
+  diffusionScale: number;
+}
+
+/** Q-score matching (src/agents/qsm.ts): a DDPM noise network regressed on the scaled action-gradient of Q. */
+export interface QsmConfig extends DiffusionBaselineConfig {
+  /** DDPM steps N (VP schedule). */
+  diffusionSteps: number;
+  /** Scale of the sampler's injected noise. */
+  ddpmTemperature: number;
+  /** The noise target is -qGradScale * grad_a Q (mean of the two critics). */
+  qGradScale: number;
+  /** Std of the Gaussian noise added to acting actions. */
+  explorationNoise: number;
+  /** Std of the Gaussian noise added to the TD target's next actions. */
+  targetActionNoise: number;
+}
+
+/** QVPO (src/agents/qvpo.ts): Q-weighted variational (DDPM) loss on the best of own samples, with an entropy term. */
+export interface QvpoConfig extends DiffusionBaselineConfig {
+  /** DDPM steps N (cosine schedule). */
+  diffusionSteps: number;
+  /** Own samples per state for the actor's weighted loss (the best one is kept). */
+  trainSamples: number;
+  /** Candidates when acting, when choosing the TD target's next action, and when evaluating (argmax Q). */
+  behaviorSamples: number;
+  targetSamples: number;
+  evalSamples: number;
+  /** Uniform actions per state in the entropy term, and their weight relative to the best sample's. */
+  entropySamples: number;
+  entropyAlpha: number;
+  /** Scale of the sampler's injected noise. */
+  noiseRatio: number;
+}
+
+/** MaxEntDP (src/agents/maxentdp.ts): a noise network regressed on a target-critic-weighted mean of reverse noises, entropy in the TD target. */
+export interface MaxEntDpConfig extends DiffusionBaselineConfig {
+  /** Temperature T (network input, softmax, entropy term). */
+  temperature: number;
+  /** Steps of the sampler and of the log-probability grid. */
+  diffusionSteps: number;
+  /** Smallest diffusion time of the continuous cosine schedule. */
+  tMin: number;
+  /** Truncated-normal reverse samples per state for the noise target. */
+  scoreSamples: number;
+  /** Noises per step in the ELBO log-probability of the TD target's entropy term. */
+  logProbSamples: number;
+  /** Subtract T log p(a'|s') in the TD target. */
+  backupEntropy: boolean;
+  /** Candidates at evaluation (argmax of the target critics' minimum). */
+  evalCandidates: number;
+}
+
 export interface Config {
   train: TrainConfig;
   sac: SacConfig;
   td3: Td3Config;
   rfm: RfmConfig;
+  dqs: DqsConfig;
+  qsm: QsmConfig;
+  qvpo: QvpoConfig;
+  maxentdp: MaxEntDpConfig;
 }
+
+/** The shared defaults of the diffusion baselines (../shared/facts/baselines.md section 2). */
+const DIFFUSION_BASELINE = {
+  hidden: 256,
+  residualBlocks: 2,
+  embedding: 128,
+  criticHidden: [256, 256],
+  actorLr: 3e-4,
+  criticLr: 1e-3,
+  gamma: 0.99,
+  tau: 0.005,
+  maxGradNorm: null,
+  rewardScale: 1,
+} satisfies DiffusionBaselineConfig;
 
 /** A partial Config, section by section (presets, task defaults, files). */
 export type ConfigPatch = { [S in keyof Config]?: Partial<Config[S]> };
@@ -265,6 +377,22 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     path: 'flow',
     rewardScale: 1,
   },
+  dqs: {
+    ...DIFFUSION_BASELINE,
+    temperature: 0.05, sigmaMin: 1e-5, sigmaMax: 1, integrationSteps: 20, mcSamples: 1000, diffusionScale: 1,
+  },
+  qsm: {
+    ...DIFFUSION_BASELINE,
+    diffusionSteps: 20, ddpmTemperature: 1, qGradScale: 50, explorationNoise: 0.1, targetActionNoise: 0.1,
+  },
+  qvpo: {
+    ...DIFFUSION_BASELINE,
+    diffusionSteps: 20, trainSamples: 64, behaviorSamples: 4, targetSamples: 4, evalSamples: 32, entropySamples: 10, entropyAlpha: 0.02, noiseRatio: 1,
+  },
+  maxentdp: {
+    ...DIFFUSION_BASELINE,
+    temperature: 0.02, diffusionSteps: 20, tMin: 0.001, scoreSamples: 500, logProbSamples: 50, backupEntropy: true, evalCandidates: 32,
+  },
 } satisfies Config);
 
 /** What each algorithm changes from DEFAULTS before presets, tasks, files and overrides apply. */
@@ -273,4 +401,8 @@ export const ALGO_DEFAULTS: Readonly<Record<Algo, ConfigPatch>> = {
   td3: {},
   rfm: {},
   'rfm-diffusion': { rfm: { path: 'vp-cosine' } },
+  dqs: {},
+  qsm: {},
+  qvpo: {},
+  maxentdp: {},
 };
