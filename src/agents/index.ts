@@ -12,6 +12,7 @@ import './sac.ts';
 import './td3.ts';
 import './rfm.ts';
 import './qsm.ts';
+import './dqs.ts';
 
 export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
@@ -20,6 +21,7 @@ export { registerAgent, availableAgents, type AgentFactory } from './registry.ts
 export { SacAgent } from './sac.ts';
 export { Td3Agent } from './td3.ts';
 export { QsmAgent } from './qsm.ts';
+export { DqsAgent } from './dqs.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
 export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {

@@ -9,11 +9,11 @@
  *
  * The diffusion baselines (dqs, qsm, qvpo, maxentdp), per preset:
  *
- * | preset | diffusion steps | DQS MC points | MaxEntDP reverse / log-prob noises | eval candidates | QVPO own samples |
- * |--------|-----------------|---------------|------------------------------------|-----------------|------------------|
- * | paper  | 20              | 1000          | 500 / 50                           | 32              | 64               |
- * | lite   | 20              | 32            | 32 / 8                             | 8               | 16               |
- * | small  | 5               | 16            | 16 / 4                             | 4               | 8                |
+ * | preset | diffusion steps (DQS: 20) | DQS MC points | MaxEntDP reverse / log-prob noises | eval candidates | QVPO own samples |
+ * |--------|---------------------------|---------------|------------------------------------|-----------------|------------------|
+ * | paper  | 20                        | 1000          | 500 / 50                           | 32              | 64               |
+ * | lite   | 20                        | 32            | 32 / 8                             | 8               | 16               |
+ * | small  | 5                         | 16            | 16 / 4                             | 4               | 8                |
  *
  * H is the width of every network: the RFM velocity network, the baselines' policy networks, and
  * each hidden layer of the critics and of the SAC / TD3 actors. 'paper' also fixes the training loop of spec/RFM.md section 6
@@ -45,7 +45,7 @@ function widths(h: number): ConfigPatch {
 function baselines(o: { embedding: number; steps: number; dqsMc: number; reverse: number; logProb: number; candidates: number; own: number }): ConfigPatch {
   const e = o.embedding;
   return {
-    dqs: { embedding: e, integrationSteps: o.steps, mcSamples: o.dqsMc },
+    dqs: { embedding: e, mcSamples: o.dqsMc }, // 20 Euler-Maruyama steps in every preset: the VE sampler diverges with 5
     qsm: { embedding: e, diffusionSteps: o.steps },
     qvpo: { embedding: e, diffusionSteps: o.steps, trainSamples: o.own, evalSamples: o.candidates },
     maxentdp: { embedding: e, diffusionSteps: o.steps, scoreSamples: o.reverse, logProbSamples: o.logProb, evalCandidates: o.candidates },

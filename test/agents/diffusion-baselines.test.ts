@@ -10,6 +10,7 @@ import { createAgent, ReplayBuffer, TwinCritic, type Agent, type Batch } from '.
 import { resolveConfig, type Algo } from '../../src/config/index.ts';
 import { banditReward } from '../../src/envs/toy/index.ts';
 import { qScoreTarget } from '../../src/agents/qsm.ts';
+import { boltzmannScoreTarget, veNoise } from '../../src/agents/dqs.ts';
 import { cosineAlphabar, cosineDiscreteSchedule, vpDiscreteSchedule } from '../../src/agents/diffusion-common.ts';
 
 type Reward = (a: ArrayLike<number>) => number;
@@ -66,7 +67,10 @@ function contract(algo: Algo, sets: string[] = []): void {
     assert.equal(acts.length, 4);
     assert.ok(acts.every((x) => x >= -1 && x <= 1));
     const ev = a.act(obs, { deterministic: true });
-    assert.deepEqual([...a.act(obs.slice(3), { deterministic: true })], [...ev.slice(2)], 'evaluation depends on the state alone');
+    // evaluation depends on the state alone (up to float rounding of a batch of 1 against 2)
+    a.act(obs, { deterministic: false });
+    const alone = a.act(obs.slice(3), { deterministic: true });
+    alone.forEach((v, i) => assert.ok(Math.abs(v - ev[2 + i]) < 1e-5, `evaluation action ${i}: ${v} alone vs ${ev[2 + i]} in a batch`));
     const saved = a.state();
     const b = createAgent(algo, 3, 2, config, 99);
     b.loadState({ tensors: saved.tensors, json: JSON.parse(JSON.stringify(saved.json)) });
@@ -105,6 +109,48 @@ describe('qsm', () => {
         return g.toArray();
       });
       got.forEach((v, i) => assert.ok(Math.abs(v - -25 * (each[0][i] + each[1][i])) < 1e-4 * (1 + Math.abs(v)), `${i}: ${v}`));
+    });
+  });
+});
+
+describe('dqs', () => {
+  contract('dqs');
+  it('learns a bandit: the sampled actions\' mean reward rises', () => {
+    const { before, after } = learnBandit('dqs', [], 500, BOWL);
+    assert.ok(before < 0 && after > 0.4, `mean reward ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+  });
+  it('VE noise: h(0) = 0, h(1) = sigmaMax^2 - sigmaMin^2, g(t)^2 = dh/dt', () => {
+    const { h, g } = veNoise(1e-5, 1);
+    assert.equal(h(0), 0);
+    assert.ok(Math.abs(h(1) - (1 - 1e-10)) < 1e-9);
+    for (const t of [0.1, 0.5, 0.9]) assert.ok(Math.abs((h(t + 1e-6) - h(t - 1e-6)) / 2e-6 - g(t) ** 2) < 1e-4 * g(t) ** 2);
+  });
+  it('the score target is the softmax(Q/T)-weighted mean of grad Q / T over the noised points (min of the online critics)', () => {
+    E.tidy(() => {
+      const rng = new E.Rng(11);
+      const critic = new TwinCritic(2, 2, { hidden: [8, 8], lr: 1e-3, maxGradNorm: Infinity }, rng);
+      const obs = E.randn([3, 2], rng);
+      const x = E.randn([3, 2], rng, undefined, 0.3);
+      const hs = [0.01, 0.1, 0.5];
+      const got = boltzmannScoreTarget(critic, obs, x, hs, 7, 0.2, new E.Rng(4)).toArray();
+      // the same draws by hand: points x + sqrt(h) xi, autodiff of min(Q1, Q2), weights softmax(Q / T)
+      const xi = E.randn([3, 7, 2], new E.Rng(4)).toArray();
+      const xs = x.toArray();
+      for (let b = 0; b < 3; b++) {
+        const pts = Float32Array.from({ length: 14 }, (_, k) => xs[b * 2 + (k % 2)] + Math.sqrt(hs[b]) * xi[b * 14 + k]);
+        const pv = E.variable(E.tensor(pts, [7, 2]));
+        const q = critic.minQ(E.repeatInterleave(E.reshape(E.slice(obs, 0, b, b + 1), [1, 2]), 7, 0), pv);
+        const [g] = E.grad(E.sum(q), [pv]);
+        const qa = q.toArray();
+        const ga = g.toArray();
+        const mx = Math.max(...qa);
+        const w = Array.from(qa, (v) => Math.exp((v - mx) / 0.2));
+        const z = w.reduce((s, v) => s + v, 0);
+        for (let d = 0; d < 2; d++) {
+          const want = w.reduce((s, wi, i) => s + (wi / z) * ga[i * 2 + d], 0) / 0.2;
+          assert.ok(Math.abs(got[b * 2 + d] - want) < 1e-3 * (1 + Math.abs(want)), `row ${b} dim ${d}: ${got[b * 2 + d]} vs ${want}`);
+        }
+      }
     });
   });
 });
