@@ -41,6 +41,24 @@ export function stateSeededNormal(obs: Float32Array, obsDim: number, perState: n
   return out;
 }
 
+/**
+ * State-seeded noise for a sampler that draws `draws` times [B * rows, A] (rows per state): each
+ * call of the returned function gives the next draw; every value is a function of its state.
+ */
+export function stateSeededDraws(obs: Float32Array, obsDim: number, rows: number, A: number, draws: number, backend: Backend): () => Tensor {
+  const B = obs.length / obsDim;
+  const block = rows * A;
+  const all = stateSeededNormal(obs, obsDim, draws * block);
+  let i = 0;
+  return () => {
+    if (i >= draws) throw new Error(`stateSeededDraws: only ${draws} draws were prepared`);
+    const z = new Float32Array(B * block);
+    for (let b = 0; b < B; b++) z.set(all.subarray((b * draws + i) * block, (b * draws + i + 1) * block), b * block);
+    i++;
+    return tensor(z, [B * rows, A], backend);
+  };
+}
+
 /** A discrete diffusion schedule: beta_k, alpha_k = 1 - beta_k, alphabar_k = prod_{j <= k} alpha_j, k = 0..N-1. */
 export interface DdpmSchedule {
   readonly beta: Float64Array;

@@ -13,6 +13,7 @@ import './td3.ts';
 import './rfm.ts';
 import './qsm.ts';
 import './dqs.ts';
+import './maxentdp.ts';
 
 export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
@@ -22,6 +23,7 @@ export { SacAgent } from './sac.ts';
 export { Td3Agent } from './td3.ts';
 export { QsmAgent } from './qsm.ts';
 export { DqsAgent } from './dqs.ts';
+export { MaxEntDpAgent } from './maxentdp.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
 export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {

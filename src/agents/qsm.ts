@@ -27,7 +27,7 @@ import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, QsmConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, column, loadParts, saveParts, scoreNetwork, stateSeededNormal, vpDiscreteSchedule } from './diffusion-common.ts';
+import { type DdpmSchedule, type SavedParts, column, loadParts, saveParts, scoreNetwork, stateSeededDraws, vpDiscreteSchedule } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 
@@ -90,17 +90,8 @@ export class QsmAgent implements Agent {
       const s = tensor(obs, [B, this.obsDim], this.backend);
       if (!opts.deterministic) return this.noisyActions(s, this.config.explorationNoise).toArray();
       // evaluation: the same stochastic sampler, every draw seeded by the state
-      const perStep = this.config.diffusionSteps;
-      const draws = stateSeededNormal(obs, this.obsDim, (perStep + 1) * A);
-      let i = 0;
-      const next = () => {
-        const z = new Float32Array(B * A);
-        for (let b = 0; b < B; b++) z.set(draws.subarray(b * (perStep + 1) * A + i * A, b * (perStep + 1) * A + (i + 1) * A), b * A);
-        i++;
-        return tensor(z, [B, A], this.backend);
-      };
-      const xN = next();
-      return this.sample(s, xN, next).toArray();
+      const next = stateSeededDraws(obs, this.obsDim, 1, A, this.config.diffusionSteps + 1, this.backend);
+      return this.sample(s, next(), next).toArray();
     });
   }
 

@@ -11,6 +11,7 @@ import { resolveConfig, type Algo } from '../../src/config/index.ts';
 import { banditReward } from '../../src/envs/toy/index.ts';
 import { qScoreTarget } from '../../src/agents/qsm.ts';
 import { boltzmannScoreTarget, veNoise } from '../../src/agents/dqs.ts';
+import { logSnr, maxentTMax, truncatedNormal } from '../../src/agents/maxentdp.ts';
 import { cosineAlphabar, cosineDiscreteSchedule, vpDiscreteSchedule } from '../../src/agents/diffusion-common.ts';
 
 type Reward = (a: ArrayLike<number>) => number;
@@ -152,6 +153,35 @@ describe('dqs', () => {
         }
       }
     });
+  });
+});
+
+describe('maxentdp', () => {
+  contract('maxentdp');
+  it('learns a bandit: the sampled actions\' mean reward rises', () => {
+    const { before, after } = learnBandit('maxentdp', [], 500, BOWL);
+    assert.ok(before < 0 && after > 0.6, `mean reward ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+  });
+  it('the schedule ends near alphabar 9.7e-6; the log-SNR input is clipped at 1e-5', () => {
+    assert.ok(Math.abs(cosineAlphabar(maxentTMax()) - 9.7e-6) < 0.2e-6, `${cosineAlphabar(maxentTMax())}`);
+    assert.ok(Math.abs(logSnr(0) - Math.log(1e-5 / (1 - 1e-5))) < 1e-9 && Math.abs(logSnr(1) + logSnr(0)) < 1e-9);
+  });
+  it('truncated normal draws stay in their interval and have the closed-form mean, in the body and far in a tail', () => {
+    const rng = new E.Rng(2);
+    const pdf = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+    for (const [lo, hi] of [[-0.5, 2], [0.5, 2], [8, 9], [-12, -11]]) {
+      let m = 0;
+      const n = 20000;
+      for (let i = 0; i < n; i++) {
+        const v = truncatedNormal(lo, hi, rng.uniform(), rng.normal());
+        assert.ok(v >= lo && v <= hi, `${v} outside [${lo}, ${hi}]`);
+        m += v / n;
+      }
+      // mean (pdf(lo) - pdf(hi)) / (cdf(hi) - cdf(lo)); in a far tail about the bound nearest 0 plus 1/|bound|
+      const cdfDiff = (a: number, b: number) => { let s = 0; const k = 2000; for (let j = 0; j < k; j++) s += pdf(a + ((j + 0.5) * (b - a)) / k) * (b - a) / k; return s; };
+      const want = Math.abs(lo) < 6 ? (pdf(lo) - pdf(hi)) / cdfDiff(lo, hi) : lo > 0 ? lo + 1 / lo : hi + 1 / hi;
+      assert.ok(Math.abs(m - want) < 0.02 + 0.02 * Math.abs(want), `[${lo}, ${hi}]: mean ${m} vs ${want}`);
+    }
   });
 });
 
