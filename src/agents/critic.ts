@@ -10,10 +10,34 @@
  * Truncation (time limits) is not termination: a truncated transition still bootstraps.
  */
 import {
-  type Backend, type Rng, type Tensor,
-  add, backward, concat, grad, isGradEnabled, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
+  type Backend, type MlpLayer, type Rng, type Tensor,
+  unary, repeatInterleave, add, backward, concat, grad, isGradEnabled, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
 } from '../engine/index.ts';
 import { Adam, MLP, defaultBackend, mseGradients, polyakUpdate, type MLPOptions, type NamedArray } from '../nn/index.ts';
+
+/**
+ * An MLP with Mish activations, u tanh(softplus(u)), between its layers (QVPO's critics). It has
+ * no layer chain for the fused kernels (they take the activations of the engine's Activation).
+ */
+export class MishMLP extends MLP {
+  constructor(sizes: readonly number[], rng: Rng, opts: MLPOptions = {}) {
+    super(sizes, rng, { ...opts, activation: 'none' });
+  }
+  override chain(): MlpLayer[] {
+    throw new Error('MishMLP: no fused layer chain (Mish is not an engine Activation); use forward');
+  }
+  override forward(x: Tensor): Tensor {
+    let h = x;
+    this.layers.forEach((l, i) => {
+      h = linear(h, l.weight, l.bias);
+      if (i + 1 < this.layers.length) h = unary(h, 'mish');
+    });
+    return h;
+  }
+  override forwardRepeated(cond: Tensor, x: Tensor): Tensor {
+    return this.forward(concat([repeatInterleave(cond, x.shape[0] / cond.shape[0], 0), x], 1));
+  }
+}
 
 export interface CriticConfig {
   hidden: number[];
@@ -23,6 +47,8 @@ export interface CriticConfig {
   init?: MLPOptions['init'];
   /** Gain of the orthogonal init (default sqrt(2)). */
   gain?: number;
+  /** Hidden activation: 'relu' (default) or 'mish' (QVPO's critics; no fused kernels). */
+  activation?: 'relu' | 'mish';
 }
 
 export interface CriticMetrics {
@@ -43,8 +69,9 @@ export class TwinCritic {
     this.backend = defaultBackend(backend);
     const sizes = [obsDim + actDim, ...config.hidden, 1];
     const o: MLPOptions = { activation: 'relu', init: config.init ?? 'orthogonal', gain: config.gain ?? Math.SQRT2, backend: this.backend };
-    this.q = [new MLP(sizes, rng, o), new MLP(sizes, rng, o)];
-    this.target = [new MLP(sizes, rng, o), new MLP(sizes, rng, o)];
+    const net = () => (config.activation === 'mish' ? new MishMLP(sizes, rng, o) : new MLP(sizes, rng, o));
+    this.q = [net(), net()];
+    this.target = [net(), net()];
     this.target[0].copyFrom(this.q[0]);
     this.target[1].copyFrom(this.q[1]);
     const adam = (m: MLP) => new Adam(m.parameters(), { lr: config.lr, maxGradNorm: config.maxGradNorm });
@@ -179,7 +206,7 @@ export class TwinCritic {
   step(obs: Tensor, act: Tensor, y: Tensor): CriticMetrics {
     // each critic descends its own MSE (the reference's gradient scale, which the per-critic
     // clipping sees); the fused regression gradients where the backend has them
-    const fused = noGrad(() => {
+    const fused = this.config.activation === 'mish' ? null : noGrad(() => {
       const x = concat([obs, act], 1);
       const q1 = zeros([obs.shape[0]], this.backend);
       const l1 = mseGradients(this.q[0].chain(), x, y, 1, q1);

@@ -14,6 +14,7 @@ import './rfm.ts';
 import './qsm.ts';
 import './dqs.ts';
 import './maxentdp.ts';
+import './qvpo.ts';
 
 export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
@@ -24,6 +25,7 @@ export { Td3Agent } from './td3.ts';
 export { QsmAgent } from './qsm.ts';
 export { DqsAgent } from './dqs.ts';
 export { MaxEntDpAgent } from './maxentdp.ts';
+export { QvpoAgent } from './qvpo.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
 export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {

@@ -8,15 +8,12 @@ import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.ts';
 import { createAgent, ReplayBuffer, TwinCritic, type Agent, type Batch } from '../../src/agents/index.ts';
 import { resolveConfig, type Algo } from '../../src/config/index.ts';
-import { banditReward } from '../../src/envs/toy/index.ts';
 import { qScoreTarget } from '../../src/agents/qsm.ts';
 import { boltzmannScoreTarget, veNoise } from '../../src/agents/dqs.ts';
 import { logSnr, maxentTMax, truncatedNormal } from '../../src/agents/maxentdp.ts';
 import { cosineAlphabar, cosineDiscreteSchedule, vpDiscreteSchedule } from '../../src/agents/diffusion-common.ts';
 
 type Reward = (a: ArrayLike<number>) => number;
-/** The multimodal bandit: four optimal modes at (+-0.5, +-0.5), reward 1 at each, narrow bumps (sigma 0.1). */
-const MODES: Reward = (a) => banditReward(a, { dim: 2 });
 /** One interior optimum: r(a) = 1 - |a - (0.5, -0.5)|^2 (uniform actions average about -0.17). */
 const BOWL: Reward = (a) => 1 - ((a[0] - 0.5) ** 2 + (a[1] + 0.5) ** 2);
 
@@ -182,6 +179,27 @@ describe('maxentdp', () => {
       const want = Math.abs(lo) < 6 ? (pdf(lo) - pdf(hi)) / cdfDiff(lo, hi) : lo > 0 ? lo + 1 / lo : hi + 1 / hi;
       assert.ok(Math.abs(m - want) < 0.02 + 0.02 * Math.abs(want), `[${lo}, ${hi}]: mean ${m} vs ${want}`);
     }
+  });
+});
+
+describe('qvpo', () => {
+  contract('qvpo');
+  it('learns a bandit: the chosen actions\' mean reward rises', () => {
+    const { before, after } = learnBandit('qvpo', ['qvpo.hidden=32', 'qvpo.criticHidden=32,32'], 300, BOWL);
+    assert.ok(before < 0.3 && after > 0.5, `mean reward ${before.toFixed(3)} -> ${after.toFixed(3)}`);
+  });
+  it('Mish critics; the policy\'s EMA copy moves by tau toward the policy each update', async () => {
+    const { QvpoAgent, MishMLP } = { ...(await import('../../src/agents/qvpo.ts')), ...(await import('../../src/agents/critic.ts')) };
+    const config = resolveConfig({ algo: 'qvpo', preset: 'small', sets: ['qvpo.hidden=16', 'qvpo.criticHidden=16,16'] });
+    const agent = createAgent('qvpo', 3, 2, config, 0) as InstanceType<typeof QvpoAgent>;
+    assert.ok(agent.critic.q[0] instanceof MishMLP && agent.critic.target[1] instanceof MishMLP);
+    const before = agent.policyTarget.parameters().map((p) => p.toArray());
+    agent.update(randomBatch(new E.Rng(1), 8, 3, 2));
+    const online = agent.policy.parameters().map((p) => p.toArray());
+    agent.policyTarget.parameters().forEach((p, i) => p.toArray().forEach((v, j) => {
+      const want = 0.995 * before[i][j] + 0.005 * online[i][j];
+      assert.ok(Math.abs(v - want) < 1e-6, `param ${i}[${j}]: ${v} vs ${want}`);
+    }));
   });
 });
 
