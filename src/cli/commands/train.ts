@@ -13,7 +13,7 @@ const USAGE = `usage: rfm train --algo A --env ID [--steps N] [--seed S] [--pres
                  [--config FILE.json|yaml ...] [--set key=value ...] [--out runs/] [--name NAME] [--quiet]
        rfm train --resume RUN [--steps N]
 
-  --algo      sac | td3 | rfm | rfm-diffusion | sdac | dqs
+  --algo      rfm | rfm-diffusion | sac | td3 | dqs | qsm | qvpo | maxentdp  (README: Algorithms)
   --steps N   total environment steps (same as --set train.steps=N; on resume: the new total)
   --set       any config key, dotted: --set rfm.temperature=0.05 --set train.evalEvery=5000
   Config layers: defaults, algorithm, task (env), preset, files, --set (later wins).`;
