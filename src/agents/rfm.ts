@@ -17,19 +17,18 @@
  */
 import {
   type Backend, type Tensor, Rng,
-  backward, concat, hashFloats, indexSelect, mean, mul, noGrad, randn, reshape, slice, square, sub, tensor, tidy, tanh, argmax,
+  concat, indexSelect, mul, noGrad, randn, reshape, slice, tensor, tidy, tanh, argmax,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
+import { type ControlVariate, tanhLatentLogTarget } from '../estimators/index.ts';
 import {
-  type ControlVariate, estimatePosteriorMean, tanhLatentLogTarget,
-} from '../estimators/index.ts';
-import {
-  type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, noiseFromPosteriorMean,
-  posteriorMeanFromNoise, interpolate,
+  type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, posteriorMeanFromNoise,
 } from '../paths/index.ts';
 import { VelocityNet, integrate, integrateParticles, particleVelocity, timeGrid } from '../policies/flow.ts';
+import { flowMatchingStep } from '../policies/rfm-step.ts';
 import { TwinCritic } from './critic.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
+import { stateSeededNormal } from './diffusion-common.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 import { ALGO_DEFAULTS, DEFAULTS, type PathKind, type RfmConfig } from '../config/index.ts';
 import { registerAgent } from './registry.ts';
@@ -116,10 +115,6 @@ export class RfmAgent implements Agent {
     return Math.exp((1 - f) * Math.log(cfg.temperature) + f * Math.log(cfg.temperatureEnd));
   }
 
-  private temperatures(n: number): Tensor | null {
-    return this.config.temperatureInput ? tensor(new Float32Array(n).fill(this.temperature), [n], this.backend) : null;
-  }
-
   /**
    * Latent endpoints y1 [B*P, A] from noise y0 [B*P, A] for states obs [B, O] (P particles each),
    * with no gradient, by the one integrator of src/policies/flow.ts: the fused Euler kernel
@@ -164,15 +159,9 @@ export class RfmAgent implements Agent {
     return tidy(() => {
       const o = tensor(obs, [B, this.obsDim], this.backend);
       let y0: Tensor;
-      if (opts.deterministic) {
-        // evaluation is reproducible: each state's particle noise is seeded by hashing the state
-        const noise = new Float32Array(B * P * this.actDim);
-        for (let b = 0; b < B; b++) {
-          const r = new Rng(hashFloats(obs.subarray(b * this.obsDim, (b + 1) * this.obsDim)));
-          r.fillNormal(noise.subarray(b * P * this.actDim, (b + 1) * P * this.actDim));
-        }
-        y0 = tensor(noise, [B * P, this.actDim], this.backend);
-      } else y0 = randn([B * P, this.actDim], this.rng, this.backend);
+      // evaluation is reproducible: each state's particle noise is seeded by hashing the state
+      if (opts.deterministic) y0 = tensor(stateSeededNormal(obs, this.obsDim, P * this.actDim), [B * P, this.actDim], this.backend);
+      else y0 = randn([B * P, this.actDim], this.rng, this.backend);
       const y = this.integrate(o, y0);
       const q = this.particleQ(o, y, false);
       const idx = opts.deterministic
@@ -217,14 +206,9 @@ export class RfmAgent implements Agent {
 
       const critic = this.critic.step(obs, host(batch.action, [B, A]), tdTarget);
 
-      // 3. a point on the path: t ~ U[tMin, 1 - tMin], y_t = a y1 + b eps
-      const t = Float32Array.from({ length: B }, () => cfg.tMin + (1 - 2 * cfg.tMin) * this.rng.uniform());
-      const coef = coefficientTensors(this.path, t, obs);
-      const yt = interpolate(coef, y1, randn([B, A], this.rng, this.backend));
-
-      // 4. posterior mean of y1 given y_t under l(y) = minQ(s, tanh y)/T + log|tanh'(y)|, from M
-      // reverse samples (the online critics after their step)
-      const M = cfg.reverseSamples;
+      // 3. the Reverse Flow Matching step (src/policies/rfm-step.ts): a point y_t on the path, the
+      // posterior mean of y1 under l(y) = minQ(s, tanh y)/T + log|tanh'(y)| from M reverse
+      // samples (the online critics after their step), regression of the network, Adam
       const invTemp = 1 / this.temperature;
       const scaledQ = Object.assign((a: Tensor) => mul(this.critic.minQRepeated(obs, a), invTemp), {
         valueAndGrad: (a: Tensor) => {
@@ -232,12 +216,10 @@ export class RfmAgent implements Agent {
           return { value: mul(r.value, invTemp), grad: mul(r.grad, invTemp) };
         },
       });
-      const logTarget = tanhLatentLogTarget(scaledQ);
-      const est = estimatePosteriorMean(logTarget, yt, coef.a, coef.b, M, controlVariateOf(cfg), this.rng, t);
-      const regressTo = this.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
-
-      // 5. regression of the network onto the target, Adam
-      const actorLoss = this.regress(obs, yt, host(t, [B]), regressTo.detach());
+      const actor = flowMatchingStep({
+        net: this.policy, cond: obs, temperature: cfg.temperatureInput ? this.temperature : null, path: this.path, prediction: this.prediction,
+        y1, logTarget: tanhLatentLogTarget(scaledQ), reverseSamples: cfg.reverseSamples, cv: controlVariateOf(cfg), tMin: cfg.tMin, rng: this.rng,
+      });
       const actorGradNorm = this.actorOptimizer.step();
 
       // 6. targets
@@ -246,32 +228,19 @@ export class RfmAgent implements Agent {
 
       const metrics: Metrics = {
         'loss/critic': critic.loss,
-        'loss/actor': actorLoss,
+        'loss/actor': actor.loss,
         'grad/critic': critic.gradNorm,
         'grad/actor': actorGradNorm,
         'q/mean': critic.qMean,
         'q/std': critic.qStd,
-        'rfm/ess': est.diagnostics.ess,
-        'rfm/mean_c': est.diagnostics.meanC,
-        'rfm/max_weight': est.diagnostics.maxWeight,
-        'rfm/logit_spread': est.diagnostics.logitSpread,
+        'rfm/ess': actor.diagnostics.ess,
+        'rfm/mean_c': actor.diagnostics.meanC,
+        'rfm/max_weight': actor.diagnostics.maxWeight,
+        'rfm/logit_spread': actor.diagnostics.logitSpread,
         temperature: this.temperature,
       };
       return metrics;
     });
-  }
-
-  /**
-   * Accumulates the gradients of mean((net(t, y_t, s, T) - target)^2) in the policy's
-   * parameters (the fused kernel where the backend has it); returns the loss.
-   */
-  private regress(obs: Tensor, yt: Tensor, t: Tensor, target: Tensor): number {
-    const temps = this.temperatures(obs.shape[0]);
-    const fused = this.policy.mseGradients(obs, yt, t, temps, target);
-    if (fused !== null) return fused;
-    const loss = mean(square(sub(this.policy.forward(obs, yt, t, temps), target)));
-    backward(loss);
-    return loss.item();
   }
 
   // --- state -------------------------------------------------------------------------------------

@@ -84,6 +84,17 @@ describe('RFM agents', () => {
     });
   });
 
+  it('every sampling path draws the same noise in the same order (fused Euler, composed Heun, the diffusion path)', () => {
+    const rngAfter = (algo: RfmAlgo, extra: Partial<RfmConfig>) => {
+      const agent = new RfmAgent(algo, 3, 2, { ...tiny, ...extra }, 7);
+      agent.update(batchFor(3, 2, 8, 1));
+      return JSON.stringify(agent.state().json.rng);
+    };
+    const fused = rngAfter('rfm', {});
+    assert.equal(rngAfter('rfm', { solver: 'heun' }), fused);
+    assert.equal(rngAfter('rfm-diffusion', {}), fused);
+  });
+
   it('off-policy endpoints: replay actions clipped 1e-4 inside [-1, 1] before atanh', () => {
     assert.equal(ENDPOINT_CLIP, 1e-4);
     const y = offPolicyEndpoints(Float32Array.from([1, -1, 0.5]));
