@@ -23,12 +23,12 @@
  */
 import {
   type Backend, type Tensor, Rng,
-  add, argmax, backward, clamp, concat, indexSelect, linear, mean, mul, noGrad, randn, repeatInterleave, reshape, square, sub, tensor, tidy, unary,
+  add, argmax, backward, clamp, concat, indexSelect, linear, mean, mul, noGrad, randn, repeatInterleave, reshape, slice, square, sub, tensor, tidy, unary,
 } from '../engine/index.ts';
 import { Adam, Linear, Module, defaultBackend, polyakUpdate, sinusoidalEmbedding } from '../nn/index.ts';
 import type { Config, QvpoConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, column, cosineDiscreteSchedule, loadParts, saveParts, stateSeededDraws } from './diffusion-common.ts';
+import { type DdpmSchedule, type SavedParts, cosineDiscreteSchedule, loadParts, saveParts, stateSeededDraws } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 
@@ -47,13 +47,28 @@ export class QvpoNet extends Module {
     const sizes = [actDim + embedding + obsDim, hidden, hidden, actDim];
     this.layers = sizes.slice(1).map((n, i) => this.child(`layer${i}`, new Linear(sizes[i], n, rng, o)));
   }
-  /** eps for rows x [n, A], steps k [n], states obs [n, O]. */
-  forward(x: Tensor, k: Tensor, obs: Tensor): Tensor {
-    const temb = this.time2.forward(mish(this.time1.forward(sinusoidalEmbedding(k, this.embedding, 10000))));
-    let h = concat([x, temb, obs], 1);
-    this.layers.forEach((l, i) => {
+  /**
+   * eps for rows x [n, A] at integer steps k (one for all rows, or one per row) of states obs
+   * [n / R, O], each state shared by R consecutive rows. The same numbers as the network on
+   * concat[x, temb(k), s] row by row: the first layer is split by its inputs, the time branch
+   * runs once per distinct step and the state's share once per state.
+   */
+  forward(x: Tensor, k: number | ArrayLike<number>, obs: Tensor, R = 1): Tensor {
+    const n = x.shape[0];
+    const [A, E] = [this.actDim, this.embedding];
+    const be = x.backend;
+    const steps = typeof k === 'number' ? [k] : Array.from(new Set(Array.from(k))).sort((a, b) => a - b);
+    const temb = this.time2.forward(mish(this.time1.forward(sinusoidalEmbedding(tensor(steps, [steps.length], be), E, 10000)))); // [S, E]
+    const first = this.layers[0];
+    const W = first.weight; // [H, A + E + O]
+    const tPart = linear(temb, slice(W, 1, A, A + E), first.bias); // [S, H]
+    const sPart = linear(obs, slice(W, 1, A + E, W.shape[1]), null); // [n / R, H]
+    const tRows = typeof k === 'number' ? tPart : indexSelect(tPart, 0, Array.from(k, (v) => steps.indexOf(v)));
+    let h = mish(add(add(linear(x, slice(W, 1, 0, A), null), tRows), R === 1 ? sPart : repeatInterleave(sPart, R, 0)));
+    if (h.shape[0] !== n) throw new Error(`QvpoNet: ${n} rows for ${obs.shape[0]} states x ${R}`);
+    this.layers.slice(1).forEach((l, i) => {
       h = linear(h, l.weight, l.bias);
-      if (i + 1 < this.layers.length) h = mish(h);
+      if (i + 2 < this.layers.length) h = mish(h);
     });
     return h;
   }
@@ -84,18 +99,17 @@ export class QvpoAgent implements Agent {
     this.schedule = cosineDiscreteSchedule(cfg.diffusionSteps);
   }
 
-  /** The reverse chain of `net` for rows obs [n, O]: the first draw is x_N, then one per step. */
-  sample(net: QvpoNet, obs: Tensor, noise: () => Tensor): Tensor {
+  /** The reverse chain of `net` for states obs [B, O], R rows each: the first draw is x_N [B*R, A], then one per step. */
+  sample(net: QvpoNet, obs: Tensor, R: number, noise: () => Tensor): Tensor {
     const { beta, alpha, alphabar } = this.schedule;
     const ratio = this.config.noiseRatio;
     return noGrad(() => {
       let x = noise();
-      const n = x.shape[0];
       for (let k = this.config.diffusionSteps - 1; k >= 0; k--) {
         x = tidy(() => {
           const ab = alphabar[k];
           const abPrev = k > 0 ? alphabar[k - 1] : 1;
-          const e = net.forward(x, column(n, k, this.backend), obs);
+          const e = net.forward(x, k, obs, R);
           const x0 = clamp(sub(mul(x, 1 / Math.sqrt(ab)), mul(e, Math.sqrt(1 / ab - 1))), -1, 1);
           let next = add(mul(x0, (beta[k] * Math.sqrt(abPrev)) / (1 - ab)), mul(x, ((1 - abPrev) * Math.sqrt(alpha[k])) / (1 - ab)));
           if (k > 0 && ratio > 0) {
@@ -116,7 +130,7 @@ export class QvpoAgent implements Agent {
   private best(net: QvpoNet, obs: Tensor, C: number, noise: () => Tensor, target: boolean): { action: Tensor; q: Tensor } {
     return noGrad(() => {
       const B = obs.shape[0];
-      const cand = this.sample(net, repeatInterleave(obs, C, 0), noise);
+      const cand = this.sample(net, obs, C, noise);
       const q = this.critic.minQRepeated(obs, cand, target);
       const idx = Array.from(argmax(reshape(q, [B, C]), 1).toArray(), (j, b) => b * C + j);
       return { action: indexSelect(cand, 0, idx), q: indexSelect(q, 0, idx) };
@@ -156,7 +170,7 @@ export class QvpoAgent implements Agent {
       // actions for entropy at entropyAlpha times that weight
       const S = cfg.trainSamples;
       const { best, weight } = noGrad(() => {
-        const own = this.sample(this.policy, repeatInterleave(obs, S, 0), this.randomDraws(B * S));
+        const own = this.sample(this.policy, obs, S, this.randomDraws(B * S));
         const q = reshape(this.critic.minQRepeated(obs, own), [B, S]).toArray();
         const idx: number[] = [];
         const w = new Float32Array(B);
@@ -184,7 +198,7 @@ export class QvpoAgent implements Agent {
       const k = Float32Array.from({ length: rows }, () => this.rng.int(cfg.diffusionSteps));
       const eps = randn([rows, A], this.rng, this.backend);
       const xk = add(mul(acts, host(Float32Array.from(k, (j) => Math.sqrt(alphabar[j])), [rows, 1])), mul(eps, host(Float32Array.from(k, (j) => Math.sqrt(1 - alphabar[j])), [rows, 1])));
-      const perRow = mean(square(sub(this.policy.forward(xk, host(k, [rows]), states), eps)), 1);
+      const perRow = mean(square(sub(this.policy.forward(xk, k, states), eps)), 1);
       const loss = mean(mul(perRow, host(rowWeight, [rows])));
       backward(loss);
       const actorGrad = this.actorOptimizer.step();

@@ -212,3 +212,27 @@ describe('schedules', () => {
     assert.ok(s.alphabar[19] < 1e-5 && s.alphabar[19] > 1e-6, `${s.alphabar[19]}`);
   });
 });
+
+describe('qvpo network', () => {
+  it('the split first layer equals the network on concat[x, temb(k), s] row by row', async () => {
+    const { QvpoNet } = await import('../../src/agents/qvpo.ts');
+    const { sinusoidalEmbedding } = await import('../../src/nn/index.ts');
+    E.tidy(() => {
+      const net = new QvpoNet(3, 2, 16, 8, new E.Rng(1), E.getBackend());
+      const rng = new E.Rng(2);
+      const obs = E.randn([4, 3], rng);
+      const x = E.randn([12, 2], rng);
+      const k = [0, 3, 3, 1, 0, 2, 4, 4, 1, 0, 2, 3];
+      const got = net.forward(x, k, obs, 3).toArray();
+      const mish = (t: E.Tensor) => E.unary(t, 'mish');
+      const temb = net.time2.forward(mish(net.time1.forward(sinusoidalEmbedding(E.tensor(k, [12]), 8, 10000))));
+      let h = E.concat([x, temb, E.repeatInterleave(obs, 3, 0)], 1);
+      net.layers.forEach((l, i) => { h = E.linear(h, l.weight, l.bias); if (i < 2) h = mish(h); });
+      const want = h.toArray();
+      want.forEach((v, i) => assert.ok(Math.abs(got[i] - v) < 1e-5 * (1 + Math.abs(v)), `${i}: ${got[i]} vs ${v}`));
+      const one = net.forward(x, 2, obs, 3).toArray();
+      const same = net.forward(x, new Array(12).fill(2), obs, 3).toArray();
+      one.forEach((v, i) => assert.ok(Math.abs(v - same[i]) < 1e-6));
+    });
+  });
+});
