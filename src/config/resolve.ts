@@ -110,6 +110,7 @@ export function validateConfig(c: Config): Config {
   };
   if (!(c.sac.logStdMin < c.sac.logStdMax)) bad(`sac.logStdMin (${c.sac.logStdMin}) must be < sac.logStdMax (${c.sac.logStdMax})`);
   if (c.rfm.temperatureEnd !== null && c.rfm.annealUpdates < 1) bad('rfm.temperatureEnd is set: rfm.annealUpdates must be >= 1');
+  if (!(c.dqs.sigmaMin < c.dqs.sigmaMax)) bad(`dqs.sigmaMin (${c.dqs.sigmaMin}) must be < dqs.sigmaMax (${c.dqs.sigmaMax})`);
   if (c.train.batchSize > c.train.bufferSize) bad(`train.batchSize (${c.train.batchSize}) must be <= train.bufferSize (${c.train.bufferSize})`);
   return c;
 }
