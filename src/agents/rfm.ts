@@ -207,7 +207,7 @@ export class RfmAgent implements Agent {
       const critic = this.critic.step(obs, host(batch.action, [B, A]), tdTarget);
 
       // 3. the Reverse Flow Matching step (src/policies/rfm-step.ts): a point y_t on the path, the
-      // posterior mean of y1 under l(y) = minQ(s, tanh y)/T + log|tanh'(y)| from M reverse
+      // posterior mean of y1 under l(y) = minQ(s, tanh y)/T + log|tanh'(y)| from K reverse
       // samples (the online critics after their step), regression of the network, Adam
       const invTemp = 1 / this.temperature;
       const scaledQ = Object.assign((a: Tensor) => mul(this.critic.minQRepeated(obs, a), invTemp), {

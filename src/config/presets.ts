@@ -1,7 +1,7 @@
 /**
  * Presets (spec/BENCHMARKS.md section 1) and per-task defaults, as partial configs.
  *
- * | preset | hidden H | batch | particles P | reverse samples M | Euler steps K | embedding |
+ * | preset | hidden H | batch | particles P | reverse samples K | Euler steps N | embedding |
  * |--------|----------|-------|-------------|-------------------|---------------|-----------|
  * | paper  | 256      | 256   | 32          | 100               | 10            | 128       |
  * | lite   | 256      | 256   | 8           | 32                | 10            | 128       |
@@ -15,6 +15,7 @@
  * | lite   | 20                        | 32            | 32 / 8                             | 8               | 16               |
  * | small  | 5                         | 16            | 16 / 4                             | 4               | 8                |
  *
+ * K and N follow spec/RFM.md (K reverse samples); spec/BENCHMARKS.md's table calls them M and K.
  * H is the width of every network: the RFM velocity network, the baselines' policy networks, and
  * each hidden layer of the critics and of the SAC / TD3 actors. 'paper' also fixes the training loop of spec/RFM.md section 6
  * (250k steps, buffer 250k, 10k random steps, evaluation every 10k over 25 episodes as the

@@ -121,7 +121,7 @@ export interface Td3Config {
   rewardScale: number;
 }
 
-/** How the posterior mean is estimated from the M reverse samples (spec/RFM.md section 4). */
+/** How the posterior mean is estimated from the K reverse samples (spec/RFM.md section 4). */
 export type ControlVariateKind = 'cv' | 'ne' | 'ge';
 /** Where the actor's regression endpoints y1 come from. */
 export type EndpointKind = 'on-policy' | 'off-policy';
@@ -145,9 +145,9 @@ export interface RfmConfig {
   temperatureInput: boolean;
   /** Particles P per state when acting (Categorical(softmax(minQ / T)) in training, argmax Q in evaluation) and for TD next actions. */
   particles: number;
-  /** Reverse samples M per state for the posterior-mean estimator. */
+  /** Reverse samples K per state for the posterior-mean estimator (spec/RFM.md's K; BENCHMARKS.md's M). */
   reverseSamples: number;
-  /** Integration steps K of the sampler. */
+  /** Integration steps N of the sampler (BENCHMARKS.md's K). */
   eulerSteps: number;
   /** t runs over [tMin, 1 - tMin], in sampling and in the actor loss's t ~ U[tMin, 1 - tMin]. */
   tMin: number;

@@ -3,7 +3,7 @@
  * RL agent (src/agents/rfm.ts) and the 2-D Boltzmann sampler (src/estimators/boltzmann.ts):
  *
  *   t ~ U[tMin, 1 - tMin],  y_t = a(t) y1 + b(t) eps                       (a point on the path)
- *   m = E[y1 | y_t] under exp(l), from M reverse samples (estimator family) (the posterior mean)
+ *   m = E[y1 | y_t] under exp(l), from K reverse samples (estimator family) (the posterior mean)
  *   target = the velocity (flow) or the noise (diffusion) that m implies at y_t
  *   loss = mean((net(t, y_t, cond, T) - target)^2)
  *
@@ -31,7 +31,7 @@ export interface FlowMatchingStep {
   y1: Tensor;
   /** The log-target l of the endpoint posterior. */
   logTarget: LogTarget;
-  /** Reverse samples M per row. */
+  /** Reverse samples K per row (spec/RFM.md's K). */
   reverseSamples: number;
   cv: ControlVariate;
   tMin: number;
