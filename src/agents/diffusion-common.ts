@@ -12,7 +12,7 @@
 import { type Backend, type Tensor, Rng, hashFloats, tensor } from '../engine/index.ts';
 import type { Adam, Module } from '../nn/index.ts';
 import type { DiffusionBaselineConfig } from '../config/index.ts';
-import { VelocityNet } from '../policies/flow.ts';
+import { VelocityNet, particleVelocity } from '../policies/flow.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
 import type { AgentState } from './types.ts';
 import type { TwinCritic } from './critic.ts';
@@ -20,6 +20,18 @@ import type { TwinCritic } from './critic.ts';
 /** The ScoreMLP of the reference: network(cond = s, y = x, t = tau, temperature = c). */
 export function scoreNetwork(obsDim: number, actDim: number, cfg: DiffusionBaselineConfig, rng: Rng, backend: Backend): VelocityNet {
   return new VelocityNet({ condDim: obsDim, dim: actDim, hidden: cfg.hidden, residualBlocks: cfg.residualBlocks, embedding: cfg.embedding, temperatureInput: true }, rng, backend);
+}
+
+/**
+ * The score network at rows x [B*R, A] whose consecutive runs of R rows share a state of obs
+ * [B, O], with one time-like input tau for all rows and the conditioning scalar c, no gradient:
+ * `particleVelocity` of src/policies/flow.ts (the state's and tau's share of the first layer once,
+ * the whole network in one fused chain), the same numbers as the network on repeated states.
+ * `taus` lists the values that will be asked for (their first-layer shares are made once). Call
+ * the result inside a tidy() scope.
+ */
+export function scoreAtRows(net: VelocityNet, obs: Tensor, R: number, c: number, taus: readonly number[]): (x: Tensor, tau: number) => Tensor {
+  return particleVelocity(net, obs, R, c, taus);
 }
 
 /** n rows filled with the scalar v: [n]. */

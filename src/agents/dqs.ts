@@ -28,7 +28,7 @@ import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, DqsConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type SavedParts, column, loadParts, saveParts, scoreNetwork, stateSeededNormal } from './diffusion-common.ts';
+import { type SavedParts, column, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededNormal } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 
@@ -89,20 +89,20 @@ export class DqsAgent implements Agent {
     const { h, g } = this.noise;
     const K = cfg.integrationSteps;
     const dt = 1 / K;
-    const n = z0.shape[0];
-    return noGrad(() => {
+    return noGrad(() => tidy(() => {
+      const times = Array.from({ length: K }, (_, k) => 1 - k * dt);
+      const score = scoreAtRows(this.policy, obs, z0.shape[0] / obs.shape[0], cfg.temperature, times);
       let x = mul(z0, Math.sqrt(h(1)));
-      for (let k = 0; k < K; k++) {
-        const t = 1 - k * dt;
+      for (const t of times) {
         x = tidy(() => {
           const gt = g(t);
-          let next = add(x, mul(this.score(obs, x, column(n, t, this.backend)), gt * gt * dt));
+          let next = add(x, mul(score(x, t), gt * gt * dt));
           if (kappa > 0) next = add(next, mul(randn(x.shape, this.rng, this.backend), kappa * gt * Math.sqrt(dt)));
           return next;
         });
       }
       return tanh(x);
-    });
+    }));
   }
 
   act(obs: Float32Array, opts: ActOptions): Float32Array {

@@ -23,13 +23,13 @@
  */
 import {
   type Backend, type Tensor, Rng,
-  add, backward, clamp, div, mean, mul, noGrad, randn, repeatInterleave, reshape, softmax, square, sub, sum, tensor, tidy, argmax, indexSelect,
+  add, backward, clamp, mean, mul, noGrad, randn, repeatInterleave, reshape, softmax, square, sub, sum, tensor, tidy, argmax, indexSelect,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, MaxEntDpConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type SavedParts, column, cosineAlphabar, loadParts, saveParts, scoreNetwork, stateSeededDraws } from './diffusion-common.ts';
+import { type SavedParts, column, cosineAlphabar, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededDraws } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 
@@ -119,18 +119,20 @@ export class MaxEntDpAgent implements Agent {
     return this.policy.forward(obs, x, lambdas, column(x.shape[0], this.config.temperature, this.backend));
   }
 
-  /** The reverse chain for rows obs [n, O] from x_N = first draw, then one draw per step; clipped to [-1, 1]. */
-  sample(obs: Tensor, noise: () => Tensor): Tensor {
+  /** The reverse chain for states obs [B, O], R rows each, from x_N = first draw [B*R, A], then one draw per step; clipped to [-1, 1]. */
+  sample(obs: Tensor, R: number, noise: () => Tensor): Tensor {
     const ab = this.gridAlphabar;
-    return noGrad(() => {
+    const N = this.config.diffusionSteps;
+    return noGrad(() => tidy(() => {
+      const lambdas = Array.from({ length: N }, (_, k) => logSnr(ab[k + 1]));
+      const eps = scoreAtRows(this.policy, obs, R, this.config.temperature, lambdas);
       let x = noise();
-      const n = x.shape[0];
-      for (let k = this.config.diffusionSteps - 1; k >= 0; k--) {
+      for (let k = N - 1; k >= 0; k--) {
         x = tidy(() => {
           const [abK, abPrev] = [ab[k + 1], ab[k]];
           const alpha = abK / abPrev;
           const beta = 1 - alpha;
-          const e = this.eps(obs, x, column(n, logSnr(abK), this.backend));
+          const e = eps(x, lambdas[k]);
           const x0 = clamp(mul(sub(x, mul(e, Math.sqrt(1 - abK))), 1 / Math.sqrt(abK)), -1, 1);
           let next = add(mul(x0, (Math.sqrt(abPrev) * beta) / (1 - abK)), mul(x, (Math.sqrt(alpha) * (1 - abPrev)) / (1 - abK)));
           if (k > 0) next = add(next, mul(noise(), Math.sqrt(beta)));
@@ -138,7 +140,7 @@ export class MaxEntDpAgent implements Agent {
         });
       }
       return clamp(x, -1, 1);
-    });
+    }));
   }
 
   private randomDraws(n: number): () => Tensor {
@@ -149,10 +151,10 @@ export class MaxEntDpAgent implements Agent {
     const B = obs.length / this.obsDim;
     return tidy(() => {
       const s = tensor(obs, [B, this.obsDim], this.backend);
-      if (!opts.deterministic) return this.sample(s, this.randomDraws(B)).toArray();
+      if (!opts.deterministic) return this.sample(s, 1, this.randomDraws(B)).toArray();
       // evaluation: C state-seeded candidates per state, the best under the target critics
       const C = this.config.evalCandidates;
-      const cand = this.sample(repeatInterleave(s, C, 0), stateSeededDraws(obs, this.obsDim, C, this.actDim, this.config.diffusionSteps + 1, this.backend));
+      const cand = this.sample(s, C, stateSeededDraws(obs, this.obsDim, C, this.actDim, this.config.diffusionSteps + 1, this.backend));
       const q = this.critic.minQRepeated(s, cand, true);
       const best = Array.from(argmax(reshape(q, [B, C]), 1).toArray(), (j, b) => b * C + j);
       return indexSelect(cand, 0, best).toArray();
@@ -171,29 +173,24 @@ export class MaxEntDpAgent implements Agent {
     const [B, A] = a.shape;
     const N = cfg.diffusionSteps;
     const L = cfg.logProbSamples;
-    return noGrad(() => {
-      const rows = N * L; // per state: step-major, then noise
+    return noGrad(() => tidy(() => {
       const abs = Float64Array.from({ length: N }, (_, k) => Math.min(Math.max(this.gridAlphabar[k + 1], CLIP_AB), 1 - CLIP_AB));
-      const perRow = (f: (k: number) => number) => {
-        const out = new Float32Array(B * rows);
-        for (let b = 0; b < B; b++) for (let k = 0; k < N; k++) out.fill(f(k), b * rows + k * L, b * rows + (k + 1) * L);
-        return tensor(out, [B * rows, 1], this.backend);
-      };
-      const sa = perRow((k) => Math.sqrt(abs[k]));
-      const sb = perRow((k) => Math.sqrt(1 - abs[k]));
-      const eps = randn([B * rows, A], this.rng, this.backend);
-      const xk = add(mul(repeatInterleave(a, rows, 0), sa), mul(eps, sb));
-      const lambdas = reshape(perRow((k) => logSnr(abs[k])), [-1]);
-      const e = this.eps(repeatInterleave(obs, rows, 0), xk, lambdas);
-      const x0 = clamp(div(sub(xk, mul(e, sb)), sa), -1, 1);
-      const epsTilde = div(sub(xk, mul(x0, sa)), sb);
-      const err = reshape(sum(square(sub(epsTilde, eps)), 1), [B, N, L]);
-      const ek = mean(err, 2); // [B, N]
-      const w = Float32Array.from({ length: N }, (_, k) => (this.gridAlphabar[k] - abs[k]) / (2 * abs[k] * (1 - abs[k])));
-      const dab = Float32Array.from({ length: N }, (_, k) => A * abs[k]);
-      const terms = mul(sub(tensor(dab, [1, N], this.backend), ek), tensor(w, [1, N], this.backend));
-      return add(sum(terms, 1), -(A / 2) * Math.log(2 * Math.PI * Math.E));
-    });
+      const lambdas = Array.from(abs, logSnr);
+      const eps = scoreAtRows(this.policy, obs, L, cfg.temperature, lambdas);
+      const aRows = repeatInterleave(a, L, 0); // [B*L, A], L rows per state
+      let total: Tensor = tensor(new Float32Array(B).fill(-(A / 2) * Math.log(2 * Math.PI * Math.E)), [B], this.backend);
+      for (let k = 0; k < N; k++) {
+        const [sa, sb] = [Math.sqrt(abs[k]), Math.sqrt(1 - abs[k])];
+        const noise = randn([B * L, A], this.rng, this.backend);
+        const xk = add(mul(aRows, sa), mul(noise, sb));
+        const x0 = clamp(mul(sub(xk, mul(eps(xk, lambdas[k]), sb)), 1 / sa), -1, 1);
+        const epsTilde = mul(sub(xk, mul(x0, sa)), 1 / sb);
+        const ek = mean(reshape(sum(square(sub(epsTilde, noise)), 1), [B, L]), 1); // [B]
+        const w = (this.gridAlphabar[k] - abs[k]) / (2 * abs[k] * (1 - abs[k]));
+        total = add(total, mul(sub(ek, A * abs[k]), -w));
+      }
+      return total;
+    }));
   }
 
   /**
@@ -236,7 +233,7 @@ export class MaxEntDpAgent implements Agent {
       const [obs, action, nextObs] = [host(b.obs, [B, O]), host(b.action, [B, A]), host(b.nextObs, [B, O])];
 
       // 1. a' and its log-probability from the pre-update actor; the critic step
-      const nextA = this.sample(nextObs, this.randomDraws(B));
+      const nextA = this.sample(nextObs, 1, this.randomDraws(B));
       let nextV = this.critic.minTargetQ(nextObs, nextA);
       let entropy = 0;
       if (cfg.backupEntropy) {

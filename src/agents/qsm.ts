@@ -27,7 +27,7 @@ import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, QsmConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, column, loadParts, saveParts, scoreNetwork, stateSeededDraws, vpDiscreteSchedule } from './diffusion-common.ts';
+import { type DdpmSchedule, type SavedParts, column, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededDraws, vpDiscreteSchedule } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 
@@ -63,17 +63,19 @@ export class QsmAgent implements Agent {
   sample(obs: Tensor, xN: Tensor, noise: () => Tensor): Tensor {
     const { beta, alpha, alphabar } = this.schedule;
     const c = this.config.ddpmTemperature;
-    return noGrad(() => {
+    const N = this.config.diffusionSteps;
+    return noGrad(() => tidy(() => {
+      const eps = scoreAtRows(this.policy, obs, 1, c, Array.from({ length: N }, (_, k) => k));
       let x = xN;
-      for (let k = this.config.diffusionSteps - 1; k >= 0; k--) {
+      for (let k = N - 1; k >= 0; k--) {
         x = tidy(() => {
-          let next = mul(sub(x, mul(this.eps(obs, x, k), beta[k] / Math.sqrt(1 - alphabar[k]))), 1 / Math.sqrt(alpha[k]));
+          let next = mul(sub(x, mul(eps(x, k), beta[k] / Math.sqrt(1 - alphabar[k]))), 1 / Math.sqrt(alpha[k]));
           if (k > 0 && c > 0) next = add(next, mul(noise(), Math.sqrt(beta[k]) * c));
           return clamp(next, -1, 1);
         });
       }
       return x;
-    });
+    }));
   }
 
   /** A stochastic sample per state plus N(0, std^2), clipped to [-1, 1]. */
