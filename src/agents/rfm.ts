@@ -222,7 +222,7 @@ export class RfmAgent implements Agent {
       });
       const actorGradNorm = this.actorOptimizer.step();
 
-      // 6. targets
+      // 4. targets
       this.critic.updateTargets(cfg.tau);
       this.updates++;
 
