@@ -2,22 +2,53 @@
  * Twin Q critics with target networks (the off-policy core shared by every agent here).
  *
  *   y = rewardScale * r + gamma * (1 - terminated) * Q'(s', a')        (the caller supplies Q')
- *   loss = (MSE(Q_1(s, a), y) + MSE(Q_2(s, a), y)) / 2
+ *   loss_j = MSE(Q_j(s, a), y), j = 1, 2     (each critic its own; logged: their mean)
  *
+ * As the reference code (../shared/facts/baselines.md section 2): every layer, the output
+ * included, starts orthogonal with gain sqrt(2) and zero bias; each critic has its own Adam, so
+ * gradient-norm clipping applies per critic, not to one norm over both.
  * Truncation (time limits) is not termination: a truncated transition still bootstraps.
  */
 import {
-  type Backend, type Rng, type Tensor,
-  add, backward, concat, grad, isGradEnabled, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
+  type Backend, type MlpLayer, type Rng, type Tensor,
+  unary, repeatInterleave, add, backward, concat, grad, isGradEnabled, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
 } from '../engine/index.ts';
-import { Adam, MLP, defaultBackend, mseGradients, polyakUpdate, type MLPOptions } from '../nn/index.ts';
+import { Adam, MLP, defaultBackend, mseGradients, polyakUpdate, type MLPOptions, type NamedArray } from '../nn/index.ts';
+
+/**
+ * An MLP with Mish activations, u tanh(softplus(u)), between its layers (QVPO's critics). It has
+ * no layer chain for the fused kernels (they take the activations of the engine's Activation).
+ */
+export class MishMLP extends MLP {
+  constructor(sizes: readonly number[], rng: Rng, opts: MLPOptions = {}) {
+    super(sizes, rng, { ...opts, activation: 'none' });
+  }
+  override chain(): MlpLayer[] {
+    throw new Error('MishMLP: no fused layer chain (Mish is not an engine Activation); use forward');
+  }
+  override forward(x: Tensor): Tensor {
+    let h = x;
+    this.layers.forEach((l, i) => {
+      h = linear(h, l.weight, l.bias);
+      if (i + 1 < this.layers.length) h = unary(h, 'mish');
+    });
+    return h;
+  }
+  override forwardRepeated(cond: Tensor, x: Tensor): Tensor {
+    return this.forward(concat([repeatInterleave(cond, x.shape[0] / cond.shape[0], 0), x], 1));
+  }
+}
 
 export interface CriticConfig {
   hidden: number[];
   lr: number;
   maxGradNorm: number;
-  /** Init of the critic layers (reference: flax default, 'lecun'). */
+  /** Init of every critic layer (default: the reference's orthogonal, gain `gain`, zero bias). */
   init?: MLPOptions['init'];
+  /** Gain of the orthogonal init (default sqrt(2)). */
+  gain?: number;
+  /** Hidden activation: 'relu' (default) or 'mish' (QVPO's critics; no fused kernels). */
+  activation?: 'relu' | 'mish';
 }
 
 export interface CriticMetrics {
@@ -30,18 +61,62 @@ export interface CriticMetrics {
 export class TwinCritic {
   readonly q: [MLP, MLP];
   readonly target: [MLP, MLP];
-  readonly optimizer: Adam;
+  /** One Adam per critic: each clips its own gradient norm (config.maxGradNorm). */
+  readonly optimizers: [Adam, Adam];
   readonly backend: Backend;
 
   constructor(readonly obsDim: number, readonly actDim: number, readonly config: CriticConfig, rng: Rng, backend?: Backend) {
     this.backend = defaultBackend(backend);
     const sizes = [obsDim + actDim, ...config.hidden, 1];
-    const o: MLPOptions = { activation: 'relu', init: config.init ?? 'lecun', backend: this.backend };
-    this.q = [new MLP(sizes, rng, o), new MLP(sizes, rng, o)];
-    this.target = [new MLP(sizes, rng, o), new MLP(sizes, rng, o)];
+    const o: MLPOptions = { activation: 'relu', init: config.init ?? 'orthogonal', gain: config.gain ?? Math.SQRT2, backend: this.backend };
+    const net = () => (config.activation === 'mish' ? new MishMLP(sizes, rng, o) : new MLP(sizes, rng, o));
+    this.q = [net(), net()];
+    this.target = [net(), net()];
     this.target[0].copyFrom(this.q[0]);
     this.target[1].copyFrom(this.q[1]);
-    this.optimizer = new Adam([...this.q[0].parameters(), ...this.q[1].parameters()], { lr: config.lr, maxGradNorm: config.maxGradNorm });
+    const adam = (m: MLP) => new Adam(m.parameters(), { lr: config.lr, maxGradNorm: config.maxGradNorm });
+    this.optimizers = [adam(this.q[0]), adam(this.q[1])];
+  }
+
+  /**
+   * One Adam step per critic (each clipped to its own norm); returns the norm of both critics'
+   * gradients together, before clipping, sqrt(|g_1|^2 + |g_2|^2).
+   */
+  private optimizerStep(): number {
+    return Math.hypot(this.optimizers[0].step(), this.optimizers[1].step());
+  }
+  /** Clears both critics' accumulated gradients (after an actor loss reached them). */
+  zeroGrad(): void {
+    for (const o of this.optimizers) o.zeroGrad();
+  }
+  /**
+   * Both optimisers' moments under `<prefix>.mu.<i>` / `<prefix>.nu.<i>`, i counting over the
+   * first critic's parameters then the second's; returns the step count.
+   */
+  putOptimizers(out: Map<string, NamedArray>, prefix: string): number {
+    let i = 0;
+    for (const o of this.optimizers) {
+      const s = o.state();
+      s.mu.forEach((a, k) => out.set(`${prefix}.mu.${i + k}`, { data: a, shape: [a.length] }));
+      s.nu.forEach((a, k) => out.set(`${prefix}.nu.${i + k}`, { data: a, shape: [a.length] }));
+      i += s.mu.length;
+    }
+    return this.optimizers[0].state().count;
+  }
+  /** Restores what putOptimizers wrote. */
+  loadOptimizers(from: ReadonlyMap<string, NamedArray>, prefix: string, count: number, who: string): void {
+    const get = (k: string) => {
+      const v = from.get(k);
+      if (!v) throw new Error(`${who}.loadState: missing tensor '${k}'`);
+      return v.data;
+    };
+    let i = 0;
+    for (const o of this.optimizers) {
+      const n = o.params.length;
+      const at = i;
+      o.loadState({ count, mu: Array.from({ length: n }, (_, k) => get(`${prefix}.mu.${at + k}`)), nu: Array.from({ length: n }, (_, k) => get(`${prefix}.nu.${at + k}`)) });
+      i += n;
+    }
   }
 
   /** Q_j(s, a) for both online critics: obs [N, O], act [N, A] -> two [N]. */
@@ -129,18 +204,19 @@ export class TwinCritic {
 
   /** One Adam step on both critics towards y [B]; obs [B, O], act [B, A]. */
   step(obs: Tensor, act: Tensor, y: Tensor): CriticMetrics {
-    // the backend's fused regression gradients where it has them (each critic's half of the loss)
-    const fused = noGrad(() => {
+    // each critic descends its own MSE (the reference's gradient scale, which the per-critic
+    // clipping sees); the fused regression gradients where the backend has them
+    const fused = this.config.activation === 'mish' ? null : noGrad(() => {
       const x = concat([obs, act], 1);
       const q1 = zeros([obs.shape[0]], this.backend);
-      const l1 = mseGradients(this.q[0].chain(), x, y, 0.5, q1);
+      const l1 = mseGradients(this.q[0].chain(), x, y, 1, q1);
       if (l1 === null) return null;
-      const l2 = mseGradients(this.q[1].chain(), x, y, 0.5);
+      const l2 = mseGradients(this.q[1].chain(), x, y, 1);
       if (l2 === null) throw new Error('TwinCritic.step: the fused gradients took one critic but not the other');
-      return { loss: l1 + l2, q1: q1.toArray() };
+      return { loss: (l1 + l2) / 2, q1: q1.toArray() };
     });
     if (fused) {
-      const gradNorm = this.optimizer.step();
+      const gradNorm = this.optimizerStep();
       let m = 0;
       for (const v of fused.q1) m += v;
       m /= fused.q1.length;
@@ -149,10 +225,10 @@ export class TwinCritic {
       return { loss: fused.loss, gradNorm, qMean: m, qStd: Math.sqrt(v2 / fused.q1.length) };
     }
     const [q1, q2] = this.values(obs, act);
-    const loss = mul(add(mean(square(sub(q1, y))), mean(square(sub(q2, y)))), 0.5);
+    const loss = add(mean(square(sub(q1, y))), mean(square(sub(q2, y))));
     backward(loss);
-    const gradNorm = this.optimizer.step();
-    const lossValue = loss.item();
+    const gradNorm = this.optimizerStep();
+    const lossValue = loss.item() / 2;
     const stats = noGrad(() => {
       const m = mean(q1);
       const sd = sqrt(mean(square(sub(q1, m))));

@@ -11,7 +11,10 @@ import type { Agent } from './types.ts';
 import './sac.ts';
 import './td3.ts';
 import './rfm.ts';
-import './rfm.ts';
+import './qsm.ts';
+import './dqs.ts';
+import './maxentdp.ts';
+import './qvpo.ts';
 
 export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
@@ -19,6 +22,10 @@ export { TwinCritic, type CriticConfig, type CriticMetrics } from './critic.ts';
 export { registerAgent, availableAgents, type AgentFactory } from './registry.ts';
 export { SacAgent } from './sac.ts';
 export { Td3Agent } from './td3.ts';
+export { QsmAgent } from './qsm.ts';
+export { DqsAgent } from './dqs.ts';
+export { MaxEntDpAgent } from './maxentdp.ts';
+export { QvpoAgent } from './qvpo.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
 export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {

@@ -1,36 +1,39 @@
 /**
- * Reverse Flow Matching agents (spec/RFM.md sections 6-7), one implementation for four algos:
+ * Reverse Flow Matching agents (spec/RFM.md sections 6-7), one implementation for two algos:
  *
- *   rfm            flow path, velocity network, autotuned control variate (the paper's agent)
- *   rfm-diffusion  VP path, noise-prediction network, autotuned control variate
- *   sdac           VP path, noise prediction, c = 0 (noise expectation)
- *   dqs            VP path, noise prediction, c = sigma^2 (gradient expectation)
+ *   rfm            flow path, velocity network (the paper's agent)
+ *   rfm-diffusion  VP path, noise-prediction network
+ *
+ * `rfm.estimator` picks the posterior-mean estimator of either: 'cv' (autotuned control variate,
+ * the paper's), 'ne' (c = 0, noise expectation) or 'ge' (c = sigma^2, gradient expectation); the
+ * last two are estimator ablations, not the SDAC / DQS baselines (those are their own agents).
  *
  * The policy is a latent flow y0 ~ N(0, I) -> y1 with action tanh(y1), conditioned on the state
  * and the temperature T. Acting samples P particles per state and picks one by
- * Categorical(softmax(minQ / T)) (training) or argmax minQ with state-seeded noise (evaluation).
- * Both sampling paths integrate the same probability-flow ODE: a noise-prediction network is
- * turned into a velocity through the posterior mean (src/paths).
+ * Categorical(softmax(minQ / T)) under the online critics (training, and the TD target's next
+ * action, which the target critics then value) or argmax minQ with state-seeded noise
+ * (evaluation). Both sampling paths integrate the same probability-flow ODE (src/policies/flow.ts):
+ * a noise-prediction network is turned into a velocity through the posterior mean (src/paths).
  */
 import {
   type Backend, type Tensor, Rng,
-  backward, concat, hashFloats, indexSelect, mean, mul, noGrad, randn, reshape, slice, square, sub, tensor, tidy, add, tanh, argmax,
+  concat, indexSelect, mul, noGrad, randn, reshape, slice, tensor, tidy, tanh, argmax,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
+import { type ControlVariate, tanhLatentLogTarget } from '../estimators/index.ts';
 import {
-  type ControlVariate, estimatePosteriorMean, tanhLatentLogTarget,
-} from '../estimators/index.ts';
-import {
-  type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, noiseFromPosteriorMean,
-  posteriorMeanFromNoise, interpolate,
+  type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, posteriorMeanFromNoise,
 } from '../paths/index.ts';
-import { VelocityNet, integrateParticles, particleVelocity, timeGrid } from '../policies/flow.ts';
+import { VelocityNet, integrate, integrateParticles, particleVelocity, timeGrid } from '../policies/flow.ts';
+import { flowMatchingStep } from '../policies/rfm-step.ts';
 import { TwinCritic } from './critic.ts';
+import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
+import { stateSeededNormal } from './diffusion-common.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 import { ALGO_DEFAULTS, DEFAULTS, type PathKind, type RfmConfig } from '../config/index.ts';
 import { registerAgent } from './registry.ts';
 
-export type RfmAlgo = 'rfm' | 'rfm-diffusion' | 'sdac' | 'dqs';
+export type RfmAlgo = 'rfm' | 'rfm-diffusion';
 
 /** Defaults for an algo: the library defaults with the algo's own settings (config/types.ts). */
 export function rfmDefaults(algo: RfmAlgo): RfmConfig {
@@ -41,12 +44,31 @@ function pathOf(name: PathKind): GaussianPath {
   return name === 'flow' ? linearFlowPath : vpPath(name === 'vp-cosine' ? 'cosine' : 'linear');
 }
 
-function controlVariateOf(c: RfmConfig): ControlVariate {
-  if (c.controlVariate === 'cv') return { kind: 'cv', ridge: c.cvRidge, clip: c.cvClip };
-  return { kind: c.controlVariate };
+function controlVariateOf(cfg: RfmConfig): ControlVariate {
+  if (cfg.estimator === 'cv') return { kind: 'cv', ridge: cfg.cvRidge, clip: cfg.cvClip };
+  return { kind: cfg.estimator };
 }
 
-const ATANH_LIMIT = 1 - 1e-6;
+/** Off-policy endpoints: replay actions are clipped to [-1 + 1e-4, 1 - 1e-4] before atanh (the reference's clip). */
+export const ENDPOINT_CLIP = 1e-4;
+
+/** Off-policy endpoints y1 = atanh(clip(a, -1 + ENDPOINT_CLIP, 1 - ENDPOINT_CLIP)). */
+export function offPolicyEndpoints(actions: Float32Array): Float32Array {
+  const lim = 1 - ENDPOINT_CLIP;
+  return actions.map((a) => Math.atanh(Math.max(-lim, Math.min(lim, a))));
+}
+
+/**
+ * The value of the TD target's next action: among the particles y [B*P, A] (latents, P per state
+ * of nextObs [B, O]), `choose` picks one per state from the *online* critics' minQ [B*P] (indices
+ * into the rows); the *target* critics' minimum values it: min_j Q'_j(s', tanh y_pick) [B].
+ */
+export function nextActionValue(critic: TwinCritic, nextObs: Tensor, y: Tensor, choose: (onlineQ: Tensor) => number[]): Tensor {
+  return noGrad(() => {
+    const pick = indexSelect(y, 0, choose(critic.minQRepeated(nextObs, tanh(y))));
+    return critic.minTargetQ(nextObs, tanh(pick));
+  });
+}
 
 export class RfmAgent implements Agent {
   readonly config: RfmConfig;
@@ -68,84 +90,55 @@ export class RfmAgent implements Agent {
     backend?: Backend,
   ) {
     this.config = { ...rfmDefaults(algo), ...config };
-    const c = this.config;
+    const cfg = this.config;
     // the flow path regresses the velocity; VP (diffusion) paths predict the noise
-    this.prediction = c.path === 'flow' ? 'velocity' : 'noise';
+    this.prediction = cfg.path === 'flow' ? 'velocity' : 'noise';
     this.backend = defaultBackend(backend);
     const init = new Rng(seed);
     this.rng = init.split(1);
-    this.path = pathOf(c.path);
+    this.path = pathOf(cfg.path);
     this.policy = new VelocityNet(
-      { condDim: obsDim, dim: actDim, hidden: c.hidden, residualBlocks: c.residualBlocks, embedding: c.embedding, temperatureInput: c.temperatureInput },
+      { condDim: obsDim, dim: actDim, hidden: cfg.hidden, residualBlocks: cfg.residualBlocks, embedding: cfg.embedding, temperatureInput: cfg.temperatureInput },
       init.split(2), this.backend,
     );
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: c.maxGradNorm ?? Infinity }, init.split(3), this.backend);
-    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: c.actorLr, maxGradNorm: c.maxGradNorm ?? Infinity });
+    this.critic = new TwinCritic(obsDim, actDim, { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity }, init.split(3), this.backend);
+    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm ?? Infinity });
   }
 
   // --- sampling --------------------------------------------------------------------------------
 
   /** T now: fixed, or annealed log-linearly from `temperature` to `temperatureEnd` over `annealUpdates`. */
   get temperature(): number {
-    const c = this.config;
-    if (c.temperatureEnd === null) return c.temperature;
-    const f = Math.min(this.updates / Math.max(c.annealUpdates, 1), 1);
-    return Math.exp((1 - f) * Math.log(c.temperature) + f * Math.log(c.temperatureEnd));
-  }
-
-  private temperatures(n: number): Tensor | null {
-    return this.config.temperatureInput ? tensor(new Float32Array(n).fill(this.temperature), [n], this.backend) : null;
-  }
-
-  /** Whether integrate() makes all Euler steps in one call (integrateParticles). */
-  private get fusedSampler(): boolean {
-    return this.prediction === 'velocity' && this.config.solver === 'euler';
+    const cfg = this.config;
+    if (cfg.temperatureEnd === null) return cfg.temperature;
+    const f = Math.min(this.updates / Math.max(cfg.annealUpdates, 1), 1);
+    return Math.exp((1 - f) * Math.log(cfg.temperature) + f * Math.log(cfg.temperatureEnd));
   }
 
   /**
    * Latent endpoints y1 [B*P, A] from noise y0 [B*P, A] for states obs [B, O] (P particles each),
-   * with no gradient. A noise-predicting network is turned into the probability-flow velocity
-   * through the posterior mean.
+   * with no gradient, by the one integrator of src/policies/flow.ts: the fused Euler kernel
+   * (integrateParticles) for a velocity network, else `integrate` on the particle velocity. A
+   * noise-predicting network is turned into the probability-flow velocity through the posterior
+   * mean. Neither draws noise: the caller owns y0.
    */
   private integrate(obs: Tensor, y0: Tensor): Tensor {
-    const c = this.config;
-    const T = c.temperatureInput ? this.temperature : null;
-    if (this.fusedSampler) return integrateParticles(this.policy, obs, y0, T, timeGrid(c.eulerSteps, c.tMin));
-    return noGrad(() => {
-      const ts = timeGrid(c.eulerSteps, c.tMin);
-      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], T, ts);
+    const cfg = this.config;
+    const temp = cfg.temperatureInput ? this.temperature : null;
+    const ts = timeGrid(cfg.eulerSteps, cfg.tMin);
+    if (this.prediction === 'velocity' && cfg.solver === 'euler') return integrateParticles(this.policy, obs, y0, temp, ts);
+    return noGrad(() => tidy(() => {
+      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], temp, ts);
       const velocity = (y: Tensor, t: number): Tensor => {
         const out = net(y, t);
         if (this.prediction === 'velocity') return out;
         const k = coefficientTensors(this.path, [t], y);
         return velocityFromPosteriorMean(k, posteriorMeanFromNoise(k, out, y), y);
       };
-      let y = y0;
-      for (let i = 0; i < c.eulerSteps; i++) {
-        const h = ts[i + 1] - ts[i];
-        const next = tidy(() => {
-          const v = velocity(y, ts[i]);
-          if (c.solver === 'heun') {
-            const v2 = velocity(add(y, mul(v, h)), ts[i + 1]);
-            return add(y, mul(add(v, v2), h / 2));
-          }
-          return add(y, mul(v, h));
-        });
-        if (y !== y0) y.dispose();
-        y = next;
-      }
-      return y;
-    });
+      return integrate(velocity, y0, ts, cfg.solver);
+    }));
   }
 
-  /**
-   * P particles per state for obs [B, O]; returns the particles' latents [B*P, A] and their minQ
-   * [B*P] under the online or the target critics.
-   */
-  private particles(obs: Tensor, y0: Tensor, target: boolean): { y: Tensor; q: Tensor } {
-    const y = this.integrate(obs, y0);
-    return { y, q: this.particleQ(obs, y, target) };
-  }
   /** minQ [B*P] of the particles' latents y [B*P, A] under the online or the target critics. */
   private particleQ(obs: Tensor, y: Tensor, target: boolean): Tensor {
     return noGrad(() => this.critic.minQRepeated(obs, tanh(y), target));
@@ -155,8 +148,8 @@ export class RfmAgent implements Agent {
   private boltzmannSelect(q: Tensor, B: number): number[] {
     const P = this.config.particles;
     const logits = q.toArray();
-    const T = this.temperature;
-    for (let i = 0; i < logits.length; i++) logits[i] /= T;
+    const temp = this.temperature;
+    for (let i = 0; i < logits.length; i++) logits[i] /= temp;
     return Array.from({ length: B }, (_, b) => b * P + this.rng.categorical(logits, b * P, P));
   }
 
@@ -166,16 +159,11 @@ export class RfmAgent implements Agent {
     return tidy(() => {
       const o = tensor(obs, [B, this.obsDim], this.backend);
       let y0: Tensor;
-      if (opts.deterministic) {
-        // evaluation is reproducible: each state's particle noise is seeded by hashing the state
-        const noise = new Float32Array(B * P * this.actDim);
-        for (let b = 0; b < B; b++) {
-          const r = new Rng(hashFloats(obs.subarray(b * this.obsDim, (b + 1) * this.obsDim)));
-          r.fillNormal(noise.subarray(b * P * this.actDim, (b + 1) * P * this.actDim));
-        }
-        y0 = tensor(noise, [B * P, this.actDim], this.backend);
-      } else y0 = randn([B * P, this.actDim], this.rng, this.backend);
-      const { y, q } = this.particles(o, y0, false);
+      // evaluation is reproducible: each state's particle noise is seeded by hashing the state
+      if (opts.deterministic) y0 = tensor(stateSeededNormal(obs, this.obsDim, P * this.actDim), [B * P, this.actDim], this.backend);
+      else y0 = randn([B * P, this.actDim], this.rng, this.backend);
+      const y = this.integrate(o, y0);
+      const q = this.particleQ(o, y, false);
       const idx = opts.deterministic
         ? Array.from(argmax(reshape(q, [B, P]), 1).toArray(), (j, b) => b * P + j)
         : this.boltzmannSelect(q, B);
@@ -186,87 +174,69 @@ export class RfmAgent implements Agent {
   // --- the update --------------------------------------------------------------------------------
 
   update(batch: Batch): Metrics {
-    const c = this.config;
+    const cfg = this.config;
     const B = batch.size;
     const A = this.actDim;
-    const P = c.particles;
+    const P = cfg.particles;
     return tidy(() => {
-      const T = (d: Float32Array, shape: number[]) => tensor(d, shape, this.backend);
-      const obs = T(batch.obs, [B, this.obsDim]);
-      const nextObs = T(batch.nextObs, [B, this.obsDim]);
+      const host = (d: Float32Array, shape: number[]) => tensor(d, shape, this.backend);
+      const obs = host(batch.obs, [B, this.obsDim]);
+      const nextObs = host(batch.nextObs, [B, this.obsDim]);
+      const onPolicy = cfg.endpoint === 'on-policy';
 
-      // the on-policy endpoints' particles come from the same policy as the TD target's: with the
-      // fused Euler sampler both sets integrate in one call (noise drawn for s', then for s)
-      let curY: Tensor | null = null;
-      let next: { y: Tensor; q: Tensor };
-      if (c.endpoint === 'on-policy' && this.fusedSampler) {
-        const y0 = concat([randn([B * P, A], this.rng, this.backend), randn([B * P, A], this.rng, this.backend)], 0);
-        const both = this.integrate(concat([nextObs, obs], 0), y0);
-        const nextY = slice(both, 0, 0, B * P);
-        curY = slice(both, 0, B * P, 2 * B * P);
-        next = { y: nextY, q: this.particleQ(nextObs, nextY, true) };
-      } else next = this.particles(nextObs, randn([B * P, A], this.rng, this.backend), true);
+      // 0. particles of the current policy, all drawn before any step: noise for s' then (on-policy
+      // endpoints) for s, integrated in one call; every path draws in this order
+      const noise = [randn([B * P, A], this.rng, this.backend)];
+      if (onPolicy) noise.push(randn([B * P, A], this.rng, this.backend));
+      const both = this.integrate(onPolicy ? concat([nextObs, obs], 0) : nextObs, onPolicy ? concat(noise, 0) : noise[0]);
+      const nextY = onPolicy ? slice(both, 0, 0, B * P) : both;
 
-      // 1. critic: TD target with a' from the particle sampler on s' (Boltzmann choice under Q')
-      const nextIdx = this.boltzmannSelect(next.q, B);
-      const nextQ = indexSelect(next.q, 0, nextIdx);
-      const y = TwinCritic.tdTarget(T(batch.reward, [B]), T(batch.terminated, [B]), nextQ, c.gamma, c.rewardScale);
-      const critic = this.critic.step(obs, T(batch.action, [B, A]), y);
+      // 1. critic. The TD target's a' is the particle on s' that the online critics' minimum picks
+      // (Categorical(softmax(minQ / T))), valued by the target critics' minimum (the reference's)
+      const nextQ = nextActionValue(this.critic, nextObs, nextY, (q) => this.boltzmannSelect(q, B));
+      const tdTarget = TwinCritic.tdTarget(host(batch.reward, [B]), host(batch.terminated, [B]), nextQ, cfg.gamma, cfg.rewardScale);
 
-      // 2. endpoints y1: on-policy (a particle chosen by Boltzmann) or atanh of replay actions
+      // 2. endpoints y1: on-policy (the particle on s the online critics pick, before the critic
+      // step, as the reference) or atanh of the replay actions
       let y1: Tensor;
-      if (c.endpoint === 'on-policy') {
-        const cur = curY
-          ? { y: curY, q: this.particleQ(obs, curY, false) }
-          : this.particles(obs, randn([B * P, A], this.rng, this.backend), false);
-        y1 = indexSelect(cur.y, 0, this.boltzmannSelect(cur.q, B));
-      } else {
-        y1 = T(batch.action.map((a) => Math.atanh(Math.max(-ATANH_LIMIT, Math.min(ATANH_LIMIT, a)))), [B, A]);
-      }
+      if (onPolicy) {
+        const curY = slice(both, 0, B * P, 2 * B * P);
+        y1 = indexSelect(curY, 0, this.boltzmannSelect(this.particleQ(obs, curY, false), B));
+      } else y1 = host(offPolicyEndpoints(batch.action), [B, A]);
 
-      // 3. a point on the path: t ~ U[tMin, 1 - tMin], y_t = a y1 + b eps
-      const t = Float32Array.from({ length: B }, () => c.tMin + (1 - 2 * c.tMin) * this.rng.uniform());
-      const coef = coefficientTensors(this.path, t, obs);
-      const yt = interpolate(coef, y1, randn([B, A], this.rng, this.backend));
+      const critic = this.critic.step(obs, host(batch.action, [B, A]), tdTarget);
 
-      // 4. posterior mean of y1 given y_t under l(y) = minQ(s, tanh y)/T + log|tanh'(y)|
-      const K = c.reverseSamples;
-      const invT = 1 / this.temperature;
-      const scaledQ = Object.assign((a: Tensor) => mul(this.critic.minQRepeated(obs, a), invT), {
+      // 3. the Reverse Flow Matching step (src/policies/rfm-step.ts): a point y_t on the path, the
+      // posterior mean of y1 under l(y) = minQ(s, tanh y)/T + log|tanh'(y)| from K reverse
+      // samples (the online critics after their step), regression of the network, Adam
+      const invTemp = 1 / this.temperature;
+      const scaledQ = Object.assign((a: Tensor) => mul(this.critic.minQRepeated(obs, a), invTemp), {
         valueAndGrad: (a: Tensor) => {
           const r = this.critic.minQRepeatedValueAndGrad(obs, a);
-          return { value: mul(r.value, invT), grad: mul(r.grad, invT) };
+          return { value: mul(r.value, invTemp), grad: mul(r.grad, invTemp) };
         },
       });
-      const logTarget = tanhLatentLogTarget(scaledQ);
-      const est = estimatePosteriorMean(logTarget, yt, coef.a, coef.b, K, controlVariateOf(c), this.rng, t);
-      const target = this.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt);
-
-      // 5. regression of the network onto the target, Adam
-      let actorLoss = this.policy.mseGradients(obs, yt, T(t, [B]), this.temperatures(B), target.detach());
-      if (actorLoss === null) {
-        const pred = this.policy.forward(obs, yt, T(t, [B]), this.temperatures(B));
-        const loss = mean(square(sub(pred, target.detach())));
-        backward(loss);
-        actorLoss = loss.item();
-      }
+      const actor = flowMatchingStep({
+        net: this.policy, cond: obs, temperature: cfg.temperatureInput ? this.temperature : null, path: this.path, prediction: this.prediction,
+        y1, logTarget: tanhLatentLogTarget(scaledQ), reverseSamples: cfg.reverseSamples, cv: controlVariateOf(cfg), tMin: cfg.tMin, rng: this.rng,
+      });
       const actorGradNorm = this.actorOptimizer.step();
 
-      // 6. targets
-      this.critic.updateTargets(c.tau);
+      // 4. targets
+      this.critic.updateTargets(cfg.tau);
       this.updates++;
 
       const metrics: Metrics = {
         'loss/critic': critic.loss,
-        'loss/actor': actorLoss,
+        'loss/actor': actor.loss,
         'grad/critic': critic.gradNorm,
         'grad/actor': actorGradNorm,
         'q/mean': critic.qMean,
         'q/std': critic.qStd,
-        'rfm/ess': est.diagnostics.ess,
-        'rfm/mean_c': est.diagnostics.meanC,
-        'rfm/max_weight': est.diagnostics.maxWeight,
-        'rfm/logit_spread': est.diagnostics.logitSpread,
+        'rfm/ess': actor.diagnostics.ess,
+        'rfm/mean_c': actor.diagnostics.meanC,
+        'rfm/max_weight': actor.diagnostics.maxWeight,
+        'rfm/logit_spread': actor.diagnostics.logitSpread,
         temperature: this.temperature,
       };
       return metrics;
@@ -276,54 +246,43 @@ export class RfmAgent implements Agent {
   // --- state -------------------------------------------------------------------------------------
 
   state(): AgentState {
-    const tensors = new Map<string, { data: Float32Array; shape: number[] }>();
-    const put = (prefix: string, m: { stateDict(): Map<string, { data: Float32Array; shape: number[] }> }) => {
-      for (const [k, v] of m.stateDict()) tensors.set(`${prefix}.${k}`, v);
-    };
-    put('policy', this.policy);
-    put('critic.q1', this.critic.q[0]);
-    put('critic.q2', this.critic.q[1]);
-    put('critic.target1', this.critic.target[0]);
-    put('critic.target2', this.critic.target[1]);
-    const opt = (name: string, o: Adam) => {
-      const s = o.state();
-      s.mu.forEach((a, i) => tensors.set(`${name}.mu.${i}`, { data: a, shape: [a.length] }));
-      s.nu.forEach((a, i) => tensors.set(`${name}.nu.${i}`, { data: a, shape: [a.length] }));
-      return s.count;
-    };
-    const actorCount = opt('optim.actor', this.actorOptimizer);
-    const criticCount = opt('optim.critic', this.critic.optimizer);
+    const t = new Map();
+    putModule(t, 'policy', this.policy);
+    putModule(t, 'critic.q1', this.critic.q[0]);
+    putModule(t, 'critic.q2', this.critic.q[1]);
+    putModule(t, 'critic.target1', this.critic.target[0]);
+    putModule(t, 'critic.target2', this.critic.target[1]);
+    const actorCount = putAdam(t, 'optim.actor', this.actorOptimizer);
+    const criticCount = this.critic.putOptimizers(t, 'optim.critic');
     return {
-      tensors,
+      tensors: t,
       json: { algo: this.algo, config: this.config, updates: this.updates, rng: this.rng.state(), actorCount, criticCount },
     };
   }
 
+  /**
+   * Restores state(). The state must come from the same algo with the same path and estimator
+   * (an 'ne' ablation's checkpoint does not load into a 'cv' agent).
+   */
   loadState(s: AgentState): void {
-    const sub = (prefix: string) =>
-      new Map([...s.tensors].filter(([k]) => k.startsWith(prefix + '.')).map(([k, v]) => [k.slice(prefix.length + 1), v]));
-    this.policy.loadStateDict(sub('policy'));
-    this.critic.q[0].loadStateDict(sub('critic.q1'));
-    this.critic.q[1].loadStateDict(sub('critic.q2'));
-    this.critic.target[0].loadStateDict(sub('critic.target1'));
-    this.critic.target[1].loadStateDict(sub('critic.target2'));
-    const opt = (name: string, o: Adam, count: number) => {
-      const n = o.params.length;
-      const get = (k: string) => {
-        const v = s.tensors.get(k);
-        if (!v) throw new Error(`rfm.loadState: missing '${k}'`);
-        return v.data;
-      };
-      o.loadState({ count, mu: Array.from({ length: n }, (_, i) => get(`${name}.mu.${i}`)), nu: Array.from({ length: n }, (_, i) => get(`${name}.nu.${i}`)) });
-    };
-    const j = s.json as { updates: number; rng: ReturnType<Rng['state']>; actorCount: number; criticCount: number };
-    opt('optim.actor', this.actorOptimizer, j.actorCount);
-    opt('optim.critic', this.critic.optimizer, j.criticCount);
+    checkAlgoOf(s.json, this.algo);
+    const j = s.json as { config?: Partial<RfmConfig> & { controlVariate?: string }; updates: number; rng: ReturnType<Rng['state']>; actorCount: number; criticCount: number };
+    const saved = { path: j.config?.path, estimator: j.config?.estimator ?? j.config?.controlVariate };
+    if (saved.path !== this.config.path || saved.estimator !== this.config.estimator) {
+      throw new Error(`${this.algo}.loadState: the state is of path '${String(saved.path)}' and estimator '${String(saved.estimator)}', this agent of '${this.config.path}' and '${this.config.estimator}'`);
+    }
+    loadModule(s.tensors, 'policy', this.policy);
+    loadModule(s.tensors, 'critic.q1', this.critic.q[0]);
+    loadModule(s.tensors, 'critic.q2', this.critic.q[1]);
+    loadModule(s.tensors, 'critic.target1', this.critic.target[0]);
+    loadModule(s.tensors, 'critic.target2', this.critic.target[1]);
+    loadAdam(s.tensors, 'optim.actor', this.actorOptimizer, j.actorCount, this.algo);
+    this.critic.loadOptimizers(s.tensors, 'optim.critic', j.criticCount, this.algo);
     this.updates = j.updates;
     this.rng.setState(j.rng);
   }
 }
 
-for (const algo of ['rfm', 'rfm-diffusion', 'sdac', 'dqs'] as const) {
+for (const algo of ['rfm', 'rfm-diffusion'] as const) {
   registerAgent(algo, (obsDim, actDim, config, seed) => new RfmAgent(algo, obsDim, actDim, config.rfm, seed));
 }

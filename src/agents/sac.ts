@@ -116,7 +116,7 @@ export class SacAgent implements Agent {
       const pi = this.sample(obs);
       const actorLoss = mean(sub(mul(pi.logProb, alpha), this.critic.minQ(obs, pi.action)));
       backward(actorLoss);
-      this.critic.optimizer.zeroGrad(); // the actor loss also reached the critics' parameters
+      this.critic.zeroGrad(); // the actor loss also reached the critics' parameters
       const actorGrad = this.actorOptimizer.step();
       const logProbMean = mean(pi.logProb).item();
 
@@ -151,7 +151,7 @@ export class SacAgent implements Agent {
     putTensor(t, 'log_alpha', this.logAlpha);
     const counts = {
       actor: putAdam(t, 'optim.actor', this.actorOptimizer),
-      critic: putAdam(t, 'optim.critic', this.critic.optimizer),
+      critic: this.critic.putOptimizers(t, 'optim.critic'),
       alpha: putAdam(t, 'optim.alpha', this.alphaOptimizer),
     };
     return { tensors: t, json: { algo: this.algo, updates: this.updates, rng: this.rng.state(), optimizerSteps: counts } };
@@ -167,7 +167,7 @@ export class SacAgent implements Agent {
     loadModule(s.tensors, 'critic.target2', this.critic.target[1]);
     loadTensor(s.tensors, 'log_alpha', this.logAlpha, this.algo);
     loadAdam(s.tensors, 'optim.actor', this.actorOptimizer, j.optimizerSteps.actor, this.algo);
-    loadAdam(s.tensors, 'optim.critic', this.critic.optimizer, j.optimizerSteps.critic, this.algo);
+    this.critic.loadOptimizers(s.tensors, 'optim.critic', j.optimizerSteps.critic, this.algo);
     loadAdam(s.tensors, 'optim.alpha', this.alphaOptimizer, j.optimizerSteps.alpha, this.algo);
     this.updates = j.updates;
     this.rng.setState(j.rng);

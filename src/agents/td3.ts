@@ -47,7 +47,7 @@ export class Td3Agent implements Agent {
     this.actor = new MLP(sizes, root.split(2), { activation: 'relu', backend: this.backend });
     this.actorTarget = new MLP(sizes, root.split(2), { activation: 'relu', backend: this.backend });
     this.actorTarget.copyFrom(this.actor);
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: clip }, root.split(3), this.backend);
+    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: clip, init: 'lecun' }, root.split(3), this.backend);
     this.actorOptimizer = new Adam(this.actor.parameters(), { lr: c.actorLr, maxGradNorm: clip });
   }
 
@@ -92,7 +92,7 @@ export class Td3Agent implements Agent {
         const [q1] = this.critic.values(obs, this.policy(this.actor, obs));
         const actorLoss = mul(mean(q1), -1);
         backward(actorLoss);
-        this.critic.optimizer.zeroGrad(); // the actor loss also reached the critics' parameters
+        this.critic.zeroGrad(); // the actor loss also reached the critics' parameters
         metrics['grad/actor'] = this.actorOptimizer.step();
         metrics['loss/actor'] = actorLoss.item();
         this.critic.updateTargets(c.tau);
@@ -110,7 +110,7 @@ export class Td3Agent implements Agent {
     putModule(t, 'critic.q2', this.critic.q[1]);
     putModule(t, 'critic.target1', this.critic.target[0]);
     putModule(t, 'critic.target2', this.critic.target[1]);
-    const counts = { actor: putAdam(t, 'optim.actor', this.actorOptimizer), critic: putAdam(t, 'optim.critic', this.critic.optimizer) };
+    const counts = { actor: putAdam(t, 'optim.actor', this.actorOptimizer), critic: this.critic.putOptimizers(t, 'optim.critic') };
     return { tensors: t, json: { algo: this.algo, updates: this.updates, rng: this.rng.state(), optimizerSteps: counts } };
   }
 
@@ -124,7 +124,7 @@ export class Td3Agent implements Agent {
     loadModule(s.tensors, 'critic.target1', this.critic.target[0]);
     loadModule(s.tensors, 'critic.target2', this.critic.target[1]);
     loadAdam(s.tensors, 'optim.actor', this.actorOptimizer, j.optimizerSteps.actor, this.algo);
-    loadAdam(s.tensors, 'optim.critic', this.critic.optimizer, j.optimizerSteps.critic, this.algo);
+    this.critic.loadOptimizers(s.tensors, 'optim.critic', j.optimizerSteps.critic, this.algo);
     this.updates = j.updates;
     this.rng.setState(j.rng);
   }

@@ -1,15 +1,25 @@
 /**
  * Presets (spec/BENCHMARKS.md section 1) and per-task defaults, as partial configs.
  *
- * | preset | hidden H | batch | particles P | reverse samples M | Euler steps K | embedding |
+ * | preset | hidden H | batch | particles P | reverse samples K | Euler steps N | embedding |
  * |--------|----------|-------|-------------|-------------------|---------------|-----------|
  * | paper  | 256      | 256   | 32          | 100               | 10            | 128       |
  * | lite   | 256      | 256   | 8           | 32                | 10            | 128       |
  * | small  | 64       | 64    | 4           | 16                | 5             | 16        |
  *
- * H is the width of every network: the RFM velocity network, and each hidden layer of the critics
- * and of the SAC / TD3 actors. 'paper' also fixes the training loop of spec/RFM.md section 6
- * (250k steps, buffer 250k, 10k random steps, evaluation every 10k, UTD 1); 'lite' leaves the loop
+ * The diffusion baselines (dqs, qsm, qvpo, maxentdp), per preset:
+ *
+ * | preset | diffusion steps (DQS: 20) | DQS MC points | MaxEntDP reverse / log-prob noises | eval candidates | QVPO own samples |
+ * |--------|---------------------------|---------------|------------------------------------|-----------------|------------------|
+ * | paper  | 20                        | 1000          | 500 / 50                           | 32              | 64               |
+ * | lite   | 20                        | 32            | 32 / 8                             | 8               | 16               |
+ * | small  | 5                         | 16            | 16 / 4                             | 4               | 8                |
+ *
+ * K and N follow spec/RFM.md (K reverse samples); spec/BENCHMARKS.md's table calls them M and K.
+ * H is the width of every network: the RFM velocity network, the baselines' policy networks, and
+ * each hidden layer of the critics and of the SAC / TD3 actors. 'paper' also fixes the training loop of spec/RFM.md section 6
+ * (250k steps, buffer 250k, 10k random steps, evaluation every 10k over 25 episodes as the
+ * reference code, UTD 1); 'lite' leaves the loop
  * alone; 'small' sets a CPU-sized loop (a few thousand steps: enough for Pendulum-v1 with SAC).
  *
  * Order of application (./resolve.ts): defaults, algorithm, task, preset, files, --set. So a preset
@@ -22,6 +32,24 @@ function widths(h: number): ConfigPatch {
     sac: { actorHidden: [h, h], criticHidden: [h, h] },
     td3: { actorHidden: [h, h], criticHidden: [h, h] },
     rfm: { hidden: h, criticHidden: [h, h] },
+    dqs: { hidden: h, criticHidden: [h, h] },
+    qsm: { hidden: h, criticHidden: [h, h] },
+    qvpo: { hidden: h, criticHidden: [h, h] },
+    maxentdp: { hidden: h, criticHidden: [h, h] },
+  };
+}
+
+/**
+ * The diffusion baselines' sample counts and steps per preset ('paper': the reference code's;
+ * 'lite' and 'small' shrink them as they shrink RFM's particles and reverse samples).
+ */
+function baselines(o: { embedding: number; steps: number; dqsMc: number; reverse: number; logProb: number; candidates: number; own: number }): ConfigPatch {
+  const e = o.embedding;
+  return {
+    dqs: { embedding: e, mcSamples: o.dqsMc }, // 20 Euler-Maruyama steps in every preset: the VE sampler diverges with 5
+    qsm: { embedding: e, diffusionSteps: o.steps },
+    qvpo: { embedding: e, diffusionSteps: o.steps, trainSamples: o.own, evalSamples: o.candidates },
+    maxentdp: { embedding: e, diffusionSteps: o.steps, scoreSamples: o.reverse, logProbSamples: o.logProb, evalCandidates: o.candidates },
   };
 }
 
@@ -32,15 +60,15 @@ function merge(...ps: ConfigPatch[]): ConfigPatch {
 }
 
 export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
-  paper: merge(widths(256), {
-    train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 10, utd: 1 },
+  paper: merge(widths(256), baselines({ embedding: 128, steps: 20, dqsMc: 1000, reverse: 500, logProb: 50, candidates: 32, own: 64 }), {
+    train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 25, utd: 1 },
     rfm: { particles: 32, reverseSamples: 100, eulerSteps: 10, embedding: 128 },
   }),
-  lite: merge(widths(256), {
+  lite: merge(widths(256), baselines({ embedding: 128, steps: 20, dqsMc: 32, reverse: 32, logProb: 8, candidates: 8, own: 16 }), {
     train: { batchSize: 256 },
     rfm: { particles: 8, reverseSamples: 32, eulerSteps: 10, embedding: 128 },
   }),
-  small: merge(widths(64), {
+  small: merge(widths(64), baselines({ embedding: 16, steps: 5, dqsMc: 16, reverse: 16, logProb: 4, candidates: 4, own: 8 }), {
     train: {
       batchSize: 64, steps: 5_000, bufferSize: 50_000, randomSteps: 500, evalEvery: 1_000, evalEpisodes: 5,
       checkpointEvery: 0, logEvery: 250, utd: 1,

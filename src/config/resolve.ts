@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ALGO_DEFAULTS, ALGOS, DEFAULTS, PRESET_NAMES, type Algo, type Config, type ConfigPatch, type PresetName } from './types.ts';
 import { PRESETS, TASK_DEFAULTS } from './presets.ts';
-import { ConfigError, fieldOf, FIELDS } from './schema.ts';
+import { ConfigError, fieldOf, FIELDS, RENAMED_ALGOS, RENAMED_KEYS } from './schema.ts';
 
 /** A deep copy of DEFAULTS (safe to mutate). */
 export function defaultConfig(): Config {
@@ -52,7 +52,7 @@ function setKey(c: Config, key: string, value: unknown, where: string): void {
   const f = fieldOf(key, where);
   const problem = f.check(value);
   if (problem) throw new ConfigError(`${where}: ${key} = ${JSON.stringify(value)}: ${problem}`);
-  const [s, name] = key.split('.');
+  const [s, name] = (RENAMED_KEYS[key] ?? key).split('.');
   (c as unknown as Record<string, Record<string, unknown>>)[s][name] = Array.isArray(value) ? [...value] : value;
 }
 
@@ -110,6 +110,7 @@ export function validateConfig(c: Config): Config {
   };
   if (!(c.sac.logStdMin < c.sac.logStdMax)) bad(`sac.logStdMin (${c.sac.logStdMin}) must be < sac.logStdMax (${c.sac.logStdMax})`);
   if (c.rfm.temperatureEnd !== null && c.rfm.annealUpdates < 1) bad('rfm.temperatureEnd is set: rfm.annealUpdates must be >= 1');
+  if (!(c.dqs.sigmaMin < c.dqs.sigmaMax)) bad(`dqs.sigmaMin (${c.dqs.sigmaMin}) must be < dqs.sigmaMax (${c.dqs.sigmaMax})`);
   if (c.train.batchSize > c.train.bufferSize) bad(`train.batchSize (${c.train.batchSize}) must be <= train.bufferSize (${c.train.bufferSize})`);
   return c;
 }
@@ -129,6 +130,7 @@ export interface ResolveOptions {
 
 export function checkAlgo(algo: string): Algo {
   if ((ALGOS as readonly string[]).includes(algo)) return algo as Algo;
+  if (RENAMED_ALGOS[algo]) throw new ConfigError(`algorithm '${algo}' is now ${RENAMED_ALGOS[algo]}`);
   throw new ConfigError(`unknown algorithm '${algo}' (known: ${ALGOS.join(', ')})`);
 }
 

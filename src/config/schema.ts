@@ -79,6 +79,24 @@ function orNull(f: Field): Field {
 
 const prob = num(0, 1);
 
+const evenEmbedding: Field = { ...int(2), expects: 'an even integer >= 2', check: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 2 && v % 2 === 0 ? null : 'expected an even integer >= 2') };
+
+/** The fields every diffusion baseline section has (DiffusionBaselineConfig). */
+function diffusionBaselineFields(section: string): Record<string, Field> {
+  return {
+    [`${section}.hidden`]: int(1),
+    [`${section}.residualBlocks`]: int(0),
+    [`${section}.embedding`]: evenEmbedding,
+    [`${section}.criticHidden`]: layers,
+    [`${section}.actorLr`]: positive(),
+    [`${section}.criticLr`]: positive(),
+    [`${section}.gamma`]: prob,
+    [`${section}.tau`]: num(0, 1, { minExclusive: true }),
+    [`${section}.maxGradNorm`]: orNull(positive()),
+    [`${section}.rewardScale`]: positive(),
+  };
+}
+
 /** Every configurable key. Keep in step with the interfaces in ./types.ts (a test checks it). */
 export const FIELDS: Readonly<Record<string, Field>> = {
   'train.steps': int(1),
@@ -131,7 +149,7 @@ export const FIELDS: Readonly<Record<string, Field>> = {
   'rfm.reverseSamples': int(1),
   'rfm.eulerSteps': int(1),
   'rfm.tMin': num(0, 0.5, { minExclusive: true }),
-  'rfm.embedding': { ...int(2), expects: 'an even integer >= 2', check: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 2 && v % 2 === 0 ? null : 'expected an even integer >= 2') },
+  'rfm.embedding': evenEmbedding,
   'rfm.hidden': int(1),
   'rfm.residualBlocks': int(0),
   'rfm.criticHidden': layers,
@@ -140,13 +158,55 @@ export const FIELDS: Readonly<Record<string, Field>> = {
   'rfm.gamma': prob,
   'rfm.tau': num(0, 1, { minExclusive: true }),
   'rfm.maxGradNorm': orNull(positive()),
-  'rfm.controlVariate': oneOf(CONTROL_VARIATES),
+  'rfm.estimator': oneOf(CONTROL_VARIATES),
   'rfm.cvRidge': num(0),
   'rfm.cvClip': positive(),
   'rfm.endpoint': oneOf(ENDPOINTS),
   'rfm.solver': oneOf(SOLVERS),
   'rfm.path': oneOf(PATHS),
   'rfm.rewardScale': positive(),
+
+  ...diffusionBaselineFields('dqs'),
+  'dqs.temperature': positive(),
+  'dqs.sigmaMin': positive(),
+  'dqs.sigmaMax': positive(),
+  'dqs.integrationSteps': int(1),
+  'dqs.mcSamples': int(1),
+  'dqs.diffusionScale': num(0),
+
+  ...diffusionBaselineFields('qsm'),
+  'qsm.diffusionSteps': int(1),
+  'qsm.ddpmTemperature': num(0),
+  'qsm.qGradScale': num(0),
+  'qsm.explorationNoise': num(0),
+  'qsm.targetActionNoise': num(0),
+
+  ...diffusionBaselineFields('qvpo'),
+  'qvpo.diffusionSteps': int(1),
+  'qvpo.trainSamples': int(1),
+  'qvpo.behaviorSamples': int(1),
+  'qvpo.targetSamples': int(1),
+  'qvpo.evalSamples': int(1),
+  'qvpo.entropySamples': int(0),
+  'qvpo.entropyAlpha': num(0),
+  'qvpo.noiseRatio': num(0),
+
+  ...diffusionBaselineFields('maxentdp'),
+  'maxentdp.temperature': positive(),
+  'maxentdp.diffusionSteps': int(1),
+  'maxentdp.tMin': num(0, 0.5, { minExclusive: true }),
+  'maxentdp.scoreSamples': int(1),
+  'maxentdp.logProbSamples': int(1),
+  'maxentdp.backupEntropy': bool,
+  'maxentdp.evalCandidates': int(1),
+};
+
+/** Keys that were renamed: the old name still reads (run folders written before the rename). */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = { 'rfm.controlVariate': 'rfm.estimator' };
+
+/** Algorithms that became settings of another (a clear error tells the new spelling). */
+export const RENAMED_ALGOS: Readonly<Record<string, string>> = {
+  sdac: '--algo rfm-diffusion --set rfm.estimator=ne (the noise-expectation estimator ablation; it never was SDAC)',
 };
 
 /** Levenshtein distance (kept here so the config module imports nothing heavy). */
@@ -170,7 +230,7 @@ export function nearestKeys(key: string): string[] {
 
 /** The field of `key`; an unknown key is a ConfigError suggesting the nearest known one. */
 export function fieldOf(key: string, where: string): Field {
-  const f = FIELDS[key];
+  const f = FIELDS[RENAMED_KEYS[key] ?? key];
   if (f) return f;
   throw new ConfigError(`${where}: unknown config key '${key}' (did you mean '${nearestKeys(key)[0]}'?)`);
 }

@@ -7,7 +7,8 @@
  *     train: TrainConfig;   // the loop: steps, buffer, warm-up, batch size, UTD, evaluation, checkpoints
  *     sac:   SacConfig;     // read by src/agents/sac.ts
  *     td3:   Td3Config;     // read by src/agents/td3.ts
- *     rfm:   RfmConfig;     // read by src/agents/rfm.ts for 'rfm', 'rfm-diffusion', 'sdac' and 'dqs'
+ *     rfm:   RfmConfig;     // read by src/agents/rfm.ts for 'rfm' and 'rfm-diffusion'
+ *     dqs, qsm, qvpo, maxentdp  // the reference code's diffusion baselines (src/agents/<name>.ts)
  *   }
  *
  * Every section is always present and complete (no optional fields, no `undefined` to guard
@@ -17,7 +18,7 @@
  *
  * Values are resolved in layers (src/config/resolve.ts), each a partial of this shape:
  *   DEFAULTS (below; spec/RFM.md section 6 values, which work on their own)
- *   -> ALGO_DEFAULTS[algo]   (e.g. 'sdac' = diffusion path + noise-expectation estimator)
+ *   -> ALGO_DEFAULTS[algo]   (e.g. 'rfm-diffusion' = the VP diffusion path)
  *   -> TASK_DEFAULTS[envId]  (shorter loops for small tasks, e.g. Pendulum-v1)
  *   -> PRESETS[preset]       ('paper' | 'lite' | 'small'; spec/BENCHMARKS.md section 1)
  *   -> config files (JSON or YAML, in order) -> `--set key=value` overrides (dotted keys).
@@ -28,7 +29,7 @@
  */
 
 /** Algorithms the agent factory knows (src/agents/index.ts). */
-export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion', 'sdac', 'dqs'] as const;
+export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion', 'dqs', 'qsm', 'qvpo', 'maxentdp'] as const;
 export type Algo = (typeof ALGOS)[number];
 
 export const PRESET_NAMES = ['paper', 'lite', 'small'] as const;
@@ -131,7 +132,7 @@ export interface Td3Config {
   rewardScale: number;
 }
 
-/** How the posterior mean is estimated from the M reverse samples (spec/RFM.md section 4). */
+/** How the posterior mean is estimated from the K reverse samples (spec/RFM.md section 4). */
 export type ControlVariateKind = 'cv' | 'ne' | 'ge';
 /** Where the actor's regression endpoints y1 come from. */
 export type EndpointKind = 'on-policy' | 'off-policy';
@@ -140,10 +141,9 @@ export type SolverKind = 'euler' | 'heun';
 export type PathKind = 'flow' | 'vp-cosine' | 'vp-linear';
 
 /**
- * Reverse Flow Matching agents (spec/RFM.md sections 6-7): 'rfm' (flow path), and the diffusion
- * variants 'rfm-diffusion' (VP path, autotuned CV), 'sdac' (VP path, c = 0: noise expectation),
- * 'dqs' (VP path, c = sigma^2: gradient expectation). The variants only change `path` and
- * `controlVariate` defaults (ALGO_DEFAULTS); every field can still be overridden.
+ * Reverse Flow Matching agents (spec/RFM.md sections 6-7): 'rfm' (flow path) and 'rfm-diffusion'
+ * (VP path; ALGO_DEFAULTS changes only `path`). The estimator ablations are `estimator` 'ne'
+ * (c = 0: noise expectation) and 'ge' (c = sigma^2: gradient expectation) on either.
  */
 export interface RfmConfig {
   /** Boltzmann temperature T of the target policy exp(Q / T). */
@@ -156,9 +156,9 @@ export interface RfmConfig {
   temperatureInput: boolean;
   /** Particles P per state when acting (Categorical(softmax(minQ / T)) in training, argmax Q in evaluation) and for TD next actions. */
   particles: number;
-  /** Reverse samples M per state for the posterior-mean estimator. */
+  /** Reverse samples K per state for the posterior-mean estimator (spec/RFM.md's K; BENCHMARKS.md's M). */
   reverseSamples: number;
-  /** Integration steps K of the sampler. */
+  /** Integration steps N of the sampler (BENCHMARKS.md's K). */
   eulerSteps: number;
   /** t runs over [tMin, 1 - tMin], in sampling and in the actor loss's t ~ U[tMin, 1 - tMin]. */
   tMin: number;
@@ -181,7 +181,7 @@ export interface RfmConfig {
   /** Global gradient-norm clip for actor and critics; null: no clipping. */
   maxGradNorm: number | null;
   /** Posterior-mean estimator: 'cv' autotuned control variate, 'ne' noise expectation (c = 0), 'ge' gradient expectation (c = sigma^2). */
-  controlVariate: ControlVariateKind;
+  estimator: ControlVariateKind;
   /** Ridge added to the denominator when autotuning c ('cv'). */
   cvRidge: number;
   /** The autotuned c is clipped to [-cvClip, cvClip] ('cv'). */
@@ -196,12 +196,123 @@ export interface RfmConfig {
   rewardScale: number;
 }
 
+/**
+ * What the diffusion baselines of the RFM reference code share (../shared/facts/baselines.md
+ * section 2): a score / noise network [s, x, emb(tau), emb(c)] -> Dense H GELU -> residual GELU
+ * blocks -> Dense d (QVPO has its own Mish networks, sized by the same `hidden`), twin ReLU
+ * critics, Adam, Polyak targets, no gradient clipping.
+ */
+export interface DiffusionBaselineConfig {
+  /** Width H of the policy network. */
+  hidden: number;
+  /** Residual blocks after the input layer (the score / noise network). */
+  residualBlocks: number;
+  /** Size of each sinusoidal embedding. */
+  embedding: number;
+  /** Hidden layer sizes of each of the two critics. */
+  criticHidden: number[];
+  /** Policy Adam learning rate. */
+  actorLr: number;
+  /** Critic Adam learning rate. */
+  criticLr: number;
+  /** Discount factor. */
+  gamma: number;
+  /** Polyak rate of the targets, every update. */
+  tau: number;
+  /** Gradient-norm clip of the policy and of each critic; null: none (the reference's, for baselines). */
+  maxGradNorm: number | null;
+  /** Rewards are multiplied by this in the TD target. */
+  rewardScale: number;
+}
+
+/** Diffusion Q-sampling (src/agents/dqs.ts): a VE score network regressed on a softmax(Q/T)-weighted mean of Q-gradients. */
+export interface DqsConfig extends DiffusionBaselineConfig {
+  /** Temperature T of exp(Q / T). */
+  temperature: number;
+  /** VE noise scale: sigma(t) grows geometrically from sigmaMin (t = 0) to sigmaMax (t = 1). */
+  sigmaMin: number;
+  sigmaMax: number;
+  /** Euler-Maruyama steps of the sampler. */
+  integrationSteps: number;
+  /** Forward-noised points per state for the score target. */
+  mcSamples: number;
+  /** Scale of the sampler's injected noise when acting (evaluation uses 0). */
+  diffusionScale: number;
+}
+
+/** Q-score matching (src/agents/qsm.ts): a DDPM noise network regressed on the scaled action-gradient of Q. */
+export interface QsmConfig extends DiffusionBaselineConfig {
+  /** DDPM steps N (VP schedule). */
+  diffusionSteps: number;
+  /** Scale of the sampler's injected noise. */
+  ddpmTemperature: number;
+  /** The noise target is -qGradScale * grad_a Q (mean of the two critics). */
+  qGradScale: number;
+  /** Std of the Gaussian noise added to acting actions. */
+  explorationNoise: number;
+  /** Std of the Gaussian noise added to the TD target's next actions. */
+  targetActionNoise: number;
+}
+
+/** QVPO (src/agents/qvpo.ts): Q-weighted variational (DDPM) loss on the best of own samples, with an entropy term. */
+export interface QvpoConfig extends DiffusionBaselineConfig {
+  /** DDPM steps N (cosine schedule). */
+  diffusionSteps: number;
+  /** Own samples per state for the actor's weighted loss (the best one is kept). */
+  trainSamples: number;
+  /** Candidates when acting, when choosing the TD target's next action, and when evaluating (argmax Q). */
+  behaviorSamples: number;
+  targetSamples: number;
+  evalSamples: number;
+  /** Uniform actions per state in the entropy term, and their weight relative to the best sample's. */
+  entropySamples: number;
+  entropyAlpha: number;
+  /** Scale of the sampler's injected noise. */
+  noiseRatio: number;
+}
+
+/** MaxEntDP (src/agents/maxentdp.ts): a noise network regressed on a target-critic-weighted mean of reverse noises, entropy in the TD target. */
+export interface MaxEntDpConfig extends DiffusionBaselineConfig {
+  /** Temperature T (network input, softmax, entropy term). */
+  temperature: number;
+  /** Steps of the sampler and of the log-probability grid. */
+  diffusionSteps: number;
+  /** Smallest diffusion time of the continuous cosine schedule. */
+  tMin: number;
+  /** Truncated-normal reverse samples per state for the noise target. */
+  scoreSamples: number;
+  /** Noises per step in the ELBO log-probability of the TD target's entropy term. */
+  logProbSamples: number;
+  /** Subtract T log p(a'|s') in the TD target. */
+  backupEntropy: boolean;
+  /** Candidates at evaluation (argmax of the target critics' minimum). */
+  evalCandidates: number;
+}
+
 export interface Config {
   train: TrainConfig;
   sac: SacConfig;
   td3: Td3Config;
   rfm: RfmConfig;
+  dqs: DqsConfig;
+  qsm: QsmConfig;
+  qvpo: QvpoConfig;
+  maxentdp: MaxEntDpConfig;
 }
+
+/** The shared defaults of the diffusion baselines (../shared/facts/baselines.md section 2). */
+const DIFFUSION_BASELINE = {
+  hidden: 256,
+  residualBlocks: 2,
+  embedding: 128,
+  criticHidden: [256, 256],
+  actorLr: 3e-4,
+  criticLr: 1e-3,
+  gamma: 0.99,
+  tau: 0.005,
+  maxGradNorm: null,
+  rewardScale: 1,
+} satisfies DiffusionBaselineConfig;
 
 /** A partial Config, section by section (presets, task defaults, files). */
 export type ConfigPatch = { [S in keyof Config]?: Partial<Config[S]> };
@@ -271,13 +382,29 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     gamma: 0.99,
     tau: 0.005,
     maxGradNorm: 10,
-    controlVariate: 'cv',
+    estimator: 'cv',
     cvRidge: 1e-4,
     cvClip: 2,
     endpoint: 'on-policy',
     solver: 'euler',
     path: 'flow',
     rewardScale: 1,
+  },
+  dqs: {
+    ...DIFFUSION_BASELINE,
+    temperature: 0.05, sigmaMin: 1e-5, sigmaMax: 1, integrationSteps: 20, mcSamples: 1000, diffusionScale: 1,
+  },
+  qsm: {
+    ...DIFFUSION_BASELINE,
+    diffusionSteps: 20, ddpmTemperature: 1, qGradScale: 50, explorationNoise: 0.1, targetActionNoise: 0.1,
+  },
+  qvpo: {
+    ...DIFFUSION_BASELINE,
+    diffusionSteps: 20, trainSamples: 64, behaviorSamples: 4, targetSamples: 4, evalSamples: 32, entropySamples: 10, entropyAlpha: 0.02, noiseRatio: 1,
+  },
+  maxentdp: {
+    ...DIFFUSION_BASELINE,
+    temperature: 0.02, diffusionSteps: 20, tMin: 0.001, scoreSamples: 500, logProbSamples: 50, backupEntropy: true, evalCandidates: 32,
   },
 } satisfies Config);
 
@@ -287,6 +414,8 @@ export const ALGO_DEFAULTS: Readonly<Record<Algo, ConfigPatch>> = {
   td3: {},
   rfm: {},
   'rfm-diffusion': { rfm: { path: 'vp-cosine' } },
-  sdac: { rfm: { path: 'vp-cosine', controlVariate: 'ne' } },
-  dqs: { rfm: { path: 'vp-cosine', controlVariate: 'ge' } },
+  dqs: {},
+  qsm: {},
+  qvpo: {},
+  maxentdp: {},
 };

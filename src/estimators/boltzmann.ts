@@ -15,12 +15,13 @@
  *
  * The network is the policy's VelocityNet with no conditioning input and no temperature input.
  */
-import { type Tensor, Rng, backward, mean, randn, square, sub, tensor, tidy } from '../engine/index.ts';
+import { Rng, randn, tidy } from '../engine/index.ts';
 import { Adam } from '../nn/index.ts';
-import { coefficientTensors, interpolate, linearFlowPath, velocityFromPosteriorMean } from '../paths/index.ts';
+import { linearFlowPath } from '../paths/index.ts';
 import { VelocityNet, integrateFlow } from '../policies/flow.ts';
+import { flowMatchingStep } from '../policies/rfm-step.ts';
 import type { Energy2D } from './energies.ts';
-import { CV, GE, NE, estimatePosteriorMean, type ControlVariate } from './posterior-mean.ts';
+import { CV, GE, NE, type ControlVariate } from './posterior-mean.ts';
 import { energyDistance } from './sample-distance.ts';
 
 export type EstimatorChoice = 'ne' | 'ge' | 'cv';
@@ -126,18 +127,15 @@ export function trainBoltzmann(cfg: BoltzmannConfig): BoltzmannResult {
   for (let step = 1; step <= o.steps; step++) {
     tidy(() => {
       const x1 = integrateFlow(net, null, randn([B, 2], rng), null, { steps: o.sampleSteps, tMin: o.tMin });
-      const ts = Float32Array.from({ length: B }, () => o.tMin + (1 - 2 * o.tMin) * rng.uniform());
-      const c = coefficientTensors(linearFlowPath, ts, x1);
-      const xt = interpolate(c, x1, randn([B, 2], rng));
-      const est = estimatePosteriorMean(l, xt, c.a, c.b, o.K, cv, rng, ts);
-      const target = velocityFromPosteriorMean(c, est.mean, xt).detach();
-      const v = net.forward(null, xt, tensor(ts, [B]), null);
-      const loss: Tensor = mean(square(sub(v, target)));
-      backward(loss);
+      // steps 2-4, the agent's own (src/policies/rfm-step.ts)
+      const r = flowMatchingStep({
+        net, cond: null, temperature: null, path: linearFlowPath, prediction: 'velocity', y1: x1, logTarget: l,
+        reverseSamples: o.K, cv, tMin: o.tMin, rng,
+      });
       const gn = opt.step();
-      acc.loss += loss.item();
-      acc.ess += est.diagnostics.ess;
-      acc.meanC += est.diagnostics.meanC;
+      acc.loss += r.loss;
+      acc.ess += r.diagnostics.ess;
+      acc.meanC += r.diagnostics.meanC;
       acc.gradNorm += gn;
       acc.n++;
     });

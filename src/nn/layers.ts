@@ -131,12 +131,13 @@ export class LayerNorm extends Module {
 /**
  * Sinusoidal embedding of a scalar per row: t [B] or [B, 1] -> [B, size],
  * [sin(t f_0), ..., sin(t f_{h-1}), cos(t f_0), ..., cos(t f_{h-1})],
- * f_i = exp(-ln(maxPeriod) i / h), h = size / 2.
+ * f_i = exp(-ln(maxPeriod) i / (h - 1)), h = size / 2 (f_0 = 1, f_{h-1} = 1 / maxPeriod; t is not
+ * rescaled). The RFM reference's embedding: 128 wide, maxPeriod 1000.
  */
-export function sinusoidalEmbedding(t: Tensor, size: number, maxPeriod = 10000): Tensor {
+export function sinusoidalEmbedding(t: Tensor, size: number, maxPeriod = 1000): Tensor {
   if (size % 2 !== 0) throw new Error(`sinusoidalEmbedding: size must be even, got ${size}`);
   const h = size / 2;
-  const freqs = tensor(Float32Array.from({ length: h }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / h)), [1, h], t.backend);
+  const freqs = tensor(Float32Array.from({ length: h }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / Math.max(h - 1, 1))), [1, h], t.backend);
   const arg = mul(reshape(t, [-1, 1]), freqs); // [B, h]
   return concat([sin(arg), cos(arg)], 1);
 }

@@ -8,7 +8,7 @@
 import {
   type Backend, type Rng, type Tensor,
   type MlpLayer,
-  add, concat, detach, linear, mlpEuler, mlpForward, randn, reshape, slice, tensor, tidy, noGrad,
+  add, concat, detach, linear, mlpEuler, mlpForward, mul, randn, reshape, slice, tensor, tidy, noGrad,
 } from '../engine/index.ts';
 import { Linear, Module, ResidualBlock, defaultBackend, mseGradients, sinusoidalEmbedding } from '../nn/index.ts';
 
@@ -179,31 +179,48 @@ export function timeGrid(steps: number, tMin: number): number[] {
   return Array.from({ length: steps + 1 }, (_, i) => tMin + ((1 - 2 * tMin) * i) / steps);
 }
 
+/** A velocity field v(y, t) for rows y [N, dim] at one time t. */
+export type VelocityField = (y: Tensor, t: number) => Tensor;
+
+/**
+ * The one Euler / Heun integrator of the library, with no gradient: from y0 [N, dim] over the
+ * time grid `times` (t_0 < ... < t_K), h_k = t_{k+1} - t_k,
+ *
+ *   Euler: y <- y + h_k v(y, t_k)
+ *   Heun:  y <- y + h_k (v(y, t_k) + v(y + h_k v(y, t_k), t_{k+1})) / 2
+ *
+ * integrateParticles makes the Euler steps in one backend call for a VelocityNet; it draws no
+ * noise, so both paths give the same numbers from the same y0.
+ */
+export function integrate(v: VelocityField, y0: Tensor, times: readonly number[], solver: Solver = 'euler'): Tensor {
+  return noGrad(() => {
+    let y = y0;
+    for (let k = 0; k + 1 < times.length; k++) {
+      const h = times[k + 1] - times[k];
+      const next = tidy(() => {
+        const v0 = v(y, times[k]);
+        if (solver === 'heun') {
+          const v1 = v(add(y, mul(v0, h)), times[k + 1]);
+          return add(y, mul(add(v0, v1), h / 2));
+        }
+        return add(y, mul(v0, h));
+      });
+      if (y !== y0) y.dispose();
+      y = next;
+    }
+    return y;
+  });
+}
+
 /**
  * Integrates the flow from y0 [N, dim] (noise) to y1, with no gradient; cond [N, condDim] or null,
  * temperature [N] or null. One integrator serves stochastic and greedy sampling alike: the caller
  * owns the noise y0.
  */
 export function integrateFlow(net: VelocityNet, cond: Tensor | null, y0: Tensor, temperature: Tensor | null, opts: SampleOptions): Tensor {
-  return noGrad(() => {
-    const n = y0.shape[0];
-    const ts = timeGrid(opts.steps, opts.tMin);
-    const tAt = (v: number) => tensor(new Float32Array(n).fill(v), [n], y0.backend);
-    let y = y0;
-    for (let i = 0; i < opts.steps; i++) {
-      const h = ts[i + 1] - ts[i];
-      y = tidy(() => {
-        const v = net.forward(cond, y, tAt(ts[i]), temperature);
-        if (opts.solver === 'heun') {
-          const yPred = add(y, v.mul(h));
-          const v2 = net.forward(cond, yPred, tAt(ts[i + 1]), temperature);
-          return add(y, add(v, v2).mul(h / 2));
-        }
-        return add(y, v.mul(h));
-      });
-    }
-    return y;
-  });
+  const n = y0.shape[0];
+  const tAt = (v: number) => tensor(new Float32Array(n).fill(v), [n], y0.backend);
+  return integrate((y, t) => net.forward(cond, y, tAt(t), temperature), y0, timeGrid(opts.steps, opts.tMin), opts.solver);
 }
 
 /** Draws y0 ~ N(0, I) for `n` rows and integrates; returns the latent endpoints [n, dim]. */

@@ -97,3 +97,51 @@ describe('twin critic value and action gradient', () => {
     });
   });
 });
+
+describe('twin critic: the reference\'s init and per-critic clipping', () => {
+  it('every layer, the output included, is orthogonal with gain sqrt(2); biases start at zero', () => {
+    const critic = new TwinCritic(5, 3, { hidden: [16, 16], lr: 1e-3, maxGradNorm: 10 }, new E.Rng(3));
+    for (const m of [...critic.q, ...critic.target]) {
+      for (const l of m.layers) {
+        const [out, inp] = l.weight.shape;
+        const w = l.weight.toArray();
+        // the Gram matrix of the shorter side is 2 I
+        const [n, len] = out <= inp ? [out, inp] : [inp, out];
+        const at = (i: number, k: number) => (out <= inp ? w[i * inp + k] : w[k * inp + i]);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let g = 0;
+            for (let k = 0; k < len; k++) g += at(i, k) * at(j, k);
+            assert.ok(Math.abs(g - (i === j ? 2 : 0)) < 1e-4, `[${out}, ${inp}] Gram ${i},${j} = ${g}`);
+          }
+        }
+        assert.ok(l.bias!.toArray().every((b) => b === 0));
+      }
+    }
+  });
+
+  it('each critic descends its own MSE and clips its own gradient norm (not one norm over both)', () => {
+    E.tidy(() => {
+      const rng = new E.Rng(8);
+      const critic = new TwinCritic(4, 2, { hidden: [16, 16], lr: 1e-3, maxGradNorm: 10 }, rng);
+      const obs = E.randn([32, 4], rng);
+      const act = E.tanh(E.randn([32, 2], rng));
+      const y = E.full([32], 50); // far from Q: both gradients are far above the clip
+      // each critic's own loss mean((Q_j - y)^2), differentiated by autodiff
+      const norms = critic.q.map((m) => {
+        const q = E.reshape(m.forward(E.concat([obs, act], 1)), [-1]);
+        const gs = E.grad(E.mean(E.square(E.sub(q, y))), m.parameters());
+        return Math.sqrt(gs.reduce((s, g) => s + g.toArray().reduce((t, v) => t + v * v, 0), 0));
+      });
+      assert.ok(norms[0] > 20 && norms[1] > 20, `norms ${norms}`);
+      const r = critic.step(obs, act, y);
+      assert.ok(Math.abs(r.gradNorm - Math.hypot(norms[0], norms[1])) < 1e-3 * r.gradNorm, `${r.gradNorm} vs ${Math.hypot(norms[0], norms[1])}`);
+      // after one step Adam's first moment is 0.1 g_clipped: each critic's has norm 0.1 * 10
+      for (const o of critic.optimizers) {
+        const mu = o.state().mu;
+        const n = Math.sqrt(mu.reduce((s, a) => s + a.reduce((t, v) => t + v * v, 0), 0));
+        assert.ok(Math.abs(n - 1) < 1e-3, `first-moment norm ${n}`);
+      }
+    });
+  });
+});

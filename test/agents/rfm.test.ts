@@ -1,7 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.ts';
-import { RfmAgent, type RfmAlgo } from '../../src/agents/rfm.ts';
+import { ENDPOINT_CLIP, RfmAgent, nextActionValue, offPolicyEndpoints, type RfmAlgo } from '../../src/agents/rfm.ts';
+import { TwinCritic } from '../../src/agents/critic.ts';
+import type { RfmConfig } from '../../src/config/index.ts';
 import { benchUpdate, syntheticBatch } from '../../src/cli/commands/bench-update.ts';
 
 const tiny = { hidden: 16, criticHidden: [16, 16], particles: 4, reverseSamples: 8, eulerSteps: 3, embedding: 8 };
@@ -13,10 +15,14 @@ function batchFor(obsDim: number, actDim: number, n: number, seed: number) {
 }
 
 describe('RFM agents', () => {
-  for (const algo of ['rfm', 'rfm-diffusion', 'sdac', 'dqs'] as RfmAlgo[]) {
-    it(`${algo}: updates give finite metrics; actions lie in [-1, 1]; same seed, same run`, () => {
+  const variants: [RfmAlgo, Partial<RfmConfig>][] = [
+    ['rfm', {}], ['rfm-diffusion', {}], ['rfm', { estimator: 'ne' }], ['rfm-diffusion', { estimator: 'ge' }],
+    ['rfm', { solver: 'heun' }], ['rfm', { endpoint: 'off-policy' }],
+  ];
+  for (const [algo, extra] of variants) {
+    it(`${algo} ${JSON.stringify(extra)}: updates give finite metrics; actions lie in [-1, 1]; same seed, same run`, () => {
       const run = () => {
-        const agent = new RfmAgent(algo, 3, 2, tiny, 7);
+        const agent = new RfmAgent(algo, 3, 2, { ...tiny, ...extra }, 7);
         const b = batchFor(3, 2, 8, 1);
         const metrics = [agent.update(b), agent.update(b)];
         const acts = agent.act(b.obs.slice(0, 6), { deterministic: false });
@@ -30,7 +36,7 @@ describe('RFM agents', () => {
       for (const x of a.acts) assert.ok(x >= -1 && x <= 1);
       const ess = a.metrics[1]['rfm/ess'];
       assert.ok(ess >= 1 && ess <= tiny.reverseSamples);
-      if (algo === 'sdac') assert.equal(a.metrics[1]['rfm/mean_c'], 0);
+      if (extra.estimator === 'ne') assert.equal(a.metrics[1]['rfm/mean_c'], 0);
     });
   }
 
@@ -43,6 +49,57 @@ describe('RFM agents', () => {
     assert.deepEqual([...first], [...again]);
     const single = agent.act(obs.slice(3), { deterministic: true });
     assert.deepEqual([...single], [...first.slice(2)]);
+  });
+
+  it('a state loads only into the same algo, path and estimator', () => {
+    const saved = new RfmAgent('rfm', 3, 2, tiny, 1).state();
+    assert.throws(() => new RfmAgent('rfm-diffusion', 3, 2, tiny, 1).loadState(saved), /belongs to 'rfm'/);
+    assert.throws(() => new RfmAgent('rfm', 3, 2, { ...tiny, estimator: 'ne' }, 1).loadState(saved), /estimator 'cv'.*'ne'/);
+    new RfmAgent('rfm', 3, 2, tiny, 2).loadState({ tensors: saved.tensors, json: JSON.parse(JSON.stringify(saved.json)) });
+  });
+
+  it('TD target: the online critics\' minimum picks the next action among the particles, the target critics\' minimum values it', () => {
+    E.tidy(() => {
+      // Q(s, a) = k (a + 2) for a in [-1, 1] (one ReLU path): online k = 1 prefers the largest
+      // action, target k = -1 the smallest
+      const critic = new TwinCritic(1, 1, { hidden: [4, 4], lr: 1e-3, maxGradNorm: Infinity }, new E.Rng(0));
+      const setNet = (m: (typeof critic.q)[0], k: number) => {
+        const [l1, l2, l3] = m.layers;
+        const w1 = new Float32Array(8); w1[1] = 1; // unit 0 reads the action (input 1)
+        const b1 = Float32Array.from([2, 0, 0, 0]);
+        const w2 = new Float32Array(16); w2[0] = 1;
+        const w3 = Float32Array.from([k, 0, 0, 0]);
+        for (const [p, v] of [[l1.weight, w1], [l1.bias!, b1], [l2.weight, w2], [l2.bias!, new Float32Array(4)], [l3.weight, w3], [l3.bias!, new Float32Array(1)]] as const) p.backend.write(p.storage, v);
+      };
+      setNet(critic.q[0], 1); setNet(critic.q[1], 2);
+      setNet(critic.target[0], -1); setNet(critic.target[1], -1.5);
+      const acts = [-0.5, 0.8, 0.1];
+      const nextObs = E.tensor([0.3], [1, 1]);
+      const ys = E.tensor(acts.map(Math.atanh), [3, 1]);
+      const argmaxPick = (q: E.Tensor) => [q.toArray().indexOf(Math.max(...q.toArray()))];
+      const v = nextActionValue(critic, nextObs, ys, argmaxPick).toArray();
+      // online picks a = 0.8; the target minimum there is -1.5 (0.8 + 2) = -4.2 (the target
+      // critics' own choice would be a = -0.5, value -1.5 * 1.5 = -2.25)
+      assert.ok(Math.abs(v[0] - -4.2) < 1e-5, `value ${v[0]}`);
+    });
+  });
+
+  it('every sampling path draws the same noise in the same order (fused Euler, composed Heun, the diffusion path)', () => {
+    const rngAfter = (algo: RfmAlgo, extra: Partial<RfmConfig>) => {
+      const agent = new RfmAgent(algo, 3, 2, { ...tiny, ...extra }, 7);
+      agent.update(batchFor(3, 2, 8, 1));
+      return JSON.stringify(agent.state().json.rng);
+    };
+    const fused = rngAfter('rfm', {});
+    assert.equal(rngAfter('rfm', { solver: 'heun' }), fused);
+    assert.equal(rngAfter('rfm-diffusion', {}), fused);
+  });
+
+  it('off-policy endpoints: replay actions clipped 1e-4 inside [-1, 1] before atanh', () => {
+    assert.equal(ENDPOINT_CLIP, 1e-4);
+    const y = offPolicyEndpoints(Float32Array.from([1, -1, 0.5]));
+    assert.ok(Math.abs(y[0] - Math.atanh(1 - 1e-4)) < 1e-3 && Math.abs(y[1] + Math.atanh(1 - 1e-4)) < 1e-3);
+    assert.ok(Math.abs(y[2] - Math.atanh(0.5)) < 1e-6);
   });
 
   it('state round trip: a restored agent continues exactly', () => {

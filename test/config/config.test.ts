@@ -31,7 +31,7 @@ test('defaults are the spec section 6 values', () => {
     [0.02, 32, 100, 10, 0.01, 128, 256, 2],
   );
   assert.deepEqual([c.rfm.actorLr, c.rfm.criticLr, c.rfm.gamma, c.rfm.tau, c.rfm.maxGradNorm], [3e-4, 1e-3, 0.99, 0.005, 10]);
-  assert.deepEqual([c.rfm.controlVariate, c.rfm.cvRidge, c.rfm.cvClip, c.rfm.endpoint, c.rfm.solver, c.rfm.path], ['cv', 1e-4, 2, 'on-policy', 'euler', 'flow']);
+  assert.deepEqual([c.rfm.estimator, c.rfm.cvRidge, c.rfm.cvClip, c.rfm.endpoint, c.rfm.solver, c.rfm.path], ['cv', 1e-4, 2, 'on-policy', 'euler', 'flow']);
   assert.deepEqual([c.td3.policyNoise, c.td3.noiseClip, c.td3.policyDelay, c.td3.explorationNoise], [0.2, 0.5, 2, 0.1]);
 });
 
@@ -44,12 +44,14 @@ test('presets follow the BENCHMARKS.md table', () => {
     assert.deepEqual(c.rfm.criticHidden, [row[0], row[0]]);
   }
   assert.equal(resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'paper' }).train.steps, 250_000);
+  // the reference evaluates on 25 episodes
+  assert.equal(resolveConfig({ algo: 'rfm', preset: 'paper' }).train.evalEpisodes, 25);
   assert.ok(PRESETS.small.train?.steps !== undefined && PRESETS.small.train.steps <= 10_000);
 });
 
 test('layers: algorithm, then task, then preset, then files, then --set', () => {
-  assert.equal(resolveConfig({ algo: 'sdac' }).rfm.controlVariate, 'ne');
-  assert.equal(resolveConfig({ algo: 'dqs' }).rfm.path, 'vp-cosine');
+  assert.equal(resolveConfig({ algo: 'rfm-diffusion' }).rfm.path, 'vp-cosine');
+  assert.equal(resolveConfig({ algo: 'rfm', sets: ['rfm.estimator=ne'] }).rfm.estimator, 'ne');
   assert.equal(resolveConfig({ algo: 'sac', envId: 'Pendulum-v1' }).train.steps, 20_000);
   assert.equal(resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small' }).train.steps, 5_000);
   const dir = mkdtempSync(join(tmpdir(), 'rfm-config-'));
@@ -84,6 +86,12 @@ test('--set parses by the field type', () => {
   assert.equal(c.rfm.solver, 'heun');
 });
 
+test('renamed: rfm.controlVariate still reads (old run folders) as rfm.estimator; sdac names its new spelling', () => {
+  assert.equal(applySet(defaultConfig(), 'rfm.controlVariate=ge').rfm.estimator, 'ge');
+  assert.equal(resolveConfig({ algo: 'rfm', patches: [{ rfm: { controlVariate: 'ne' } }] }).rfm.estimator, 'ne');
+  assert.throws(() => resolveConfig({ algo: 'sdac' }), (e: Error) => e instanceof ConfigError && /'sdac' is now --algo rfm-diffusion --set rfm.estimator=ne/.test(e.message));
+});
+
 test('a wrong key or value is a one-line ConfigError naming it, with the nearest key', () => {
   const err = (fn: () => unknown, re: RegExp) =>
     assert.throws(fn, (e: Error) => e instanceof ConfigError && re.test(e.message) && !e.message.includes('\n'));
@@ -91,7 +99,9 @@ test('a wrong key or value is a one-line ConfigError naming it, with the nearest
   err(() => applySet(defaultConfig(), 'particles=3'), /did you mean 'rfm.particles'/);
   err(() => applySet(defaultConfig(), 'train.steps=1.5'), /train.steps=1.5: expected an integer >= 1/);
   err(() => applySet(defaultConfig(), 'train.steps=abc'), /train.steps/);
-  err(() => applySet(defaultConfig(), 'rfm.controlVariate=xx'), /rfm.controlVariate=xx: expected one of 'cv', 'ne', 'ge'/);
+  err(() => resolveConfig({ algo: 'dqs', sets: ['dqs.sigmaMin=2'] }), /dqs.sigmaMin \(2\) must be < dqs.sigmaMax \(1\)/);
+  err(() => applySet(defaultConfig(), 'qvpo.trainSamples=0'), /qvpo.trainSamples=0: expected an integer >= 1/);
+  err(() => applySet(defaultConfig(), 'rfm.estimator=xx'), /rfm.estimator=xx: expected one of 'cv', 'ne', 'ge'/);
   err(() => applySet(defaultConfig(), 'sac.autotune=yes'), /true or false/);
   err(() => applySet(defaultConfig(), 'rfm.tau=0'), /rfm.tau/);
   err(() => applySet(defaultConfig(), 'nonsense'), /expected key=value/);

@@ -63,10 +63,20 @@ for (const be of testBackends()) {
     });
     it('sinusoidal embedding: values and shape', () => {
       const e = sinusoidalEmbedding(E.tensor([0, 0.5], [2], be), 4).toNested() as number[][];
-      // f = [1, 10000^-0.5 = 0.01]
+      // f = [1, 1000^-1 = 0.001] (the last frequency is 1 / maxPeriod)
       assert.deepEqual(e[0], [0, 0, 1, 1]);
-      const want = [Math.sin(0.5), Math.sin(0.005), Math.cos(0.5), Math.cos(0.005)];
+      const want = [Math.sin(0.5), Math.sin(0.0005), Math.cos(0.5), Math.cos(0.0005)];
       e[1].forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6));
+    });
+    it('sinusoidal embedding: the RFM reference\'s (128 wide, f_k = exp(-k ln(1000) / 63), sin then cos)', () => {
+      const u = 0.37;
+      const e = sinusoidalEmbedding(E.tensor([u], [1], be), 128).toArray();
+      assert.equal(e.length, 128);
+      for (let k = 0; k < 64; k++) {
+        const f = Math.exp((-k * Math.log(1000)) / 63);
+        assert.ok(Math.abs(e[k] - Math.sin(u * f)) < 1e-6, `sin ${k}`);
+        assert.ok(Math.abs(e[64 + k] - Math.cos(u * f)) < 1e-6, `cos ${k}`);
+      }
     });
     it('Adam matches a hand-computed step (with clipping and weight decay)', () => {
       const p = E.variable(E.tensor([1, -2], [2], be)).keep();

@@ -44,7 +44,7 @@ export function benchUpdate(preset: string, seconds: number, algo = 'rfm', seed 
   // the presets of BENCHMARKS.md section 1 live in src/config/presets.ts
   const p = PRESETS[preset as PresetName];
   if (!p) throw new UsageError(`unknown preset '${preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
-  const algos = ['rfm', 'rfm-diffusion', 'sdac', 'dqs'];
+  const algos = ['rfm', 'rfm-diffusion'];
   if (!algos.includes(algo)) throw new UsageError(`--algo must be one of ${algos.join(', ')}, got '${algo}'`);
   if (!(Number.isInteger(repeat) && repeat >= 1)) throw new UsageError(`--repeat must be a positive integer, got ${repeat}`);
   if (!(seconds >= 0)) throw new UsageError(`--seconds must be a non-negative number, got ${seconds}`);
@@ -82,7 +82,7 @@ export function benchUpdate(preset: string, seconds: number, algo = 'rfm', seed 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, ['preset', 'seconds', 'algo', 'seed', 'repeat'], ['json', 'help']);
   if (optFlag(p, 'help')) {
-    console.log('usage: rfm bench update [--preset paper|lite|small] [--seconds S] [--repeat N] [--algo rfm|rfm-diffusion|sdac|dqs] [--json]\n' +
+    console.log('usage: rfm bench update [--preset paper|lite|small] [--seconds S] [--repeat N] [--algo rfm|rfm-diffusion] [--json]\n' +
       'Times the RFM agent\'s own update on a synthetic batch (obs 17, action 6) after 3 warm-up updates;\n' +
       '--repeat N: N rounds of S seconds, reporting the median round.');
     return 0;

@@ -16,7 +16,7 @@ const USAGE = `usage: rfm train --algo A --env ID [--steps N] [--seed S] [--pres
                  [--config FILE.json|yaml ...] [--set key=value ...] [--out runs/] [--name NAME] [--quiet]
        rfm train --resume RUN [--from STEP|CHECKPOINT.json] [--steps N] [--set key=value ...]
 
-  --algo      sac | td3 | rfm | rfm-diffusion | sdac | dqs
+  --algo      rfm | rfm-diffusion | sac | td3 | dqs | qsm | qvpo | maxentdp  (README: Algorithms)
   --steps N   total environment steps (same as --set train.steps=N; on resume: the new total)
   --set       any config key, dotted: --set rfm.temperature=0.05 --set train.evalEvery=5000
   --resume    continue a run from its newest checkpoint that verifies (--from: another one),
