@@ -36,7 +36,14 @@ class NanObsEnv implements Env {
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'rfm-diverge-'));
-const isRfm = (algo: string) => !(algo === 'sac' || algo === 'td3');
+const isRfm = (algo: string) => algo === 'rfm' || algo === 'rfm-diffusion';
+const isGaussian = (algo: string) => algo === 'sac' || algo === 'td3';
+/** Tiny networks for each kind of agent (the diffusion baselines share their config's shape). */
+function tinyNetworks(algo: string, p: string): string[] {
+  if (isRfm(algo)) return ['rfm.hidden=8', 'rfm.criticHidden=8,8', 'rfm.embedding=4', 'rfm.particles=2', 'rfm.reverseSamples=2', 'rfm.eulerSteps=2'];
+  if (isGaussian(algo)) return [`${p}.actorHidden=8,8`, `${p}.criticHidden=8,8`];
+  return [`${p}.hidden=8`, `${p}.criticHidden=8,8`, `${p}.embedding=4`];
+}
 
 /** Tiny Pendulum config: a checkpoint at step 10 (before any update), updates from step 20. */
 function divergingConfig(algo: Algo, extra: string[] = []) {
@@ -46,7 +53,7 @@ function divergingConfig(algo: Algo, extra: string[] = []) {
     sets: [
       'train.steps=60', 'train.randomSteps=20', 'train.evalEvery=0', 'train.evalEpisodes=1', 'train.logEvery=10',
       'train.checkpointEvery=10', 'train.batchSize=8',
-      ...(isRfm(algo) ? ['rfm.hidden=8', 'rfm.criticHidden=8,8', 'rfm.embedding=4', 'rfm.particles=2', 'rfm.reverseSamples=2', 'rfm.eulerSteps=2'] : [`${p}.actorHidden=8,8`, `${p}.criticHidden=8,8`]),
+      ...tinyNetworks(algo, p),
       `${p}.actorLr=1e9`, `${p}.criticLr=1e9`,
       ...extra,
     ],
@@ -94,7 +101,7 @@ test('the guard checks the state itself: an exploding parameter stops the run th
 
 test('rfm: every NaN path ends in the one-line stop (rewardScale 1e38: "logits have no finite maximum" inside the update; a NaN action with finite weights)', async () => {
   const cases: [string[], RegExp][] = [
-    [['rfm.rewardScale=1e38', 'rfm.actorLr=3e-4', 'rfm.criticLr=3e-4'], /^(parameter|optimiser moment) \S+ is NaN at step 20 \(update 1\); stopping\. newest good checkpoint: .*ckpt-000000010\.json/],
+    [['rfm.rewardScale=1e38', 'rfm.actorLr=3e-4', 'rfm.criticLr=3e-4'], /^((parameter|optimiser moment) \S+ is NaN|loss\/\S+ is (NaN|Infinity)) at step 20 \(update 1\); stopping\. newest good checkpoint: .*ckpt-000000010\.json/],
     [['rfm.criticLr=1e9', 'train.divergenceThreshold=1e38'], /^the agent's action\[0\] is NaN at step 20 \(update 1\); stopping\. newest good checkpoint: .*ckpt-0000000[12]0\.json/],
   ];
   for (const [sets, want] of cases) {
