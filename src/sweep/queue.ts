@@ -123,7 +123,7 @@ export interface WorkerOptions {
   concurrency: number;
   /** BullMQ's job lock and stalled-check period (default 30 s): how soon a dead worker's job is requeued. */
   lockMs?: number;
-  /** Wait before retrying a job whose run another live process trains (default 5 s). */
+  /** Wait before retrying a job whose run another live process trains (default: lockMs, at most 5 s). */
   busyRetryMs?: number;
   log?(line: string): void;
   env?: Record<string, string>;
@@ -143,6 +143,7 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
   const name = `${hostname()}:${process.pid}`;
   const active = new Map<string, RunHandle>();
   let closing = false;
+  const lockMs = o.lockMs ?? 30_000;
   const processor = async (job: Job, token?: string): Promise<unknown> => {
     let spec;
     try {
@@ -187,7 +188,7 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
       case 'stopped':
         // Not a failed try: back to the queue (at once when this worker is stopping).
         log(out.state === 'busy' ? `${job.id}: another live process trains this run; putting the job back` : `stopped ${job.id} at step ${out.step} (resumable); putting the job back`);
-        await job.moveToDelayed(Date.now() + (out.state === 'busy' ? (o.busyRetryMs ?? 5000) : 0), token);
+        await job.moveToDelayed(Date.now() + (out.state === 'busy' ? (o.busyRetryMs ?? Math.min(5000, lockMs)) : 0), token);
         throw new DelayedError();
       case 'failed':
         log(`${job.id} failed (try ${job.attemptsMade + 1} of ${ATTEMPTS}): ${out.error}`);
@@ -195,7 +196,6 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
         throw new Error(out.error);
     }
   };
-  const lockMs = o.lockMs ?? 30_000;
   const worker = new Worker(QUEUE_NAME, processor, {
     connection: bullConnection(redis),
     concurrency: o.concurrency,
@@ -264,7 +264,8 @@ export function formatStatus(jobs: readonly JobStatus[]): string[] {
     const ev = j.finalReturn !== null ? ` final return ${j.finalReturn.toFixed(2)}` : p && typeof p.evalReturn === 'number' ? ` eval return ${p.evalReturn.toFixed(1)}` : '';
     const who = j.state === 'active' && p?.worker ? ` on ${p.worker}` : '';
     const err = j.error && j.state !== 'completed' ? ` error: ${j.error}` : '';
-    return `${j.state.padEnd(9)} ${j.id}${step}${ev}${who}${j.attempts > 0 ? ` (failed tries ${j.attempts})` : ''}${err}`;
+    const failedTries = j.state === 'completed' ? j.attempts - 1 : j.attempts; // a completed job's count includes its last try
+    return `${j.state.padEnd(9)} ${j.id}${step}${ev}${who}${failedTries > 0 ? ` (failed tries ${failedTries})` : ''}${err}`;
   });
   const count = (s: string) => jobs.filter((j) => j.state === s).length;
   const waiting = count('waiting') + count('prioritized') + count('delayed');
