@@ -56,7 +56,8 @@ function shown(o: RedisOptions): string {
 
 /** Connects once (no retries) and pings; an unreachable server is a one-line SweepError. */
 export async function checkRedis(o: RedisOptions, timeoutMs = 3000): Promise<void> {
-  const r = new Redis({ ...o, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false });
+  // disconnectTimeout: after a refused connection ioredis otherwise keeps the process alive 2 s.
+  const r = new Redis({ ...o, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false, disconnectTimeout: 50 });
   let last: Error | null = null;
   r.on('error', (e: Error) => (last = e));
   try {

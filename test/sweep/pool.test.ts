@@ -92,6 +92,23 @@ describe('rfm sweep (local pool)', () => {
     }
   });
 
+  test('a run that fails 3 times is marked failed with its error; the rest of the sweep goes on', async () => {
+    // An absurd critic learning rate makes the losses infinite: rfm train stops with an error every time.
+    const g = writeFile(dir, 'failing.yaml', `name: failing
+runs:
+  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50, sac.criticLr: 1.0e+30 } }
+  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50 } }
+`);
+    const r = await runCli(['sweep', g, '--workers', '2', '--out', 'sweeps/failing'], dir);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /failed at step \d+ \(attempt 1 of 3\): rfm train: loss\/\w+ is (Infinity|NaN)/);
+    assert.match(r.stdout, /FAILED \S+ \(attempt 3 of 3\): rfm train: loss\/\w+ is (Infinity|NaN) at step \d+/);
+    assert.match(r.stdout, /1 of 2 done \(0 earlier\), 1 failed, 0 stopped/);
+    const runs = runDirs(join(dir, 'sweeps', 'failing'));
+    assert.deepEqual(runs.map((x) => existsSync(join(x, 'done.json'))).sort(), [false, true]);
+    assert.equal(trainStarts(runs.find((x) => !existsSync(join(x, 'done.json')))!).fresh, 3);
+  });
+
   test('--dry-run lists the runs with their state; report writes the table', async () => {
     const r = await runCli(['sweep', grid, '--out', straight, '--dry-run'], dir);
     assert.equal(r.code, 0, r.stderr);
