@@ -64,11 +64,11 @@ export function runCli(args: string[], cwd: string): Promise<CliResult> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `f` every 50 ms until it returns a truthy value; fails after `ms`. */
-export async function waitFor<T>(f: () => T | Promise<T>, ms: number, what: string): Promise<T> {
+export async function waitFor<T>(f: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
   const t0 = Date.now();
   for (;;) {
     const v = await f();
-    if (v) return v;
+    if (v) return v as NonNullable<T>;
     if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(50);
   }

@@ -22,7 +22,7 @@ import {
 const STEPS = 400;
 const LOCK_MS = '1500';
 
-describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis() && 'redis-server is not installed (CI installs it)' }, () => {
+describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis() && !process.env.CI && 'redis-server is not installed (.ci/run installs it)' }, () => {
   let redis: TestRedis;
   let dir: string;
   const root = 'shared-root';
