@@ -29,6 +29,16 @@ set:
 `;
 }
 
+/**
+ * Two short runs named 'failing': one whose absurd critic learning rate makes the losses infinite
+ * (rfm train stops with an error every time it is tried), and a healthy one.
+ */
+export const FAILING_GRID = `name: failing
+runs:
+  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50, sac.criticLr: 1.0e+30 } }
+  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50 } }
+`;
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `rfm-${prefix}-`));
 }

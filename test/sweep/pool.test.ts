@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  finalTensorsHash, lockHoldersGone, metricRows, noTime, runCli, runDirs, startCli, stepsOk, tempDir, tinyGrid, trainStarts, waitFor, writeFile,
+  finalTensorsHash, lockHoldersGone, metricRows, noTime, runCli, runDirs, startCli, stepsOk, FAILING_GRID, tempDir, tinyGrid, trainStarts, waitFor, writeFile,
 } from './helpers.ts';
 
 const STEPS = 400;
@@ -93,12 +93,7 @@ describe('rfm sweep (local pool)', () => {
   });
 
   test('a run that fails 3 times is marked failed with its error; the rest of the sweep goes on', async () => {
-    // An absurd critic learning rate makes the losses infinite: rfm train stops with an error every time.
-    const g = writeFile(dir, 'failing.yaml', `name: failing
-runs:
-  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50, sac.criticLr: 1.0e+30 } }
-  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50 } }
-`);
+    const g = writeFile(dir, 'failing.yaml', FAILING_GRID);
     const r = await runCli(['sweep', g, '--workers', '2', '--out', 'sweeps/failing'], dir);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stdout, /failed at step \d+ \(attempt 1 of 3\): rfm train: loss\/\w+ is (Infinity|NaN)/);
@@ -109,7 +104,7 @@ runs:
     assert.equal(trainStarts(runs.find((x) => !existsSync(join(x, 'done.json')))!).fresh, 3);
   });
 
-  test('--dry-run lists the runs with their state; report writes the table', async () => {
+  test('--dry-run lists the runs with their state; report writes the table; rfm plot draws the sweep', async () => {
     const r = await runCli(['sweep', grid, '--out', straight, '--dry-run'], dir);
     assert.equal(r.code, 0, r.stderr);
     assert.equal((r.stdout.match(/\[done\]/g) ?? []).length, 4);
@@ -122,5 +117,10 @@ runs:
       assert.ok(Math.abs(row.iqm - (row.finalReturns[0] + row.finalReturns[1]) / 2) < 1e-9);
     }
     assert.match(readFileSync(join(dir, straight, 'report.md'), 'utf8'), /\| Pendulum-v1 \| sac \| sac.tau=0.005 \| 2 \(2\) \| 400 \|/);
+    // rfm plot takes the sweep folder as it is: its runs grouped by task and algorithm
+    const plot = await runCli(['plot', straight, '--out', 'curves.svg'], dir);
+    assert.equal(plot.code, 0, plot.stderr);
+    assert.match(plot.stdout, /Pendulum-v1 \/ sac: 4 run\(s\); last step 400: IQM/);
+    assert.ok(existsSync(join(dir, 'curves.svg')));
   });
 });

@@ -16,7 +16,7 @@ import { startRun } from '../../src/sweep/runner.ts';
 import { parseRedisUrl, queueStatus, QUEUE_NAME, type JobStatus } from '../../src/sweep/queue.ts';
 import { LOCK_FILE } from '../../src/sweep/lock.ts';
 import {
-  finalTensorsHash, freePort, hasRedis, metricRows, noTime, runCli, runDirs, startCli, stepsOk, tempDir, TestRedis, tinyGrid, trainStarts, waitFor, writeFile,
+  finalTensorsHash, freePort, hasRedis, metricRows, noTime, runCli, runDirs, startCli, stepsOk, FAILING_GRID, tempDir, TestRedis, tinyGrid, trainStarts, waitFor, writeFile,
 } from './helpers.ts';
 
 const STEPS = 400;
@@ -164,11 +164,7 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
   });
 
   test('a job that fails 3 times is failed with its error; the rest of the sweep goes on', async () => {
-    const g = writeFile(dir, 'failing.yaml', `name: failing
-runs:
-  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50, sac.criticLr: 1.0e+30 } }
-  - { algo: sac, env: Pendulum-v1, seed: 0, preset: small, steps: 150, set: { train.randomSteps: 50 } }
-`);
+    const g = writeFile(dir, 'failing.yaml', FAILING_GRID);
     while (workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length < 2) startWorker();
     assert.equal((await runCli(['sweep', g, '--queue', redis.url], dir)).code, 0);
     const js = await waitFor(async () => {
