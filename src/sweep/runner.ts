@@ -6,7 +6,7 @@
  *   sweep-run.json     the run's spec (sweep, id, algorithm, task, seed, grid label, full config)
  *   sweep-config.json  the config given to `rfm train --config` (every field, so the run's config
  *                      is exactly the spec's whatever the machine's defaults)
- *   sweep.log          the child's stdout and stderr, appended over attempts
+ *   sweep.log          the child's stdout and stderr (it writes there itself), appended over attempts
  *   .sweep-lock        while a process trains it (./lock.ts)
  *   done.json          once `rfm train` finished it (steps, final evaluation return, wall time)
  *
@@ -124,6 +124,24 @@ class Tail {
   }
 }
 
+/** Up to the last `max` bytes of a file from byte `start` on. */
+function readFrom(path: string, start: number, max: number): string {
+  try {
+    const size = statSync(path).size;
+    const from = Math.max(start, size - max);
+    const buf = Buffer.alloc(Math.max(0, size - from));
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, from);
+    } finally {
+      closeSync(fd);
+    }
+    return buf.toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** The most telling line of a failed child's stderr: its error line, else its last line. */
 function errorLine(stderr: string, code: number | null, signal: string | null): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
@@ -179,18 +197,21 @@ export function startRun(spec: RunSpec, sweepDir: string, o: RunOptions = {}): R
       const total = spec.config.train.steps;
       const log = join(runDir, 'sweep.log');
       appendFileSync(log, `--- ${new Date().toISOString()} rfm ${args.join(' ')}\n`);
-      child = spawn(process.execPath, ['--import', PARENT_WATCH, RFM_BIN, ...args], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, ...o.env },
-      });
+      const logStart = statSync(log).size;
+      // The child writes straight into the log file (not through a pipe of ours), so that what it
+      // says after this process is gone (an orphan stopping itself) is kept too.
+      const logFd = openSync(log, 'a');
+      try {
+        child = spawn(process.execPath, ['--import', PARENT_WATCH, RFM_BIN, ...args], {
+          stdio: ['ignore', logFd, logFd],
+          env: { ...process.env, ...o.env },
+        });
+      } finally {
+        closeSync(logFd);
+      }
       // the lock now lives as long as either this process or its child does
       if (child.pid !== undefined) lock.addPid(child.pid);
-      let stderr = '';
-      child.stdout!.on('data', (d: Buffer) => appendFileSync(log, d));
-      child.stderr!.on('data', (d: Buffer) => {
-        appendFileSync(log, d);
-        stderr = (stderr + d.toString('utf8')).slice(-8000);
-      });
+      let spawnError = '';
       o.onStart?.(resumeStep);
       let step = resumeStep;
       let evalReturn: number | null = null;
@@ -219,7 +240,7 @@ export function startRun(spec: RunSpec, sweepDir: string, o: RunOptions = {}): R
       const timer = setInterval(poll, o.pollMs ?? 500);
       const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((res) => {
         child!.on('error', (e) => {
-          stderr += `\nError: cannot start rfm train: ${e.message}`;
+          spawnError = `Error: cannot start rfm train: ${e.message}`;
         });
         child!.on('close', (c, s) => res([c, s]));
       });
@@ -231,7 +252,8 @@ export function startRun(spec: RunSpec, sweepDir: string, o: RunOptions = {}): R
         return { state: 'done', skipped: false, info };
       }
       if (code === 130 || (stopRequested && (signal === 'SIGINT' || signal === 'SIGTERM'))) return { state: 'stopped', step };
-      return { state: 'failed', error: errorLine(stderr, code, signal), permanent: code === 2, step };
+      const said = spawnError || readFrom(log, logStart, 8000);
+      return { state: 'failed', error: errorLine(said, code, signal), permanent: code === 2, step };
     }
   })();
   return { promise, stop };

@@ -78,12 +78,13 @@ describe('rfm sweep (local pool)', () => {
   });
 
   test('an invalid grid is a one-line error and runs nothing (the cases: grid.test.ts)', async () => {
-    for (const [text, re] of [
+    const cases = [
       ['algos: [sca]\nenvs: [Pendulum-v1]\nseeds: 1\n', /unknown algorithm 'sca'/],
       ['algos: [sac\n', /not valid YAML/],
-    ] as const) {
-      const g = writeFile(dir, 'bad.yaml', text);
-      const r = await runCli(['sweep', g, '--out', 'sweeps/bad'], dir);
+    ] as const;
+    const results = await Promise.all(cases.map(([text], i) => runCli(['sweep', writeFile(dir, `bad${i}.yaml`, text), '--out', 'sweeps/bad'], dir)));
+    for (const [i, [text, re]] of cases.entries()) {
+      const r = results[i];
       assert.equal(r.code, 2, text);
       assert.equal(r.stdout, '', text);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

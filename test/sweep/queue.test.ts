@@ -39,6 +39,18 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
     return js.length === n && js.every((j) => j.state === 'completed') ? js : null;
   };
 
+  /** A run folder of `sweepDir` that worker `pid` is training and that has logged a few rows. */
+  const runOf = (sweepDir: string, pid: number) => runDirs(sweepDir).find((d) => {
+    const lock = join(d, LOCK_FILE);
+    if (!existsSync(lock) || metricRows(d).length < 3) return false;
+    try {
+      return (JSON.parse(readFileSync(lock, 'utf8')) as { pids: number[] }).pids[0] === pid;
+    } catch {
+      return false;
+    }
+  });
+  const live = () => workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
+
   before(async () => {
     redis = await TestRedis.start();
     dir = tempDir('sweep-queue');
@@ -53,9 +65,10 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
   test('an unreachable Redis or a bad URL is a one-line error, and nothing runs', async () => {
     const grid = writeFile(dir, 'unreach.yaml', tinyGrid('unreach', STEPS));
     const url = `redis://127.0.0.1:${await freePort()}`;
-    for (const args of [['sweep', grid, '--queue', url], ['worker', '--queue', url, '--out', 'nowhere'], ['sweep', 'status', '--queue', url]]) {
-      const r = await runCli(args, dir);
-      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    const calls = [['sweep', grid, '--queue', url], ['worker', '--queue', url, '--out', 'nowhere'], ['sweep', 'status', '--queue', url]];
+    const results = await Promise.all(calls.map((args) => runCli(args, dir)));
+    for (const [i, r] of results.entries()) {
+      assert.equal(r.code, 1, `${calls[i].join(' ')}: ${r.stdout}${r.stderr}`);
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(r.stderr, /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
     }
@@ -104,15 +117,7 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
     if (workers.length < 2) startWorker();
     const sweepDir = join(dir, root, 'q1');
     // Kill the victim once one of its runs has logged a few rows (and so holds checkpoints).
-    const held = await waitFor(() => runDirs(sweepDir).find((d) => {
-      const lock = join(d, LOCK_FILE);
-      if (!existsSync(lock) || metricRows(d).length < 3) return false;
-      try {
-        return (JSON.parse(readFileSync(lock, 'utf8')) as { pids: number[] }).pids[0] === victim.child.pid;
-      } catch {
-        return false;
-      }
-    }), 60_000, 'a run of the victim worker to be under way');
+    const held = await waitFor(() => runOf(sweepDir, victim.child.pid!), 60_000, 'a run of the victim worker to be under way');
     victim.child.kill('SIGKILL');
     await victim.done;
     startWorker(); // a replacement, as a cluster would bring up
@@ -145,13 +150,21 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
     assert.match(again.stdout, /0 runs enqueued, 0 failed runs retried, 4 already queued or done/);
   });
 
-  test('Redis restarted mid-sweep: the workers reconnect and the sweep completes, each run trained once', async () => {
+  test('Ctrl-C on a worker puts its job back; Redis restarted mid-sweep: the workers reconnect; the sweep completes, each run trained once', async () => {
     const gridPath = writeFile(dir, 'q2.yaml', tinyGrid('q2', STEPS));
-    while (workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length < 2) startWorker();
+    while (live().length < 2) startWorker();
     const enq = await runCli(['sweep', gridPath, '--queue', redis.url], dir);
     assert.equal(enq.code, 0, enq.stderr);
     const sweepDir = join(dir, root, 'q2');
-    await waitFor(() => runDirs(sweepDir).some((d) => metricRows(d).length >= 2), 60_000, 'the sweep to be under way');
+    // Ctrl-C on one worker: its run writes a checkpoint, its job goes back, and the worker exits.
+    const quitter = live()[0];
+    const stopped = await waitFor(() => runOf(sweepDir, quitter.child.pid!), 60_000, 'a run of the first worker to be under way');
+    quitter.child.kill('SIGINT');
+    const q = await quitter.done;
+    assert.equal(q.code, 130, q.stdout + q.stderr);
+    assert.match(q.stdout, /stopped q2\/\S+ at step \d+ \(resumable\); putting the job back/);
+    startWorker();
+    await waitFor(() => runDirs(sweepDir).some((d) => d !== stopped && metricRows(d).length >= 2), 60_000, 'the sweep to go on');
     await redis.restart();
     await waitFor(allCompleted('q2', 4), 120_000, 'all 4 runs to complete after the restart');
     const runs = runDirs(sweepDir);
@@ -161,11 +174,12 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
       assert.ok(stepsOk(run, STEPS), `${run}: steps ${metricRows(run).map((x) => x.step)}`);
       assert.equal(trainStarts(run).fresh, 1, run);
     }
+    assert.ok(trainStarts(stopped).resumed >= 1, 'the stopped run was resumed');
   });
 
   test('a job that fails 3 times is failed with its error; the rest of the sweep goes on', async () => {
     const g = writeFile(dir, 'failing.yaml', FAILING_GRID);
-    while (workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length < 2) startWorker();
+    while (live().length < 2) startWorker();
     assert.equal((await runCli(['sweep', g, '--queue', redis.url], dir)).code, 0);
     const js = await waitFor(async () => {
       const all = await jobs('failing');
