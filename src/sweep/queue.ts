@@ -160,6 +160,7 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
       throw new UnrecoverableError(msg);
     }
     let lastSent = 0;
+    let sent: Promise<void> = Promise.resolve();
     const h = startRun(spec, join(o.root, spec.sweep), {
       env: o.env,
       pollMs: o.pollMs,
@@ -169,9 +170,8 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
         if (now - lastSent < 500 && p.step < p.total) return;
         lastSent = now;
         const progress: JobProgress = { ...p, worker: name };
-        job.updateProgress(progress as unknown as object).catch(() => {
-          // Redis away for a moment: the next update carries the news
-        });
+        // Redis away for a moment: the next update carries the news
+        sent = job.updateProgress(progress as unknown as object).catch(() => {});
       },
     });
     active.set(String(job.id), h);
@@ -181,6 +181,7 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
     } finally {
       active.delete(String(job.id));
     }
+    await sent; // the job's last progress lands before its new state
     switch (out.state) {
       case 'done':
         log(`done ${job.id}: ${out.info.steps} steps, final eval return ${out.info.finalReturn === null ? 'n/a' : out.info.finalReturn.toFixed(2)}`);

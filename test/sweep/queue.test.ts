@@ -190,7 +190,10 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
     assert.equal(failed.attempts, 3);
     assert.match(failed.error!, /^rfm train: loss\/\w+ is (Infinity|NaN) at step \d+.*\(exit code 1\)$/);
     assert.equal(js.filter((j) => j.state === 'completed').length, 1);
-    const st = await runCli(['sweep', 'status', '--queue', redis.url, '--sweep', 'failing'], dir);
+    // --watch redraws until every run has finished: here, at once
+    const st = await runCli(['sweep', 'status', '--queue', redis.url, '--sweep', 'failing', '--watch', '1'], dir);
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stdout, /^--- \d{4}-\d\d-\d\dT/);
     assert.match(st.stdout, /^failed +failing\/\S+ .*\(failed tries 3\) error: rfm train: loss/m);
     assert.match(st.stdout, /2 runs: 1 done, 0 running, 0 waiting, 1 failed/);
   });
