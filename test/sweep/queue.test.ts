@@ -196,5 +196,9 @@ describe('rfm sweep --queue and rfm worker (BullMQ on Redis)', { skip: !hasRedis
     assert.match(st.stdout, /^--- \d{4}-\d\d-\d\dT/);
     assert.match(st.stdout, /^failed +failing\/\S+ .*\(failed tries 3\) error: rfm train: loss/m);
     assert.match(st.stdout, /2 runs: 1 done, 0 running, 0 waiting, 1 failed/);
+    // Enqueuing the grid again retries the failed run (and only it).
+    const again = await runCli(['sweep', g, '--queue', redis.url], dir);
+    assert.match(again.stdout, /0 runs enqueued, 1 failed runs retried, 1 already queued or done/);
+    assert.notEqual((await jobs('failing')).find((j) => j.id === failed.id)!.state, 'failed');
   });
 });
