@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadGrid } from '../../src/sweep/grid.ts';
+import { startRun } from '../../src/sweep/runner.ts';
 import {
   finalTensorsHash, lockHoldersGone, metricRows, noTime, runCli, runDirs, startCli, stepsOk, FAILING_GRID, tempDir, tinyGrid, trainStarts, waitFor, writeFile,
 } from './helpers.ts';
@@ -75,6 +77,18 @@ describe('rfm sweep (local pool)', () => {
       resumed += trainStarts(run).resumed;
     }
     assert.ok(resumed >= 2, `expected resumed runs, got ${resumed}`);
+  });
+
+  test('the same run started twice at once trains once: the second finds it locked (busy)', async () => {
+    const spec = loadGrid(grid).runs[0];
+    const a = startRun(spec, join(dir, 'twice'));
+    const b = startRun(spec, join(dir, 'twice'));
+    const [ra, rb] = await Promise.all([a.promise, b.promise]);
+    assert.deepEqual([ra.state, rb.state].sort(), ['busy', 'done']);
+    assert.deepEqual(trainStarts(join(dir, 'twice', spec.id)), { fresh: 1, resumed: 0 });
+    // once it is done, a third start skips it
+    const c = await startRun(spec, join(dir, 'twice')).promise;
+    assert.ok(c.state === 'done' && c.skipped);
   });
 
   test('an invalid grid is a one-line error and runs nothing (the cases: grid.test.ts)', async () => {
