@@ -22,6 +22,8 @@ const commands: Record<string, string> = {
   eval: 'eval',
   plot: 'plot',
   dashboard: 'dashboard',
+  sweep: 'sweep',
+  worker: 'worker',
 };
 
 async function load(name: string): Promise<Command | undefined> {
