@@ -20,6 +20,7 @@
  *   -> ALGO_DEFAULTS[algo]   (e.g. 'sdac' = diffusion path + noise-expectation estimator)
  *   -> TASK_DEFAULTS[envId]  (shorter loops for small tasks, e.g. Pendulum-v1)
  *   -> PRESETS[preset]       ('paper' | 'lite' | 'small'; spec/BENCHMARKS.md section 1)
+ *   -> TASK_REQUIREMENTS[envId] (what a task needs under every preset, e.g. the toy bandit's loop)
  *   -> config files (JSON or YAML, in order) -> `--set key=value` overrides (dotted keys).
  * Each layer is validated against FIELDS (src/config/schema.ts): an unknown key or a bad value is
  * a one-line ConfigError naming the key, with the nearest known key suggested.
