@@ -6,24 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, extname } from 'node:path';
 import type { Command } from '../main.ts';
+import { usageOf } from '../table.ts';
 import { optFlag, optNumber, optString, parseArgs, UsageError } from '../args.ts';
 import { curveGroups, learningCurvesSvg, svgToPng } from '../../viz/plot.ts';
 import { resolveRunArgs } from '../../viz/runs.ts';
 
-const USAGE = `usage: rfm plot RUN_OR_GLOB... [--metric KEY] [--out FILE.png|FILE.svg] [--resamples N] [--seed S]
-
-Learning curves of training runs. Each argument is a run folder (config.json + metrics.jsonl), a
-folder holding run folders, or a glob of either ('runs/*/', 'runs/**/sac-*'). Runs are grouped by
-task and algorithm (read from config.json); each group is drawn as the interquartile mean (IQM)
-across its runs at every step, with a 95% percentile-bootstrap confidence band over runs.
-
-  --metric KEY     the metrics.jsonl key on the y axis (default eval/return)
-  --out FILE       .png or .svg (default plot.png)
-  --resamples N    bootstrap resamples (default 2000)
-  --seed S         seed of the bootstrap (default 0)`;
+const USAGE = usageOf('plot');
 
 export const command: Command = {
-  summary: 'learning curves (IQM across seeds, bootstrap 95% band) of run folders, to PNG or SVG',
   async run(args) {
     const p = parseArgs(args, ['metric', 'out', 'resamples', 'seed'], ['help']);
     if (optFlag(p, 'help')) {

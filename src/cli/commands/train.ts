@@ -3,20 +3,14 @@
  * metrics.csv, checkpoints/). `--resume RUN` continues a run exactly from its newest checkpoint.
  */
 import type { Command } from '../main.ts';
-import { UsageError, optFlag, optString, parseArgs } from '../args.ts';
+import { usageOf } from '../table.ts';
+import { UsageError, optFlag, optString, parseArgs, type ParsedArgs } from '../args.ts';
 import { ConfigError, resolveConfig } from '../../config/index.ts';
 import { availableAgents } from '../../agents/index.ts';
 import { envSpec } from '../../envs/index.ts';
 import { CheckpointError, NonFiniteError, resumeTraining, train, type TrainResult } from '../../train/index.ts';
 
-const USAGE = `usage: rfm train --algo A --env ID [--steps N] [--seed S] [--preset paper|lite|small]
-                 [--config FILE.json|yaml ...] [--set key=value ...] [--out runs/] [--name NAME] [--quiet]
-       rfm train --resume RUN [--steps N]
-
-  --algo      sac | td3 | rfm | rfm-diffusion | sdac | dqs
-  --steps N   total environment steps (same as --set train.steps=N; on resume: the new total)
-  --set       any config key, dotted: --set rfm.temperature=0.05 --set train.evalEvery=5000
-  Config layers: defaults, algorithm, task (env), preset, files, --set (later wins).`;
+const USAGE = usageOf('train');
 
 function intOpt(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -26,9 +20,8 @@ function intOpt(v: string | undefined, name: string): number | undefined {
 }
 
 export const command: Command = {
-  summary: 'train an agent on an environment (run folder with metrics and checkpoints; --resume)',
   async run(args) {
-    const p = parseArgs(args, ['algo', 'env', 'steps', 'seed', 'preset', 'config', 'set', 'out', 'name', 'resume'], ['help', 'quiet']);
+    const p = parseArgs(args, ['algo', 'env', 'steps', 'seed', 'seeds', 'preset', 'config', 'set', 'out', 'name', 'resume'], ['help', 'quiet']);
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
@@ -36,14 +29,14 @@ export const command: Command = {
     if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
     const steps = intOpt(optString(p, 'steps'), 'steps');
     const progress = !optFlag(p, 'quiet');
-    let result: TrainResult;
+    const results: TrainResult[] = [];
     try {
       const resume = optString(p, 'resume');
       if (resume !== undefined) {
-        for (const k of ['algo', 'env', 'seed', 'preset', 'config', 'set', 'out', 'name']) {
+        for (const k of ['algo', 'env', 'seed', 'seeds', 'preset', 'config', 'set', 'out', 'name']) {
           if (p.options.has(k)) throw new UsageError(`--resume continues a run with its own settings; only --steps may be given (got --${k})`);
         }
-        result = await resumeTraining(resume, { steps, progress, handleSignals: true });
+        results.push(await resumeTraining(resume, { steps, progress, handleSignals: true }));
       } else {
         const algo = optString(p, 'algo');
         const envId = optString(p, 'env');
@@ -59,10 +52,15 @@ export const command: Command = {
         if (!availableAgents().includes(algo as never)) {
           throw new UsageError(`algorithm '${algo}' is not available in this build (available: ${availableAgents().join(', ')})`);
         }
-        result = await train(envId, config, {
-          algo: algo as never, seed: intOpt(optString(p, 'seed'), 'seed') ?? 0,
-          outDir: optString(p, 'out') ?? 'runs', runName: optString(p, 'name'), progress, handleSignals: true,
-        });
+        const seeds = seedList(p);
+        const name = optString(p, 'name');
+        for (const seed of seeds) {
+          const runName = name !== undefined && seeds.length > 1 ? `${name}-s${seed}` : name;
+          const r = await train(envId, config, { algo: algo as never, seed, outDir: optString(p, 'out') ?? 'runs', runName, progress, handleSignals: true });
+          results.push(r);
+          report(r);
+          if (r.interrupted) break;
+        }
       }
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
@@ -72,9 +70,24 @@ export const command: Command = {
       }
       throw e;
     }
-    const ev = result.lastEval;
-    console.log(`${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`);
-    if (result.runDir) console.log(`run folder: ${result.runDir}`);
-    return result.interrupted ? 130 : 0;
+    if (optString(p, 'resume') !== undefined) report(results[0]);
+    return results.some((r) => r.interrupted) ? 130 : 0;
   },
 };
+
+function report(result: TrainResult): void {
+  const ev = result.lastEval;
+  console.log(`${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`);
+  if (result.runDir) console.log(`run folder: ${result.runDir}`);
+}
+
+/** --seed S or --seeds 0,1,2 (not both); default seed 0. */
+function seedList(p: ParsedArgs): number[] {
+  const list = optString(p, 'seeds');
+  if (list === undefined) return [intOpt(optString(p, 'seed'), 'seed') ?? 0];
+  if (p.options.has('seed')) throw new UsageError('give --seed S or --seeds LIST, not both');
+  const seeds = list.split(',').map((x) => intOpt(x.trim(), 'seeds') as number);
+  if (seeds.length === 0 || seeds.some((x) => x === undefined || x < 0)) throw new UsageError(`--seeds must be comma-separated non-negative integers, got '${list}'`);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed: '${list}'`);
+  return seeds;
+}
