@@ -13,7 +13,8 @@ import './td3.ts';
 import './rfm.ts';
 import './rfm.ts';
 
-export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
+export type { Agent, AgentState, ActOptions, Batch, Metrics, Observation } from './types.ts';
+export { float32Obs } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
 export { TwinCritic, type CriticConfig, type CriticMetrics } from './critic.ts';
 export { registerAgent, availableAgents, type AgentFactory } from './registry.ts';

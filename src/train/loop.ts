@@ -36,6 +36,7 @@ import { evaluate, type EvalResult } from './evaluate.ts';
 import { accumulate, emptyAccumulator, MetricsWriter, summarize, type MetricAccumulator, type Row } from './metrics.ts';
 import { latestCheckpoint, loadCheckpoint, saveCheckpoint, withPrefix } from './checkpoint.ts';
 import { Progress } from './progress.ts';
+import { predictor, type Predict } from './predict.ts';
 
 /** A loss or Q value became NaN or infinite. */
 export class NonFiniteError extends Error {
@@ -96,6 +97,11 @@ export interface TrainResult {
   readonly lastEval: EvalResult | null;
   /** True when the run stopped early on a signal (a checkpoint was written at `steps`). */
   readonly interrupted: boolean;
+  /**
+   * Actions for raw observations of the environment, in its own units (deterministic unless
+   * `{ deterministic: false }`); observations are normalised as in training. See ./predict.ts.
+   */
+  readonly predict: Predict;
 }
 
 /** The run folder's run.json: what the run is (config.json holds how). */
@@ -394,7 +400,7 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     train.env.close();
     evalEnv.env.close();
   }
-  return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval, interrupted };
+  return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval, interrupted, predict: predictor(agent, train) };
 }
 
 /** Resets the training env to the start of episode s.episode and replays its actions; returns the current observation. */
