@@ -14,10 +14,14 @@ let tsc;
 try {
   tsc = createRequire(join(root, 'package.json')).resolve('typescript/bin/tsc');
 } catch {
-  console.error('rfm-rl build: TypeScript is not installed (npm install, with dev dependencies, provides it)');
+  console.error(
+    'rfm-rl build: TypeScript is not installed (npm install, with dev dependencies, provides it)',
+  );
   process.exit(1);
 }
-const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+  stdio: 'inherit',
+});
 if (r.status !== 0) {
   console.error('rfm-rl build: tsc failed');
   process.exit(r.status ?? 1);

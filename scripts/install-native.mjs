@@ -22,5 +22,8 @@ for (const rel of [`prebuilds/${tag}/rfm_native.node`, 'build/Release/rfm_native
     console.log(`[rfm] ${rel} does not load here (${String(e.message).split('\n')[0]})`);
   }
 }
-const r = spawnSync(process.execPath, [join(root, 'scripts/build-native.mjs')], { stdio: 'inherit', cwd: root });
+const r = spawnSync(process.execPath, [join(root, 'scripts/build-native.mjs')], {
+  stdio: 'inherit',
+  cwd: root,
+});
 process.exit(r.status ?? 1);

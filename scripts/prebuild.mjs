@@ -10,10 +10,17 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'build/Release/rfm_native.node');
-const sources = [join(root, 'binding.gyp'), ...readdirSync(join(root, 'native/src')).map((f) => join(root, 'native/src', f))];
-const fresh = existsSync(built) && sources.every((f) => statSync(f).mtimeMs <= statSync(built).mtimeMs);
+const sources = [
+  join(root, 'binding.gyp'),
+  ...readdirSync(join(root, 'native/src')).map((f) => join(root, 'native/src', f)),
+];
+const fresh =
+  existsSync(built) && sources.every((f) => statSync(f).mtimeMs <= statSync(built).mtimeMs);
 if (!fresh) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts/build-native.mjs'), '--strict'], { stdio: 'inherit', cwd: root });
+  const r = spawnSync(process.execPath, [join(root, 'scripts/build-native.mjs'), '--strict'], {
+    stdio: 'inherit',
+    cwd: root,
+  });
   if (r.status !== 0) {
     console.error('[rfm] prebuild: the native build failed; no prebuilt addon');
     process.exit(1);
@@ -23,4 +30,6 @@ const tag = `${process.platform}-${process.arch}`;
 const dir = join(root, 'prebuilds', tag);
 mkdirSync(dir, { recursive: true });
 copyFileSync(built, join(dir, 'rfm_native.node'));
-console.log(`[rfm] prebuild: prebuilds/${tag}/rfm_native.node (${(statSync(built).size / 1024).toFixed(0)} KiB${fresh ? ', from the existing build' : ''})`);
+console.log(
+  `[rfm] prebuild: prebuilds/${tag}/rfm_native.node (${(statSync(built).size / 1024).toFixed(0)} KiB${fresh ? ', from the existing build' : ''})`,
+);

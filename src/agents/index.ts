@@ -20,6 +20,7 @@ export { TwinCritic, type CriticConfig, type CriticMetrics } from './critic.ts';
 export { registerAgent, availableAgents, type AgentFactory } from './registry.ts';
 export { SacAgent } from './sac.ts';
 export { Td3Agent } from './td3.ts';
+export { RfmAgent, type RfmAlgo } from './rfm.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
 export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {

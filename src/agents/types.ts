@@ -33,6 +33,7 @@ export function float32Obs(obs: Observation): Float32Array {
   return obs instanceof Float32Array ? obs : Float32Array.from(obs);
 }
 
+/** How an agent acts: sampled (training) or its deterministic evaluation action. */
 export interface ActOptions {
   /** Evaluation mode: the agent's deterministic (or state-seeded) action. */
   deterministic: boolean;
@@ -44,6 +45,7 @@ export interface AgentState {
   readonly json: Record<string, unknown>;
 }
 
+/** An off-policy agent (SAC, TD3, the RFM family): acts on observations, learns from replay batches, saves and restores its exact state. */
 export interface Agent {
   readonly algo: string;
   readonly obsDim: number;

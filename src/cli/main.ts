@@ -22,7 +22,10 @@ async function load(name: string): Promise<Command | undefined> {
     const mod = (await import(`./commands/${entry.module}.ts`)) as { command: Command };
     return mod.command;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/`)) {
+    if (
+      (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String(e).includes(`commands/`)
+    ) {
       return undefined;
     }
     throw e;
@@ -31,14 +34,17 @@ async function load(name: string): Promise<Command | undefined> {
 
 function help(): number {
   console.log('usage: rfm <command> [options]\n\ncommands:');
-  for (const [name, c] of Object.entries(COMMANDS)) console.log(`  ${name.padEnd(15)} ${c.summary}`);
+  for (const [name, c] of Object.entries(COMMANDS))
+    console.log(`  ${name.padEnd(15)} ${c.summary}`);
   console.log('\nrfm <command> --help shows the options of a command; rfm --version the version.');
   return 0;
 }
 
 /** The package's version (package.json two folders above this file, in src/cli/ and in dist/cli/). */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

@@ -33,6 +33,7 @@ function merge(...ps: ConfigPatch[]): ConfigPatch {
   return out as ConfigPatch;
 }
 
+/** The presets' settings (network widths, sampler sizes, and for 'paper' and 'small' the loop), as partial configs. */
 export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
   paper: merge(widths(256), {
     train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 10, utd: 1 },

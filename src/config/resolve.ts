@@ -115,6 +115,7 @@ export function validateConfig(c: Config): Config {
   return c;
 }
 
+/** What resolveConfig builds a Config from: the algorithm, the task, a preset, files, partial configs and key=value overrides. */
 export interface ResolveOptions {
   algo: Algo | string;
   /** Environment id: selects TASK_DEFAULTS and TASK_REQUIREMENTS. */

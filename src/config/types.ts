@@ -30,9 +30,12 @@
 
 /** Algorithms the agent factory knows (src/agents/index.ts). */
 export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion', 'sdac', 'dqs'] as const;
+/** An algorithm's name, one of ALGOS. */
 export type Algo = (typeof ALGOS)[number];
 
+/** The presets: the paper's protocol, the paper's networks with a cheaper sampler, and a CPU-sized setup. */
 export const PRESET_NAMES = ['paper', 'lite', 'small'] as const;
+/** A preset's name, one of PRESET_NAMES. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** The training loop (src/train/loop.ts). */
@@ -186,6 +189,7 @@ export interface RfmConfig {
   rewardScale: number;
 }
 
+/** A complete, resolved configuration: the training loop and every algorithm's section (build one with resolveConfig). */
 export interface Config {
   train: TrainConfig;
   sac: SacConfig;

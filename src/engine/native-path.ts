@@ -39,7 +39,9 @@ export function loadNativeAddon<T>(): T {
       return addon;
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      failures.push(`${file}: ${err.code === 'MODULE_NOT_FOUND' ? 'not found' : err.message.split('\n')[0]}`);
+      failures.push(
+        `${file}: ${err.code === 'MODULE_NOT_FOUND' ? 'not found' : err.message.split('\n')[0]}`,
+      );
     }
   }
   throw new Error(`no native addon loaded (${failures.join('; ')})`);

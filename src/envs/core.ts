@@ -84,7 +84,9 @@ export class Box {
   }
 }
 
+/** Extra, environment-specific values returned by reset and step. */
 export type Info = Record<string, unknown>;
+/** What Env.step returns: [observation, reward, terminated, truncated, info]. */
 export type StepResult = [
   obs: Float64Array,
   reward: number,
@@ -93,11 +95,13 @@ export type StepResult = [
   info: Info,
 ];
 
+/** Options of Env.reset: a seed makes the episode reproducible. */
 export interface ResetOptions {
   /** Seeds the environment's generator; later resets without a seed continue its stream. */
   seed?: number;
 }
 
+/** An environment with Gymnasium's API: reset({ seed }) gives [obs, info], step(action) gives [obs, reward, terminated, truncated, info]. */
 export interface Env {
   readonly id: string;
   readonly observationSpace: Box;

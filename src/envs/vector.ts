@@ -33,6 +33,7 @@ export type VectorStepResult = [
   infos: Info[],
 ];
 
+/** Several copies of an environment stepped together, with Gymnasium's autoreset (SyncVectorEnv in-process, AsyncVectorEnv on worker threads). */
 export interface VectorEnv {
   readonly id: string;
   readonly numEnvs: number;

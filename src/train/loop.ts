@@ -43,6 +43,7 @@ export class NonFiniteError extends Error {
   override name = 'NonFiniteError';
 }
 
+/** One environment step of the training loop, as TrainCallbacks.onStep sees it. */
 export interface StepInfo {
   readonly step: number;
   readonly obs: Float32Array;
@@ -62,6 +63,7 @@ export interface TrainCallbacks {
   onEval?(result: EvalResult, step: number): void;
 }
 
+/** Options of train: algorithm, seed, where the run folder goes, progress, callbacks. */
 export interface TrainOptions {
   /** Algorithm (default 'rfm'). */
   algo?: Algo;
@@ -83,6 +85,7 @@ export interface TrainOptions {
   handleSignals?: boolean;
 }
 
+/** What train and resumeTraining return: the trained agent, its run folder, metrics rows and last evaluation, and predict. */
 export interface TrainResult {
   readonly agent: Agent;
   readonly algo: Algo;

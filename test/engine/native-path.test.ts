@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PREBUILD_TAG, loadNativeAddon, nativeAddonCandidates } from '../../src/engine/native-path.ts';
+import {
+  PREBUILD_TAG,
+  loadNativeAddon,
+  nativeAddonCandidates,
+} from '../../src/engine/native-path.ts';
 
 test('the addon is looked for in prebuilds/<platform>-<arch>/ first, then build/Release/', () => {
   const saved = process.env.RFM_NATIVE_PATH;
@@ -16,7 +20,10 @@ test('the addon is looked for in prebuilds/<platform>-<arch>/ first, then build/
     ]);
     process.env.RFM_NATIVE_PATH = '/nowhere/x.node';
     assert.deepEqual(nativeAddonCandidates(), ['/nowhere/x.node']);
-    assert.throws(() => loadNativeAddon(), /no native addon loaded \(\/nowhere\/x\.node: not found\)/);
+    assert.throws(
+      () => loadNativeAddon(),
+      /no native addon loaded \(\/nowhere\/x\.node: not found\)/,
+    );
   } finally {
     if (saved === undefined) delete process.env.RFM_NATIVE_PATH;
     else process.env.RFM_NATIVE_PATH = saved;
@@ -30,21 +37,35 @@ test('with no addon that loads, the TypeScript backend runs and says so once', (
     getBackend(); getBackend();
     console.log(getBackend().name, tensor(new Float32Array([1, 2]), [2]).toArray().join(','));`;
   const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...process.env, RFM_NATIVE_PATH: '/nowhere/x.node', RFM_BACKEND: '' },
+    encoding: 'utf8',
+    env: { ...process.env, RFM_NATIVE_PATH: '/nowhere/x.node', RFM_BACKEND: '' },
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), 'ts 1,2');
-  assert.equal((r.stderr.match(/native backend not available; using the TypeScript backend/g) ?? []).length, 1, r.stderr);
+  assert.equal(
+    (r.stderr.match(/native backend not available; using the TypeScript backend/g) ?? []).length,
+    1,
+    r.stderr,
+  );
 });
 
-test('a prebuilt addon, when present, is what loads', { skip: !existsSync(`prebuilds/${PREBUILD_TAG}/rfm_native.node`) && 'no prebuild here' }, () => {
-  const script = `
+test(
+  'a prebuilt addon, when present, is what loads',
+  { skip: !existsSync(`prebuilds/${PREBUILD_TAG}/rfm_native.node`) && 'no prebuild here' },
+  () => {
+    const script = `
     const e = await import('./src/engine/index.ts');
     const p = await import('./src/engine/native-path.ts');
     console.log(e.getBackend().name, p.nativeAddonPath);`;
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...process.env, RFM_NATIVE_PATH: '', RFM_BACKEND: '' },
-  });
-  assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout.trim(), `native ${resolve(`prebuilds/${PREBUILD_TAG}/rfm_native.node`)}`);
-});
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, RFM_NATIVE_PATH: '', RFM_BACKEND: '' },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `native ${resolve(`prebuilds/${PREBUILD_TAG}/rfm_native.node`)}`);
+  },
+);

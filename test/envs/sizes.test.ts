@@ -8,7 +8,11 @@ test('ENV_SIZES holds every registered environment with the sizes its spaces hav
   assert.deepEqual(Object.keys(ENV_SIZES).sort(), [...ids].sort());
   for (const spec of listEnvs()) {
     const env = await spec.make();
-    assert.deepEqual(ENV_SIZES[spec.id], [env.observationSpace.size, env.actionSpace.size], spec.id);
+    assert.deepEqual(
+      ENV_SIZES[spec.id],
+      [env.observationSpace.size, env.actionSpace.size],
+      spec.id,
+    );
     env.close();
   }
 });

@@ -18,7 +18,12 @@ test('agents take Float64Array observations and act as on the same values in Flo
 });
 
 test('predict: raw observations in, actions in the environment units out (Pendulum-v1: torque in [-2, 2])', async () => {
-  const config = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.steps=20', 'train.randomSteps=10', 'train.batchSize=8', 'train.evalEpisodes=1'] });
+  const config = resolveConfig({
+    algo: 'sac',
+    envId: 'Pendulum-v1',
+    preset: 'small',
+    sets: ['train.steps=20', 'train.randomSteps=10', 'train.batchSize=8', 'train.evalEpisodes=1'],
+  });
   const run = await train('Pendulum-v1', config, { algo: 'sac', seed: 0 });
   const env = await makeEnv('Pendulum-v1');
   const [obs] = env.reset({ seed: 3 });
@@ -34,7 +39,12 @@ test('predict: raw observations in, actions in the environment units out (Pendul
 });
 
 test('predict normalises observations as training did (train.normalizeObs), with frozen statistics', async () => {
-  const config = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.normalizeObs=true'] });
+  const config = resolveConfig({
+    algo: 'sac',
+    envId: 'Pendulum-v1',
+    preset: 'small',
+    sets: ['train.normalizeObs=true'],
+  });
   const agent = createAgent('sac', 3, 1, config, 0);
   const stack = await buildEnv('Pendulum-v1', config.train);
   for (let i = 0; i < 5; i++) stack.env.reset({ seed: i }); // statistics from a few observations

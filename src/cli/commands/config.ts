@@ -33,7 +33,13 @@ export const command: Command = {
     }
     let values: Record<string, unknown>;
     try {
-      const c = resolveConfig({ algo, envId, preset: optString(p, 'preset'), files: p.options.get('config') ?? [], sets: p.options.get('set') ?? [] });
+      const c = resolveConfig({
+        algo,
+        envId,
+        preset: optString(p, 'preset'),
+        files: p.options.get('config') ?? [],
+        sets: p.options.get('set') ?? [],
+      });
       values = flattenConfig(c);
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
@@ -41,16 +47,28 @@ export const command: Command = {
     }
     const defaults = flattenConfig(defaultConfig());
     if (optFlag(p, 'json')) {
-      console.log(JSON.stringify({ algo, envId: envId ?? null, preset: optString(p, 'preset') ?? null, config: values, defaults }));
+      console.log(
+        JSON.stringify({
+          algo,
+          envId: envId ?? null,
+          preset: optString(p, 'preset') ?? null,
+          config: values,
+          defaults,
+        }),
+      );
       return 0;
     }
     const w = Math.max(...Object.keys(values).map((k) => k.length));
     const vw = Math.max(5, ...Object.values(values).map((v) => show(v).length));
-    console.log(`# rfm train --algo ${algo}${envId ? ` --env ${envId}` : ''}${optString(p, 'preset') ? ` --preset ${optString(p, 'preset')}` : ''}  (* differs from the default)`);
+    console.log(
+      `# rfm train --algo ${algo}${envId ? ` --env ${envId}` : ''}${optString(p, 'preset') ? ` --preset ${optString(p, 'preset')}` : ''}  (* differs from the default)`,
+    );
     console.log(`  ${'key'.padEnd(w)}  ${'value'.padEnd(vw)}  default`);
     for (const [k, v] of Object.entries(values)) {
       const changed = show(v) !== show(defaults[k]);
-      console.log(`${changed ? '*' : ' '} ${k.padEnd(w)}  ${show(v).padEnd(vw)}  ${show(defaults[k])}`);
+      console.log(
+        `${changed ? '*' : ' '} ${k.padEnd(w)}  ${show(v).padEnd(vw)}  ${show(defaults[k])}`,
+      );
     }
     return 0;
   },
