@@ -30,6 +30,6 @@ const tag = `${process.platform}-${process.arch}`;
 const dir = join(root, 'prebuilds', tag);
 mkdirSync(dir, { recursive: true });
 copyFileSync(built, join(dir, 'rfm_native.node'));
-console.log(
+console.error(
   `[rfm] prebuild: prebuilds/${tag}/rfm_native.node (${(statSync(built).size / 1024).toFixed(0)} KiB${fresh ? ', from the existing build' : ''})`,
 );
