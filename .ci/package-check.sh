@@ -62,6 +62,12 @@ console.log('require(rfm-rl): ok on node ' + process.version);
 JS
 node --no-warnings consumer.cjs
 
+echo "== the rfm command of the installed package"
+test "$(npx rfm --version)" = "$(node -p "require('$ROOT/package.json').version")"
+npx rfm envs list | grep -q '^HalfCheetah-v5 .* 17 .* 6 '
+npx rfm train --algo td3 --env MultimodalBandit-v0 --steps 50 --set train.randomSteps=20 --set train.batchSize=8 --out runs --name cli --quiet | grep -q 'final eval return'
+echo "rfm --version, envs list and train run from the installed package"
+
 echo "== strict TypeScript consumer"
 node -e "
 const s = require('fs').readFileSync('$ROOT/README.md', 'utf8');
