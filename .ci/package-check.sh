@@ -13,6 +13,9 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 WORK=${1:-$(mktemp -d /tmp/rfm-package-check.XXXXXX)}
 mkdir -p "$WORK"
+# With Debian's aarch64 toolchain installed, the linux-arm64 prebuild must be in the tarball too.
+RFM_EXPECT_ARM64=0; command -v aarch64-linux-gnu-g++ >/dev/null && RFM_EXPECT_ARM64=1
+export RFM_EXPECT_ARM64
 echo "== npm pack (prepack: build dist/, prebuild the addon)"
 npm pack --pack-destination "$WORK" --json > "$WORK/pack.json"
 TARBALL=$(node -e "const p=require('$WORK/pack.json')[0]; console.log(p.filename)")
@@ -23,7 +26,9 @@ console.log('tarball ' + p.filename + ': ' + (p.size / 1024).toFixed(0) + ' KiB 
 const allowed = /^(dist\/|bin\/|native\/|prebuilds\/|binding\.gyp$|scripts\/(build-native|install-native)\.mjs$|README\.md$|LICENSE$|package\.json$)/;
 const extra = files.filter((f) => !allowed.test(f));
 if (extra.length) { console.error('unexpected files in the tarball: ' + extra.join(', ')); process.exit(1); }
-for (const need of ['dist/index.js', 'dist/index.d.ts', 'bin/rfm.mjs', 'prebuilds/linux-x64/rfm_native.node', 'LICENSE']) {
+const needs = ['dist/index.js', 'dist/index.d.ts', 'bin/rfm.mjs', 'prebuilds/linux-x64/rfm_native.node', 'LICENSE'];
+if (process.env.RFM_EXPECT_ARM64 === '1') needs.push('prebuilds/linux-arm64/rfm_native.node');
+for (const need of needs) {
   if (!files.includes(need)) { console.error('missing from the tarball: ' + need); process.exit(1); }
 }
 "
