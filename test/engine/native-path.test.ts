@@ -69,3 +69,35 @@ test(
     assert.equal(r.stdout.trim(), `native ${resolve(`prebuilds/${PREBUILD_TAG}/rfm_native.node`)}`);
   },
 );
+
+test('a prebuild whose sidecar requires instruction-set flags this CPU lacks is skipped, not loaded', async () => {
+  const { mkdtempSync, writeFileSync, copyFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { missingCpuFeatures } = await import('../../src/engine/native-path.ts');
+  const dir = mkdtempSync(join(tmpdir(), 'rfm-native-'));
+  const file = join(dir, 'rfm_native.node');
+  writeFileSync(file, 'not an addon');
+  assert.equal(missingCpuFeatures(file, new Set(['avx2'])), null, 'no sidecar: nothing required');
+  writeFileSync(
+    join(dir, 'rfm_native.json'),
+    JSON.stringify({ requires: ['avx2', 'made_up_isa'] }),
+  );
+  assert.deepEqual(missingCpuFeatures(file, new Set(['avx2'])), ['made_up_isa']);
+  assert.equal(missingCpuFeatures(file, new Set(['avx2', 'made_up_isa'])), null);
+  assert.equal(missingCpuFeatures(file, null), null, 'no /proc/cpuinfo: no check');
+  const saved = process.env.RFM_NATIVE_PATH;
+  process.env.RFM_NATIVE_PATH = file;
+  try {
+    assert.throws(() => loadNativeAddon(), /rfm_native\.node: built for a CPU with made_up_isa/);
+    // the real addon next to a sidecar this CPU satisfies loads
+    if (existsSync('build/Release/rfm_native.node')) {
+      copyFileSync('build/Release/rfm_native.node', file);
+      writeFileSync(join(dir, 'rfm_native.json'), JSON.stringify({ requires: [] }));
+      assert.equal(typeof (loadNativeAddon() as { threads: unknown }).threads, 'function');
+    }
+  } finally {
+    if (saved === undefined) delete process.env.RFM_NATIVE_PATH;
+    else process.env.RFM_NATIVE_PATH = saved;
+  }
+});
