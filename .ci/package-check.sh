@@ -71,7 +71,25 @@ echo "== the rfm command of the installed package"
 test "$(npx rfm --version)" = "$(node -p "require('$ROOT/package.json').version")"
 npx rfm envs list | grep -q '^HalfCheetah-v5 .* 17 .* 6 '
 npx rfm train --algo td3 --env MultimodalBandit-v0 --steps 50 --set train.randomSteps=20 --set train.batchSize=8 --out runs --name cli --quiet | grep -q 'final eval return'
-echo "rfm --version, envs list and train run from the installed package"
+cat > dashboard.mjs <<'JS'
+// the dashboard of the installed package: its page, a static file and MuJoCo's wasm build from node_modules
+import { spawn } from 'node:child_process';
+const child = spawn(process.execPath, ['node_modules/rfm-rl/bin/rfm.mjs', 'dashboard', '--runs', 'runs', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+let text = '';
+const url = await new Promise((resolve, reject) => {
+  const t = setTimeout(() => reject(new Error('dashboard did not start: ' + text)), 30000);
+  child.stdout.on('data', (d) => { text += d; const m = /http:\/\/[0-9.:]+/.exec(text); if (m) { clearTimeout(t); resolve(m[0]); } });
+});
+try {
+  for (const path of ['/', '/app/app.js', '/vendor/three/three.module.js', '/vendor/mujoco/mujoco_wasm.js', '/api/runs']) {
+    const r = await fetch(url + path);
+    if (r.status !== 200) throw new Error(`dashboard ${path}: HTTP ${r.status}`);
+  }
+  console.log('dashboard of the installed package serves its page, its files, three.js, MuJoCo and the runs');
+} finally { child.kill('SIGTERM'); }
+JS
+node dashboard.mjs
+echo "rfm --version, envs list, train and dashboard run from the installed package"
 
 echo "== strict TypeScript consumer"
 node -e "
