@@ -24,7 +24,9 @@ if (files.length === 0) {
 // Tests that spawn `rfm` run the compiled package (dist/): rebuild it when a source is newer.
 const newest = (dir) => Math.max(0, ...walkAll(dir).map((f) => statSync(f).mtimeMs));
 function walkAll(dir) {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walkAll(join(dir, n)) : [join(dir, n)]));
+  return readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? walkAll(join(dir, n)) : [join(dir, n)],
+  );
 }
 if (!existsSync('dist/index.js') || newest('src') > statSync('dist/index.js').mtimeMs) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
