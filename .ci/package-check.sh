@@ -67,6 +67,19 @@ console.log('require(rfm-rl): ok on node ' + process.version);
 JS
 node --no-warnings consumer.cjs
 
+cat > vector.mjs <<'JS'
+// AsyncVectorEnv's workers start the compiled worker module (no TypeScript loader in the package)
+import assert from 'node:assert/strict';
+import { AsyncVectorEnv } from 'rfm-rl';
+const v = await AsyncVectorEnv.create('Pendulum-v1', 2);
+const [obs] = await v.reset({ seed: 0 });
+const [, rewards] = await v.step(new Float64Array([0.5, -0.5]));
+assert.deepEqual([obs.length, rewards.length], [6, 2]);
+await v.close();
+console.log('AsyncVectorEnv: 2 worker threads from the installed package');
+JS
+node vector.mjs
+
 echo "== the rfm command of the installed package"
 test "$(npx rfm --version)" = "$(node -p "require('$ROOT/package.json').version")"
 npx rfm envs list | grep -q '^HalfCheetah-v5 .* 17 .* 6 '
