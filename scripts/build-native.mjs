@@ -27,7 +27,13 @@ if (candidates.length === 0) {
   console.log(msg + '; the TypeScript backend will be used');
   process.exit(0);
 }
-const r = spawnSync(process.execPath, [candidates[0], 'rebuild'], { stdio: 'inherit' });
+// Node-API headers: this Node's own (include/node beside its binary) when present, so that the
+// build needs no header download (offline machines); otherwise node-gyp fetches them.
+const nodedir = join(dirname(process.execPath), '..');
+const headers = existsSync(join(nodedir, 'include/node/node_api.h'))
+  ? [`--nodedir=${nodedir}`]
+  : [];
+const r = spawnSync(process.execPath, [candidates[0], 'rebuild', ...headers], { stdio: 'inherit' });
 if (r.status !== 0) {
   const msg = '[rfm] the native backend failed to build';
   if (strict) {

@@ -1,14 +1,88 @@
 /**
  * rfm-rl: online reinforcement learning with flow and diffusion policies trained by Reverse Flow
- * Matching. The package's public API, layer by layer (README shows the layout).
+ * Matching. This entry point is what README documents: environments, agents, training,
+ * evaluation, configuration and plotting. The layers underneath have subpath entry points:
+ * `rfm-rl/engine` (tensors, autodiff, backends), `rfm-rl/nn`, `rfm-rl/paths`,
+ * `rfm-rl/estimators`, `rfm-rl/policies`, and the full `rfm-rl/envs`, `rfm-rl/agents`,
+ * `rfm-rl/config`, `rfm-rl/train`. test/index.test.ts pins the names exported here.
  */
-export * as engine from './engine/index.ts';
-export * as nn from './nn/index.ts';
-export * as paths from './paths/index.ts';
-export * as estimators from './estimators/index.ts';
-export * from './envs/index.ts';
-export * from './agents/index.ts';
-export { RfmAgent, type RfmAlgo } from './agents/rfm.ts';
-export * from './config/index.ts';
-export * from './train/index.ts';
-export { VelocityNet, integrateFlow, sampleFlow, particleVelocity, timeGrid, type Solver } from './policies/flow.ts';
+
+// environments (Gymnasium's API)
+export {
+  Box,
+  makeEnv,
+  listEnvs,
+  envSpec,
+  registerEnv,
+  checkEnv,
+  TimeLimit,
+  RescaleAction,
+  ClipAction,
+  RecordEpisodeStatistics,
+  NormalizeObservation,
+  SyncVectorEnv,
+  AsyncVectorEnv,
+  makeVectorEnv,
+} from './envs/index.ts';
+export type {
+  Env,
+  EnvSpec,
+  Info,
+  ResetOptions,
+  StepResult,
+  MakeEnvOptions,
+  VectorEnv,
+} from './envs/index.ts';
+
+// agents
+export { createAgent, availableAgents } from './agents/index.ts';
+export type { Agent, ActOptions, Observation } from './agents/index.ts';
+
+// training, evaluation, saving and loading
+export {
+  train,
+  resumeTraining,
+  evaluate,
+  predictor,
+  saveAgent,
+  loadAgent,
+  loadAgentFile,
+  NonFiniteError,
+  CheckpointError,
+} from './train/index.ts';
+export type {
+  TrainOptions,
+  TrainResult,
+  TrainCallbacks,
+  StepInfo,
+  EvalResult,
+  Predict,
+  LoadedRun,
+} from './train/index.ts';
+
+// configuration
+export {
+  resolveConfig,
+  ConfigError,
+  ALGOS,
+  PRESET_NAMES,
+  DEFAULTS,
+  PRESETS,
+  TASK_DEFAULTS,
+  TASK_REQUIREMENTS,
+} from './config/index.ts';
+export type {
+  Algo,
+  PresetName,
+  Config,
+  ConfigPatch,
+  ResolveOptions,
+  TrainConfig,
+  SacConfig,
+  Td3Config,
+  RfmConfig,
+} from './config/index.ts';
+
+// plotting
+export { plotRuns } from './viz/plot.ts';
+export type { PlotRunsOptions, CurveGroup } from './viz/plot.ts';

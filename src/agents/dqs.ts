@@ -30,7 +30,7 @@ import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import { type SavedParts, column, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededNormal } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
 /** The VE geometric noise: h(t) (variance) and g(t) (diffusion coefficient). */
 export function veNoise(sigmaMin: number, sigmaMax: number): { h: (t: number) => number; g: (t: number) => number } {
@@ -105,7 +105,8 @@ export class DqsAgent implements Agent {
     }));
   }
 
-  act(obs: Float32Array, opts: ActOptions): Float32Array {
+  act(observations: Observation, opts: ActOptions): Float32Array {
+    const obs = float32Obs(observations);
     const B = obs.length / this.obsDim;
     return tidy(() => {
       const s = tensor(obs, [B, this.obsDim], this.backend);

@@ -16,7 +16,8 @@ import './dqs.ts';
 import './maxentdp.ts';
 import './qvpo.ts';
 
-export type { Agent, AgentState, ActOptions, Batch, Metrics } from './types.ts';
+export type { Agent, AgentState, ActOptions, Batch, Metrics, Observation } from './types.ts';
+export { float32Obs } from './types.ts';
 export { ReplayBuffer, type ReplayState } from './replay.ts';
 export { TwinCritic, type CriticConfig, type CriticMetrics } from './critic.ts';
 export { registerAgent, availableAgents, type AgentFactory } from './registry.ts';
@@ -26,6 +27,7 @@ export { QsmAgent } from './qsm.ts';
 export { DqsAgent } from './dqs.ts';
 export { MaxEntDpAgent } from './maxentdp.ts';
 export { QvpoAgent } from './qvpo.ts';
+export { RfmAgent, type RfmAlgo } from './rfm.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
 export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {

@@ -31,7 +31,7 @@ import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import { type SavedParts, column, cosineAlphabar, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededDraws } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
 const CLIP_AB = 1e-5;
 const CLIP_SIGMA = 1e-5;
@@ -147,7 +147,8 @@ export class MaxEntDpAgent implements Agent {
     return () => randn([n, this.actDim], this.rng, this.backend);
   }
 
-  act(obs: Float32Array, opts: ActOptions): Float32Array {
+  act(observations: Observation, opts: ActOptions): Float32Array {
+    const obs = float32Obs(observations);
     const B = obs.length / this.obsDim;
     return tidy(() => {
       const s = tensor(obs, [B, this.obsDim], this.backend);

@@ -29,7 +29,7 @@ import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import { type DdpmSchedule, type SavedParts, column, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededDraws, vpDiscreteSchedule } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
 export class QsmAgent implements Agent {
   readonly algo = 'qsm';
@@ -85,7 +85,8 @@ export class QsmAgent implements Agent {
     return std > 0 ? clamp(add(a, randn([B, A], this.rng, this.backend, std)), -1, 1) : a;
   }
 
-  act(obs: Float32Array, opts: ActOptions): Float32Array {
+  act(observations: Observation, opts: ActOptions): Float32Array {
+    const obs = float32Obs(observations);
     const B = obs.length / this.obsDim;
     const A = this.actDim;
     return tidy(() => {

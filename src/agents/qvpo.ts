@@ -30,7 +30,7 @@ import type { Config, QvpoConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
 import { type DdpmSchedule, type SavedParts, cosineDiscreteSchedule, loadParts, saveParts, stateSeededDraws } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
 const mish = (x: Tensor): Tensor => unary(x, 'mish');
 
@@ -141,7 +141,8 @@ export class QvpoAgent implements Agent {
     return () => randn([n, this.actDim], this.rng, this.backend);
   }
 
-  act(obs: Float32Array, opts: ActOptions): Float32Array {
+  act(observations: Observation, opts: ActOptions): Float32Array {
+    const obs = float32Obs(observations);
     const B = obs.length / this.obsDim;
     const cfg = this.config;
     return tidy(() => {

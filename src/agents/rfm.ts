@@ -29,7 +29,7 @@ import { flowMatchingStep } from '../policies/rfm-step.ts';
 import { TwinCritic } from './critic.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
 import { stateSeededNormal } from './diffusion-common.ts';
-import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 import { ALGO_DEFAULTS, DEFAULTS, type PathKind, type RfmConfig } from '../config/index.ts';
 import { registerAgent } from './registry.ts';
 
@@ -153,7 +153,8 @@ export class RfmAgent implements Agent {
     return Array.from({ length: B }, (_, b) => b * P + this.rng.categorical(logits, b * P, P));
   }
 
-  act(obs: Float32Array, opts: ActOptions): Float32Array {
+  act(observations: Observation, opts: ActOptions): Float32Array {
+    const obs = float32Obs(observations);
     const B = obs.length / this.obsDim;
     const P = this.config.particles;
     return tidy(() => {

@@ -21,7 +21,7 @@ import type { Config, SacConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
 import { checkAlgoOf, loadAdam, loadModule, loadTensor, putAdam, putModule, putTensor } from './checkpoint-state.ts';
 import { registerAgent } from './registry.ts';
-import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -84,7 +84,8 @@ export class SacAgent implements Agent {
     return { action: tanh(u), logProb: sum(sub(logNormal, logSech2(u)), 1) };
   }
 
-  act(obs: Float32Array, opts: ActOptions): Float32Array {
+  act(observations: Observation, opts: ActOptions): Float32Array {
+    const obs = float32Obs(observations);
     const B = obs.length / this.obsDim;
     return tidy(() =>
       noGrad(() => {

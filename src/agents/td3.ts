@@ -18,7 +18,7 @@ import type { Config, Td3Config } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
 import { registerAgent } from './registry.ts';
-import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
+import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
 export class Td3Agent implements Agent {
   readonly algo = 'td3';
@@ -56,7 +56,8 @@ export class Td3Agent implements Agent {
     return tanh(net.forward(obs));
   }
 
-  act(obs: Float32Array, opts: ActOptions): Float32Array {
+  act(observations: Observation, opts: ActOptions): Float32Array {
+    const obs = float32Obs(observations);
     const B = obs.length / this.obsDim;
     return tidy(() =>
       noGrad(() => {

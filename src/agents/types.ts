@@ -22,6 +22,18 @@ export interface Batch {
 /** Scalars logged after an update, with namespaced keys ('loss/critic', 'rfm/ess', ...). */
 export type Metrics = Record<string, number>;
 
+/**
+ * Observations as agents take them, [B, obsDim] row-major: Float32Array, or Float64Array as the
+ * environments return them (rounded to float32 first, so both give the same actions).
+ */
+export type Observation = Float32Array | Float64Array;
+
+/** `obs` as a Float32Array (itself when it is one). */
+export function float32Obs(obs: Observation): Float32Array {
+  return obs instanceof Float32Array ? obs : Float32Array.from(obs);
+}
+
+/** How an agent acts: sampled (training) or its deterministic evaluation action. */
 export interface ActOptions {
   /** Evaluation mode: the agent's deterministic (or state-seeded) action. */
   deterministic: boolean;
@@ -33,12 +45,13 @@ export interface AgentState {
   readonly json: Record<string, unknown>;
 }
 
+/** An off-policy agent (SAC, TD3, the RFM family): acts on observations, learns from replay batches, saves and restores its exact state. */
 export interface Agent {
   readonly algo: string;
   readonly obsDim: number;
   readonly actDim: number;
-  /** Actions for B observations [B, obsDim] -> [B, actDim] in [-1, 1]. */
-  act(obs: Float32Array, opts: ActOptions): Float32Array;
+  /** Actions for B observations [B, obsDim] -> [B, actDim] in [-1, 1] (see `predict` for env units). */
+  act(obs: Observation, opts: ActOptions): Float32Array;
   /** One gradient update (critic, actor, targets) from a replay batch. */
   update(batch: Batch): Metrics;
   state(): AgentState;

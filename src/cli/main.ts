@@ -1,61 +1,69 @@
 /**
- * The `rfm` command: a table of subcommands, each in its own module under ./commands,
- * loaded only when used so that one command's dependencies never slow another.
+ * The `rfm` command: a table of subcommands (./table.ts: summary and usage as data), each
+ * implemented in its own module under ./commands, loaded only when used so that one command's
+ * dependencies never slow another, and `rfm help`, `rfm COMMAND --help` and `rfm --version` load
+ * none of them.
  */
+import { readFileSync } from 'node:fs';
+import { UsageError } from './args.ts';
+import { COMMANDS } from './table.ts';
+import { reportError } from './errors.ts';
 
 export interface Command {
-  /** One line shown by `rfm help`. */
-  readonly summary: string;
+  /** Not read: `rfm help` shows the summary in ./table.ts. */
+  readonly summary?: string;
   /** Runs the command; returns the process exit code. */
   run(args: string[]): Promise<number>;
 }
 
-import { reportError } from './errors.ts';
-
-/** Subcommands and the module under ./commands that implements each. */
-const commands: Record<string, string> = {
-  bench: 'bench',
-  envs: 'envs',
-  estimators: 'estimators',
-  'sample-energy': 'sample-energy',
-  train: 'train',
-  eval: 'eval',
-  plot: 'plot',
-  dashboard: 'dashboard',
-  sweep: 'sweep',
-  worker: 'worker',
-};
-
 async function load(name: string): Promise<Command | undefined> {
-  const file = commands[name];
-  if (!file) return undefined;
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) return undefined;
   try {
-    const mod = (await import(`./commands/${file}.ts`)) as { command: Command };
+    const mod = (await import(`./commands/${entry.module}.ts`)) as { command: Command };
     return mod.command;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes(`commands/`)) {
+    if (
+      (e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' &&
+      String(e).includes(`commands/`)
+    ) {
       return undefined;
     }
     throw e;
   }
 }
 
-async function help(): Promise<number> {
+function help(): number {
   console.log('usage: rfm <command> [options]\n\ncommands:');
-  for (const name of Object.keys(commands)) {
-    const c = await load(name).catch(() => undefined);
-    if (c) console.log(`  ${name.padEnd(15)} ${c.summary}`);
-  }
-  console.log('\nrfm <command> --help shows the options of a command.');
+  for (const [name, c] of Object.entries(COMMANDS))
+    console.log(`  ${name.padEnd(15)} ${c.summary}`);
+  console.log('\nrfm <command> --help shows the options of a command; rfm --version the version.');
   return 0;
+}
+
+/** The package's version (package.json two folders above this file, in src/cli/ and in dist/cli/). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') return help();
+  if (name === '--version' || name === '-V' || name === 'version') {
+    console.log(version());
+    return 0;
+  }
+  const usage = Object.hasOwn(COMMANDS, name) ? COMMANDS[name].usage : undefined;
+  if (usage !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(usage);
+    return 0;
+  }
   const cmd = await load(name);
   if (!cmd) {
-    const known = Object.keys(commands).join(', ');
+    const known = Object.keys(COMMANDS).join(', ');
     console.error(`rfm: unknown or unavailable command '${name}' (commands: ${known})`);
     return 2;
   }

@@ -4,7 +4,7 @@
  * documentation) and `resolveConfig` in ./resolve.ts.
  */
 export * from './types.ts';
-export { PRESETS, TASK_DEFAULTS } from './presets.ts';
+export { PRESETS, TASK_DEFAULTS, TASK_REQUIREMENTS } from './presets.ts';
 export { ConfigError, FIELDS, nearestKeys } from './schema.ts';
 export { CONTROL_VARIATES, ENDPOINTS, PATHS, SOLVERS } from './enums.ts';
 export {

@@ -22,8 +22,10 @@
  * reference code, UTD 1); 'lite' leaves the loop
  * alone; 'small' sets a CPU-sized loop (a few thousand steps: enough for Pendulum-v1 with SAC).
  *
- * Order of application (./resolve.ts): defaults, algorithm, task, preset, files, --set. So a preset
- * wins over the task table: `--preset paper` on Pendulum-v1 means the paper's 250k steps.
+ * Order of application (./resolve.ts): defaults, algorithm, task defaults, preset, task
+ * requirements, files, --set. So a preset wins over a task's defaults (`--preset paper` on
+ * Pendulum-v1 means the paper's 250k steps), but not over what a task requires to be solved at all
+ * (TASK_REQUIREMENTS: the toy bandit's loop and sampler sizes hold under every preset).
  */
 import type { ConfigPatch, PresetName } from './types.ts';
 
@@ -59,6 +61,7 @@ function merge(...ps: ConfigPatch[]): ConfigPatch {
   return out as ConfigPatch;
 }
 
+/** The presets' settings (network widths, sampler sizes, and for 'paper' and 'small' the loop), as partial configs. */
 export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
   paper: merge(widths(256), baselines({ embedding: 128, steps: 20, dqsMc: 1000, reverse: 500, logProb: 50, candidates: 32, own: 64 }), {
     train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 25, utd: 1 },
@@ -84,6 +87,29 @@ export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
 export const TASK_DEFAULTS: Readonly<Record<string, ConfigPatch>> = {
   'Pendulum-v1': { train: { steps: 20_000, randomSteps: 1_000, evalEvery: 2_000, checkpointEvery: 5_000, logEvery: 500 } },
   'MountainCarContinuous-v0': { train: { steps: 50_000, randomSteps: 5_000, evalEvery: 5_000 } },
-  'MultimodalBandit-v0': { train: { steps: 2_000, randomSteps: 200, evalEvery: 500, checkpointEvery: 0, logEvery: 100, evalEpisodes: 20 } },
   'InvertedPendulum-v5': { train: { steps: 50_000, randomSteps: 2_000, evalEvery: 5_000 } },
+};
+
+/**
+ * What a task needs whatever the preset, applied after the preset (files and `--set` still win).
+ *
+ * MultimodalBandit-v0 is a one-step task: its loop is a few thousand one-step episodes under every
+ * preset (the paper's 250k steps, or 'small''s 500 random steps, would only waste time). Its four
+ * modes cover ~4% of [-1, 1]^2 (sigma 0.1), and early in a flow's path (small t) the reverse
+ * proposals y1 = (y_t - (1 - t) eps) / t spread far beyond them: with the 'small' sampler (4
+ * particles, 16 reverse samples) hardly a proposal lands on a mode, the self-normalised weights
+ * go to the least bad far-out latent, the flow learns to push its mass to the corners of the box
+ * (tanh saturates), its own actions earn ~0 and the critic never sees the reward again after the
+ * warm-up. With the paper's sampler sizes (32 particles, 100 reverse samples) on the small
+ * networks the flow finds all four modes in ~2k steps (test/config/bandit-demo.test.ts). The
+ * Gaussian baselines get the settings with which they leave the symmetric point between the modes
+ * (test/agents/baselines.test.ts).
+ */
+export const TASK_REQUIREMENTS: Readonly<Record<string, ConfigPatch>> = {
+  'MultimodalBandit-v0': {
+    train: { steps: 2_000, randomSteps: 200, evalEvery: 500, checkpointEvery: 0, logEvery: 100, evalEpisodes: 20 },
+    rfm: { particles: 32, reverseSamples: 100 },
+    sac: { initAlpha: 0.01, alphaLr: 3e-3, actorLr: 1e-3, logStdMax: 0 },
+    td3: { actorLr: 1e-3, criticLr: 1e-3 },
+  },
 };

@@ -1,11 +1,12 @@
 /**
- * Building a Config: defaults -> algorithm -> task -> preset -> files -> `--set` overrides, each
- * layer validated key by key against FIELDS (a wrong key or value is a one-line ConfigError).
+ * Building a Config: defaults -> algorithm -> task defaults -> preset -> task requirements -> files
+ * -> `--set` overrides, each layer validated key by key against FIELDS (a wrong key or value is a
+ * one-line ConfigError).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ALGO_DEFAULTS, ALGOS, DEFAULTS, PRESET_NAMES, type Algo, type Config, type ConfigPatch, type PresetName } from './types.ts';
-import { PRESETS, TASK_DEFAULTS } from './presets.ts';
+import { PRESETS, TASK_DEFAULTS, TASK_REQUIREMENTS } from './presets.ts';
 import { ConfigError, fieldOf, FIELDS, RENAMED_ALGOS, RENAMED_KEYS } from './schema.ts';
 
 /** A deep copy of DEFAULTS (safe to mutate). */
@@ -115,9 +116,10 @@ export function validateConfig(c: Config): Config {
   return c;
 }
 
+/** What resolveConfig builds a Config from: the algorithm, the task, a preset, files, partial configs and key=value overrides. */
 export interface ResolveOptions {
   algo: Algo | string;
-  /** Environment id: selects TASK_DEFAULTS. */
+  /** Environment id: selects TASK_DEFAULTS and TASK_REQUIREMENTS. */
   envId?: string;
   preset?: PresetName | string;
   /** Config files (JSON or YAML), applied in order. */
@@ -146,6 +148,7 @@ export function resolveConfig(o: ResolveOptions): Config {
   applyPatch(c, ALGO_DEFAULTS[algo], `defaults of ${algo}`);
   if (o.envId && TASK_DEFAULTS[o.envId]) applyPatch(c, TASK_DEFAULTS[o.envId], `defaults of ${o.envId}`);
   if (o.preset !== undefined) applyPatch(c, PRESETS[checkPreset(o.preset)], `preset ${o.preset}`);
+  if (o.envId && TASK_REQUIREMENTS[o.envId]) applyPatch(c, TASK_REQUIREMENTS[o.envId], `requirements of ${o.envId}`);
   for (const f of o.files ?? []) applyPatch(c, loadConfigFile(f), f);
   for (const p of o.patches ?? []) applyPatch(c, p, 'config');
   for (const s of o.sets ?? []) applySet(c, s);

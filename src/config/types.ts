@@ -21,6 +21,7 @@
  *   -> ALGO_DEFAULTS[algo]   (e.g. 'rfm-diffusion' = the VP diffusion path)
  *   -> TASK_DEFAULTS[envId]  (shorter loops for small tasks, e.g. Pendulum-v1)
  *   -> PRESETS[preset]       ('paper' | 'lite' | 'small'; spec/BENCHMARKS.md section 1)
+ *   -> TASK_REQUIREMENTS[envId] (what a task needs under every preset, e.g. the toy bandit's loop)
  *   -> config files (JSON or YAML, in order) -> `--set key=value` overrides (dotted keys).
  * Each layer is validated against FIELDS (src/config/schema.ts): an unknown key or a bad value is
  * a one-line ConfigError naming the key, with the nearest known key suggested.
@@ -30,9 +31,12 @@
 
 /** Algorithms the agent factory knows (src/agents/index.ts). */
 export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion', 'dqs', 'qsm', 'qvpo', 'maxentdp'] as const;
+/** An algorithm's name, one of ALGOS. */
 export type Algo = (typeof ALGOS)[number];
 
+/** The presets: the paper's protocol, the paper's networks with a cheaper sampler, and a CPU-sized setup. */
 export const PRESET_NAMES = ['paper', 'lite', 'small'] as const;
+/** A preset's name, one of PRESET_NAMES. */
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** The training loop (src/train/loop.ts). */
@@ -289,6 +293,7 @@ export interface MaxEntDpConfig extends DiffusionBaselineConfig {
   evalCandidates: number;
 }
 
+/** A complete, resolved configuration: the training loop and every algorithm's section (build one with resolveConfig). */
 export interface Config {
   train: TrainConfig;
   sac: SacConfig;

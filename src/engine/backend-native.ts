@@ -6,7 +6,7 @@
  * The addon is build/Release/rfm_native.node at the repository root (built by node-gyp at
  * `npm install`); when it is missing or fails to load the backend is unavailable (null).
  */
-import { createRequire } from 'node:module';
+import { loadNativeAddon } from './native-path.ts';
 import { fileURLToPath } from 'node:url';
 import type { Activation, AdamParams, BinaryOp, MlpLayerStorage, ReduceOp, ReluCriticStorage, Storage, UnaryOp, View } from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
@@ -62,8 +62,7 @@ export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../build/Release/rfm_
 let loadError: unknown = null;
 function loadAddon(): Addon | null {
   try {
-    const require = createRequire(import.meta.url);
-    return require(NATIVE_ADDON_PATH) as Addon;
+    return loadNativeAddon<Addon>(); // prebuilds/<platform>-<arch>/ first, then build/Release (./native-path.ts)
   } catch (e) {
     loadError = e;
     return null;

@@ -6,6 +6,8 @@
  * `truncated` means the episode was cut short (time limit): the TD target still bootstraps.
  */
 
+import { envRng, type Rng } from './seeding.ts';
+
 /** A box in R^n: every element of a point lies in [low[i], high[i]] (bounds may be infinite). */
 export class Box {
   readonly low: Float64Array;
@@ -46,9 +48,45 @@ export class Box {
       if (!(x[i] >= this.low[i] && x[i] <= this.high[i])) return false;
     return true;
   }
+
+  /** Element type of the points: every environment here produces Float64Array observations. */
+  readonly dtype = 'float64' as const;
+
+  private rng: Rng | undefined;
+
+  /**
+   * Seeds `sample()` (Gymnasium's `space.seed`): the same seed gives the same samples. Without a
+   * seed the generator takes an OS-random key. Returns the space.
+   */
+  seed(seed?: number): this {
+    this.rng = envRng(seed);
+    return this;
+  }
+
+  /**
+   * A random point of the box, as Gymnasium samples: uniform on [low, high] where both bounds are
+   * finite, low + Exp(1) or high - Exp(1) where one is, N(0, 1) where neither is. An unseeded
+   * space seeds itself from the OS on first use (call `seed(s)` for reproducible samples).
+   */
+  sample(): Float64Array {
+    this.rng ??= envRng();
+    const out = new Float64Array(this.size);
+    for (let i = 0; i < out.length; i++) {
+      const lo = this.low[i];
+      const hi = this.high[i];
+      const u = this.rng.uniform();
+      if (Number.isFinite(lo) && Number.isFinite(hi)) out[i] = lo + (hi - lo) * u;
+      else if (Number.isFinite(lo)) out[i] = lo - Math.log1p(-u);
+      else if (Number.isFinite(hi)) out[i] = hi + Math.log1p(-u);
+      else out[i] = this.rng.normal();
+    }
+    return out;
+  }
 }
 
+/** Extra, environment-specific values returned by reset and step. */
 export type Info = Record<string, unknown>;
+/** What Env.step returns: [observation, reward, terminated, truncated, info]. */
 export type StepResult = [
   obs: Float64Array,
   reward: number,
@@ -57,11 +95,13 @@ export type StepResult = [
   info: Info,
 ];
 
+/** Options of Env.reset: a seed makes the episode reproducible. */
 export interface ResetOptions {
   /** Seeds the environment's generator; later resets without a seed continue its stream. */
   seed?: number;
 }
 
+/** An environment with Gymnasium's API: reset({ seed }) gives [obs, info], step(action) gives [obs, reward, terminated, truncated, info]. */
 export interface Env {
   readonly id: string;
   readonly observationSpace: Box;

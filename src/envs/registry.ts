@@ -12,6 +12,7 @@ import { envSpecs as gymMujocoSpecs } from './gym-mujoco/index.ts';
 import { envSpecs as dmcSpecs } from './dmc/index.ts';
 import { envSpecs as toySpecs } from './toy/index.ts';
 
+/** Options of makeEnv: the episode limit, task options and wrappers. */
 export interface MakeEnvOptions {
   /**
    * Episode length for the TimeLimit wrapper: a number overrides the spec's `maxEpisodeSteps`;

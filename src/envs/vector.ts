@@ -33,6 +33,7 @@ export type VectorStepResult = [
   infos: Info[],
 ];
 
+/** Several copies of an environment stepped together, with Gymnasium's autoreset (SyncVectorEnv in-process, AsyncVectorEnv on worker threads). */
 export interface VectorEnv {
   readonly id: string;
   readonly numEnvs: number;
@@ -200,7 +201,11 @@ export interface AsyncVectorEnvOptions extends MakeEnvOptions {
   workerImports?: string[];
 }
 
-const WORKER_URL = new URL('./vector-worker.mjs', import.meta.url);
+// From the sources (tsx) the worker starts through a bootstrap that registers tsx; the compiled
+// package (dist/) starts the compiled worker directly.
+const WORKER_URL = import.meta.url.endsWith('.ts')
+  ? new URL('./vector-worker.mjs', import.meta.url)
+  : new URL('./vector-worker.js', import.meta.url);
 
 class WorkerHandle {
   readonly worker: Worker;

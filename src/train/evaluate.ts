@@ -3,6 +3,7 @@ import type { Agent } from '../agents/index.ts';
 import type { Env } from '../envs/index.ts';
 import { evalEpisodeSeed } from './env.ts';
 
+/** Returns and lengths of the episodes of one evaluation. */
 export interface EvalResult {
   /** Mean return over the episodes. */
   readonly mean: number;

@@ -5,8 +5,10 @@
  *   const config = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.steps=3000'] });
  *   const run = await train('Pendulum-v1', config, { algo: 'sac', seed: 0, outDir: 'runs' });
  *   run.agent.act(obs, { deterministic: true });               // Float32Array in [-1, 1]^d
+ *   run.predict(obs);                                           // Float64Array in the env's units
  *   await resumeTraining(run.runDir!, { steps: 6000 });         // exact continuation
  *   const { agent, makeEvalEnv } = loadAgent(run.runDir!);      // newest checkpoint
+ *   const predict = predictor(agent, await makeEvalEnv());       // env units, as run.predict
  *
  * Run folder: run.json (algo, env, seed), config.json (the resolved Config), metrics.jsonl and
  * metrics.csv (one row per logged step), checkpoints/ckpt-<step>.{safetensors,json} (the newest two).
@@ -17,3 +19,4 @@ export { buildEnv, defaultEnvFactory, trainEpisodeSeed, evalEpisodeSeed, type En
 export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints, writeFileAtomic, CheckpointError, withPrefix, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
 export { MetricsWriter, readMetrics, type Row } from './metrics.ts';
 export { loadAgent, saveAgent, loadAgentFile, type LoadedRun } from './load.ts';
+export { predictor, type Predict } from './predict.ts';

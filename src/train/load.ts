@@ -8,6 +8,7 @@ import type { RunningMeanStdState } from '../envs/index.ts';
 import { CheckpointError, findCheckpoint, withPrefix, writeFileAtomic, type CheckpointMeta } from './checkpoint.ts';
 import { buildEnv, type EnvFactory, type EnvStack } from './env.ts';
 
+/** An agent restored from a run's newest checkpoint, with its config and a matching evaluation environment. */
 export interface LoadedRun {
   readonly agent: Agent;
   readonly config: Config;

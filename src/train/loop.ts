@@ -46,6 +46,7 @@ import { checkpointsDir, findCheckpoint, listCheckpoints, saveCheckpoint, withPr
 import { checkCreatableDir, makeDirs, removeStaleTemps, writeFileAtomic } from './files.ts';
 import { checkAgentTensors, NonFiniteError, type StateProblem } from './guard.ts';
 import { Progress } from './progress.ts';
+import { predictor, type Predict } from './predict.ts';
 
 export { NonFiniteError };
 
@@ -57,6 +58,7 @@ export class RunRequestError extends Error {
   override name = 'RunRequestError';
 }
 
+/** One environment step of the training loop, as TrainCallbacks.onStep sees it. */
 export interface StepInfo {
   readonly step: number;
   readonly obs: Float32Array;
@@ -76,6 +78,7 @@ export interface TrainCallbacks {
   onEval?(result: EvalResult, step: number): void;
 }
 
+/** Options of train: algorithm, seed, where the run folder goes, progress, callbacks. */
 export interface TrainOptions {
   /** Algorithm (default 'rfm'). */
   algo?: Algo;
@@ -97,6 +100,7 @@ export interface TrainOptions {
   handleSignals?: boolean;
 }
 
+/** What train and resumeTraining return: the trained agent, its run folder, metrics rows and last evaluation, and predict. */
 export interface TrainResult {
   readonly agent: Agent;
   readonly algo: Algo;
@@ -111,6 +115,11 @@ export interface TrainResult {
   readonly lastEval: EvalResult | null;
   /** True when the run stopped early on a signal (a checkpoint was written at `steps`). */
   readonly interrupted: boolean;
+  /**
+   * Actions for raw observations of the environment, in its own units (deterministic unless
+   * `{ deterministic: false }`); observations are normalised as in training. See ./predict.ts.
+   */
+  readonly predict: Predict;
 }
 
 /** The run folder's run.json: what the run is (config.json holds how). */
@@ -556,7 +565,7 @@ async function runLoop(a: RunArgs): Promise<TrainResult> {
     }
     closeEnvs();
   }
-  return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval, interrupted };
+  return { agent, algo, envId, seed, config, runDir, steps: s.step, rows: writer.rows, lastEval, interrupted, predict: predictor(agent, train) };
 }
 
 /** A replay buffer of `capacity` transitions, or a one-line error saying why it cannot be allocated. */

@@ -4,14 +4,18 @@
  * one panel per task, one colour per algorithm. Output is SVG (./svg.ts) or PNG (the SVG
  * rasterised by @resvg/resvg-js, a prebuilt binary shipped as an npm optional dependency).
  */
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, extname } from 'node:path';
+import { makeDirs } from '../train/files.ts';
 import { lineChart, panels } from './svg.ts';
 import type { Series } from './svg.ts';
 import { aggregateCurves, alignRuns } from './stats.ts';
 import type { AggregateCurve, BootstrapOptions } from './stats.ts';
-import { metricSeries, readMetrics } from './runs.ts';
+import { metricSeries, readMetrics, resolveRunArgs } from './runs.ts';
 import type { MetricRow, RunMeta } from './runs.ts';
 
+/** The runs of one (task, algorithm) pair and their aggregate learning curve (IQM with a bootstrap band). */
 export interface CurveGroup {
   env: string;
   algo: string;
@@ -129,4 +133,31 @@ export function pngSize(png: Uint8Array): { width: number; height: number } {
   if (png.length < 24 || sig.some((b, i) => png[i] !== b)) throw new Error('not a PNG file');
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   return { width: dv.getUint32(16), height: dv.getUint32(20) };
+}
+
+/** Options of plotRuns: the metric, the output file (.png or .svg) and the bootstrap's resamples and seed. */
+export interface PlotRunsOptions extends BootstrapOptions {
+  /** The metrics.jsonl key on the y axis (default 'eval/return'). */
+  metric?: string;
+  /** The file to write, .png or .svg (its folder is created). */
+  out: string;
+}
+
+/**
+ * Learning curves of run folders (`rfm plot`): `paths` are run folders, folders holding run
+ * folders, or globs of either; runs are grouped by task and algorithm and each group is drawn as
+ * its IQM across runs with a 95% percentile-bootstrap band, written to `out` (PNG or SVG). Returns
+ * the groups; throws when `out` has another extension or no run has values of the metric.
+ */
+export function plotRuns(paths: readonly string[], o: PlotRunsOptions): CurveGroup[] {
+  const metric = o.metric ?? 'eval/return';
+  const ext = extname(o.out).toLowerCase();
+  if (ext !== '.png' && ext !== '.svg') throw new Error(`plot: the output must end in .png or .svg, got '${o.out}'`);
+  const runs = resolveRunArgs(paths);
+  const groups = curveGroups(runs, metric, o);
+  if (groups.length === 0) throw new Error(`plot: none of the ${runs.length} run(s) has values of '${metric}' in metrics.jsonl / metrics.csv`);
+  const svg = learningCurvesSvg(groups, { metric });
+  makeDirs(dirname(o.out) || '.');
+  writeFileSync(o.out, ext === '.svg' ? svg : svgToPng(svg));
+  return groups;
 }

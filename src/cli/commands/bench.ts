@@ -36,7 +36,6 @@ function usage(): string {
 }
 
 export const command: Command = {
-  summary: 'benchmarks: engine, envs, update (rfm bench NAME --help)',
   async run(args) {
     const [name, ...rest] = args;
     if (!name || name === '--help' || name === '-h' || name === 'help') {

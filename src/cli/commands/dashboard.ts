@@ -4,23 +4,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from '../main.ts';
+import { usageOf } from '../table.ts';
 import { optFlag, optNumber, optString, parseArgs, UsageError } from '../args.ts';
 
-const USAGE = `usage: rfm dashboard [--runs DIR] [--port P] [--host H]
-
-A web app over the run folders under DIR (default runs/): lists them, draws their learning curves
-live while training appends to metrics.jsonl, compares selected runs, shows the RFM diagnostics
-(ESS, mean c, losses, Q statistics, temperature), scatters *.samples.json point sets, and replays
-*.rollout.json MuJoCo recordings in 3-D. It only reads the folder.
-
-  --runs DIR   runs folder (default runs)
-  --port P     port (default 8080; 0 picks a free one)
-  --host H     interface to listen on (default 127.0.0.1: this machine only); requests must
-               address localhost, 127.0.0.1, [::1] or H itself (Host header), so to reach it from
-               another machine give that interface's address, not 0.0.0.0`;
+const USAGE = usageOf('dashboard');
 
 export const command: Command = {
-  summary: 'web dashboard over a runs folder: live curves, RFM diagnostics, samples, 3-D rollout replay',
   async run(args) {
     const p = parseArgs(args, ['runs', 'port', 'host'], ['help']);
     if (optFlag(p, 'help')) {

@@ -94,7 +94,6 @@ export function writeCharts(rows: readonly EstimatorBenchmarkRow[], dir: string,
 }
 
 export const command: Command = {
-  summary: 'posterior-mean estimator MSE (NE/GE/CV) on Gaussian mixtures; table, SVG, --json',
   async run(args) {
     const p = parseArgs(args, ['out', 'points', 'seeds', 'seed', 'dims', 'ks', 'ts'], ['json', 'help']);
     if (optFlag(p, 'help')) {

@@ -1,15 +1,15 @@
 /** `rfm eval RUN [--episodes 10] [--seed S] [--json] [--record FILE]`: evaluates a run's newest checkpoint. */
 import type { Command } from '../main.ts';
+import { usageOf } from '../table.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
 import { checkOutputFile } from '../errors.ts';
 import { CheckpointError, evalEpisodeSeed, evaluate, loadAgent } from '../../train/index.ts';
 import { recordRollout, writeRollout } from '../../viz/rollout-record.ts';
 import { policySamples, writeSamples } from '../../viz/samples.ts';
 
-const USAGE = 'usage: rfm eval RUN [--episodes 10] [--seed S] [--json] [--record FILE.rollout.json] [--samples FILE.samples.json]   (RUN: a run folder or a checkpoint .json; --record saves the first episode of a MuJoCo task, --samples 1000 stochastic actions at its first state, for `rfm dashboard`)';
+const USAGE = usageOf('eval');
 
 export const command: Command = {
-  summary: 'evaluate a trained run (deterministic actions, seeded episodes)',
   async run(args) {
     const p = parseArgs(args, ['episodes', 'seed', 'record', 'samples'], ['json', 'help']);
     if (optFlag(p, 'help')) {

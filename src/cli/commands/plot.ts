@@ -3,29 +3,16 @@
  * folders grouped by task and algorithm (from each run's config.json), as the interquartile mean
  * across seeds with a 95% percentile-bootstrap band (src/viz/plot.ts).
  */
-import { writeFileSync } from 'node:fs';
-import { makeDirs } from '../../train/files.ts';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import type { Command } from '../main.ts';
 import { checkOutputFile } from '../errors.ts';
+import { usageOf } from '../table.ts';
 import { optFlag, optNumber, optString, parseArgs, UsageError } from '../args.ts';
-import { curveGroups, learningCurvesSvg, svgToPng } from '../../viz/plot.ts';
-import { resolveRunArgs } from '../../viz/runs.ts';
+import { plotRuns } from '../../viz/plot.ts';
 
-const USAGE = `usage: rfm plot RUN_OR_GLOB... [--metric KEY] [--out FILE.png|FILE.svg] [--resamples N] [--seed S]
-
-Learning curves of training runs. Each argument is a run folder (config.json + metrics.jsonl), a
-folder holding run folders, or a glob of either ('runs/*/', 'runs/**/sac-*'). Runs are grouped by
-task and algorithm (read from config.json); each group is drawn as the interquartile mean (IQM)
-across its runs at every step, with a 95% percentile-bootstrap confidence band over runs.
-
-  --metric KEY     the metrics.jsonl key on the y axis (default eval/return)
-  --out FILE       .png or .svg (default plot.png)
-  --resamples N    bootstrap resamples (default 2000)
-  --seed S         seed of the bootstrap (default 0)`;
+const USAGE = usageOf('plot');
 
 export const command: Command = {
-  summary: 'learning curves (IQM across seeds, bootstrap 95% band) of run folders, to PNG or SVG',
   async run(args) {
     const p = parseArgs(args, ['metric', 'out', 'resamples', 'seed'], ['help']);
     if (optFlag(p, 'help')) {
@@ -41,20 +28,17 @@ export const command: Command = {
     const resamples = optNumber(p, 'resamples', 2000);
     const seed = optNumber(p, 'seed', 0);
     if (!(Number.isInteger(resamples) && resamples >= 1)) throw new UsageError('--resamples must be a positive integer');
-    let runs;
+    let groups;
     try {
-      runs = resolveRunArgs(p.positionals);
+      groups = plotRuns(p.positionals, { metric, out, resamples, seed });
     } catch (e) {
-      throw new UsageError((e as Error).message);
+      const msg = (e as Error).message;
+      if (msg.startsWith('plot: none of')) {
+        console.error(`rfm ${msg}`);
+        return 1;
+      }
+      throw new UsageError(msg);
     }
-    const groups = curveGroups(runs, metric, { resamples, seed });
-    if (groups.length === 0) {
-      console.error(`rfm plot: none of the ${runs.length} run(s) has values of '${metric}' in metrics.jsonl / metrics.csv`);
-      return 1;
-    }
-    const svg = learningCurvesSvg(groups, { metric });
-    makeDirs(dirname(out) || '.');
-    writeFileSync(out, ext === '.svg' ? svg : svgToPng(svg));
     for (const g of groups) {
       const last = g.curve.steps.length - 1;
       console.log(`${g.env} / ${g.algo}: ${g.runs.length} run(s); last step ${g.curve.steps[last]}: IQM ${g.curve.iqm[last].toFixed(2)} [${g.curve.low[last].toFixed(2)}, ${g.curve.high[last].toFixed(2)}]`);

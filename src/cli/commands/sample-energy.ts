@@ -42,7 +42,6 @@ Energies (src/estimators/energies.ts):
   double-well  E = (x0^2 - 4)^2 / 4 + x0 / 4 + x1^2 / 2`;
 
 export const command: Command = {
-  summary: 'train a flow sampler on a 2-D energy with NE/GE/CV; energy distance to exact samples',
   async run(args) {
     const p = parseArgs(args, ['energy', 'estimator', 'steps', 'seed', 'out', 'k', 't-min', 'batch'], ['json', 'help']);
     if (optFlag(p, 'help')) {

@@ -6,22 +6,14 @@
  */
 import type { Command } from '../main.ts';
 import { existsSync } from 'node:fs';
-import { UsageError, optFlag, optString, parseArgs } from '../args.ts';
+import { usageOf } from '../table.ts';
+import { UsageError, optFlag, optString, parseArgs, type ParsedArgs } from '../args.ts';
 import { ConfigError, resolveConfig } from '../../config/index.ts';
 import { availableAgents } from '../../agents/index.ts';
 import { envSpec } from '../../envs/index.ts';
 import { resumeTraining, train, type TrainResult } from '../../train/index.ts';
 
-const USAGE = `usage: rfm train --algo A --env ID [--steps N] [--seed S] [--preset paper|lite|small]
-                 [--config FILE.json|yaml ...] [--set key=value ...] [--out runs/] [--name NAME] [--quiet]
-       rfm train --resume RUN [--from STEP|CHECKPOINT.json] [--steps N] [--set key=value ...]
-
-  --algo      rfm | rfm-diffusion | sac | td3 | dqs | qsm | qvpo | maxentdp  (README: Algorithms)
-  --steps N   total environment steps (same as --set train.steps=N; on resume: the new total)
-  --set       any config key, dotted: --set rfm.temperature=0.05 --set train.evalEvery=5000
-  --resume    continue a run from its newest checkpoint that verifies (--from: another one),
-              e.g. after a divergence: --resume RUN --from 3000 --set rfm.actorLr=1e-4
-  Config layers: defaults, algorithm, task (env), preset, files, --set (later wins).`;
+const USAGE = usageOf('train');
 
 function intOpt(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -31,9 +23,8 @@ function intOpt(v: string | undefined, name: string): number | undefined {
 }
 
 export const command: Command = {
-  summary: 'train an agent on an environment (run folder with metrics and checkpoints; --resume)',
   async run(args) {
-    const p = parseArgs(args, ['algo', 'env', 'steps', 'seed', 'preset', 'config', 'set', 'out', 'name', 'resume', 'from'], ['help', 'quiet']);
+    const p = parseArgs(args, ['algo', 'env', 'steps', 'seed', 'seeds', 'preset', 'config', 'set', 'out', 'name', 'resume', 'from'], ['help', 'quiet']);
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
@@ -41,11 +32,11 @@ export const command: Command = {
     if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
     const steps = intOpt(optString(p, 'steps'), 'steps');
     const progress = !optFlag(p, 'quiet');
-    let result: TrainResult;
+    const results: TrainResult[] = [];
     try {
       const resume = optString(p, 'resume');
       if (resume !== undefined) {
-        for (const k of ['algo', 'env', 'seed', 'preset', 'config', 'out', 'name']) {
+        for (const k of ['algo', 'env', 'seed', 'seeds', 'preset', 'config', 'out', 'name']) {
           if (p.options.has(k)) throw new UsageError(`--resume continues a run with its own settings; only --steps, --from and --set may be given (got --${k})`);
         }
         if (!existsSync(resume)) throw new UsageError(`--resume ${resume}: no such run folder`);
@@ -56,7 +47,7 @@ export const command: Command = {
           else if (existsSync(fromText) && fromText.endsWith('.json')) from = fromText;
           else throw new UsageError(`--from must be a checkpoint's step or its .json file, got '${fromText}'`);
         }
-        result = await resumeTraining(resume, { steps, from, sets: p.options.get('set') ?? [], progress, handleSignals: true });
+        results.push(await resumeTraining(resume, { steps, from, sets: p.options.get('set') ?? [], progress, handleSignals: true }));
       } else {
         if (p.options.has('from')) throw new UsageError('--from goes with --resume');
         const algo = optString(p, 'algo');
@@ -73,18 +64,38 @@ export const command: Command = {
         if (!availableAgents().includes(algo as never)) {
           throw new UsageError(`algorithm '${algo}' is not available in this build (available: ${availableAgents().join(', ')})`);
         }
-        result = await train(envId, config, {
-          algo: algo as never, seed: intOpt(optString(p, 'seed'), 'seed') ?? 0,
-          outDir: optString(p, 'out') ?? 'runs', runName: optString(p, 'name'), progress, handleSignals: true,
-        });
+        const seeds = seedList(p);
+        const name = optString(p, 'name');
+        for (const seed of seeds) {
+          const runName = name !== undefined && seeds.length > 1 ? `${name}-s${seed}` : name;
+          const r = await train(envId, config, { algo: algo as never, seed, outDir: optString(p, 'out') ?? 'runs', runName, progress, handleSignals: true });
+          results.push(r);
+          report(r);
+          if (r.interrupted) break;
+        }
       }
     } catch (e) {
       if (e instanceof ConfigError) throw new UsageError(e.message);
       throw e; // one line from the CLI's handler (src/cli/errors.ts)
     }
-    const ev = result.lastEval;
-    console.log(`${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`);
-    if (result.runDir) console.log(`run folder: ${result.runDir}`);
-    return result.interrupted ? 130 : 0;
+    if (optString(p, 'resume') !== undefined) report(results[0]);
+    return results.some((r) => r.interrupted) ? 130 : 0;
   },
 };
+
+function report(result: TrainResult): void {
+  const ev = result.lastEval;
+  console.log(`${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`);
+  if (result.runDir) console.log(`run folder: ${result.runDir}`);
+}
+
+/** --seed S or --seeds 0,1,2 (not both); default seed 0. */
+function seedList(p: ParsedArgs): number[] {
+  const list = optString(p, 'seeds');
+  if (list === undefined) return [intOpt(optString(p, 'seed'), 'seed') ?? 0];
+  if (p.options.has('seed')) throw new UsageError('give --seed S or --seeds LIST, not both');
+  const seeds = list.split(',').map((x) => intOpt(x.trim(), 'seeds') as number);
+  if (seeds.length === 0 || seeds.some((x) => x === undefined || x < 0)) throw new UsageError(`--seeds must be comma-separated non-negative integers, got '${list}'`);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed: '${list}'`);
+  return seeds;
+}
