@@ -1,4 +1,4 @@
-// `npm run prebuild` (and `npm pack` through prepack): the native addon for this platform and
+// `npm run prebuilds` (and `npm pack` through prepack): the native addon for this platform and
 // architecture, built with binding.gyp (node-gyp, scripts/build-native.mjs --strict) unless
 // build/Release/ already holds one newer than every native source, copied to
 // prebuilds/<platform>-<arch>/rfm_native.node, which the package ships and loads first

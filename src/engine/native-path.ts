@@ -1,7 +1,7 @@
 /**
  * Where the native addon is looked for, in order:
  *
- *   1. prebuilds/<platform>-<arch>/rfm_native.node   (shipped in the package; `npm run prebuild`)
+ *   1. prebuilds/<platform>-<arch>/rfm_native.node   (shipped in the package; `npm run prebuilds`)
  *   2. build/Release/rfm_native.node                 (node-gyp, at install when no prebuild fits)
  *
  * Both relative to the package root, two folders above this file (src/engine/ or dist/engine/).
@@ -9,7 +9,7 @@
  * that loads wins; when none does, the TypeScript backend runs (said once, src/engine/registry.ts).
  *
  * A prebuild compiled for its build machine's instruction set (binding.gyp's `-march=native`)
- * would stop the process with an illegal instruction on a CPU without it, so `npm run prebuild`
+ * would stop the process with an illegal instruction on a CPU without it, so `npm run prebuilds`
  * writes the build machine's instruction-set flags next to such an addon
  * (rfm_native.json: { "requires": [...] }) and a CPU that lacks one of them skips that prebuild.
  * (An addon that picks its kernels at run time needs no such file.)
