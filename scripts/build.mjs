@@ -1,7 +1,7 @@
 // `npm run build`: compiles src/ to dist/ (JavaScript, .d.ts, source maps; tsconfig.build.json
 // rewrites the sources' .ts import specifiers to .js) and copies the files that are not TypeScript
-// (the dashboard's static files). dist/ is rebuilt from scratch so that no stale module survives.
-import { cpSync, rmSync } from 'node:fs';
+// (the dashboard's static files and the plain .mjs modules under src/, e.g. the sweep's preload). dist/ is rebuilt from scratch so that no stale module survives.
+import { cpSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -27,3 +27,8 @@ if (r.status !== 0) {
   process.exit(r.status ?? 1);
 }
 cpSync(join(root, 'src/dashboard/static'), join(dist, 'dashboard/static'), { recursive: true });
+for (const e of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
+  if (!e.isFile() || !e.name.endsWith('.mjs')) continue;
+  const rel = join(e.parentPath ?? e.path, e.name).slice(join(root, 'src').length + 1);
+  cpSync(join(root, 'src', rel), join(dist, rel));
+}
