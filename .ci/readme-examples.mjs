@@ -6,18 +6,30 @@
 // Usage: node .ci/readme-examples.mjs
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { resolve } from 'node:path';
 import { join } from 'node:path';
 
 const readme = readFileSync('README.md', 'utf8');
 // indented code blocks: runs of lines with 4 leading spaces after a blank line
+// A block whose first line is `name: ...` is a sweep grid file (YAML): one entry, 'GRID', its text
+// kept for the sweep commands that follow it.
 const commands = [];
 const lines = readme.split('\n');
+let gridYaml = null;
 for (let i = 0; i < lines.length; i++) {
   if (
     lines[i].startsWith('    ') &&
     (i === 0 || lines[i - 1].trim() === '' || lines[i - 1].startsWith('    '))
   ) {
+    if (lines[i].startsWith('    name: ') && (i === 0 || lines[i - 1].trim() === '')) {
+      const block = [];
+      for (; i < lines.length && lines[i].startsWith('    '); i++) block.push(lines[i].slice(4));
+      gridYaml = block.join('\n') + '\n';
+      commands.push('GRID');
+      continue;
+    }
     const cmd = lines[i].trim().replace(/\s+#.*$/, '');
     if (cmd) commands.push(cmd);
   }
@@ -140,6 +152,55 @@ const checks = {
     return `${near}/${n} samples on an optimum; per optimum ${perMode}`;
   },
 };
+
+// The Sweeps section: its grid file and the local-pool commands run as written in a temporary
+// folder (`rfm` is this checkout's bin/rfm.mjs); the queue commands need Redis on other machines
+// and are exercised, with a private redis-server, by test/sweep/queue.test.ts.
+const sweepDir = mkdtempSync(join(tmpdir(), 'rfm-readme-sweep-'));
+const rfmBin = resolve('bin/rfm.mjs');
+const inSweepDir = (cmd) => sh(`cd '${sweepDir}' && node '${rfmBin}' ${cmd.replace(/^rfm /, '')}`);
+let sweepRuns = 0;
+const byQueueTest = () => {
+  assert.ok(existsSync('test/sweep/queue.test.ts'));
+  return 'needs Redis on a shared network: exercised by test/sweep/queue.test.ts (private redis-server, two workers, status)';
+};
+Object.assign(checks, {
+  GRID: () => {
+    assert.ok(gridYaml, 'the grid block');
+    writeFileSync(join(sweepDir, 'grid.yaml'), gridYaml);
+    return `grid.yaml written to ${sweepDir}`;
+  },
+  'rfm sweep grid.yaml --dry-run': (cmd) => {
+    const { out } = inSweepDir(cmd);
+    const n = Number(/(\d+) runs in .* \(dry run\)/.exec(out)?.[1]);
+    assert.ok(n >= 11, `the grid's runs are listed:\n${out}`);
+    assert.equal((out.match(/\[new\]/g) ?? []).length, n, 'every run new');
+    sweepRuns = n;
+    return `${n} runs listed, all new`;
+  },
+  'rfm sweep grid.yaml --workers 2': (cmd) => {
+    const { out, seconds } = inSweepDir(cmd);
+    assert.match(out, new RegExp(`${sweepRuns} of ${sweepRuns} done`));
+    return `${sweepRuns} runs in ${seconds.toFixed(0)} s`;
+  },
+  'rfm sweep report sweeps/pendulum-sac': (cmd) => {
+    inSweepDir(cmd);
+    const report = JSON.parse(readFileSync(join(sweepDir, 'sweeps/pendulum-sac/report.json'), 'utf8'));
+    assert.ok(existsSync(join(sweepDir, 'sweeps/pendulum-sac/report.md')));
+    return `report.json: ${JSON.stringify(report).length} bytes`;
+  },
+  'rfm plot sweeps/pendulum-sac --out curves.png': (cmd) => {
+    const { out } = inSweepDir(cmd);
+    assert.match(out, /Pendulum-v1 \/ sac: 10 run\(s\)/);
+    assert.match(out, /Pendulum-v1 \/ td3: 5 run\(s\)/);
+    assert.equal(readFileSync(join(sweepDir, 'curves.png')).subarray(1, 4).toString(), 'PNG');
+    return 'curves.png drawn';
+  },
+  'rfm sweep grid.yaml --queue redis://redis-host:6379': byQueueTest,
+  'rfm worker --queue redis://redis-host:6379 --out /shared/sweeps --concurrency 2': byQueueTest,
+  'rfm sweep status --queue redis://redis-host:6379 --sweep pendulum-sac --watch 5': byQueueTest,
+  'rfm dashboard --runs /shared/sweeps/pendulum-sac': byQueueTest,
+});
 
 function hopper(cmd, dir) {
   rmSync(dir, { recursive: true, force: true });
