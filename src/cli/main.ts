@@ -22,6 +22,7 @@ const commands: Record<string, string> = {
   eval: 'eval',
   plot: 'plot',
   dashboard: 'dashboard',
+  demo: 'demo',
 };
 
 async function load(name: string): Promise<Command | undefined> {

@@ -17,6 +17,8 @@ const mujocoSibling: Plugin = {
   name: 'mujoco-sibling',
   setup(b) {
     b.onResolve({ filter: /^mujoco-js$/ }, () => ({ path: `./${MUJOCO_FILE}`, external: true }));
+    // the dashboard's viewer (reused by the demo page) loads it from the dashboard server's path
+    b.onResolve({ filter: /^\/vendor\/mujoco\/mujoco_wasm\.js$/ }, () => ({ path: `./${MUJOCO_FILE}`, external: true }));
   },
 };
 
