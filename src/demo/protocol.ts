@@ -40,7 +40,8 @@ export type FromWorker =
   | { type: 'checkpoint'; step: number; evalReturn: number | null }
   | { type: 'download'; name: string; data: Uint8Array }
   | { type: 'loaded'; algo: string; envId: string; step: number; seed: number; return: number }
-  | { type: 'done'; step: number; interrupted: boolean; lastEval: number | null }
+  /** `updates` gradient updates ran; `updateSeconds` from the end of the first to the end of the last (the update rate's clock). */
+  | { type: 'done'; step: number; interrupted: boolean; lastEval: number | null; updates: number; updateSeconds: number }
   /** `ended`: the run stopped on this error. */
   | { type: 'error'; message: string; ended?: boolean };
 

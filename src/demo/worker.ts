@@ -161,6 +161,8 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   let s0 = 0;
   let u0 = 0;
   let lastPost = 0;
+  let firstUpdateAt = 0;
+  let lastUpdateAt = 0;
   const progress: ProgressSink = {
     step(step) {
       const now = performance.now();
@@ -187,6 +189,9 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       callbacks: {
         onUpdate(metrics) {
           updates++;
+          const now = performance.now();
+          if (updates === 1) firstUpdateAt = now;
+          lastUpdateAt = now;
           if (first.length < FIRST_UPDATES) {
             first.push({ ...metrics });
             if (first.length === FIRST_UPDATES) post({ type: 'first-updates', metrics: first });
@@ -196,7 +201,10 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     });
     if (first.length > 0 && first.length < FIRST_UPDATES) post({ type: 'first-updates', metrics: first });
     for (; sentRows < result.rows.length; sentRows++) post({ type: 'row', row: result.rows[sentRows] });
-    post({ type: 'done', step: result.steps, interrupted: result.interrupted, lastEval: result.lastEval?.mean ?? null });
+    post({
+      type: 'done', step: result.steps, interrupted: result.interrupted, lastEval: result.lastEval?.mean ?? null,
+      updates, updateSeconds: (lastUpdateAt - firstUpdateAt) / 1000,
+    });
   } finally {
     training = false;
   }
