@@ -2,7 +2,7 @@
  * Building a Config: defaults -> algorithm -> task -> preset -> files -> `--set` overrides, each
  * layer validated key by key against FIELDS (a wrong key or value is a one-line ConfigError).
  */
-import { readTextFile } from '#host/fs.ts';
+import { readTextFile } from '#host/fs';
 import { parse as parseYaml } from 'yaml';
 import { ALGO_DEFAULTS, ALGOS, DEFAULTS, PRESET_NAMES, type Algo, type Config, type ConfigPatch, type PresetName } from './types.ts';
 import { PRESETS, TASK_DEFAULTS } from './presets.ts';

@@ -15,7 +15,7 @@
  *   }
  * Float32 keeps a 1000-step Hopper rollout under 40 kB and is exact enough to draw.
  */
-import { readTextFile, writeTextFile } from '#host/fs.ts';
+import { readTextFile, writeTextFile } from '#host/fs';
 import type { Env } from '../envs/core.ts';
 import { unwrap } from '../envs/wrappers.ts';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';

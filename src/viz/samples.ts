@@ -12,7 +12,7 @@
  *   }
  * Points are flat [x, y] pairs; `color` is optional.
  */
-import { readTextFile, writeTextFile } from '#host/fs.ts';
+import { readTextFile, writeTextFile } from '#host/fs';
 import type { Agent } from '../agents/types.ts';
 import type { Env } from '../envs/core.ts';
 import { optimalActions } from '../envs/toy/multimodal-bandit.ts';

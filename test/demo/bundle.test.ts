@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,4 +93,19 @@ test('training in memory (as a page does) gives the Node loop\'s metrics, and it
     setBackend(before);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('every host module has a browser twin with the same exports; the browser ones have no native code and no files', async () => {
+  const names = readdirSync(join(root, 'src/host/node')).sort();
+  assert.deepEqual(readdirSync(join(root, 'src/host/browser')).sort(), names);
+  for (const name of names) {
+    const node = await import(`../../src/host/node/${name}`);
+    const browser = await import(`../../src/host/browser/${name}`);
+    assert.deepEqual(Object.keys(browser).sort(), Object.keys(node).sort(), name);
+  }
+  const native = await import('../../src/host/browser/native.ts');
+  assert.equal(native.nativePhiloxBulk(), null);
+  assert.equal(native.nativeNormalBulk(), null);
+  const fs = await import('../../src/host/browser/fs.ts');
+  assert.throws(() => fs.readTextFile('run/config.yaml'), /^Error: cannot use the file run\/config\.yaml: there is no file system here/);
 });
