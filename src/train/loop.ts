@@ -1,33 +1,7 @@
 /**
- * Training runs kept in run folders (Node): train() and resumeTraining() around the loop of
- * ./loop-core.ts, which does the stepping and updating in the order of CleanRL's scripts:
- *
- *   for step = 1 .. train.steps:
- *     a  = uniform in [-1, 1]^d          while step <= train.randomSteps
- *        = agent.act(s, stochastic)      afterwards
- *     s', r, terminated, truncated = env.step(a);  buffer.add(s, a, r, s', terminated)
- *     (only `terminated` stops bootstrapping; on terminated OR truncated the env is reset)
- *     utd updates per step once step >= randomSteps (fractional UTD accumulates)
- *     every logEvery:        a metrics row (update means, finished episodes, steps/s)
- *     every evalEvery:       evalEpisodes deterministic episodes on a separate env
- *     every checkpointEvery: a checkpoint (and always at the end)
- *
- * Exact resume. A checkpoint holds the agent's state (parameters, targets, optimiser moments,
- * update counters, RNG), the replay buffer, the loop's RNG and counters, the metric accumulators,
- * the observation normaliser, and the actions taken so far in the current episode. Every
- * training episode k is reset with seed trainEpisodeSeed(seed, k), so resuming rebuilds the
- * environment's exact mid-episode state by resetting with that seed and replaying those actions
- * (environments are deterministic given their seed and actions; the replayed observation is
- * checked against the saved one). Hence N steps straight and N/2 + resume N/2 give identical
- * metrics and parameters on the same backend.
- *
- * Divergence. A non-finite loss, gradient norm or Q statistic ('loss/*', 'grad/*', 'q/*' metrics),
- * a non-finite or exploding parameter or optimiser moment after an update (./guard.ts), a
- * non-finite action, or an agent that fails on non-finite numbers (e.g. RFM's particle sampling)
- * stops the run with a one-line NonFiniteError naming the quantity, the step and the newest
- * checkpoint that verifies; nothing is written after it, and a checkpoint is written only after
- * the agent's state passed the guard, so that checkpoint is never a poisoned one.
- * (Other diagnostics may be NaN by design, e.g. where undefined.)
+ * Training runs kept in run folders (Node): train() and resumeTraining() around the host-free loop
+ * of ./loop-core.ts (its header describes the order of a step, exact resume and the divergence
+ * stop), with a run folder as its store, the progress line on stderr and SIGINT / SIGTERM handling.
  *
  * Nothing lost. Every file the loop rewrites goes through write-temp, fsync, rename (./files.ts);
  * a new run folder is created only once the environments, agent and replay buffer exist; a resume

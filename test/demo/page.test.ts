@@ -25,16 +25,16 @@ const LAUNCH_ARGS = [
   '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** The page's SAC run: Pendulum-v1, small preset, 3000 steps, evaluation and checkpoint every 1000. */
-const SAC_RUN = { task: 'Pendulum-v1', algo: 'sac', seed: '0', steps: '3000', every: '1000' };
+/** The page's SAC run: Pendulum-v1, small preset but 200 random steps, 2500 steps, evaluation and checkpoint every 500. */
+const SAC_RUN: [string, string][] = [['task', 'Pendulum-v1'], ['algo', 'sac'], ['seed', '0'], ['steps', '2500'], ['every', '500'], ['set', 'train.randomSteps=200']];
 /**
- * Measured on the development machine (2 cores, TypeScript backend; the run is deterministic, so
- * these are its values wherever V8 runs it): evaluation returns -1658.5 at step 1000, -1359.2 at
- * 2000 and -1289.5 at 3000. The test asks for a rise of at least 250 from the first evaluation to
- * the last, and a last one above -1400 (a random policy scores about -1200 to -1700 here).
+ * Measured on the development machine (TypeScript backend; the same run in Node gives the same
+ * evaluations): returns (5 episodes) -1599 at step 500, -1739, -1650, -1115 and -688 at step 2500.
+ * (With the preset's 500 random steps the run needs 3500 steps to get there: -1117 at 500, -356 at
+ * 3500.) The test asks for the last evaluation to be above -800 and at least 600 above the first.
  */
-const MIN_RISE = 250;
-const MIN_LAST = -1400;
+const MIN_RISE = 600;
+const MIN_LAST = -800;
 
 describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
   let root: string;
@@ -51,7 +51,7 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     const before = getBackend();
     setBackend('ts');
     try {
-      const cfg = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.steps=300', 'train.randomSteps=100', 'train.evalEvery=0', 'train.evalEpisodes=1', 'train.checkpointEvery=300'] });
+      const cfg = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.steps=150', 'train.randomSteps=100', 'train.evalEvery=0', 'train.evalEpisodes=1', 'train.checkpointEvery=150'] });
       const r = await train('Pendulum-v1', cfg, { algo: 'sac', seed: 5, outDir: join(root, 'runs'), runName: 'cli' });
       cliRun = r.runDir!;
     } finally {
@@ -89,7 +89,7 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     const t0 = Date.now();
     await page.click('#train');
     // during training (past the random steps): Pause, measured inside the page, then Resume
-    await page.waitForFunction(() => Number(document.querySelector('#step')?.textContent) > 800, undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => Number(document.querySelector('#step')?.textContent) > 400, undefined, { timeout: 60_000 });
     // (a string: tsx's transform would add helpers that the page does not have)
     const answer: { page: number; worker: number } = await page.evaluate(`new Promise((done) => {
       const button = document.querySelector('#train');
@@ -114,9 +114,10 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
       const s = (window as unknown as { rfmDemo: { evalPoints: number[][]; firstUpdates: Record<string, number>[] } }).rfmDemo;
       return { evals: s.evalPoints, first: s.firstUpdates, ups: Number(document.querySelector<HTMLElement>('#ups')!.dataset.value) };
     });
-    console.log(`# page: SAC Pendulum-v1 3000 steps in ${seconds.toFixed(1)} s; evaluations ${JSON.stringify(st.evals)}; click answered in ${answer.page.toFixed(1)} ms (worker ${answer.worker.toFixed(1)} ms)`);
-    assert.deepEqual(st.evals.map((p) => p[0]), [1000, 2000, 3000]);
-    const [first, , last] = st.evals.map((p) => p[1]);
+    console.log(`# page: SAC Pendulum-v1 2500 steps in ${seconds.toFixed(1)} s; evaluations ${JSON.stringify(st.evals)}; click answered in ${answer.page.toFixed(1)} ms (worker ${answer.worker.toFixed(1)} ms)`);
+    assert.deepEqual(st.evals.map((p) => p[0]), [500, 1000, 1500, 2000, 2500]);
+    const returns = st.evals.map((p) => p[1]);
+    const [first, last] = [returns[0], returns[returns.length - 1]];
     assert.ok(last - first >= MIN_RISE && last > MIN_LAST, `evaluation returns ${first} -> ${last}`);
 
     // determinism across hosts: Node's loop on the TypeScript backend, same seed and settings
@@ -124,7 +125,7 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     setBackend('ts');
     const node: Record<string, number>[] = [];
     try {
-      const cfg = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.steps=600', 'train.evalEvery=1000', 'train.checkpointEvery=1000'] });
+      const cfg = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: [`train.steps=${200 + FIRST_UPDATES}`, 'train.evalEvery=500', 'train.checkpointEvery=500', 'train.randomSteps=200'] });
       await runTraining('Pendulum-v1', cfg, { algo: 'sac', seed: 0, callbacks: { onUpdate: (m) => void (node.length < FIRST_UPDATES && node.push({ ...m })) } });
     } finally {
       setBackend(backend);
@@ -138,11 +139,14 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     await download.saveAs(tarPath);
     assert.equal(spawnSync('tar', ['xf', tarPath, '-C', root]).status, 0);
     const runDir = join(root, download.suggestedFilename().replace(/\.tar$/, ''));
-    assert.deepEqual(readdirSync(join(runDir, 'checkpoints')), ['ckpt-000003000.json', 'ckpt-000003000.safetensors']);
+    assert.deepEqual(readdirSync(join(runDir, 'checkpoints')), ['ckpt-000002500.json', 'ckpt-000002500.safetensors']);
     const ev = spawnSync(process.execPath, ['bin/rfm.mjs', 'eval', runDir, '--episodes', '5', '--json'], { encoding: 'utf8', env: { ...process.env, RFM_BACKEND: 'ts' } });
     assert.equal(ev.status, 0, ev.stderr);
+    // Equal up to the last bits of Math.sin / cos / exp ...: Chromium's V8 and Node 20's (11.3)
+    // round some of them differently (measured), which float64 episode returns can show.
     const shown = Number(await page.getAttribute('#ckpt', 'data-eval-return'));
-    assert.equal(JSON.parse(ev.stdout).mean, shown, 'rfm eval gives the return the page showed');
+    const got = JSON.parse(ev.stdout).mean;
+    assert.ok(Math.abs(got - shown) <= 1e-6 * Math.abs(shown), `rfm eval gives ${got}, the page showed ${shown}`);
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -150,10 +154,14 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
   it('loads a checkpoint trained by the CLI and plays its episode', async () => {
     const { page, problems } = await open({ task: 'Pendulum-v1' });
     const ck = readdirSync(join(cliRun, 'checkpoints')).sort();
+    // wrong input is a one-line message, and the page carries on
+    await page.setInputFiles('#load', [join(cliRun, 'config.json')]);
+    await page.waitForSelector('#message.error');
+    assert.match((await page.textContent('#message'))!, /^no checkpoint \(ckpt-<step>\.json\) among the files$/);
     await page.setInputFiles('#load', [join(cliRun, 'config.json'), ...ck.map((f) => join(cliRun, 'checkpoints', f))]);
     await page.waitForFunction(() => (window as unknown as { rfmDemo: { loaded: unknown } }).rfmDemo.loaded !== null, undefined, { timeout: 30_000 });
     const loaded = await page.evaluate(() => (window as unknown as { rfmDemo: { loaded: { step: number; return: number; envId: string } } }).rfmDemo.loaded);
-    assert.equal(loaded.step, 300);
+    assert.equal(loaded.step, 150);
     assert.equal(loaded.envId, 'Pendulum-v1');
     // the episode it played is evaluation episode 0 of `rfm eval` (same seeds, same policy)
     const run = loadAgent(cliRun, { warn: () => {} });
