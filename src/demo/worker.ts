@@ -13,6 +13,7 @@ import { configFromRunText, resolveConfig, type Algo, type Config } from '../con
 import { setBackend } from '../engine/index.ts';
 import { unwrap } from '../envs/wrappers.ts';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
+import { PENDULUM, PendulumEnv } from '../envs/classic/pendulum.ts';
 import type { RunningMeanStdState } from '../envs/wrappers.ts';
 import { checkFiniteAgent, decodeCheckpointTensors, parseCheckpointMeta, withPrefix, type CheckpointInput, type CheckpointMeta } from '../train/checkpoint-format.ts';
 import { buildEnv, evalEpisodeSeed, type EnvStack } from '../train/env.ts';
@@ -77,20 +78,20 @@ async function playEpisode(r: Restored, source: 'training' | 'loaded'): Promise<
       sampleActions(r, stack, seed);
       return ret;
     }
-    // a classic-control task: its observations; Pendulum-v1's are (cos, sin, angular velocity)
+    // another task: the episode's return, and for Pendulum-v1 its angles (drawn by the page)
     let [obs] = stack.env.reset({ seed });
     const angles: number[] = [];
-    const raw = () => unwrap(stack.env) as unknown as { state?: Float64Array };
+    const inner = unwrap(stack.env);
+    const pendulum = inner instanceof PendulumEnv ? inner : null;
     let ret = 0;
     for (;;) {
-      const th = raw().state?.[0];
-      if (th !== undefined) angles.push(th);
+      if (pendulum) angles.push(pendulum.state[0]);
       const [next, rew, terminated, truncated] = stack.env.step(r.agent.act(Float32Array.from(obs), { deterministic: true }));
       ret += rew;
       obs = next;
       if (terminated || truncated) break;
     }
-    post({ type: 'episode', step, source, return: ret, angles, dt: 0.05 });
+    post({ type: 'episode', step, source, return: ret, ...(pendulum ? { angles, dt: PENDULUM.dt } : {}) });
     sampleActions(r, stack, seed);
     return ret;
   } finally {
