@@ -44,7 +44,7 @@ test('tar: what writeTar packs, system tar unpacks and readTar reads back', () =
 });
 
 test('rfm demo --out writes the site: its files, nothing loaded from another origin', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rfm-demo-'));
+  const dir = mkdtempSync(join(tmpdir(), 'rfm-site-out-'));
   try {
     const r = rfm(['demo', '--out', join(dir, 'site')]);
     assert.equal(r.status, 0, r.stderr);
@@ -104,25 +104,30 @@ test('the server gives exactly the site\'s files (GET and HEAD), on 127.0.0.1', 
   }
 });
 
-test('rfm demo --serve builds, serves, and stops on SIGINT', async () => {
+test('rfm demo --serve builds into a temporary folder, serves it, and on SIGINT stops and removes it', async () => {
+  const before = readdirSync(tmpdir());
   const child = spawn(process.execPath, ['bin/rfm.mjs', 'demo', '--serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
-  const url = await new Promise<string>((ok, fail) => {
-    const t = setTimeout(() => fail(new Error(`no URL in time: ${out}`)), 30_000);
-    child.stdout.on('data', () => {
-      const m = /serving at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-      if (m) {
-        clearTimeout(t);
-        ok(m[1]);
-      }
+  const exited = new Promise<number | null>((done) => child.on('exit', done));
+  try {
+    const url = await new Promise<string>((ok, fail) => {
+      const t = setTimeout(() => fail(new Error(`no URL in time: ${out}`)), 30_000);
+      child.stdout.on('data', () => {
+        const m = /serving a temporary build at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) {
+          clearTimeout(t);
+          ok(m[1]);
+        }
+      });
     });
-  });
-  const r = await fetch(`${url}mujoco_wasm.js`);
-  assert.equal(r.status, 200);
-  assert.ok(Number(r.headers.get('content-length')) > 1_000_000);
-  await r.arrayBuffer();
-  child.kill('SIGINT');
-  const code = await new Promise<number | null>((done) => child.on('exit', done));
-  assert.equal(code, 0);
+    const r = await fetch(`${url}mujoco_wasm.js`);
+    assert.equal(r.status, 200);
+    assert.ok(Number(r.headers.get('content-length')) > 1_000_000);
+    await r.arrayBuffer();
+  } finally {
+    child.kill('SIGINT');
+  }
+  assert.equal(await exited, 0);
+  assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('rfm-demo-') && !before.includes(n)), [], 'the temporary build is removed');
 });

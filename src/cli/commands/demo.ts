@@ -2,7 +2,7 @@
  * `rfm demo --out DIR` / `rfm demo --serve [--out DIR] [--port P] [--host H]`: builds the static
  * train-in-the-browser site (src/demo/) and optionally serves it.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from '../main.ts';
@@ -38,17 +38,30 @@ export const command: Command = {
     const host = optString(p, 'host') ?? '127.0.0.1';
     if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError('--port must be an integer in [0, 65535]');
     if (!serve && (optString(p, 'port') !== undefined || optString(p, 'host') !== undefined)) throw new UsageError('--port and --host go with --serve');
+    const temporary = !out;
     if (out) checkOutputDir(out, 'out');
     else out = mkdtempSync(join(tmpdir(), 'rfm-demo-'));
+    const site = out;
+    const cleanUp = () => {
+      if (temporary) rmSync(site, { recursive: true, force: true });
+    };
     const { buildSite } = await import('../../demo/site.ts');
-    await buildSite(out);
-    console.log(`rfm demo: site written to ${out}`);
-    if (!serve) return 0;
+    try {
+      await buildSite(site);
+    } catch (e) {
+      cleanUp();
+      throw e;
+    }
+    if (!serve) {
+      console.log(`rfm demo: site written to ${site}`);
+      return 0;
+    }
     const { serveSite } = await import('../../demo/serve.ts');
     let s;
     try {
-      s = await serveSite(out, { host, port });
+      s = await serveSite(site, { host, port });
     } catch (e) {
+      cleanUp();
       const code = (e as { code?: string }).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
         console.error(`rfm demo: cannot listen on ${host}:${port} (${code}); choose another --port or --host`);
@@ -56,12 +69,13 @@ export const command: Command = {
       }
       throw e;
     }
-    console.log(`rfm demo: serving at ${s.url}  (Ctrl-C stops)`);
+    console.log(`rfm demo: serving ${temporary ? 'a temporary build' : site} at ${s.url}  (Ctrl-C stops)`);
     await new Promise<void>((done) => {
       const stop = () => void s.close().then(done);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    cleanUp();
     return 0;
   },
 };
