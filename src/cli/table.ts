@@ -98,6 +98,10 @@ live while training appends to metrics.jsonl, compares selected runs, shows the 
                address localhost, 127.0.0.1, [::1] or H itself (Host header), so to reach it from
                another machine give that interface's address, not 0.0.0.0`,
   },
+  demo: {
+    module: 'demo',
+    summary: 'build (and serve) the train-in-the-browser page: SAC and RFM on MuJoCo tasks, live',
+  },
   sweep: {
     module: 'sweep',
     summary: 'run a grid of training runs (local pool, or BullMQ on Redis with --queue); status; report',

@@ -9,5 +9,5 @@ export { ConfigError, FIELDS, nearestKeys } from './schema.ts';
 export { CONTROL_VARIATES, ENDPOINTS, PATHS, SOLVERS } from './enums.ts';
 export {
   applyPatch, applySet, checkAlgo, checkPreset, defaultConfig, flattenConfig, loadConfigFile,
-  parseConfigText, resolveConfig, validateConfig, configFromRunFile, RUN_IDENTITY_KEYS, type ResolveOptions,
+  parseConfigText, resolveConfig, validateConfig, configFromRunFile, configFromRunText, RUN_IDENTITY_KEYS, type ResolveOptions,
 } from './resolve.ts';

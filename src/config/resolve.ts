@@ -3,7 +3,7 @@
  * -> `--set` overrides, each layer validated key by key against FIELDS (a wrong key or value is a
  * one-line ConfigError).
  */
-import { readFileSync } from 'node:fs';
+import { readTextFile } from '../host/node/fs.ts';
 import { parse as parseYaml } from 'yaml';
 import { ALGO_DEFAULTS, ALGOS, DEFAULTS, PRESET_NAMES, type Algo, type Config, type ConfigPatch, type PresetName } from './types.ts';
 import { PRESETS, TASK_DEFAULTS, TASK_REQUIREMENTS } from './presets.ts';
@@ -59,8 +59,17 @@ function setKey(c: Config, key: string, value: unknown, where: string): void {
 
 /** A full Config from a run's config.json (identity keys dropped, every field validated). */
 export function configFromRunFile(path: string): Config {
+  return configFromRun(loadConfigFile(path), path);
+}
+
+/** As configFromRunFile, from the file's text (a page has the text, not a path); `name` ends in .json or .yaml. */
+export function configFromRunText(text: string, name: string): Config {
+  return configFromRun(parseConfigText(text, name), name);
+}
+
+function configFromRun(patch: Record<string, unknown>, where: string): Config {
   const c = defaultConfig();
-  applyPatch(c, loadConfigFile(path), path);
+  applyPatch(c, patch, where);
   return validateConfig(c);
 }
 
@@ -97,9 +106,9 @@ export function parseConfigText(text: string, name: string): Record<string, unkn
 export function loadConfigFile(path: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path);
   } catch (e) {
-    throw new ConfigError(`cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(`cannot read config file ${path}: ${(e as { code?: string }).code ?? (e as Error).message}`);
   }
   return parseConfigText(text, path);
 }

@@ -1,9 +1,10 @@
 /** The engine's public surface: tensors, autodiff, random numbers, backends. */
-import './backend-native.ts';
+// The native backend registers itself under Node (nothing is registered in a browser).
+import '../host/node/native.ts';
 export * from './tensor.ts';
 export * from './rng.ts';
 export * from './registry.ts';
 export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams, MlpLayerStorage, ReluCriticStorage } from './backend.ts';
 export { UNARY_OPS, BINARY_OPS } from './backend.ts';
 export { TsBackend } from './backend-ts.ts';
-export { nativePhiloxBulk, nativeNormalBulk } from './backend-native.ts';
+export { nativePhiloxBulk, nativeNormalBulk } from '../host/node/native.ts';

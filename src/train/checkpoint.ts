@@ -13,63 +13,30 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { decodeSafetensors, encodeSafetensors, type NamedArray } from '../nn/index.ts';
+import {
+  checkFiniteAgent, checkpointStem, CheckpointError, decodeCheckpointTensors, encodeCheckpoint, parseCheckpointMeta, withPrefix,
+  type Checkpoint, type CheckpointInput,
+} from './checkpoint-format.ts';
+import type { NamedArray } from '../nn/index.ts';
 import { makeDirs, writeFileAtomic } from './files.ts';
-import { checkAgentTensors } from './guard.ts';
 
-export { writeFileAtomic };
-
-export const CHECKPOINT_FORMAT = 'rfm-rl/checkpoint';
-export const CHECKPOINT_VERSION = 1;
-
-/** The JSON half of a checkpoint (the tensor half is a name -> array map). */
-export interface CheckpointMeta {
-  readonly format: typeof CHECKPOINT_FORMAT;
-  readonly version: number;
-  readonly step: number;
-  readonly algo: string;
-  readonly envId: string;
-  readonly seed: number;
-  /** File name of the tensors, next to this JSON. */
-  readonly tensorsFile: string;
-  /** SHA-256 (hex) of the tensors file. */
-  readonly sha256: string;
-  readonly bytes: number;
-  /** Agent.state().json */
-  readonly agent: Record<string, unknown>;
-  /** Everything else the loop needs to continue exactly (see LoopState in ./loop.ts). */
-  readonly loop: Record<string, unknown>;
-}
-
-export interface Checkpoint {
-  readonly meta: CheckpointMeta;
-  readonly tensors: Map<string, NamedArray>;
-}
-
-/** A checkpoint file is missing, truncated or fails its checksum (the run folder is left as it was). */
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
+export { writeFileAtomic, CheckpointError, withPrefix };
+export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type CheckpointInput, type CheckpointMeta } from './checkpoint-format.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 /** Saves a checkpoint; returns the JSON path. Keeps the newest `keep` checkpoints in the folder. */
 export function saveCheckpoint(
   dir: string,
-  meta: Omit<CheckpointMeta, 'format' | 'version' | 'tensorsFile' | 'sha256' | 'bytes'>,
+  meta: CheckpointInput,
   tensors: Map<string, NamedArray>,
   keep = 2,
 ): string {
   makeDirs(dir);
-  const stem = `ckpt-${String(meta.step).padStart(9, '0')}`;
-  const bytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, step: String(meta.step) });
-  writeFileAtomic(join(dir, `${stem}.safetensors`), bytes);
-  const full: CheckpointMeta = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...meta,
-    tensorsFile: `${stem}.safetensors`, sha256: sha256(bytes), bytes: bytes.length,
-  };
-  const jsonPath = join(dir, `${stem}.json`);
-  writeFileAtomic(jsonPath, JSON.stringify(full, null, 1) + '\n');
+  const enc = encodeCheckpoint(meta, tensors, sha256);
+  writeFileAtomic(join(dir, `${enc.stem}.safetensors`), enc.tensorBytes);
+  const jsonPath = join(dir, `${enc.stem}.json`);
+  writeFileAtomic(jsonPath, enc.jsonText);
   const all = listCheckpoints(dir);
   for (const old of all.slice(0, Math.max(0, all.length - keep))) {
     rmSync(old, { force: true });
@@ -89,29 +56,16 @@ export function listCheckpoints(dir: string): string[] {
 
 /** Reads and verifies a checkpoint (its JSON path); any mismatch is a CheckpointError naming the file. */
 export function loadCheckpoint(jsonPath: string): Checkpoint {
-  let meta: CheckpointMeta;
+  let text: string;
   try {
-    meta = JSON.parse(readFileSync(jsonPath, 'utf8'));
+    text = readFileSync(jsonPath, 'utf8');
   } catch (e) {
     throw new CheckpointError(`checkpoint ${jsonPath} is unreadable or not valid JSON (${(e as Error).message})`);
   }
-  if (meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${jsonPath} is not an rfm-rl checkpoint (format '${String(meta.format)}')`);
-  if (meta.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${jsonPath}: checkpoint version ${meta.version} is not supported (this build reads ${CHECKPOINT_VERSION})`);
+  const meta = parseCheckpointMeta(text, jsonPath);
   const tpath = join(dirname(jsonPath), basename(meta.tensorsFile));
   if (!existsSync(tpath)) throw new CheckpointError(`checkpoint ${jsonPath}: its tensor file ${tpath} is missing`);
-  const bytes = new Uint8Array(readFileSync(tpath));
-  const got = sha256(bytes);
-  if (got !== meta.sha256 || bytes.length !== meta.bytes) {
-    throw new CheckpointError(
-      `checkpoint ${tpath} is corrupted: ${bytes.length} bytes with SHA-256 ${got.slice(0, 16)}..., expected ${meta.bytes} bytes with ${meta.sha256.slice(0, 16)}... (modified or truncated since it was written)`,
-    );
-  }
-  let tensors: Map<string, NamedArray>;
-  try {
-    tensors = decodeSafetensors(bytes).tensors;
-  } catch (e) {
-    throw new CheckpointError(`checkpoint ${tpath}: ${(e as Error).message}`);
-  }
+  const tensors = decodeCheckpointTensors(meta, new Uint8Array(readFileSync(tpath)), tpath, sha256);
   return { meta, tensors };
 }
 
@@ -144,10 +98,7 @@ export interface LoadedCheckpoint {
 
 /** Loads and verifies one checkpoint, and checks that its agent state is finite; throws CheckpointError otherwise. */
 export function loadGoodCheckpoint(jsonPath: string): Checkpoint {
-  const ck = loadCheckpoint(jsonPath);
-  const bad = checkAgentTensors(withPrefix(ck.tensors, 'agent'), Infinity);
-  if (bad) throw new CheckpointError(`checkpoint ${jsonPath} holds a non-finite agent state (${bad.quantity} ${bad.reason})`);
-  return ck;
+  return checkFiniteAgent(loadCheckpoint(jsonPath), jsonPath);
 }
 
 /**
@@ -166,7 +117,7 @@ export function findCheckpoint(path: string, opts: { step?: number; warn?: (line
   const all = listCheckpoints(dir);
   if (all.length === 0) throw new CheckpointError(`no checkpoint found in ${dir}`);
   if (opts.step !== undefined) {
-    const want = all.find((f) => basename(f) === `ckpt-${String(opts.step).padStart(9, '0')}.json`);
+    const want = all.find((f) => basename(f) === `${checkpointStem(opts.step!)}.json`);
     if (!want) {
       const steps = all.map((f) => Number(/ckpt-(\d+)/.exec(basename(f))![1]));
       throw new CheckpointError(`no checkpoint at step ${opts.step} in ${dir} (there are: ${steps.join(', ')})`);
@@ -185,10 +136,4 @@ export function findCheckpoint(path: string, opts: { step?: number; warn?: (line
     }
   }
   throw new CheckpointError(`no checkpoint in ${dir} verifies (${skipped.map((s) => s.reason).join('; ')})`);
-}
-
-/** The entries of `tensors` under `prefix.`, with the prefix removed. */
-export function withPrefix(tensors: ReadonlyMap<string, NamedArray>, prefix: string): Map<string, NamedArray> {
-  const p = prefix + '.';
-  return new Map([...tensors].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v]));
 }

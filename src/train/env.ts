@@ -4,7 +4,9 @@
  * Agents act in [-1, 1]^d; RescaleAction maps to the env's bounds.
  */
 import { hashFloats } from '../engine/index.ts';
-import { makeEnv, NormalizeObservation, RescaleAction, type Env } from '../envs/index.ts';
+import type { Env } from '../envs/core.ts';
+import { makeEnv } from '../envs/registry.ts';
+import { NormalizeObservation, RescaleAction } from '../envs/wrappers.ts';
 import type { TrainConfig } from '../config/index.ts';
 
 /** Builds the bare (or time-limited) environment; tests pass their own. */

@@ -15,8 +15,7 @@
  *   }
  * Float32 keeps a 1000-step Hopper rollout under 40 kB and is exact enough to draw.
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readTextFile, writeTextFile } from '../host/node/fs.ts';
 import type { Env } from '../envs/core.ts';
 import { unwrap } from '../envs/wrappers.ts';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
@@ -100,15 +99,18 @@ export function recordRollout(env: Env, actor: Actor, opts: RecordOptions = {}):
 }
 
 function toBase64(a: Float32Array): string {
-  const le = new Float32Array(a); // typed arrays are little-endian on every platform Node runs on
-  return Buffer.from(le.buffer, le.byteOffset, le.byteLength).toString('base64');
+  const le = new Float32Array(a); // typed arrays are little-endian on every platform this runs on
+  const bytes = new Uint8Array(le.buffer, le.byteOffset, le.byteLength);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin); // btoa / atob: globals in browsers and in Node (no Buffer, so this runs in a page)
 }
 
 function fromBase64(s: string): Float32Array {
-  const b = Buffer.from(s, 'base64');
-  const copy = new Uint8Array(b.length);
-  copy.set(b);
-  return new Float32Array(copy.buffer, 0, Math.floor(b.length / 4));
+  const bin = atob(s);
+  const copy = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) copy[i] = bin.charCodeAt(i);
+  return new Float32Array(copy.buffer, 0, Math.floor(bin.length / 4));
 }
 
 /** The rollout as the JSON text of a `.rollout.json` file. */
@@ -145,10 +147,9 @@ export function parseRollout(text: string): Rollout {
 }
 
 export function writeRollout(file: string, r: Rollout): void {
-  mkdirSync(dirname(file) || '.', { recursive: true });
-  writeFileSync(file, serializeRollout(r));
+  writeTextFile(file, serializeRollout(r));
 }
 
 export function readRollout(file: string): Rollout {
-  return parseRollout(readFileSync(file, 'utf8'));
+  return parseRollout(readTextFile(file));
 }

@@ -12,8 +12,7 @@
  *   }
  * Points are flat [x, y] pairs; `color` is optional.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readTextFile, writeTextFile } from '../host/node/fs.ts';
 import type { Agent } from '../agents/types.ts';
 import type { Env } from '../envs/core.ts';
 import { optimalActions } from '../envs/toy/multimodal-bandit.ts';
@@ -61,12 +60,11 @@ export function parseSamples(text: string): SamplesFile {
 }
 
 export function writeSamples(file: string, s: SamplesFile): void {
-  mkdirSync(dirname(file) || '.', { recursive: true });
-  writeFileSync(file, serializeSamples(s));
+  writeTextFile(file, serializeSamples(s));
 }
 
 export function readSamples(file: string): SamplesFile {
-  return parseSamples(readFileSync(file, 'utf8'));
+  return parseSamples(readTextFile(file));
 }
 
 /** `n` stochastic actions of an agent (in [-1, 1]) for one observation, as flat pairs of the first two action dimensions. */
