@@ -30,8 +30,8 @@ const mujocoSibling: Plugin = {
 const browserHost: Plugin = {
   name: 'browser-host',
   setup(b) {
-    b.onResolve({ filter: /\/host\/node\/\w+\.ts$/ }, (args) => ({
-      path: resolvePath(dirname(args.importer), args.path).replace(/([\\/])host\1node\1(\w+\.ts)$/, '$1host$1browser$1$2'),
+    b.onResolve({ filter: /\/host\/node\/\w+\.[jt]s$/ }, (args) => ({
+      path: resolvePath(dirname(args.importer), args.path).replace(/([\\/])host\1node\1(\w+\.[jt]s)$/, '$1host$1browser$1$2'),
     }));
   },
 };

@@ -16,6 +16,8 @@ import { makeDirs } from '../train/files.ts';
 import { bundleForBrowser, MUJOCO_FILE } from './bundle.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** The worker's entry sits beside this module: TypeScript in src/, JavaScript in dist/. */
+const SOURCE_EXT = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 /** The files of the site, as written by buildSite. */
 export const SITE_FILES = ['index.html', 'style.css', 'page.js', 'worker.js', MUJOCO_FILE] as const;
@@ -30,7 +32,7 @@ export function mujocoModulePath(): string {
 export async function buildSite(outDir: string, opts: { minify?: boolean } = {}): Promise<string[]> {
   const minify = opts.minify ?? true;
   // bundle first: a failure leaves the folder as it was
-  const worker = await bundleForBrowser(join(HERE, 'worker.ts'), { minify });
+  const worker = await bundleForBrowser(join(HERE, `worker${SOURCE_EXT}`), { minify });
   const page = await bundleForBrowser(join(HERE, 'static', 'page.js'), { minify });
   makeDirs(outDir);
   writeFileSync(join(outDir, 'worker.js'), worker);

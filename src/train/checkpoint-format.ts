@@ -38,6 +38,7 @@ export interface Checkpoint {
   readonly tensors: Map<string, NamedArray>;
 }
 
+/** A checkpoint file is missing, truncated or fails its checksum (the run folder is left as it was). */
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
 }

@@ -47,6 +47,7 @@ import { checkAgentTensors, NonFiniteError, type StateProblem } from './guard.ts
 
 export { NonFiniteError };
 
+/** One environment step of the training loop, as TrainCallbacks.onStep sees it. */
 export interface StepInfo {
   readonly step: number;
   readonly obs: Float32Array;
@@ -113,6 +114,7 @@ export interface LoopOptions {
   interrupts?: Interrupts;
 }
 
+/** What train and resumeTraining return: the trained agent, its run folder, metrics rows and last evaluation, and predict. */
 export interface TrainResult {
   readonly agent: Agent;
   readonly algo: Algo;

@@ -30,6 +30,7 @@ export class RunRequestError extends Error {
   override name = 'RunRequestError';
 }
 
+/** Options of train: algorithm, seed, where the run folder goes, progress, callbacks. */
 export interface TrainOptions {
   /** Algorithm (default 'rfm'). */
   algo?: Algo;

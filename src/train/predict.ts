@@ -5,7 +5,7 @@
  * statistics), and maps the action to the environment's bounds (the stack's RescaleAction).
  */
 import { float32Obs, type ActOptions, type Agent, type Observation } from '../agents/index.ts';
-import { findWrapper, RescaleAction } from '../envs/index.ts';
+import { findWrapper, RescaleAction } from '../envs/wrappers.ts';
 import type { EnvStack } from './env.ts';
 
 /** `predict(obs, { deterministic })`: actions of one or more raw observations, in env units. */

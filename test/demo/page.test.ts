@@ -133,7 +133,15 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
       setBackend(backend);
     }
     assert.equal(st.first.length, FIRST_UPDATES);
-    assert.deepEqual(st.first, node, 'the first update metrics are identical in the page and in Node');
+    // Identical but for the last bits of Math.exp / sin / cos, which Chromium's V8 and Node 20's
+    // round differently on a few inputs (measured: 1 ulp on 3-10% of them): relative 1e-9 at most.
+    assert.deepEqual(st.first.map((r) => Object.keys(r).sort()), node.map((r) => Object.keys(r).sort()), 'the same metrics');
+    st.first.forEach((row, i) => {
+      for (const [k, v] of Object.entries(row)) {
+        const w = node[i][k];
+        assert.ok(v === w || Math.abs(v - w) <= 1e-9 * Math.max(Math.abs(v), Math.abs(w)), `update ${i}, ${k}: page ${v}, Node ${w}`);
+      }
+    });
 
     // Download: the run folder as a tar; unpacked, `rfm eval` reproduces the page's last evaluation
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
@@ -166,10 +174,18 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     assert.equal(loaded.step, 150);
     assert.equal(loaded.envId, 'Pendulum-v1');
     // the episode it played is evaluation episode 0 of `rfm eval` (same seeds, same policy)
-    const run = loadAgent(cliRun, { warn: () => {} });
-    const env = await run.makeEvalEnv();
-    const expected = evaluate(run.agent, env.env, 1, run.meta.seed).returns[0];
-    env.env.close();
+    // on the TypeScript backend, as the page (the native GEMM sums in another order)
+    const backend = getBackend();
+    setBackend('ts');
+    let expected: number;
+    try {
+      const run = loadAgent(cliRun, { warn: () => {} });
+      const env = await run.makeEvalEnv();
+      expected = evaluate(run.agent, env.env, 1, run.meta.seed).returns[0];
+      env.env.close();
+    } finally {
+      setBackend(backend);
+    }
     assert.ok(Math.abs(loaded.return - expected) < 1e-6 * Math.abs(expected), `page ${loaded.return}, Node ${expected}`);
     // and it plays: the pendulum's frames advance
     await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#pendulum')?.dataset.frame) > 20, undefined, { timeout: 10_000 });
