@@ -408,6 +408,14 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   },
 } satisfies Config);
 
+/**
+ * The config section each algorithm's agent reads (besides `train`): a value in another
+ * algorithm's section changes nothing in its runs (src/sweep/grid.ts drops such grid values).
+ */
+export const ALGO_SECTION: Readonly<Record<Algo, Exclude<keyof Config, 'train'>>> = {
+  sac: 'sac', td3: 'td3', rfm: 'rfm', 'rfm-diffusion': 'rfm', dqs: 'dqs', qsm: 'qsm', qvpo: 'qvpo', maxentdp: 'maxentdp',
+};
+
 /** What each algorithm changes from DEFAULTS before presets, tasks, files and overrides apply. */
 export const ALGO_DEFAULTS: Readonly<Record<Algo, ConfigPatch>> = {
   sac: {},

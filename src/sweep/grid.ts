@@ -11,7 +11,8 @@
  *   steps: 2000                   # optional: train.steps of every run
  *   set:                          # optional; a list is a set of alternatives (one axis of the
  *     train.evalEvery: 500        # product), anything else a fixed value; an array-valued key
- *     sac.tau: [0.005, 0.01]      # takes a list of arrays: sac.actorHidden: [[64, 64], [256, 256]]
+ *     sac.tau: [0.005, 0.01]      # takes a list of arrays: sac.actorHidden: [[64, 64], [256, 256]];
+ *                                 # a key of one algorithm's section applies to its runs only
  *   runs:                         # optional explicit extra runs, outside the product
  *     - { algo: rfm, env: Pendulum-v1, seed: 0, preset: small, set: { rfm.temperature: 0.1 } }
  *
@@ -24,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
-  applyPatch, checkAlgo, checkPreset, ConfigError, defaultConfig, FIELDS, flattenConfig, parseConfigText, resolveConfig,
+  ALGO_SECTION, applyPatch, checkAlgo, checkPreset, ConfigError, defaultConfig, FIELDS, flattenConfig, parseConfigText, resolveConfig,
   validateConfig, type Algo, type Config,
 } from '../config/index.ts';
 import { envSpec } from '../envs/index.ts';
@@ -121,6 +122,22 @@ function setAxes(v: unknown, where: string, allowLists: boolean): [string, unkno
   return axes;
 }
 
+const ALGO_SECTIONS: ReadonlySet<string> = new Set(Object.values(ALGO_SECTION));
+
+/**
+ * The axes that concern `algo`: a key in another algorithm's section (td3.tau for sac) changes
+ * nothing in its runs, so it neither multiplies them (identical runs under two ids, counted twice
+ * by plots) nor labels them.
+ */
+function axesOf(algo: string, axes: [string, unknown[]][]): [string, unknown[]][] {
+  const own = (ALGO_SECTION as Readonly<Record<string, string>>)[algo];
+  if (own === undefined) return axes; // an unknown algorithm: resolveRun says so
+  return axes.filter(([k]) => {
+    const section = k.split('.')[0];
+    return section === own || !ALGO_SECTIONS.has(section);
+  });
+}
+
 /** Every combination of the axes' values, as objects key -> value. */
 function product(axes: [string, unknown[]][]): Record<string, unknown>[] {
   let out: Record<string, unknown>[] = [{}];
@@ -196,7 +213,7 @@ export function expandGrid(raw: unknown, fallbackName: string, where = 'grid'): 
     const presets: (string | null)[] = raw.presets === undefined ? [null] : stringList(raw.presets, 'presets', where);
     const axes = setAxes(raw.set, where, true);
     if (steps !== undefined) axes.push(['train.steps', [steps]]);
-    for (const algo of algos) for (const env of envs) for (const preset of presets) for (const set of product(axes)) {
+    for (const algo of algos) for (const env of envs) for (const preset of presets) for (const set of product(axesOf(algo, axes))) {
       for (const seed of seeds) declared.push([{ algo, env, seed, preset, set }, `${where}: ${algo} on ${env}`]);
     }
   }

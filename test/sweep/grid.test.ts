@@ -26,15 +26,27 @@ test('a grid expands to the product plus its extra runs, each config resolved as
   );
   assert.equal(g.name, 'demo');
   assert.equal(g.out, 'sweeps/demo');
-  assert.equal(g.runs.length, 2 * 1 * 3 * 2 + 1);
+  assert.equal(g.runs.length, 3 * 2 + 3 + 1, 'sac: 3 seeds x 2 taus; td3: 3 seeds (sac.tau is not its); one extra');
   const r = g.runs.find((x) => x.algo === 'sac' && x.seed === 2 && x.config.sac.tau === 0.01)!;
   assert.deepEqual(r.config, resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['sac.tau=0.01', 'train.evalEvery=100', 'train.steps=300'] }));
   const extra = g.runs[g.runs.length - 1];
   assert.equal(extra.envId, 'MountainCarContinuous-v0');
   assert.equal(extra.config.train.utd, 2);
   assert.equal(extra.config.train.steps, 300, "the grid's steps apply to extra runs too");
-  // td3 ignores sac.tau, but the runs still differ by it, so both are kept (ids differ)
   assert.equal(new Set(g.runs.map((x) => x.id)).size, g.runs.length);
+});
+
+test("a key of one algorithm's section multiplies and labels that algorithm's runs only", () => {
+  const g = expandGrid({ algos: ['sac', 'td3', 'qsm'], envs: ['Pendulum-v1'], seeds: 2, set: { 'sac.tau': [0.005, 0.01], 'qsm.qGradScale': [10, 50], 'train.evalEvery': [100, 200] } }, 'g');
+  const count = (algo: string) => g.runs.filter((r) => r.algo === algo).length;
+  // sac: 2 taus x 2 evalEvery x 2 seeds; td3: 2 evalEvery x 2 seeds (no copy per sac.tau); qsm: 2 x 2 x 2
+  assert.deepEqual([count('sac'), count('td3'), count('qsm')], [8, 4, 8]);
+  assert.equal(g.duplicates, 0);
+  for (const r of g.runs.filter((x) => x.algo === 'td3')) {
+    assert.deepEqual(Object.keys(r.label.set).sort(), ['train.evalEvery']);
+    assert.deepEqual(r.config, resolveConfig({ algo: 'td3', envId: 'Pendulum-v1', sets: [`train.evalEvery=${r.config.train.evalEvery}`] }));
+  }
+  assert.ok(g.runs.filter((x) => x.algo === 'qsm').every((r) => !('sac.tau' in r.label.set) && r.config.sac.tau === 0.005));
 });
 
 test('run ids are stable, follow the resolved config, and duplicates are dropped', () => {
