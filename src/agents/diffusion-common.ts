@@ -134,3 +134,15 @@ export function loadParts(algo: string, p: SavedParts, s: AgentState): Record<st
   for (const [name, o] of p.optimizers) loadAdam(s.tensors, `optim.${name}`, o, steps[name], algo);
   return s.json;
 }
+
+/** A baseline's state(): its parts, its update count and its generator's state. */
+export function saveBaseline(algo: string, p: SavedParts, updates: number, rng: Rng): AgentState {
+  return saveParts(algo, p, { updates, rng: rng.state() });
+}
+
+/** A baseline's loadState(): restores its parts and its generator; returns the update count. */
+export function loadBaseline(algo: string, p: SavedParts, s: AgentState, rng: Rng): number {
+  const j = loadParts(algo, p, s) as { updates: number; rng: ReturnType<Rng['state']> };
+  rng.setState(j.rng);
+  return j.updates;
+}

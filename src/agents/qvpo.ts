@@ -28,7 +28,7 @@ import {
 import { Adam, Linear, Module, defaultBackend, polyakUpdate, sinusoidalEmbedding } from '../nn/index.ts';
 import type { Config, QvpoConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, cosineDiscreteSchedule, loadParts, saveParts, stateSeededDraws } from './diffusion-common.ts';
+import { type DdpmSchedule, type SavedParts, cosineDiscreteSchedule, loadBaseline, saveBaseline, stateSeededDraws } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import type { ActOptions, Agent, AgentState, Batch, Metrics } from './types.ts';
 
@@ -220,12 +220,10 @@ export class QvpoAgent implements Agent {
     return { modules: [['policy', this.policy], ['policy_target', this.policyTarget]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
   }
   state(): AgentState {
-    return saveParts(this.algo, this.parts(), { updates: this.updates, rng: this.rng.state() });
+    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
   }
   loadState(s: AgentState): void {
-    const j = loadParts(this.algo, this.parts(), s) as { updates: number; rng: ReturnType<Rng['state']> };
-    this.updates = j.updates;
-    this.rng.setState(j.rng);
+    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 
