@@ -153,19 +153,21 @@ test('the run lock: one holder at a time; a dead holder is taken over; release r
 test('report: groups by task, algorithm and varying settings; final value, IQM and its bootstrap interval', () => {
   const dir = tempDir('report');
   try {
-    const finals: Record<string, number[]> = { a: [1, 2, 3, 10, 4], b: [5, 6] };
+    // sac runs vary sac.tau; the td3 runs all have td3.tau 0.01 (a grid gives td3.* to td3 runs only)
+    const finals: Record<string, number[]> = { a: [1, 2, 3, 10, 4], b: [5, 6], c: [7, 8] };
     for (const [tag, values] of Object.entries(finals)) {
       values.forEach((v, seed) => {
         const run = join(dir, `${tag}-${seed}`);
         mkdirSync(run, { recursive: true });
-        writeFileSync(join(run, 'config.json'), JSON.stringify({ algo: 'sac', envId: 'Pendulum-v1', seed }));
-        writeFileSync(join(run, 'sweep-run.json'), JSON.stringify({ label: { preset: 'small', set: { 'sac.tau': tag === 'a' ? 0.005 : 0.01 } } }));
+        writeFileSync(join(run, 'config.json'), JSON.stringify({ algo: tag === 'c' ? 'td3' : 'sac', envId: 'Pendulum-v1', seed }));
+        const set = tag === 'c' ? { 'td3.tau': 0.01 } : { 'sac.tau': tag === 'a' ? 0.005 : 0.01 };
+        writeFileSync(join(run, 'sweep-run.json'), JSON.stringify({ label: { preset: 'small', set } }));
         writeFileSync(join(run, 'metrics.jsonl'), `${JSON.stringify({ step: 100, 'eval/return': -50 })}\n${JSON.stringify({ step: 200, 'eval/return': v })}\n`);
       });
     }
     const r = sweepReport(dir, { resamples: 500 });
-    assert.deepEqual(r.common, { preset: 'small' });
-    assert.deepEqual(r.rows.map((x) => [x.settings, x.runs, x.minStep]), [['sac.tau=0.005', 5, 200], ['sac.tau=0.01', 2, 200]]);
+    assert.deepEqual(r.common, { preset: 'small', 'td3.tau': '0.01' });
+    assert.deepEqual(r.rows.map((x) => [x.algo, x.settings, x.runs, x.minStep]), [['sac', 'sac.tau=0.005', 5, 200], ['sac', 'sac.tau=0.01', 2, 200], ['td3', '', 2, 200]]);
     const a = r.rows[0];
     assert.deepEqual([...a.finalReturns].sort((x, y) => x - y), [1, 2, 3, 4, 10]);
     assert.equal(a.iqm, iqm([1, 2, 3, 10, 4]));
