@@ -81,6 +81,26 @@ function contract(algo: Algo, sets: string[] = []): void {
   });
 }
 
+/** Same seed, same run (a fresh agent, not a restored one); another seed, another run. */
+function determinism(algo: Algo): void {
+  it(`${algo}: the same seed gives the same updates and actions; another seed does not`, () => {
+    const config = resolveConfig({ algo, preset: 'small', sets: ['train.batchSize=8', `${algo}.hidden=16`, `${algo}.criticHidden=16,16`] });
+    const obs = Float32Array.from([0.5, -0.5, 1]);
+    const run = (seed: number) => {
+      const agent = createAgent(algo, 3, 2, config, seed);
+      const rng = new E.Rng(21);
+      const metrics = [0, 1].map(() => agent.update(randomBatch(rng, 8, 3, 2)));
+      return { metrics, act: [...agent.act(obs, { deterministic: false })], evalAct: [...agent.act(obs, { deterministic: true })] };
+    };
+    const [a, b, c] = [run(4), run(4), run(5)];
+    assert.deepEqual(b, a);
+    assert.notDeepEqual(c.metrics, a.metrics);
+    assert.notDeepEqual(c.act, a.act);
+  });
+}
+
+for (const algo of ['qsm', 'dqs', 'maxentdp', 'qvpo'] as const) describe(`${algo}: determinism`, () => determinism(algo));
+
 describe('qsm', () => {
   contract('qsm');
   it('learns a bandit: the sampled actions\' mean reward rises near the optimum', () => {
