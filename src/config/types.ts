@@ -339,7 +339,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     criticHidden: [256, 256],
     actorLr: 3e-4,
     criticLr: 1e-3,
-    alphaLr: 1e-3,
+    alphaLr: 3e-4,
     gamma: 0.99,
     tau: 0.005,
     initAlpha: 1,
