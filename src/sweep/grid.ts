@@ -25,8 +25,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
-  ALGO_SECTION, applyPatch, checkAlgo, checkPreset, ConfigError, defaultConfig, FIELDS, flattenConfig, parseConfigText, resolveConfig,
-  validateConfig, type Algo, type Config,
+  ALGO_SECTION, applyPatch, canonicalKey, checkAlgo, checkPreset, ConfigError, defaultConfig, FIELDS, flattenConfig, parseConfigText, resolveConfig,
+  unknownKeyMessage, validateConfig, type Algo, type Config,
 } from '../config/index.ts';
 import { envSpec } from '../envs/index.ts';
 
@@ -112,8 +112,10 @@ function setAxes(v: unknown, where: string, allowLists: boolean): [string, unkno
   if (v === undefined) return [];
   if (!isObject(v)) throw new SweepError(`${where}: 'set' must map config keys to values, got ${describe(v)}`);
   const axes: [string, unknown[]][] = [];
-  for (const [k, x] of Object.entries(v)) {
-    if (!FIELDS[k]) throw wrap(() => applyPatch(defaultConfig(), { [k]: x }, `${where}: set`));
+  // a section written as a mapping (train: { evalEvery: 500 }) is its dotted keys
+  const entries = Object.entries(v).flatMap(([k, x]) => (!k.includes('.') && isObject(x) ? Object.entries(x).map(([n, y]) => [`${k}.${n}`, y] as const) : [[k, x] as const]));
+  for (const [k, x] of entries) {
+    if (canonicalKey(k) === null) throw new SweepError(unknownKeyMessage(k, `${where}: set`));
     if (Array.isArray(x) && allowLists) {
       if (x.length === 0) throw new SweepError(`${where}: set.${k} is an empty list of alternatives`);
       axes.push([k, x]);
@@ -133,7 +135,7 @@ function axesOf(algo: string, axes: [string, unknown[]][]): [string, unknown[]][
   const own = (ALGO_SECTION as Readonly<Record<string, string>>)[algo];
   if (own === undefined) return axes; // an unknown algorithm: resolveRun says so
   return axes.filter(([k]) => {
-    const section = k.split('.')[0];
+    const section = (canonicalKey(k) ?? k).split('.')[0];
     return section === own || !ALGO_SECTIONS.has(section);
   });
 }
@@ -143,16 +145,6 @@ function product(axes: [string, unknown[]][]): Record<string, unknown>[] {
   let out: Record<string, unknown>[] = [{}];
   for (const [k, values] of axes) out = out.flatMap((o) => values.map((x) => ({ ...o, [k]: x })));
   return out;
-}
-
-/** Runs `f`; a ConfigError (or an unknown-environment error) becomes a SweepError with the same message. */
-function wrap(f: () => unknown): SweepError {
-  try {
-    f();
-  } catch (e) {
-    return new SweepError((e as Error).message.split('\n')[0]);
-  }
-  return new SweepError('internal: expected an error');
 }
 
 /** SHA-256 over what defines a run; the config as every field in FIELDS order. */
@@ -305,7 +297,7 @@ export function checkPayload(data: unknown): RunSpec {
     bad('label must be { preset: name or null, set: { key: value } }');
   }
   const lab = label as { preset: string | null; set: Record<string, unknown> };
-  for (const k of Object.keys(lab.set)) if (!FIELDS[k]) bad(`label sets unknown config key '${k}'`);
+  for (const k of Object.keys(lab.set)) if (canonicalKey(k) === null) bad(`label sets unknown config key '${k}'`);
   let algo: Algo;
   let config: Config;
   try {

@@ -127,6 +127,7 @@ test('a wrong key or value is a one-line ConfigError naming it, with the nearest
   err(() => applySet(defaultConfig(), 'train.steps=abc'), /train.steps/);
   err(() => resolveConfig({ algo: 'dqs', sets: ['dqs.sigmaMin=2'] }), /dqs.sigmaMin \(2\) must be < dqs.sigmaMax \(1\)/);
   err(() => applySet(defaultConfig(), 'qvpo.trainSamples=0'), /qvpo.trainSamples=0: expected an integer >= 1/);
+  for (const k of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) err(() => applySet(defaultConfig(), `${k}=1`), new RegExp(`unknown config key '${k}'`));
   err(() => applySet(defaultConfig(), 'rfm.estimator=xx'), /rfm.estimator=xx: expected one of 'cv', 'ne', 'ge'/);
   err(() => applySet(defaultConfig(), 'sac.autotune=yes'), /true or false/);
   err(() => applySet(defaultConfig(), 'rfm.tau=0'), /rfm.tau/);

@@ -36,6 +36,18 @@ test('a grid expands to the product plus its extra runs, each config resolved as
   assert.equal(new Set(g.runs.map((x) => x.id)).size, g.runs.length);
 });
 
+test('set: a section as a mapping is its dotted keys; a renamed key (rfm.controlVariate) still reads', () => {
+  const g = expandGrid({ algos: ['rfm'], envs: ['Pendulum-v1'], seeds: 1, set: { train: { evalEvery: [100, 200] }, 'rfm.controlVariate': 'ne' } }, 'g');
+  assert.equal(g.runs.length, 2);
+  for (const r of g.runs) {
+    assert.deepEqual(r.config, resolveConfig({ algo: 'rfm', envId: 'Pendulum-v1', sets: [`train.evalEvery=${r.config.train.evalEvery}`, 'rfm.estimator=ne'] }));
+  }
+  assert.deepEqual(g.runs.map((r) => r.config.train.evalEvery), [100, 200]);
+  // the job payload of such a run passes the worker's checks
+  const p = toPayload(g.runs[0]);
+  assert.equal(checkPayload(JSON.parse(JSON.stringify(p))).id, g.runs[0].id);
+});
+
 test("a key of one algorithm's section multiplies and labels that algorithm's runs only", () => {
   const g = expandGrid({ algos: ['sac', 'td3', 'qsm'], envs: ['Pendulum-v1'], seeds: 2, set: { 'sac.tau': [0.005, 0.01], 'qsm.qGradScale': [10, 50], 'train.evalEvery': [100, 200] } }, 'g');
   const count = (algo: string) => g.runs.filter((r) => r.algo === algo).length;
@@ -82,6 +94,9 @@ test('invalid grids are one-line SweepErrors', () => {
     [{ runs: [{ algo: 'sac', env: 'Pendulum-v1', seed: 0, set: { 'sac.tau': [0.1, 0.2] } }] }, /sac\.tau/],
     [{}, /no runs/],
     [[1, 2], /expected a mapping/],
+    // names an object has without being config keys
+    [{ algos: ['sac'], envs: ['Pendulum-v1'], seeds: 1, set: { toString: 1 } }, /unknown config key 'toString'/],
+    [{ algos: ['sac'], envs: ['Pendulum-v1'], seeds: 1, set: { train: { nope: 1 } } }, /unknown config key 'train\.nope'/],
   ];
   for (const [raw, re] of cases) {
     assert.throws(() => expandGrid(raw, 'g'), (e: Error) => e instanceof SweepError && re.test(e.message) && !e.message.includes('\n'), JSON.stringify(raw));
