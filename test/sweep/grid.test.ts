@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { checkPayload, expandGrid, loadGrid, SweepError, toPayload, type RunPayload } from '../../src/sweep/grid.ts';
-import { runDirOf } from '../../src/sweep/runner.ts';
+import { runDirOf, startRun } from '../../src/sweep/runner.ts';
+import { writeSweepIndex } from '../../src/sweep/pool.ts';
 import { RunLock, LOCK_FILE } from '../../src/sweep/lock.ts';
 import { sweepReport } from '../../src/sweep/report.ts';
 import { iqm } from '../../src/viz/stats.ts';
@@ -191,4 +192,11 @@ test('report: groups by task, algorithm and varying settings; final value, IQM a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a sweep or run folder that cannot be made (under /proc) is a one-line error, not an endless mkdir', { skip: !existsSync('/proc/self') && 'no /proc' }, async () => {
+  const g = grid(tinyGrid('t'));
+  const oneLine = (e: Error) => /cannot create folder \/proc\/rfm-sweep-test/.test(e.message) && !e.message.includes('\n');
+  assert.throws(() => writeSweepIndex(g, '/proc/rfm-sweep-test/x'), oneLine);
+  await assert.rejects(startRun(g.runs[0], '/proc/rfm-sweep-test').promise, oneLine);
 });
