@@ -18,7 +18,7 @@
  *
  * Every run's config is resolved and validated as `rfm train` would (defaults, algorithm, task,
  * preset, then the grid's values). Its id is `<algo>-<env>-s<seed>-<hash>`, the hash being the
- * SHA-256 of the algorithm, task, seed and every config field: the same run always gets the same
+ * SHA-256 of the algorithm, task, seed and every config field it reads: the same run always gets the same
  * id, so a re-run sweep finds its finished and unfinished runs again.
  */
 import { createHash } from 'node:crypto';
@@ -147,9 +147,18 @@ function product(axes: [string, unknown[]][]): Record<string, unknown>[] {
   return out;
 }
 
-/** SHA-256 over what defines a run; the config as every field in FIELDS order. */
+/**
+ * SHA-256 over what defines a run: the config as every field the run reads (the training loop's
+ * and its algorithm's own section), in FIELDS order. Another algorithm's defaults changing does
+ * not move the run to a new folder.
+ */
 export function runHash(algo: string, envId: string, seed: number, config: Config): string {
-  const body = JSON.stringify({ algo, envId, seed, config: flattenConfig(config) });
+  const own = (ALGO_SECTION as Readonly<Record<string, string>>)[algo];
+  const read = Object.entries(flattenConfig(config)).filter(([k]) => {
+    const section = k.split('.')[0];
+    return section === own || !ALGO_SECTIONS.has(section);
+  });
+  const body = JSON.stringify({ algo, envId, seed, config: Object.fromEntries(read) });
   return createHash('sha256').update(body).digest('hex');
 }
 

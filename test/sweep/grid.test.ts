@@ -5,7 +5,7 @@ import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
-import { checkPayload, expandGrid, loadGrid, SweepError, toPayload, type RunPayload } from '../../src/sweep/grid.ts';
+import { checkPayload, expandGrid, loadGrid, runId, SweepError, toPayload, type RunPayload } from '../../src/sweep/grid.ts';
 import { runDirOf, startRun } from '../../src/sweep/runner.ts';
 import { writeSweepIndex } from '../../src/sweep/pool.ts';
 import { RunLock, LOCK_FILE } from '../../src/sweep/lock.ts';
@@ -35,6 +35,23 @@ test('a grid expands to the product plus its extra runs, each config resolved as
   assert.equal(extra.config.train.utd, 2);
   assert.equal(extra.config.train.steps, 300, "the grid's steps apply to extra runs too");
   assert.equal(new Set(g.runs.map((x) => x.id)).size, g.runs.length);
+});
+
+test("a run's id hashes the fields it reads: another algorithm's section does not move it, its own does", () => {
+  const config = resolveConfig({ algo: 'dqs', envId: 'Pendulum-v1', preset: 'small' });
+  const id = runId('dqs', 'Pendulum-v1', 0, config);
+  const changed = (section: 'sac' | 'rfm' | 'dqs' | 'train', key: string, v: unknown) => runId('dqs', 'Pendulum-v1', 0, { ...config, [section]: { ...config[section], [key]: v } });
+  assert.equal(changed('sac', 'alphaLr', 0.123), id);
+  assert.equal(changed('rfm', 'temperature', 0.5), id);
+  assert.notEqual(changed('dqs', 'temperature', 0.5), id);
+  assert.notEqual(changed('train', 'batchSize', 7), id);
+  assert.notEqual(runId('dqs', 'Pendulum-v1', 1, config), id);
+  // a job payload is checked against the same hash
+  const spec = expandGrid({ algos: ['dqs'], envs: ['Pendulum-v1'], seeds: 1, presets: ['small'] }, 'g').runs[0];
+  assert.equal(spec.id, id);
+  const p = JSON.parse(JSON.stringify(toPayload(spec))) as RunPayload;
+  p.config['dqs.temperature'] = 0.5;
+  assert.throws(() => checkPayload(p), /was altered/);
 });
 
 test('set: a section as a mapping is its dotted keys; a renamed key (rfm.controlVariate) still reads', () => {
