@@ -217,3 +217,8 @@ test('a sweep or run folder that cannot be made (under /proc) is a one-line erro
   assert.throws(() => writeSweepIndex(g, '/proc/rfm-sweep-test/x'), oneLine);
   await assert.rejects(startRun(g.runs[0], '/proc/rfm-sweep-test').promise, oneLine);
 });
+
+test('a worker whose output root cannot be written refuses to start (before Redis), instead of failing every job it takes', { skip: !existsSync('/proc/self') && 'no /proc' }, async () => {
+  const { startWorker } = await import('../../src/sweep/queue.ts');
+  await assert.rejects(startWorker({ host: '127.0.0.1', port: 1 }, { root: '/proc/rfm-worker-test', concurrency: 1 }), (e: Error) => /cannot write in \/proc/.test(e.message) && !e.message.includes('\n'));
+});
