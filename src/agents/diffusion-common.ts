@@ -124,7 +124,15 @@ export function saveParts(algo: string, p: SavedParts, json: Record<string, unkn
 /** loadState(): checks the algo, restores what saveParts wrote; returns the JSON part. */
 export function loadParts(algo: string, p: SavedParts, s: AgentState): Record<string, unknown> {
   checkAlgoOf(s.json, algo);
-  const steps = s.json.optimizerSteps as Record<string, number>;
+  const steps = s.json.optimizerSteps as Record<string, number> | undefined;
+  if (typeof steps !== 'object' || steps === null) {
+    // 'dqs' once named an estimator ablation of the RFM agent, whose state carries its RFM config
+    const cfg = s.json.config as Record<string, unknown> | undefined;
+    const rfmState = typeof cfg === 'object' && cfg !== null && ('controlVariate' in cfg || 'estimator' in cfg);
+    throw new Error(rfmState
+      ? `${algo}.loadState: this state is of the former '${algo}' estimator ablation of RFM (now --algo rfm-diffusion --set rfm.estimator=ge), not of the ${algo} baseline; load it with a version from before the rename`
+      : `${algo}.loadState: the state has no optimiser steps (not written by this agent)`);
+  }
   for (const [name, m] of p.modules) loadModule(s.tensors, name, m);
   loadModule(s.tensors, 'critic.q1', p.critic.q[0]);
   loadModule(s.tensors, 'critic.q2', p.critic.q[1]);

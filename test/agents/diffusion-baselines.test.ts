@@ -101,6 +101,15 @@ function determinism(algo: Algo): void {
 
 for (const algo of ['qsm', 'dqs', 'maxentdp', 'qvpo'] as const) describe(`${algo}: determinism`, () => determinism(algo));
 
+describe('dqs: a state of the former dqs ablation (an RFM agent)', () => {
+  it('is refused with a line that says what it is', () => {
+    const agent = createAgent('dqs', 3, 2, resolveConfig({ algo: 'dqs', preset: 'small' }), 0);
+    const old = { tensors: new Map(), json: { algo: 'dqs', config: { controlVariate: 'ge', path: 'vp-cosine' }, updates: 3, actorCount: 3, criticCount: 3 } };
+    assert.throws(() => agent.loadState(old), (e: Error) => /former 'dqs' estimator ablation of RFM/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(() => agent.loadState({ tensors: new Map(), json: { algo: 'dqs' } }), /no optimiser steps/);
+  });
+});
+
 describe('qsm', () => {
   contract('qsm');
   it('learns a bandit: the sampled actions\' mean reward rises near the optimum', () => {
