@@ -13,6 +13,7 @@ import { type Backend, type Tensor, Rng, hashFloats, tensor } from '../engine/in
 import type { Adam, Module } from '../nn/index.ts';
 import type { DiffusionBaselineConfig } from '../config/index.ts';
 import { VelocityNet, particleVelocity } from '../policies/flow.ts';
+import { vpPath } from '../paths/index.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
 import type { AgentState } from './types.ts';
 import type { TwinCritic } from './critic.ts';
@@ -91,9 +92,15 @@ export function vpDiscreteSchedule(N: number): DdpmSchedule {
   return scheduleFromBetas(Float64Array.from({ length: N }, (_, k) => 1 - Math.exp(-0.1 / N - (0.5 * 9.9 * (2 * (k + 1) - 1)) / (N * N))));
 }
 
-/** The cosine alphabar(u) = cos^2(((u + s)/(1 + s)) pi/2) / cos^2((s/(1 + s)) pi/2), s = 0.008, u in [0, 1]. */
-export function cosineAlphabar(u: number, s = 0.008): number {
-  return Math.cos((((u + s) / (1 + s)) * Math.PI) / 2) ** 2 / Math.cos(((s / (1 + s)) * Math.PI) / 2) ** 2;
+const COSINE_PATH = vpPath('cosine');
+
+/**
+ * The cosine alphabar(u) = cos^2(((u + s)/(1 + s)) pi/2) / cos^2((s/(1 + s)) pi/2), s = 0.008, at
+ * diffusion time u in [0, 1] (0 clean): the VP cosine path of src/paths, whose signal coefficient
+ * at flow time 1 - u is sqrt(alphabar(u)) (the equation lives there).
+ */
+export function cosineAlphabar(u: number): number {
+  return COSINE_PATH.coefficients(1 - u).a ** 2;
 }
 
 /** QVPO's discrete cosine schedule: beta_k = min(1 - alphabar(k/N) / alphabar((k-1)/N), 0.999), k = 1..N. */

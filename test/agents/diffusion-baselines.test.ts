@@ -235,6 +235,11 @@ describe('qvpo', () => {
 describe('schedules', () => {
   it('cosine: alphabar(0) = 1; the discrete schedule\'s betas are capped at 0.999 and alphabar falls to ~6e-6 at N = 20', () => {
     assert.ok(Math.abs(cosineAlphabar(0) - 1) < 1e-12);
+    // the closed form cos^2(((u + s)/(1 + s)) pi/2) / cos^2((s/(1 + s)) pi/2), s = 0.008
+    for (const u of [0.001, 0.25, 0.5, 0.9, 0.998, 1]) {
+      const want = Math.cos((((u + 0.008) / 1.008) * Math.PI) / 2) ** 2 / Math.cos(((0.008 / 1.008) * Math.PI) / 2) ** 2;
+      assert.ok(Math.abs(cosineAlphabar(u) - want) <= 1e-12 * want + 1e-30, `u = ${u}: ${cosineAlphabar(u)} vs ${want}`);
+    }
     const s = cosineDiscreteSchedule(20);
     assert.ok(s.beta.every((b) => b > 0 && b <= 0.999));
     assert.ok(Math.abs(s.alphabar[0] - 0.992) < 1e-3, `${s.alphabar[0]}`);
