@@ -9,7 +9,7 @@
  * "the temperature": VelocityNet with `temperatureInput` is that network, with tau in the time
  * slot and c in the temperature slot.
  */
-import { type Backend, type Tensor, Rng, hashFloats, tensor } from '../engine/index.ts';
+import { type Backend, type Tensor, Rng, add, clamp, hashFloats, mul, sub, tensor } from '../engine/index.ts';
 import type { Adam, Module } from '../nn/index.ts';
 import type { DiffusionBaselineConfig } from '../config/index.ts';
 import { VelocityNet, particleVelocity } from '../policies/flow.ts';
@@ -106,6 +106,21 @@ export function cosineAlphabar(u: number): number {
 /** QVPO's discrete cosine schedule: beta_k = min(1 - alphabar(k/N) / alphabar((k-1)/N), 0.999), k = 1..N. */
 export function cosineDiscreteSchedule(N: number): DdpmSchedule {
   return scheduleFromBetas(Float64Array.from({ length: N }, (_, k) => Math.min(1 - cosineAlphabar((k + 1) / N) / cosineAlphabar(k / N), 0.999)));
+}
+
+/** DDPM's clean-action estimate from x_k and the predicted noise, clipped to [-1, 1]: (x - sqrt(1 - ab) eps) / sqrt(ab). */
+export function clippedX0(x: Tensor, eps: Tensor, ab: number): Tensor {
+  return clamp(mul(sub(x, mul(eps, Math.sqrt(1 - ab))), 1 / Math.sqrt(ab)), -1, 1);
+}
+
+/**
+ * The DDPM posterior mean of x_{k-1} given x_k and x0 (alphabar ab at step k, abPrev at the step
+ * before, 1 at the first; alpha = ab / abPrev, beta = 1 - alpha):
+ * sqrt(abPrev) beta / (1 - ab) x0 + sqrt(alpha) (1 - abPrev) / (1 - ab) x_k.
+ */
+export function posteriorMean(x0: Tensor, x: Tensor, ab: number, abPrev: number): Tensor {
+  const alpha = ab / abPrev;
+  return add(mul(x0, (Math.sqrt(abPrev) * (1 - alpha)) / (1 - ab)), mul(x, (Math.sqrt(alpha) * (1 - abPrev)) / (1 - ab)));
 }
 
 /** The named parts of an agent that state()/loadState() save and restore. */

@@ -247,6 +247,23 @@ describe('schedules', () => {
   });
 });
 
+describe('DDPM steps (qvpo, maxentdp)', () => {
+  it('clippedX0 undoes the noising; the posterior mean is x0 at the first step and sqrt(abPrev) x0 on the noiseless line', async () => {
+    const { clippedX0, posteriorMean } = await import('../../src/agents/diffusion-common.ts');
+    E.tidy(() => {
+      const x0 = E.tensor([0.3, -0.7, 0.9, 0], [2, 2]);
+      const eps = E.randn([2, 2], new E.Rng(1));
+      const [ab, abPrev] = [0.4, 0.7];
+      const xk = E.add(E.mul(x0, Math.sqrt(ab)), E.mul(eps, Math.sqrt(1 - ab)));
+      const near = (a: E.Tensor, b: E.Tensor, what: string) => a.toArray().forEach((v, i) => assert.ok(Math.abs(v - b.toArray()[i]) < 1e-6, `${what} ${i}: ${v} vs ${b.toArray()[i]}`));
+      near(clippedX0(xk, eps, ab), x0, 'x0');
+      near(posteriorMean(x0, xk, ab, 1), x0, 'first step');
+      near(posteriorMean(x0, E.mul(x0, Math.sqrt(ab)), ab, abPrev), E.mul(x0, Math.sqrt(abPrev)), 'noiseless line');
+      assert.ok(clippedX0(E.mul(xk, 100), eps, ab).toArray().every((v) => Math.abs(v) <= 1));
+    });
+  });
+});
+
 describe('qvpo network', () => {
   it('the split first layer equals the network on concat[x, temb(k), s] row by row', async () => {
     const { QvpoNet } = await import('../../src/agents/qvpo.ts');
