@@ -9,10 +9,11 @@
  * "the temperature": VelocityNet with `temperatureInput` is that network, with tau in the time
  * slot and c in the temperature slot.
  */
-import { type Backend, type Tensor, Rng, hashFloats, tensor } from '../engine/index.ts';
+import { type Backend, type Tensor, Rng, add, clamp, hashFloats, mul, sub, tensor } from '../engine/index.ts';
 import type { Adam, Module } from '../nn/index.ts';
 import type { DiffusionBaselineConfig } from '../config/index.ts';
 import { VelocityNet, particleVelocity } from '../policies/flow.ts';
+import { vpPath } from '../paths/index.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
 import type { AgentState } from './types.ts';
 import type { TwinCritic } from './critic.ts';
@@ -91,14 +92,35 @@ export function vpDiscreteSchedule(N: number): DdpmSchedule {
   return scheduleFromBetas(Float64Array.from({ length: N }, (_, k) => 1 - Math.exp(-0.1 / N - (0.5 * 9.9 * (2 * (k + 1) - 1)) / (N * N))));
 }
 
-/** The cosine alphabar(u) = cos^2(((u + s)/(1 + s)) pi/2) / cos^2((s/(1 + s)) pi/2), s = 0.008, u in [0, 1]. */
-export function cosineAlphabar(u: number, s = 0.008): number {
-  return Math.cos((((u + s) / (1 + s)) * Math.PI) / 2) ** 2 / Math.cos(((s / (1 + s)) * Math.PI) / 2) ** 2;
+const COSINE_PATH = vpPath('cosine');
+
+/**
+ * The cosine alphabar(u) = cos^2(((u + s)/(1 + s)) pi/2) / cos^2((s/(1 + s)) pi/2), s = 0.008, at
+ * diffusion time u in [0, 1] (0 clean): the VP cosine path of src/paths, whose signal coefficient
+ * at flow time 1 - u is sqrt(alphabar(u)) (the equation lives there).
+ */
+export function cosineAlphabar(u: number): number {
+  return COSINE_PATH.coefficients(1 - u).a ** 2;
 }
 
 /** QVPO's discrete cosine schedule: beta_k = min(1 - alphabar(k/N) / alphabar((k-1)/N), 0.999), k = 1..N. */
 export function cosineDiscreteSchedule(N: number): DdpmSchedule {
   return scheduleFromBetas(Float64Array.from({ length: N }, (_, k) => Math.min(1 - cosineAlphabar((k + 1) / N) / cosineAlphabar(k / N), 0.999)));
+}
+
+/** DDPM's clean-action estimate from x_k and the predicted noise, clipped to [-1, 1]: (x - sqrt(1 - ab) eps) / sqrt(ab). */
+export function clippedX0(x: Tensor, eps: Tensor, ab: number): Tensor {
+  return clamp(mul(sub(x, mul(eps, Math.sqrt(1 - ab))), 1 / Math.sqrt(ab)), -1, 1);
+}
+
+/**
+ * The DDPM posterior mean of x_{k-1} given x_k and x0 (alphabar ab at step k, abPrev at the step
+ * before, 1 at the first; alpha = ab / abPrev, beta = 1 - alpha):
+ * sqrt(abPrev) beta / (1 - ab) x0 + sqrt(alpha) (1 - abPrev) / (1 - ab) x_k.
+ */
+export function posteriorMean(x0: Tensor, x: Tensor, ab: number, abPrev: number): Tensor {
+  const alpha = ab / abPrev;
+  return add(mul(x0, (Math.sqrt(abPrev) * (1 - alpha)) / (1 - ab)), mul(x, (Math.sqrt(alpha) * (1 - abPrev)) / (1 - ab)));
 }
 
 /** The named parts of an agent that state()/loadState() save and restore. */
@@ -124,7 +146,15 @@ export function saveParts(algo: string, p: SavedParts, json: Record<string, unkn
 /** loadState(): checks the algo, restores what saveParts wrote; returns the JSON part. */
 export function loadParts(algo: string, p: SavedParts, s: AgentState): Record<string, unknown> {
   checkAlgoOf(s.json, algo);
-  const steps = s.json.optimizerSteps as Record<string, number>;
+  const steps = s.json.optimizerSteps as Record<string, number> | undefined;
+  if (typeof steps !== 'object' || steps === null) {
+    // 'dqs' once named an estimator ablation of the RFM agent, whose state carries its RFM config
+    const cfg = s.json.config as Record<string, unknown> | undefined;
+    const rfmState = typeof cfg === 'object' && cfg !== null && ('controlVariate' in cfg || 'estimator' in cfg);
+    throw new Error(rfmState
+      ? `${algo}.loadState: this state is of the former '${algo}' estimator ablation of RFM (now --algo rfm-diffusion --set rfm.estimator=ge), not of the ${algo} baseline; load it with a version from before the rename`
+      : `${algo}.loadState: the state has no optimiser steps (not written by this agent)`);
+  }
   for (const [name, m] of p.modules) loadModule(s.tensors, name, m);
   loadModule(s.tensors, 'critic.q1', p.critic.q[0]);
   loadModule(s.tensors, 'critic.q2', p.critic.q[1]);
@@ -133,4 +163,16 @@ export function loadParts(algo: string, p: SavedParts, s: AgentState): Record<st
   p.critic.loadOptimizers(s.tensors, 'optim.critic', steps.critic, algo);
   for (const [name, o] of p.optimizers) loadAdam(s.tensors, `optim.${name}`, o, steps[name], algo);
   return s.json;
+}
+
+/** A baseline's state(): its parts, its update count and its generator's state. */
+export function saveBaseline(algo: string, p: SavedParts, updates: number, rng: Rng): AgentState {
+  return saveParts(algo, p, { updates, rng: rng.state() });
+}
+
+/** A baseline's loadState(): restores its parts and its generator; returns the update count. */
+export function loadBaseline(algo: string, p: SavedParts, s: AgentState, rng: Rng): number {
+  const j = loadParts(algo, p, s) as { updates: number; rng: ReturnType<Rng['state']> };
+  rng.setState(j.rng);
+  return j.updates;
 }

@@ -28,7 +28,7 @@ import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, DqsConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type SavedParts, column, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededNormal } from './diffusion-common.ts';
+import { type SavedParts, column, loadBaseline, saveBaseline, scoreAtRows, scoreNetwork, stateSeededNormal } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
@@ -151,12 +151,10 @@ export class DqsAgent implements Agent {
     return { modules: [['policy', this.policy]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
   }
   state(): AgentState {
-    return saveParts(this.algo, this.parts(), { updates: this.updates, rng: this.rng.state() });
+    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
   }
   loadState(s: AgentState): void {
-    const j = loadParts(this.algo, this.parts(), s) as { updates: number; rng: ReturnType<Rng['state']> };
-    this.updates = j.updates;
-    this.rng.setState(j.rng);
+    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 

@@ -29,7 +29,7 @@ import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, MaxEntDpConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type SavedParts, column, cosineAlphabar, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededDraws } from './diffusion-common.ts';
+import { type SavedParts, clippedX0, column, cosineAlphabar, posteriorMean, loadBaseline, saveBaseline, scoreAtRows, scoreNetwork, stateSeededDraws } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
@@ -130,12 +130,8 @@ export class MaxEntDpAgent implements Agent {
       for (let k = N - 1; k >= 0; k--) {
         x = tidy(() => {
           const [abK, abPrev] = [ab[k + 1], ab[k]];
-          const alpha = abK / abPrev;
-          const beta = 1 - alpha;
-          const e = eps(x, lambdas[k]);
-          const x0 = clamp(mul(sub(x, mul(e, Math.sqrt(1 - abK))), 1 / Math.sqrt(abK)), -1, 1);
-          let next = add(mul(x0, (Math.sqrt(abPrev) * beta) / (1 - abK)), mul(x, (Math.sqrt(alpha) * (1 - abPrev)) / (1 - abK)));
-          if (k > 0) next = add(next, mul(noise(), Math.sqrt(beta)));
+          let next = posteriorMean(clippedX0(x, eps(x, lambdas[k]), abK), x, abK, abPrev);
+          if (k > 0) next = add(next, mul(noise(), Math.sqrt(1 - abK / abPrev))); // sqrt(beta_k), not the posterior variance
           return next;
         });
       }
@@ -184,7 +180,7 @@ export class MaxEntDpAgent implements Agent {
         const [sa, sb] = [Math.sqrt(abs[k]), Math.sqrt(1 - abs[k])];
         const noise = randn([B * L, A], this.rng, this.backend);
         const xk = add(mul(aRows, sa), mul(noise, sb));
-        const x0 = clamp(mul(sub(xk, mul(eps(xk, lambdas[k]), sb)), 1 / sa), -1, 1);
+        const x0 = clippedX0(xk, eps(xk, lambdas[k]), abs[k]);
         const epsTilde = mul(sub(xk, mul(x0, sa)), 1 / sb);
         const ek = mean(reshape(sum(square(sub(epsTilde, noise)), 1), [B, L]), 1); // [B]
         const w = (this.gridAlphabar[k] - abs[k]) / (2 * abs[k] * (1 - abs[k]));
@@ -270,12 +266,10 @@ export class MaxEntDpAgent implements Agent {
     return { modules: [['policy', this.policy]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
   }
   state(): AgentState {
-    return saveParts(this.algo, this.parts(), { updates: this.updates, rng: this.rng.state() });
+    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
   }
   loadState(s: AgentState): void {
-    const j = loadParts(this.algo, this.parts(), s) as { updates: number; rng: ReturnType<Rng['state']> };
-    this.updates = j.updates;
-    this.rng.setState(j.rng);
+    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 

@@ -27,7 +27,7 @@ import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, QsmConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, column, loadParts, saveParts, scoreAtRows, scoreNetwork, stateSeededDraws, vpDiscreteSchedule } from './diffusion-common.ts';
+import { type DdpmSchedule, type SavedParts, column, loadBaseline, saveBaseline, scoreAtRows, scoreNetwork, stateSeededDraws, vpDiscreteSchedule } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
@@ -135,12 +135,10 @@ export class QsmAgent implements Agent {
     return { modules: [['policy', this.policy]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
   }
   state(): AgentState {
-    return saveParts(this.algo, this.parts(), { updates: this.updates, rng: this.rng.state() });
+    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
   }
   loadState(s: AgentState): void {
-    const j = loadParts(this.algo, this.parts(), s) as { updates: number; rng: ReturnType<Rng['state']> };
-    this.updates = j.updates;
-    this.rng.setState(j.rng);
+    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 

@@ -28,7 +28,7 @@ import {
 import { Adam, Linear, Module, defaultBackend, polyakUpdate, sinusoidalEmbedding } from '../nn/index.ts';
 import type { Config, QvpoConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, cosineDiscreteSchedule, loadParts, saveParts, stateSeededDraws } from './diffusion-common.ts';
+import { type DdpmSchedule, type SavedParts, clippedX0, cosineDiscreteSchedule, posteriorMean, loadBaseline, saveBaseline, stateSeededDraws } from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
 import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
 
@@ -101,7 +101,7 @@ export class QvpoAgent implements Agent {
 
   /** The reverse chain of `net` for states obs [B, O], R rows each: the first draw is x_N [B*R, A], then one per step. */
   sample(net: QvpoNet, obs: Tensor, R: number, noise: () => Tensor): Tensor {
-    const { beta, alpha, alphabar } = this.schedule;
+    const { beta, alphabar } = this.schedule;
     const ratio = this.config.noiseRatio;
     return noGrad(() => {
       let x = noise();
@@ -110,8 +110,7 @@ export class QvpoAgent implements Agent {
           const ab = alphabar[k];
           const abPrev = k > 0 ? alphabar[k - 1] : 1;
           const e = net.forward(x, k, obs, R);
-          const x0 = clamp(sub(mul(x, 1 / Math.sqrt(ab)), mul(e, Math.sqrt(1 / ab - 1))), -1, 1);
-          let next = add(mul(x0, (beta[k] * Math.sqrt(abPrev)) / (1 - ab)), mul(x, ((1 - abPrev) * Math.sqrt(alpha[k])) / (1 - ab)));
+          let next = posteriorMean(clippedX0(x, e, ab), x, ab, abPrev);
           if (k > 0 && ratio > 0) {
             const logVar = Math.max(Math.log((beta[k] * (1 - abPrev)) / (1 - ab)), Math.log(1e-20));
             next = add(next, mul(noise(), Math.exp(0.5 * logVar) * ratio));
@@ -221,12 +220,10 @@ export class QvpoAgent implements Agent {
     return { modules: [['policy', this.policy], ['policy_target', this.policyTarget]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
   }
   state(): AgentState {
-    return saveParts(this.algo, this.parts(), { updates: this.updates, rng: this.rng.state() });
+    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
   }
   loadState(s: AgentState): void {
-    const j = loadParts(this.algo, this.parts(), s) as { updates: number; rng: ReturnType<Rng['state']> };
-    this.updates = j.updates;
-    this.rng.setState(j.rng);
+    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 

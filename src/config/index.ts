@@ -5,7 +5,7 @@
  */
 export * from './types.ts';
 export { PRESETS, TASK_DEFAULTS, TASK_REQUIREMENTS } from './presets.ts';
-export { ConfigError, FIELDS, nearestKeys } from './schema.ts';
+export { canonicalKey, ConfigError, FIELDS, nearestKeys, unknownKeyMessage } from './schema.ts';
 export { CONTROL_VARIATES, ENDPOINTS, PATHS, SOLVERS } from './enums.ts';
 export {
   applyPatch, applySet, checkAlgo, checkPreset, defaultConfig, flattenConfig, loadConfigFile,

@@ -7,7 +7,7 @@ import { readTextFile } from '../host/node/fs.ts';
 import { parse as parseYaml } from 'yaml';
 import { ALGO_DEFAULTS, ALGOS, DEFAULTS, PRESET_NAMES, type Algo, type Config, type ConfigPatch, type PresetName } from './types.ts';
 import { PRESETS, TASK_DEFAULTS, TASK_REQUIREMENTS } from './presets.ts';
-import { ConfigError, fieldOf, FIELDS, RENAMED_ALGOS, RENAMED_KEYS } from './schema.ts';
+import { canonicalKey, ConfigError, fieldOf, FIELDS, RENAMED_ALGOS } from './schema.ts';
 
 /** A deep copy of DEFAULTS (safe to mutate). */
 export function defaultConfig(): Config {
@@ -53,7 +53,7 @@ function setKey(c: Config, key: string, value: unknown, where: string): void {
   const f = fieldOf(key, where);
   const problem = f.check(value);
   if (problem) throw new ConfigError(`${where}: ${key} = ${JSON.stringify(value)}: ${problem}`);
-  const [s, name] = (RENAMED_KEYS[key] ?? key).split('.');
+  const [s, name] = (canonicalKey(key) ?? key).split('.');
   (c as unknown as Record<string, Record<string, unknown>>)[s][name] = Array.isArray(value) ? [...value] : value;
 }
 

@@ -228,9 +228,20 @@ export function nearestKeys(key: string): string[] {
     .map(([k]) => k);
 }
 
+/** The current name of a config key (a renamed key's new name), or null for no key at all ('toString' included). */
+export function canonicalKey(key: string): string | null {
+  const k = Object.hasOwn(RENAMED_KEYS, key) ? RENAMED_KEYS[key] : key;
+  return Object.hasOwn(FIELDS, k) ? k : null;
+}
+
+/** The one-line message for a key that is not a config key, suggesting the nearest known one. */
+export function unknownKeyMessage(key: string, where: string): string {
+  return `${where}: unknown config key '${key}' (did you mean '${nearestKeys(key)[0]}'?)`;
+}
+
 /** The field of `key`; an unknown key is a ConfigError suggesting the nearest known one. */
 export function fieldOf(key: string, where: string): Field {
-  const f = FIELDS[RENAMED_KEYS[key] ?? key];
-  if (f) return f;
-  throw new ConfigError(`${where}: unknown config key '${key}' (did you mean '${nearestKeys(key)[0]}'?)`);
+  const k = canonicalKey(key);
+  if (k !== null) return FIELDS[k];
+  throw new ConfigError(unknownKeyMessage(key, where));
 }

@@ -344,7 +344,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     criticHidden: [256, 256],
     actorLr: 3e-4,
     criticLr: 1e-3,
-    alphaLr: 1e-3,
+    alphaLr: 3e-4,
     gamma: 0.99,
     tau: 0.005,
     initAlpha: 1,
@@ -412,6 +412,14 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
     temperature: 0.02, diffusionSteps: 20, tMin: 0.001, scoreSamples: 500, logProbSamples: 50, backupEntropy: true, evalCandidates: 32,
   },
 } satisfies Config);
+
+/**
+ * The config section each algorithm's agent reads (besides `train`): a value in another
+ * algorithm's section changes nothing in its runs (src/sweep/grid.ts drops such grid values).
+ */
+export const ALGO_SECTION: Readonly<Record<Algo, Exclude<keyof Config, 'train'>>> = {
+  sac: 'sac', td3: 'td3', rfm: 'rfm', 'rfm-diffusion': 'rfm', dqs: 'dqs', qsm: 'qsm', qvpo: 'qvpo', maxentdp: 'maxentdp',
+};
 
 /** What each algorithm changes from DEFAULTS before presets, tasks, files and overrides apply. */
 export const ALGO_DEFAULTS: Readonly<Record<Algo, ConfigPatch>> = {

@@ -11,21 +11,22 @@
  *   steps: 2000                   # optional: train.steps of every run
  *   set:                          # optional; a list is a set of alternatives (one axis of the
  *     train.evalEvery: 500        # product), anything else a fixed value; an array-valued key
- *     sac.tau: [0.005, 0.01]      # takes a list of arrays: sac.actorHidden: [[64, 64], [256, 256]]
+ *     sac.tau: [0.005, 0.01]      # takes a list of arrays: sac.actorHidden: [[64, 64], [256, 256]];
+ *                                 # a key of one algorithm's section applies to its runs only
  *   runs:                         # optional explicit extra runs, outside the product
  *     - { algo: rfm, env: Pendulum-v1, seed: 0, preset: small, set: { rfm.temperature: 0.1 } }
  *
  * Every run's config is resolved and validated as `rfm train` would (defaults, algorithm, task,
  * preset, then the grid's values). Its id is `<algo>-<env>-s<seed>-<hash>`, the hash being the
- * SHA-256 of the algorithm, task, seed and every config field: the same run always gets the same
+ * SHA-256 of the algorithm, task, seed and every config field it reads: the same run always gets the same
  * id, so a re-run sweep finds its finished and unfinished runs again.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
-  applyPatch, checkAlgo, checkPreset, ConfigError, defaultConfig, FIELDS, flattenConfig, parseConfigText, resolveConfig,
-  validateConfig, type Algo, type Config,
+  ALGO_SECTION, applyPatch, canonicalKey, checkAlgo, checkPreset, ConfigError, defaultConfig, FIELDS, flattenConfig, parseConfigText, resolveConfig,
+  unknownKeyMessage, validateConfig, type Algo, type Config,
 } from '../config/index.ts';
 import { envSpec } from '../envs/index.ts';
 
@@ -111,14 +112,32 @@ function setAxes(v: unknown, where: string, allowLists: boolean): [string, unkno
   if (v === undefined) return [];
   if (!isObject(v)) throw new SweepError(`${where}: 'set' must map config keys to values, got ${describe(v)}`);
   const axes: [string, unknown[]][] = [];
-  for (const [k, x] of Object.entries(v)) {
-    if (!FIELDS[k]) throw wrap(() => applyPatch(defaultConfig(), { [k]: x }, `${where}: set`));
+  // a section written as a mapping (train: { evalEvery: 500 }) is its dotted keys
+  const entries = Object.entries(v).flatMap(([k, x]) => (!k.includes('.') && isObject(x) ? Object.entries(x).map(([n, y]) => [`${k}.${n}`, y] as const) : [[k, x] as const]));
+  for (const [k, x] of entries) {
+    if (canonicalKey(k) === null) throw new SweepError(unknownKeyMessage(k, `${where}: set`));
     if (Array.isArray(x) && allowLists) {
       if (x.length === 0) throw new SweepError(`${where}: set.${k} is an empty list of alternatives`);
       axes.push([k, x]);
     } else axes.push([k, [x]]);
   }
   return axes;
+}
+
+const ALGO_SECTIONS: ReadonlySet<string> = new Set(Object.values(ALGO_SECTION));
+
+/**
+ * The axes that concern `algo`: a key in another algorithm's section (td3.tau for sac) changes
+ * nothing in its runs, so it neither multiplies them (identical runs under two ids, counted twice
+ * by plots) nor labels them.
+ */
+function axesOf(algo: string, axes: [string, unknown[]][]): [string, unknown[]][] {
+  const own = (ALGO_SECTION as Readonly<Record<string, string>>)[algo];
+  if (own === undefined) return axes; // an unknown algorithm: resolveRun says so
+  return axes.filter(([k]) => {
+    const section = (canonicalKey(k) ?? k).split('.')[0];
+    return section === own || !ALGO_SECTIONS.has(section);
+  });
 }
 
 /** Every combination of the axes' values, as objects key -> value. */
@@ -128,19 +147,18 @@ function product(axes: [string, unknown[]][]): Record<string, unknown>[] {
   return out;
 }
 
-/** Runs `f`; a ConfigError (or an unknown-environment error) becomes a SweepError with the same message. */
-function wrap(f: () => unknown): SweepError {
-  try {
-    f();
-  } catch (e) {
-    return new SweepError((e as Error).message.split('\n')[0]);
-  }
-  return new SweepError('internal: expected an error');
-}
-
-/** SHA-256 over what defines a run; the config as every field in FIELDS order. */
+/**
+ * SHA-256 over what defines a run: the config as every field the run reads (the training loop's
+ * and its algorithm's own section), in FIELDS order. Another algorithm's defaults changing does
+ * not move the run to a new folder.
+ */
 export function runHash(algo: string, envId: string, seed: number, config: Config): string {
-  const body = JSON.stringify({ algo, envId, seed, config: flattenConfig(config) });
+  const own = (ALGO_SECTION as Readonly<Record<string, string>>)[algo];
+  const read = Object.entries(flattenConfig(config)).filter(([k]) => {
+    const section = k.split('.')[0];
+    return section === own || !ALGO_SECTIONS.has(section);
+  });
+  const body = JSON.stringify({ algo, envId, seed, config: Object.fromEntries(read) });
   return createHash('sha256').update(body).digest('hex');
 }
 
@@ -196,7 +214,7 @@ export function expandGrid(raw: unknown, fallbackName: string, where = 'grid'): 
     const presets: (string | null)[] = raw.presets === undefined ? [null] : stringList(raw.presets, 'presets', where);
     const axes = setAxes(raw.set, where, true);
     if (steps !== undefined) axes.push(['train.steps', [steps]]);
-    for (const algo of algos) for (const env of envs) for (const preset of presets) for (const set of product(axes)) {
+    for (const algo of algos) for (const env of envs) for (const preset of presets) for (const set of product(axesOf(algo, axes))) {
       for (const seed of seeds) declared.push([{ algo, env, seed, preset, set }, `${where}: ${algo} on ${env}`]);
     }
   }
@@ -288,7 +306,7 @@ export function checkPayload(data: unknown): RunSpec {
     bad('label must be { preset: name or null, set: { key: value } }');
   }
   const lab = label as { preset: string | null; set: Record<string, unknown> };
-  for (const k of Object.keys(lab.set)) if (!FIELDS[k]) bad(`label sets unknown config key '${k}'`);
+  for (const k of Object.keys(lab.set)) if (canonicalKey(k) === null) bad(`label sets unknown config key '${k}'`);
   let algo: Algo;
   let config: Config;
   try {

@@ -11,6 +11,7 @@ import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, utimes
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from '../train/files.ts';
 
 export const LOCK_FILE = '.sweep-lock';
 
@@ -19,15 +20,6 @@ interface LockBody {
   pids: number[];
   token: string;
   since: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export class RunLock {
@@ -83,7 +75,7 @@ export class RunLock {
         return true;
       }
     }
-    if (held.host === hostname() && Array.isArray(held.pids)) return !held.pids.some((p) => Number.isInteger(p) && alive(p));
+    if (held.host === hostname() && Array.isArray(held.pids)) return !held.pids.some((p) => Number.isInteger(p) && processAlive(p));
     return Date.now() - mtime > staleMs;
   }
 

@@ -5,9 +5,9 @@
  * calls it on Ctrl-C) asks every child to checkpoint and exit, so that every run is resumable.
  */
 import { availableParallelism } from 'node:os';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../train/checkpoint.ts';
+import { makeDirs } from '../train/files.ts';
 import { readDone, runDirOf, startRun, type RunHandle, type RunProgress } from './runner.ts';
 import type { Grid, RunSpec } from './grid.ts';
 import { fmtTime as formatDuration } from '../train/progress.ts';
@@ -42,7 +42,7 @@ export function defaultWorkers(): number {
 
 /** sweep.json: the grid's expansion, written next to the runs. */
 export function writeSweepIndex(grid: Grid, sweepDir: string): void {
-  mkdirSync(sweepDir, { recursive: true });
+  makeDirs(sweepDir); // not mkdirSync's recursive mode: it retries forever under /proc
   const runs = grid.runs.map((r) => ({ id: r.id, algo: r.algo, envId: r.envId, seed: r.seed, label: r.label, steps: r.config.train.steps }));
   writeFileAtomic(join(sweepDir, 'sweep.json'), JSON.stringify({ name: grid.name, written: new Date().toISOString(), runs }, null, 1) + '\n');
 }

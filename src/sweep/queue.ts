@@ -24,6 +24,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions
 import { Redis, type RedisOptions } from 'ioredis';
 import { checkPayload, SweepError, toPayload, type Grid, type RunPayload } from './grid.ts';
 import { startRun, type RunHandle, type RunProgress } from './runner.ts';
+import { checkCreatableDir } from '../train/files.ts';
 
 export const QUEUE_NAME = 'rfm-sweep';
 
@@ -139,6 +140,8 @@ export interface SweepWorker {
 
 /** Starts a worker on the queue (after checking that Redis answers). */
 export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promise<SweepWorker> {
+  // an output root this worker cannot write would fail (and use up) the tries of every job it took
+  checkCreatableDir(o.root);
   await checkRedis(redis);
   const log = o.log ?? ((l: string) => console.log(l));
   const name = `${hostname()}:${process.pid}`;

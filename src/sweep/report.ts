@@ -33,7 +33,7 @@ export interface SweepReport {
   readonly metric: string;
   readonly resamples: number;
   readonly seed: number;
-  /** Grid settings that every run shares (key -> JSON value). */
+  /** Grid settings with one value in every run that has them (key -> JSON value). */
   readonly common: Record<string, string>;
   readonly rows: ReportRow[];
 }
@@ -58,9 +58,15 @@ export function sweepReport(sweepDir: string, o: { metric?: string; resamples?: 
   const groups = new Map<string, { env: string; algo: string; settings: string; finals: number[]; steps: number[]; runs: number; finished: number }>();
   const runs = findRuns(sweepDir, 1).filter((r) => r.id !== '.');
   const labels = runs.map((r) => labelOf(r.dir));
-  // Settings shared by every run of the sweep say nothing about a group: only the others are shown.
+  // A setting with one value in every run that has it (every run, or every run of the algorithm
+  // whose section it is: the grid gives it to those only) says nothing about a group: only the
+  // others are shown.
   const keys = [...new Set(labels.flatMap((l) => [...l.keys()]))];
-  const common = new Map(keys.filter((k) => labels.every((l) => l.get(k) === labels[0].get(k))).map((k) => [k, labels[0].get(k)!]));
+  const common = new Map<string, string>();
+  for (const k of keys) {
+    const values = new Set(labels.filter((l) => l.has(k)).map((l) => l.get(k)!));
+    if (values.size === 1) common.set(k, [...values][0]);
+  }
   for (const [i, r] of runs.entries()) {
     const settings = [...labels[i]].filter(([k]) => !common.has(k)).map(([k, v]) => `${k}=${v}`).join(' ');
     const key = [r.env, r.algo, settings].join('\u0000');
@@ -94,7 +100,7 @@ export function reportMarkdown(r: SweepReport): string {
     `# Sweep report: ${r.sweepDir}`,
     '',
     `Final value of \`${r.metric}\` per run; IQM across runs with a 95% percentile-bootstrap interval (${r.resamples} resamples, seed ${r.seed}).`,
-    ...(Object.keys(r.common).length ? ['', `Every run: ${Object.entries(r.common).map(([k, v]) => `${k}=${v}`).join(' ')}.`] : []),
+    ...(Object.keys(r.common).length ? ['', `Every run (that has the setting): ${Object.entries(r.common).map(([k, v]) => `${k}=${v}`).join(' ')}.`] : []),
     '',
     '| task | algorithm | settings | runs (finished) | last step | mean | IQM | 95% interval | final values |',
     '|---|---|---|---|---|---|---|---|---|',

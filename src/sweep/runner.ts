@@ -14,10 +14,11 @@
  * `rfm train --resume` (exact); one with neither starts over.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCheckpoints, writeFileAtomic } from '../train/checkpoint.ts';
+import { makeDirs } from '../train/files.ts';
 import { toPayload, type RunSpec } from './grid.ts';
 import { RunLock } from './lock.ts';
 
@@ -166,7 +167,7 @@ export function startRun(spec: RunSpec, sweepDir: string, o: RunOptions = {}): R
     const dir = runDirOf(sweepDir, spec.id);
     const done = readDone(dir);
     if (done) return { state: 'done', skipped: true, info: done };
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     const lock = RunLock.acquire(dir, o.lockStaleMs);
     if (!lock) return { state: 'busy' };
     try {

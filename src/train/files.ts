@@ -64,7 +64,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
 }
 
 /** True when a process with this id exists (signal 0 probes without sending anything). */
-function alive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -89,7 +89,7 @@ export function removeStaleTemps(dir: string): string[] {
     const m = /\.tmp-(\d+)$/.exec(n);
     if (!m) continue;
     const pid = Number(m[1]);
-    if (pid !== process.pid && alive(pid)) continue;
+    if (pid !== process.pid && processAlive(pid)) continue;
     rmSync(join(dir, n), { force: true });
     removed.push(n);
   }

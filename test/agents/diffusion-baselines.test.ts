@@ -81,6 +81,35 @@ function contract(algo: Algo, sets: string[] = []): void {
   });
 }
 
+/** Same seed, same run (a fresh agent, not a restored one); another seed, another run. */
+function determinism(algo: Algo): void {
+  it(`${algo}: the same seed gives the same updates and actions; another seed does not`, () => {
+    const config = resolveConfig({ algo, preset: 'small', sets: ['train.batchSize=8', `${algo}.hidden=16`, `${algo}.criticHidden=16,16`] });
+    const obs = Float32Array.from([0.5, -0.5, 1]);
+    const run = (seed: number) => {
+      const agent = createAgent(algo, 3, 2, config, seed);
+      const rng = new E.Rng(21);
+      const metrics = [0, 1].map(() => agent.update(randomBatch(rng, 8, 3, 2)));
+      return { metrics, act: [...agent.act(obs, { deterministic: false })], evalAct: [...agent.act(obs, { deterministic: true })] };
+    };
+    const [a, b, c] = [run(4), run(4), run(5)];
+    assert.deepEqual(b, a);
+    assert.notDeepEqual(c.metrics, a.metrics);
+    assert.notDeepEqual(c.act, a.act);
+  });
+}
+
+for (const algo of ['qsm', 'dqs', 'maxentdp', 'qvpo'] as const) describe(`${algo}: determinism`, () => determinism(algo));
+
+describe('dqs: a state of the former dqs ablation (an RFM agent)', () => {
+  it('is refused with a line that says what it is', () => {
+    const agent = createAgent('dqs', 3, 2, resolveConfig({ algo: 'dqs', preset: 'small' }), 0);
+    const old = { tensors: new Map(), json: { algo: 'dqs', config: { controlVariate: 'ge', path: 'vp-cosine' }, updates: 3, actorCount: 3, criticCount: 3 } };
+    assert.throws(() => agent.loadState(old), (e: Error) => /former 'dqs' estimator ablation of RFM/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(() => agent.loadState({ tensors: new Map(), json: { algo: 'dqs' } }), /no optimiser steps/);
+  });
+});
+
 describe('qsm', () => {
   contract('qsm');
   it('learns a bandit: the sampled actions\' mean reward rises near the optimum', () => {
@@ -206,10 +235,32 @@ describe('qvpo', () => {
 describe('schedules', () => {
   it('cosine: alphabar(0) = 1; the discrete schedule\'s betas are capped at 0.999 and alphabar falls to ~6e-6 at N = 20', () => {
     assert.ok(Math.abs(cosineAlphabar(0) - 1) < 1e-12);
+    // the closed form cos^2(((u + s)/(1 + s)) pi/2) / cos^2((s/(1 + s)) pi/2), s = 0.008
+    for (const u of [0.001, 0.25, 0.5, 0.9, 0.998, 1]) {
+      const want = Math.cos((((u + 0.008) / 1.008) * Math.PI) / 2) ** 2 / Math.cos(((0.008 / 1.008) * Math.PI) / 2) ** 2;
+      assert.ok(Math.abs(cosineAlphabar(u) - want) <= 1e-12 * want + 1e-30, `u = ${u}: ${cosineAlphabar(u)} vs ${want}`);
+    }
     const s = cosineDiscreteSchedule(20);
     assert.ok(s.beta.every((b) => b > 0 && b <= 0.999));
     assert.ok(Math.abs(s.alphabar[0] - 0.992) < 1e-3, `${s.alphabar[0]}`);
     assert.ok(s.alphabar[19] < 1e-5 && s.alphabar[19] > 1e-6, `${s.alphabar[19]}`);
+  });
+});
+
+describe('DDPM steps (qvpo, maxentdp)', () => {
+  it('clippedX0 undoes the noising; the posterior mean is x0 at the first step and sqrt(abPrev) x0 on the noiseless line', async () => {
+    const { clippedX0, posteriorMean } = await import('../../src/agents/diffusion-common.ts');
+    E.tidy(() => {
+      const x0 = E.tensor([0.3, -0.7, 0.9, 0], [2, 2]);
+      const eps = E.randn([2, 2], new E.Rng(1));
+      const [ab, abPrev] = [0.4, 0.7];
+      const xk = E.add(E.mul(x0, Math.sqrt(ab)), E.mul(eps, Math.sqrt(1 - ab)));
+      const near = (a: E.Tensor, b: E.Tensor, what: string) => a.toArray().forEach((v, i) => assert.ok(Math.abs(v - b.toArray()[i]) < 1e-6, `${what} ${i}: ${v} vs ${b.toArray()[i]}`));
+      near(clippedX0(xk, eps, ab), x0, 'x0');
+      near(posteriorMean(x0, xk, ab, 1), x0, 'first step');
+      near(posteriorMean(x0, E.mul(x0, Math.sqrt(ab)), ab, abPrev), E.mul(x0, Math.sqrt(abPrev)), 'noiseless line');
+      assert.ok(clippedX0(E.mul(xk, 100), eps, ab).toArray().every((v) => Math.abs(v) <= 1));
+    });
   });
 });
 

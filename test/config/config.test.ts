@@ -35,6 +35,32 @@ test('defaults are the spec section 6 values', () => {
   assert.deepEqual([c.td3.policyNoise, c.td3.noiseClip, c.td3.policyDelay, c.td3.explorationNoise], [0.2, 0.5, 2, 0.1]);
 });
 
+test("the baselines' defaults are the reference code's (../shared/facts/baselines.md sections 2-7)", () => {
+  const c = defaultConfig();
+  // SAC: actor 3e-4, critic 1e-3, alpha 3e-4, initial alpha 1, Polyak 0.005, no clipping
+  assert.deepEqual([c.sac.actorLr, c.sac.criticLr, c.sac.alphaLr, c.sac.initAlpha, c.sac.tau, c.sac.gamma, c.sac.maxGradNorm], [3e-4, 1e-3, 3e-4, 1, 0.005, 0.99, null]);
+  for (const algo of ['dqs', 'qsm', 'qvpo', 'maxentdp'] as const) {
+    const b = c[algo];
+    assert.deepEqual([b.hidden, b.residualBlocks, b.embedding, b.criticHidden, b.actorLr, b.criticLr, b.gamma, b.tau, b.maxGradNorm, b.rewardScale], [256, 2, 128, [256, 256], 3e-4, 1e-3, 0.99, 0.005, null, 1], algo);
+  }
+  assert.deepEqual([c.dqs.temperature, c.dqs.sigmaMin, c.dqs.sigmaMax, c.dqs.integrationSteps, c.dqs.mcSamples, c.dqs.diffusionScale], [0.05, 1e-5, 1, 20, 1000, 1]);
+  assert.deepEqual([c.qsm.diffusionSteps, c.qsm.ddpmTemperature, c.qsm.qGradScale, c.qsm.explorationNoise, c.qsm.targetActionNoise], [20, 1, 50, 0.1, 0.1]);
+  assert.deepEqual(
+    [c.qvpo.diffusionSteps, c.qvpo.trainSamples, c.qvpo.behaviorSamples, c.qvpo.targetSamples, c.qvpo.evalSamples, c.qvpo.entropySamples, c.qvpo.entropyAlpha, c.qvpo.noiseRatio],
+    [20, 64, 4, 4, 32, 10, 0.02, 1],
+  );
+  assert.deepEqual(
+    [c.maxentdp.temperature, c.maxentdp.diffusionSteps, c.maxentdp.tMin, c.maxentdp.scoreSamples, c.maxentdp.logProbSamples, c.maxentdp.backupEntropy, c.maxentdp.evalCandidates],
+    [0.02, 20, 0.001, 500, 50, true, 32],
+  );
+  // the paper preset keeps them (and evaluates over 25 episodes, as the reference)
+  for (const algo of ['sac', 'dqs', 'qsm', 'qvpo', 'maxentdp'] as const) {
+    const p = resolveConfig({ algo, envId: 'cheetah-run', preset: 'paper' });
+    assert.deepEqual(p[algo], c[algo], algo);
+    assert.equal(p.train.evalEpisodes, 25);
+  }
+});
+
 test('presets follow the BENCHMARKS.md table', () => {
   const table = { paper: [256, 256, 32, 100, 10, 128], lite: [256, 256, 8, 32, 10, 128], small: [64, 64, 4, 16, 5, 16] } as const;
   for (const [name, row] of Object.entries(table)) {
@@ -101,6 +127,7 @@ test('a wrong key or value is a one-line ConfigError naming it, with the nearest
   err(() => applySet(defaultConfig(), 'train.steps=abc'), /train.steps/);
   err(() => resolveConfig({ algo: 'dqs', sets: ['dqs.sigmaMin=2'] }), /dqs.sigmaMin \(2\) must be < dqs.sigmaMax \(1\)/);
   err(() => applySet(defaultConfig(), 'qvpo.trainSamples=0'), /qvpo.trainSamples=0: expected an integer >= 1/);
+  for (const k of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) err(() => applySet(defaultConfig(), `${k}=1`), new RegExp(`unknown config key '${k}'`));
   err(() => applySet(defaultConfig(), 'rfm.estimator=xx'), /rfm.estimator=xx: expected one of 'cv', 'ne', 'ge'/);
   err(() => applySet(defaultConfig(), 'sac.autotune=yes'), /true or false/);
   err(() => applySet(defaultConfig(), 'rfm.tau=0'), /rfm.tau/);

@@ -5,8 +5,9 @@ import { mkdirSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
-import { checkPayload, expandGrid, loadGrid, SweepError, toPayload, type RunPayload } from '../../src/sweep/grid.ts';
-import { runDirOf } from '../../src/sweep/runner.ts';
+import { checkPayload, expandGrid, loadGrid, runId, SweepError, toPayload, type RunPayload } from '../../src/sweep/grid.ts';
+import { runDirOf, startRun } from '../../src/sweep/runner.ts';
+import { writeSweepIndex } from '../../src/sweep/pool.ts';
 import { RunLock, LOCK_FILE } from '../../src/sweep/lock.ts';
 import { sweepReport } from '../../src/sweep/report.ts';
 import { iqm } from '../../src/viz/stats.ts';
@@ -26,15 +27,56 @@ test('a grid expands to the product plus its extra runs, each config resolved as
   );
   assert.equal(g.name, 'demo');
   assert.equal(g.out, 'sweeps/demo');
-  assert.equal(g.runs.length, 2 * 1 * 3 * 2 + 1);
+  assert.equal(g.runs.length, 3 * 2 + 3 + 1, 'sac: 3 seeds x 2 taus; td3: 3 seeds (sac.tau is not its); one extra');
   const r = g.runs.find((x) => x.algo === 'sac' && x.seed === 2 && x.config.sac.tau === 0.01)!;
   assert.deepEqual(r.config, resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['sac.tau=0.01', 'train.evalEvery=100', 'train.steps=300'] }));
   const extra = g.runs[g.runs.length - 1];
   assert.equal(extra.envId, 'MountainCarContinuous-v0');
   assert.equal(extra.config.train.utd, 2);
   assert.equal(extra.config.train.steps, 300, "the grid's steps apply to extra runs too");
-  // td3 ignores sac.tau, but the runs still differ by it, so both are kept (ids differ)
   assert.equal(new Set(g.runs.map((x) => x.id)).size, g.runs.length);
+});
+
+test("a run's id hashes the fields it reads: another algorithm's section does not move it, its own does", () => {
+  const config = resolveConfig({ algo: 'dqs', envId: 'Pendulum-v1', preset: 'small' });
+  const id = runId('dqs', 'Pendulum-v1', 0, config);
+  const changed = (section: 'sac' | 'rfm' | 'dqs' | 'train', key: string, v: unknown) => runId('dqs', 'Pendulum-v1', 0, { ...config, [section]: { ...config[section], [key]: v } });
+  assert.equal(changed('sac', 'alphaLr', 0.123), id);
+  assert.equal(changed('rfm', 'temperature', 0.5), id);
+  assert.notEqual(changed('dqs', 'temperature', 0.5), id);
+  assert.notEqual(changed('train', 'batchSize', 7), id);
+  assert.notEqual(runId('dqs', 'Pendulum-v1', 1, config), id);
+  // a job payload is checked against the same hash
+  const spec = expandGrid({ algos: ['dqs'], envs: ['Pendulum-v1'], seeds: 1, presets: ['small'] }, 'g').runs[0];
+  assert.equal(spec.id, id);
+  const p = JSON.parse(JSON.stringify(toPayload(spec))) as RunPayload;
+  p.config['dqs.temperature'] = 0.5;
+  assert.throws(() => checkPayload(p), /was altered/);
+});
+
+test('set: a section as a mapping is its dotted keys; a renamed key (rfm.controlVariate) still reads', () => {
+  const g = expandGrid({ algos: ['rfm'], envs: ['Pendulum-v1'], seeds: 1, set: { train: { evalEvery: [100, 200] }, 'rfm.controlVariate': 'ne' } }, 'g');
+  assert.equal(g.runs.length, 2);
+  for (const r of g.runs) {
+    assert.deepEqual(r.config, resolveConfig({ algo: 'rfm', envId: 'Pendulum-v1', sets: [`train.evalEvery=${r.config.train.evalEvery}`, 'rfm.estimator=ne'] }));
+  }
+  assert.deepEqual(g.runs.map((r) => r.config.train.evalEvery), [100, 200]);
+  // the job payload of such a run passes the worker's checks
+  const p = toPayload(g.runs[0]);
+  assert.equal(checkPayload(JSON.parse(JSON.stringify(p))).id, g.runs[0].id);
+});
+
+test("a key of one algorithm's section multiplies and labels that algorithm's runs only", () => {
+  const g = expandGrid({ algos: ['sac', 'td3', 'qsm'], envs: ['Pendulum-v1'], seeds: 2, set: { 'sac.tau': [0.005, 0.01], 'qsm.qGradScale': [10, 50], 'train.evalEvery': [100, 200] } }, 'g');
+  const count = (algo: string) => g.runs.filter((r) => r.algo === algo).length;
+  // sac: 2 taus x 2 evalEvery x 2 seeds; td3: 2 evalEvery x 2 seeds (no copy per sac.tau); qsm: 2 x 2 x 2
+  assert.deepEqual([count('sac'), count('td3'), count('qsm')], [8, 4, 8]);
+  assert.equal(g.duplicates, 0);
+  for (const r of g.runs.filter((x) => x.algo === 'td3')) {
+    assert.deepEqual(Object.keys(r.label.set).sort(), ['train.evalEvery']);
+    assert.deepEqual(r.config, resolveConfig({ algo: 'td3', envId: 'Pendulum-v1', sets: [`train.evalEvery=${r.config.train.evalEvery}`] }));
+  }
+  assert.ok(g.runs.filter((x) => x.algo === 'qsm').every((r) => !('sac.tau' in r.label.set) && r.config.sac.tau === 0.005));
 });
 
 test('run ids are stable, follow the resolved config, and duplicates are dropped', () => {
@@ -70,6 +112,9 @@ test('invalid grids are one-line SweepErrors', () => {
     [{ runs: [{ algo: 'sac', env: 'Pendulum-v1', seed: 0, set: { 'sac.tau': [0.1, 0.2] } }] }, /sac\.tau/],
     [{}, /no runs/],
     [[1, 2], /expected a mapping/],
+    // names an object has without being config keys
+    [{ algos: ['sac'], envs: ['Pendulum-v1'], seeds: 1, set: { toString: 1 } }, /unknown config key 'toString'/],
+    [{ algos: ['sac'], envs: ['Pendulum-v1'], seeds: 1, set: { train: { nope: 1 } } }, /unknown config key 'train\.nope'/],
   ];
   for (const [raw, re] of cases) {
     assert.throws(() => expandGrid(raw, 'g'), (e: Error) => e instanceof SweepError && re.test(e.message) && !e.message.includes('\n'), JSON.stringify(raw));
@@ -141,19 +186,21 @@ test('the run lock: one holder at a time; a dead holder is taken over; release r
 test('report: groups by task, algorithm and varying settings; final value, IQM and its bootstrap interval', () => {
   const dir = tempDir('report');
   try {
-    const finals: Record<string, number[]> = { a: [1, 2, 3, 10, 4], b: [5, 6] };
+    // sac runs vary sac.tau; the td3 runs all have td3.tau 0.01 (a grid gives td3.* to td3 runs only)
+    const finals: Record<string, number[]> = { a: [1, 2, 3, 10, 4], b: [5, 6], c: [7, 8] };
     for (const [tag, values] of Object.entries(finals)) {
       values.forEach((v, seed) => {
         const run = join(dir, `${tag}-${seed}`);
         mkdirSync(run, { recursive: true });
-        writeFileSync(join(run, 'config.json'), JSON.stringify({ algo: 'sac', envId: 'Pendulum-v1', seed }));
-        writeFileSync(join(run, 'sweep-run.json'), JSON.stringify({ label: { preset: 'small', set: { 'sac.tau': tag === 'a' ? 0.005 : 0.01 } } }));
+        writeFileSync(join(run, 'config.json'), JSON.stringify({ algo: tag === 'c' ? 'td3' : 'sac', envId: 'Pendulum-v1', seed }));
+        const set = tag === 'c' ? { 'td3.tau': 0.01 } : { 'sac.tau': tag === 'a' ? 0.005 : 0.01 };
+        writeFileSync(join(run, 'sweep-run.json'), JSON.stringify({ label: { preset: 'small', set } }));
         writeFileSync(join(run, 'metrics.jsonl'), `${JSON.stringify({ step: 100, 'eval/return': -50 })}\n${JSON.stringify({ step: 200, 'eval/return': v })}\n`);
       });
     }
     const r = sweepReport(dir, { resamples: 500 });
-    assert.deepEqual(r.common, { preset: 'small' });
-    assert.deepEqual(r.rows.map((x) => [x.settings, x.runs, x.minStep]), [['sac.tau=0.005', 5, 200], ['sac.tau=0.01', 2, 200]]);
+    assert.deepEqual(r.common, { preset: 'small', 'td3.tau': '0.01' });
+    assert.deepEqual(r.rows.map((x) => [x.algo, x.settings, x.runs, x.minStep]), [['sac', 'sac.tau=0.005', 5, 200], ['sac', 'sac.tau=0.01', 2, 200], ['td3', '', 2, 200]]);
     const a = r.rows[0];
     assert.deepEqual([...a.finalReturns].sort((x, y) => x - y), [1, 2, 3, 4, 10]);
     assert.equal(a.iqm, iqm([1, 2, 3, 10, 4]));
@@ -162,4 +209,16 @@ test('report: groups by task, algorithm and varying settings; final value, IQM a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a sweep or run folder that cannot be made (under /proc) is a one-line error, not an endless mkdir', { skip: !existsSync('/proc/self') && 'no /proc' }, async () => {
+  const g = grid(tinyGrid('t'));
+  const oneLine = (e: Error) => /cannot create folder \/proc\/rfm-sweep-test/.test(e.message) && !e.message.includes('\n');
+  assert.throws(() => writeSweepIndex(g, '/proc/rfm-sweep-test/x'), oneLine);
+  await assert.rejects(startRun(g.runs[0], '/proc/rfm-sweep-test').promise, oneLine);
+});
+
+test('a worker whose output root cannot be written refuses to start (before Redis), instead of failing every job it takes', { skip: !existsSync('/proc/self') && 'no /proc' }, async () => {
+  const { startWorker } = await import('../../src/sweep/queue.ts');
+  await assert.rejects(startWorker({ host: '127.0.0.1', port: 1 }, { root: '/proc/rfm-worker-test', concurrency: 1 }), (e: Error) => /cannot write in \/proc/.test(e.message) && !e.message.includes('\n'));
 });

@@ -148,3 +148,14 @@ test('the stack is printed only with RFM_DEBUG=1 (a separate process)', () => {
   assert.equal(debug.status, 2);
   assert.match(debug.stderr, /^rfm train: .*is not a run folder.*\n.*RunRequestError.*\n\s+at /);
 });
+
+test('sweep report --out a folder that cannot be made (under /proc): one line, no endless mkdir', { skip: !existsSync('/proc/self') && 'no /proc' }, async () => {
+  const sweep = tmp();
+  const run = join(sweep, 'r0');
+  mkdirSync(run);
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ algo: 'sac', envId: 'Pendulum-v1', seed: 0 }));
+  writeFileSync(join(run, 'metrics.jsonl'), `${JSON.stringify({ step: 100, 'eval/return': -5 })}\n`);
+  const r = await rfm('sweep', 'report', sweep, '--out', '/proc/rfm-report-test/x');
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.err), /^rfm sweep: cannot create folder \/proc\/rfm-report-test/);
+});

@@ -14,19 +14,29 @@ import { countEnvFactory } from './helpers.ts';
 const tmp = () => mkdtempSync(join(tmpdir(), 'rfm-train-'));
 const noTime = (rows: Row[]) => rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('time/'))));
 
+/** The diffusion baselines' sample counts and steps, cut to a few so a 300-step run takes a second or two. */
+const BASELINE_SIZES: Record<string, string[]> = {
+  dqs: ['dqs.integrationSteps=3', 'dqs.mcSamples=4'],
+  qsm: ['qsm.diffusionSteps=3'],
+  qvpo: ['qvpo.diffusionSteps=3', 'qvpo.trainSamples=4', 'qvpo.behaviorSamples=2', 'qvpo.targetSamples=2', 'qvpo.evalSamples=3', 'qvpo.entropySamples=2'],
+  maxentdp: ['maxentdp.diffusionSteps=3', 'maxentdp.scoreSamples=4', 'maxentdp.logProbSamples=2', 'maxentdp.evalCandidates=3'],
+};
+
 function tinyConfig(algo: Algo, steps: number, extra: string[] = []) {
   return resolveConfig({
     algo, envId: 'Pendulum-v1', preset: 'small',
     sets: [
       `train.steps=${steps}`, 'train.randomSteps=100', 'train.evalEvery=150', 'train.evalEpisodes=1', 'train.logEvery=50',
       'train.checkpointEvery=0', 'train.batchSize=16', 'train.normalizeObs=true', 'train.utd=1.5',
-      ...(algo === 'sac' || algo === 'td3' ? [`${algo}.actorHidden=16,16`, `${algo}.criticHidden=16,16`] : ['rfm.hidden=16', 'rfm.criticHidden=16,16', 'rfm.embedding=8', 'rfm.particles=2', 'rfm.reverseSamples=4', 'rfm.eulerSteps=2']),
+      ...(algo === 'sac' || algo === 'td3' ? [`${algo}.actorHidden=16,16`, `${algo}.criticHidden=16,16`]
+        : algo === 'rfm' || algo === 'rfm-diffusion' ? ['rfm.hidden=16', 'rfm.criticHidden=16,16', 'rfm.embedding=8', 'rfm.particles=2', 'rfm.reverseSamples=4', 'rfm.eulerSteps=2']
+          : [`${algo}.hidden=16`, `${algo}.criticHidden=16,16`, `${algo}.embedding=8`, ...BASELINE_SIZES[algo]]),
       ...extra,
     ],
   });
 }
 
-for (const algo of ['sac', 'td3', 'rfm'] as const) {
+for (const algo of ['sac', 'td3', 'rfm', 'dqs', 'qsm', 'qvpo', 'maxentdp'] as const) {
   test(`${algo}: N steps straight equal N/2 + resume (metrics and final parameters identical)`, { skip: !availableAgents().includes(algo) && `${algo} is not registered` }, async () => {
     const out = tmp();
     // 130 is mid-episode (Pendulum episodes are 200 steps): resume must rebuild the episode.

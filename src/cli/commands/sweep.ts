@@ -3,11 +3,12 @@
  * enqueues it on BullMQ for `rfm worker`s; `status` shows a queue's runs live; `report` writes a
  * sweep folder's table (src/sweep/).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from '../main.ts';
 import { optFlag, optNumber, optString, parseArgs, UsageError } from '../args.ts';
 import { listCheckpoints } from '../../train/checkpoint.ts';
+import { makeDirs } from '../../train/files.ts';
 import {
   defaultWorkers, LocalPool, loadGrid, readDone, reportJson, reportMarkdown, runDirOf, sweepReport, SweepError, writeSweepIndex, type Grid,
 } from '../../sweep/index.ts';
@@ -103,7 +104,7 @@ function report(args: string[]): number {
     return 1;
   }
   const out = optString(p, 'out') ?? dir;
-  mkdirSync(out, { recursive: true });
+  makeDirs(out); // not mkdirSync's recursive mode: it retries forever under /proc
   const md = reportMarkdown(r);
   writeFileSync(join(out, 'report.md'), md);
   writeFileSync(join(out, 'report.json'), reportJson(r));
