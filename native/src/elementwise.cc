@@ -15,10 +15,9 @@
 #include <immintrin.h>
 #endif
 
+RFM_TIER_BEGIN
 
-namespace rfm {
-
-static const double GELU_C = std::sqrt(2.0 / M_PI);
+static constexpr double GELU_C = 0.79788456080286535588;  // sqrt(2 / pi)
 static constexpr double GELU_A = 0.044715;
 static constexpr double LOG2 = 0.69314718055994530942;
 
@@ -230,7 +229,7 @@ void activation_backward(int act, const float* z, const float* y, const float* g
         d = _mm512_fmadd_ps(t, _mm512_fmadd_ps(_mm512_mul_ps(x, x), set(3.0f * GA), set(1.0f)), s);
       } else {
         // s + x s (1 - s), s = sigmoid(x)
-        const __m512 s = sigmoid(x);
+        const __m512 s = vmath::sigmoid(x);
         d = _mm512_fmadd_ps(_mm512_mul_ps(x, s), _mm512_sub_ps(set(1.0f), s), s);
       }
       _mm512_mask_storeu_ps(gz + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, gy + j), d));
@@ -640,69 +639,20 @@ __attribute__((optimize("fp-contract=off"))) void normals_from_blocks(float* out
 }
 
 // ---------------------------------------------------------------------------------------------
-// the self-normalised posterior mean with its control variate (src/estimators/posterior-mean.ts)
+// the accuracy tests' hook
 
-void posterior_mean(const float* x1, const float* x0, const float* logits, const float* grads, const float* aOverB,
-                    const float* cRow, long B, long K, long D, int cvAuto, double ridge, double clip, float* m, float* c,
-                    float* w, double* diag) {
-  double essSum = 0, cSum = 0, maxWSum = 0, spreadSum = 0;
-  std::vector<double> wk(K), m1(D), ms(D), num(D), den(D);
-  for (long b = 0; b < B; b++) {
-    const float* l = logits + b * K;
-    double mx = -INFINITY, mn = INFINITY;
-    for (long k = 0; k < K; k++) {
-      mx = std::max(mx, (double)l[k]);
-      mn = std::min(mn, (double)l[k]);
+bool vmath_eval(const char* name, const float* x, float* out, long n) {
+  struct Named {
+    const char* name;
+    int op;
+  };
+  static constexpr Named ACTS[] = {{"gelu", U_GELU}, {"tanh", U_TANH}, {"silu", U_SILU}, {"sigmoid", U_SIGMOID}};
+  for (const Named& a : ACTS)
+    if (std::strcmp(name, a.name) == 0) {
+      activate_rows(a.op, x, 0, out, 0, 1, n);
+      return true;
     }
-    double z = 0;
-    for (long k = 0; k < K; k++) z += (wk[k] = std::exp((double)l[k] - mx));
-    double w2 = 0, wmax = 0;
-    for (long k = 0; k < K; k++) {
-      wk[k] /= z;
-      w[b * K + k] = (float)wk[k];
-      w2 += wk[k] * wk[k];
-      wmax = std::max(wmax, wk[k]);
-    }
-    // score s = grad + (a / b) x0; m1 = sum w x1, ms = sum w s
-    const double ab = aOverB[b];
-    std::fill(m1.begin(), m1.end(), 0.0);
-    std::fill(ms.begin(), ms.end(), 0.0);
-    for (long k = 0; k < K; k++) {
-      const long r = (b * K + k) * D;
-      for (long d = 0; d < D; d++) {
-        m1[d] += wk[k] * x1[r + d];
-        ms[d] += wk[k] * ((double)grads[r + d] + ab * x0[r + d]);
-      }
-    }
-    if (cvAuto) {
-      // c = clamp(-sum w^2 (x1 - m1)(s - ms) / (sum w^2 (s - ms)^2 + ridge), -clip, clip)
-      std::fill(num.begin(), num.end(), 0.0);
-      std::fill(den.begin(), den.end(), 0.0);
-      for (long k = 0; k < K; k++) {
-        const long r = (b * K + k) * D;
-        const double ww = wk[k] * wk[k];
-        for (long d = 0; d < D; d++) {
-          const double sc = (double)grads[r + d] + ab * x0[r + d] - ms[d];
-          num[d] += ww * (x1[r + d] - m1[d]) * sc;
-          den[d] += ww * sc * sc;
-        }
-      }
-    }
-    for (long d = 0; d < D; d++) {
-      const double cd = cvAuto ? std::min(clip, std::max(-clip, -num[d] / (den[d] + ridge))) : (double)cRow[b];
-      c[b * D + d] = (float)cd;
-      m[b * D + d] = (float)(m1[d] + cd * ms[d]);
-      cSum += cd;
-    }
-    essSum += 1 / w2;
-    maxWSum += wmax;
-    spreadSum += mx - mn;
-  }
-  diag[0] = essSum / B;
-  diag[1] = cSum / (B * D);
-  diag[2] = maxWSum / B;
-  diag[3] = spreadSum / B;
+  return false;
 }
 
-}  // namespace rfm
-
+RFM_TIER_END

@@ -1,6 +1,8 @@
 /**
- * The native CPU backend: the C++ kernels of native/src/ (packed AVX-512 / AVX2 GEMM, OpenMP over
- * the cores) called through Node-API. Storage is the TypeScript backend's pooled Float32Array, so
+ * The native CPU backend: the C++ kernels of native/src/ (packed GEMM, threaded over the cores),
+ * called through Node-API. The addon holds the kernels once per instruction-set tier (AVX-512,
+ * AVX2, baseline x86-64; NEON on arm64) and picks one at load from the CPU (RFM_ISA forces one:
+ * a tier the CPU lacks makes the load fail with a one-line error, see nativeLoadError). Storage is the TypeScript backend's pooled Float32Array, so
  * allocation, read/write and the pool are inherited; every kernel is overridden.
  *
  * The addon is build/Release/rfm_native.node at the repository root (built by node-gyp at
@@ -48,6 +50,8 @@ interface Addon {
   twinReluCriticMin(act: F32, q1: F32, q2: F32, grad: F32 | null, meta: Int32Array, ...critics: (F32 | null)[]): void;
   threads(): number;
   isa(): string;
+  /** The vector math function `name` of native/src/vmath.h at x into out (a test hook). */
+  vmathEval(name: string, x: F32, out: F32): void;
 }
 
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((op, i) => [op, i])) as Record<UnaryOp, number>;
@@ -83,7 +87,7 @@ export class NativeBackend extends TsBackend {
     super();
   }
 
-  /** OpenMP threads the kernels use, and the instruction set the GEMM was built for. */
+  /** Threads the kernels use, and the instruction-set tier in use (avx512, avx2, baseline, neon). */
   get threads(): number {
     return this.addon.threads();
   }
