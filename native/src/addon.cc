@@ -692,17 +692,29 @@ napi_value Isa(napi_env env, napi_callback_info) {
   return r;
 }
 
-// vmathEval(name, x, out): the vector math function `name` (vmath.h) at x, for the accuracy tests
+// vmathEval(name, x: Float64Array, out: Float64Array): the vector math function `name` (vmath.h)
+// at x, for the accuracy tests
 napi_value VmathEval(napi_env env, napi_callback_info info) {
   Args a(env, info);
   char name[32] = {0};
   size_t nameLen = 0;
-  if (a.n < 1 || napi_get_value_string_utf8(env, a.v[0], name, sizeof name, &nameLen) != napi_ok) a.fail("vmathEval: expected a function name");
-  size_t nx = 0, no = 0;
-  const float* x = a.f32(1, &nx);
-  float* out = a.f32(2, &no);
-  if (a.failed || !a.check(no >= nx, "vmathEval: out is shorter than x")) return undef(env);
-  if (!tier->vmath_eval(name, x, out, (long)nx)) a.fail("vmathEval: unknown function");
+  double* arr[2] = {nullptr, nullptr};
+  size_t len[2] = {0, 0};
+  if (a.n < 3 || napi_get_value_string_utf8(env, a.v[0], name, sizeof name, &nameLen) != napi_ok) {
+    a.fail("vmathEval: expected a function name, x and out");
+    return undef(env);
+  }
+  for (int i = 0; i < 2; i++) {
+    napi_typedarray_type tt;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, a.v[1 + i], &tt, &len[i], &data, nullptr, nullptr) != napi_ok || tt != napi_float64_array) {
+      a.fail("vmathEval: x and out must be Float64Arrays");
+      return undef(env);
+    }
+    arr[i] = static_cast<double*>(data);
+  }
+  if (!a.check(len[1] >= len[0], "vmathEval: out is shorter than x")) return undef(env);
+  if (!tier->vmath_eval(name, arr[0], arr[1], (long)len[0])) a.fail("vmathEval: unknown function");
   return undef(env);
 }
 

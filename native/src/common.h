@@ -181,8 +181,12 @@ void posterior_mean(const float* x1, const float* x0, const float* logits, const
 void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, double mean, double sd);
 
 
-/** Evaluates the vector math function `name` (see vmath.h) at n floats (a test hook); false if unknown. */
-bool vmath_eval(const char* name, const float* x, float* out, long n);
+/**
+ * The vector math function `name` of vmath.h at n points (a test hook): float functions (exp,
+ * sigmoid, tanh, gelu, silu, gelu_grad, silu_grad) at x rounded to float; double ones (log,
+ * exp_neg, sin, cos, logcosh) at x. False if the name is unknown.
+ */
+bool vmath_eval(const char* name, const double* x, double* out, long n);
 
 RFM_TIER_END
 

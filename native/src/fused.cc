@@ -159,6 +159,9 @@ void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* 
 /** y += h v, rounded as the product and then the sum (the engine's scale, then add): no FMA. */
 __attribute__((noinline, optimize("fp-contract=off"))) static void euler_update(float* __restrict y, const float* __restrict v,
                                                                               float h, long n) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
   for (long i = 0; i < n; i++) y[i] = y[i] + v[i] * h;
 }
 

@@ -54,35 +54,21 @@ struct Vec {
 };
 constexpr int MR = 6, NR = 16;
 #else
+// baseline x86-64 (SSE2) and NEON: the vector extension's 4 floats
 struct Vec {
-  static constexpr int W = 4;
-  float v[4];
-  static inline Vec zero() { return {{0, 0, 0, 0}}; }
-  static inline Vec load(const float* p) { return {{p[0], p[1], p[2], p[3]}}; }
-  static inline Vec bcast(const float* p) { return {{*p, *p, *p, *p}}; }
-  static inline Vec fma(Vec a, Vec b, Vec c) {
-    for (int i = 0; i < 4; i++) c.v[i] = std::fma(a.v[i], b.v[i], c.v[i]);
-    return c;
-  }
-  static inline Vec add(Vec a, Vec b) {
-    for (int i = 0; i < 4; i++) a.v[i] += b.v[i];
-    return a;
-  }
-  static inline void store(float* p, Vec a) { std::memcpy(p, a.v, sizeof a.v); }
-  static inline Vec relu(Vec a) {
-    for (int i = 0; i < 4; i++) a.v[i] = a.v[i] > 0 ? a.v[i] : 0;
-    return a;
-  }
-  static inline Vec load_n(const float* p, int n) {
-    Vec r = zero();
-    for (int i = 0; i < n; i++) r.v[i] = p[i];
-    return r;
-  }
-  static inline void store_n(float* p, Vec a, int n) {
-    for (int i = 0; i < n; i++) p[i] = a.v[i];
-  }
+  static constexpr int W = vmath::VW;
+  vmath::vf v;
+  static inline Vec zero() { return {vmath::vf{}}; }
+  static inline Vec load(const float* p) { return {vmath::loadu(p)}; }
+  static inline Vec bcast(const float* p) { return {vmath::set(*p)}; }
+  static inline Vec fma(Vec a, Vec b, Vec c) { return {a.v * b.v + c.v}; }
+  static inline Vec add(Vec a, Vec b) { return {a.v + b.v}; }
+  static inline void store(float* p, Vec a) { vmath::storeu(p, a.v); }
+  static inline Vec relu(Vec a) { return {vmath::vmax(a.v, vmath::vf{})}; }  // NaN -> 0
+  static inline Vec load_n(const float* p, int n) { return {vmath::load_n(p, n)}; }
+  static inline void store_n(float* p, Vec a, int n) { vmath::store_n(p, a.v, n); }
 };
-constexpr int MR = 4, NR = 8;
+constexpr int MR = 6, NR = 8;
 #endif
 constexpr int NV = NR / Vec::W;  // vectors per row of a tile
 
@@ -120,21 +106,14 @@ struct TileEpi {
 
 /** Activations the micro-kernel applies in registers (the others run after each strip). */
 static inline bool tile_act(int act) {
-#if defined(__AVX512F__)
   return act == ACT_NONE || act == U_RELU || act == U_GELU || act == U_SILU || act == U_TANH || act == U_SIGMOID;
-#else
-  return act == ACT_NONE || act == U_RELU;
-#endif
 }
 
 static inline Vec tile_activate(int act, Vec x) {
   if (act == ACT_NONE) return x;
   if (act == U_RELU) return Vec::relu(x);
-#if defined(__AVX512F__)
-  return {vmath::act(act, x.v)};
-#else
-  return x;  // not reached: tile_act admits only the two above
-#endif
+  static_assert(sizeof(x.v) == sizeof(vmath::vf), "the micro-kernel's vectors are vmath's");
+  return {(decltype(x.v))vmath::act(act, (vmath::vf)x.v)};
 }
 
 /**

@@ -51,7 +51,7 @@ interface Addon {
   threads(): number;
   isa(): string;
   /** The vector math function `name` of native/src/vmath.h at x into out (a test hook). */
-  vmathEval(name: string, x: F32, out: F32): void;
+  vmathEval(name: string, x: Float64Array, out: Float64Array): void;
 }
 
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((op, i) => [op, i])) as Record<UnaryOp, number>;
