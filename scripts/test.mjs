@@ -1,8 +1,24 @@
-// Runs every test file under test/ with node's test runner (through tsx).
-// Usage: node scripts/test.mjs [filter...]   (filters match substrings of file paths)
-import { readdirSync, statSync } from 'node:fs';
+// Runs every test file under test/ with node's test runner (through tsx), then the native kernel
+// tests again on every other instruction-set tier this machine can run (forced with RFM_ISA), so
+// that each tier's code is tested, not only the best one's.
+// Usage: node scripts/test.mjs [filter...]   (filters match substrings of file paths; with filters
+//        the files run on the default tier only)
+//        node scripts/test.mjs --tiers       (only the kernel tests, on every tier the CPU has)
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+
+/** The tests of the native kernels: run once per tier. */
+const KERNEL_TESTS = [
+  'test/engine/backends-agree.test.ts',
+  'test/engine/vmath.test.ts',
+  'test/engine/gradients.test.ts',
+  'test/engine/rng.test.ts',
+  'test/agents/critic.test.ts',
+  'test/estimators/estimators.test.ts',
+];
+const TIERS = ['avx512', 'avx2', 'baseline', 'neon'];
+const ADDON = 'build/Release/rfm_native.node';
 
 function walk(dir) {
   const out = [];
@@ -13,17 +29,44 @@ function walk(dir) {
   }
   return out;
 }
-const filters = process.argv.slice(2);
-const files = walk('test')
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .sort();
-if (files.length === 0) {
-  console.error('no test files matched');
-  process.exit(1);
+function run(files, env) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit', env });
+  return r.status ?? 1;
 }
-const r = spawnSync(
-  process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: process.env },
-);
-process.exit(r.status ?? 1);
+/** The tier the addon picks with RFM_ISA = isa (undefined: its own choice), or null when it does not load. */
+function tierOf(isa) {
+  const env = { ...process.env };
+  if (isa === undefined) delete env.RFM_ISA;
+  else env.RFM_ISA = isa;
+  const r = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify('./' + ADDON)}).isa())`], { env, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+const args = process.argv.slice(2);
+const tiersOnly = args.includes('--tiers');
+const filters = args.filter((a) => a !== '--tiers');
+let status = 0;
+let covered = null;  // the tier the main run used
+if (!tiersOnly) {
+  const files = walk('test')
+    .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
+    .sort();
+  if (files.length === 0) {
+    console.error('no test files matched');
+    process.exit(1);
+  }
+  status = run(files, process.env);
+  if (filters.length > 0) process.exit(status);
+  covered = existsSync(ADDON) ? tierOf(process.env.RFM_ISA || undefined) : null;
+}
+if (!existsSync(ADDON)) {
+  console.log('[test] the native addon is not built: no per-tier runs');
+  process.exit(status);
+}
+for (const isa of TIERS) {
+  if (isa === covered || tierOf(isa) !== isa) continue;
+  console.log(`\n[test] kernel tests with RFM_ISA=${isa}`);
+  const s = run(KERNEL_TESTS, { ...process.env, RFM_ISA: isa });
+  if (s !== 0) status = s;
+}
+process.exit(status);
