@@ -297,58 +297,76 @@ void twin_relu_critic_min(const float* act, long M, long A, long H1, long H2, lo
 void posterior_mean(const float* x1, const float* x0, const float* logits, const float* grads, const float* aOverB,
                     const float* cRow, long B, long K, long D, int cvAuto, double ridge, double clip, float* m, float* c,
                     float* w, double* diag) {
-  double essSum = 0, cSum = 0, maxWSum = 0, spreadSum = 0;
-  std::vector<double> wk(K), m1(D), ms(D), num(D), den(D);
-  for (long b = 0; b < B; b++) {
-    const float* l = logits + b * K;
-    double mx = -INFINITY, mn = INFINITY;
-    for (long k = 0; k < K; k++) {
-      mx = std::max(mx, (double)l[k]);
-      mn = std::min(mn, (double)l[k]);
-    }
-    double z = 0;
-    for (long k = 0; k < K; k++) z += (wk[k] = std::exp((double)l[k] - mx));
-    double w2 = 0, wmax = 0;
-    for (long k = 0; k < K; k++) {
-      wk[k] /= z;
-      w[b * K + k] = (float)wk[k];
-      w2 += wk[k] * wk[k];
-      wmax = std::max(wmax, wk[k]);
-    }
-    // score s = grad + (a / b) x0; m1 = sum w x1, ms = sum w s
-    const double ab = aOverB[b];
-    std::fill(m1.begin(), m1.end(), 0.0);
-    std::fill(ms.begin(), ms.end(), 0.0);
-    for (long k = 0; k < K; k++) {
-      const long r = (b * K + k) * D;
-      for (long d = 0; d < D; d++) {
-        m1[d] += wk[k] * x1[r + d];
-        ms[d] += wk[k] * ((double)grads[r + d] + ab * x0[r + d]);
+  // rows are independent: threaded over rows when large, each row's diagnostics kept apart and
+  // summed in row order afterwards (the same numbers however the rows were shared out)
+  std::vector<double> rowDiag((size_t)B * 4);
+  auto rows = [&](long b0, long b1) {
+    std::vector<double> wk(K), m1(D), ms(D), num(D), den(D);
+    for (long b = b0; b < b1; b++) {
+      const float* l = logits + b * K;
+      double mx = -INFINITY, mn = INFINITY;
+      for (long k = 0; k < K; k++) {
+        mx = std::max(mx, (double)l[k]);
+        mn = std::min(mn, (double)l[k]);
       }
-    }
-    if (cvAuto) {
-      // c = clamp(-sum w^2 (x1 - m1)(s - ms) / (sum w^2 (s - ms)^2 + ridge), -clip, clip)
-      std::fill(num.begin(), num.end(), 0.0);
-      std::fill(den.begin(), den.end(), 0.0);
+      double z = 0;
+      for (long k = 0; k < K; k++) z += (wk[k] = std::exp((double)l[k] - mx));
+      double w2 = 0, wmax = 0;
+      for (long k = 0; k < K; k++) {
+        wk[k] /= z;
+        w[b * K + k] = (float)wk[k];
+        w2 += wk[k] * wk[k];
+        wmax = std::max(wmax, wk[k]);
+      }
+      // score s = grad + (a / b) x0; m1 = sum w x1, ms = sum w s (loops over d: vectorised)
+      const double ab = aOverB[b];
+      std::fill(m1.begin(), m1.end(), 0.0);
+      std::fill(ms.begin(), ms.end(), 0.0);
       for (long k = 0; k < K; k++) {
         const long r = (b * K + k) * D;
-        const double ww = wk[k] * wk[k];
+        const double wv = wk[k];
         for (long d = 0; d < D; d++) {
-          const double sc = (double)grads[r + d] + ab * x0[r + d] - ms[d];
-          num[d] += ww * (x1[r + d] - m1[d]) * sc;
-          den[d] += ww * sc * sc;
+          m1[d] += wv * x1[r + d];
+          ms[d] += wv * ((double)grads[r + d] + ab * x0[r + d]);
         }
       }
+      if (cvAuto) {
+        // c = clamp(-sum w^2 (x1 - m1)(s - ms) / (sum w^2 (s - ms)^2 + ridge), -clip, clip)
+        std::fill(num.begin(), num.end(), 0.0);
+        std::fill(den.begin(), den.end(), 0.0);
+        for (long k = 0; k < K; k++) {
+          const long r = (b * K + k) * D;
+          const double ww = wk[k] * wk[k];
+          for (long d = 0; d < D; d++) {
+            const double sc = (double)grads[r + d] + ab * x0[r + d] - ms[d];
+            num[d] += ww * (x1[r + d] - m1[d]) * sc;
+            den[d] += ww * sc * sc;
+          }
+        }
+      }
+      double cSum = 0;
+      for (long d = 0; d < D; d++) {
+        const double cd = cvAuto ? std::min(clip, std::max(-clip, -num[d] / (den[d] + ridge))) : (double)cRow[b];
+        c[b * D + d] = (float)cd;
+        m[b * D + d] = (float)(m1[d] + cd * ms[d]);
+        cSum += cd;
+      }
+      double* rd = rowDiag.data() + b * 4;
+      rd[0] = 1 / w2;
+      rd[1] = cSum;
+      rd[2] = wmax;
+      rd[3] = mx - mn;
     }
-    for (long d = 0; d < D; d++) {
-      const double cd = cvAuto ? std::min(clip, std::max(-clip, -num[d] / (den[d] + ridge))) : (double)cRow[b];
-      c[b * D + d] = (float)cd;
-      m[b * D + d] = (float)(m1[d] + cd * ms[d]);
-      cSum += cd;
-    }
-    essSum += 1 / w2;
-    maxWSum += wmax;
-    spreadSum += mx - mn;
+  };
+  const double flops = 10.0 * B * K * D;
+  parallel_for(B, std::max<long>(1, 16384 / std::max<long>(1, K * D)), worth_threads(flops), rows);
+  double essSum = 0, cSum = 0, maxWSum = 0, spreadSum = 0;
+  for (long b = 0; b < B; b++) {
+    const double* rd = rowDiag.data() + b * 4;
+    essSum += rd[0];
+    cSum += rd[1];
+    maxWSum += rd[2];
+    spreadSum += rd[3];
   }
   diag[0] = essSum / B;
   diag[1] = cSum / (B * D);

@@ -282,6 +282,11 @@ export class NativeBackend extends TsBackend {
   }
 }
 
+/** A backend in words: its name, with the native backend's instruction-set tier and threads ("native (avx2, 2 threads)"). */
+export function describeBackend(be: { name: string }): string {
+  return be instanceof NativeBackend ? `${be.name} (${be.isa}, ${be.threads} threads)` : be.name;
+}
+
 let nativeBulk: PhiloxBulk | null = null;
 /** The addon's bulk Philox block generator (null until the native backend has loaded). */
 export function nativePhiloxBulk(): PhiloxBulk | null {

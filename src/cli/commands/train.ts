@@ -8,6 +8,8 @@ import { ConfigError, resolveConfig } from '../../config/index.ts';
 import { availableAgents } from '../../agents/index.ts';
 import { envSpec } from '../../envs/index.ts';
 import { CheckpointError, NonFiniteError, resumeTraining, train, type TrainResult } from '../../train/index.ts';
+import { getBackend } from '../../engine/index.ts';
+import { describeBackend } from '../../engine/backend-native.ts';
 
 const USAGE = `usage: rfm train --algo A --env ID [--steps N] [--seed S] [--preset paper|lite|small]
                  [--config FILE.json|yaml ...] [--set key=value ...] [--out runs/] [--name NAME] [--quiet]
@@ -36,6 +38,7 @@ export const command: Command = {
     if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
     const steps = intOpt(optString(p, 'steps'), 'steps');
     const progress = !optFlag(p, 'quiet');
+    if (progress) console.error(`rfm train: backend ${describeBackend(getBackend())}`);
     let result: TrainResult;
     try {
       const resume = optString(p, 'resume');
