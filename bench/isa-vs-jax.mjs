@@ -8,7 +8,7 @@
 // Prints a markdown table (median and every round, updates/s) and writes the raw numbers as JSON
 // to stdout's last line.
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -57,17 +57,23 @@ for (const t of tiers) entries.push({ name: `rfm-rl ${t}`, run: (p) => ours(p, t
 for (const t of tiers) entries.push({ name: `JAX max ISA ${XLA_ISA[t]}`, run: (p) => jax(p, t) });
 if (old) entries.push({ name: 'rfm-rl older build', run: (p) => ours(p, undefined, old) });
 const results = {};
+const loads = [loadavg()[0]];
 for (const p of presets) {
   results[p] = Object.fromEntries(entries.map((e) => [e.name, []]));
   for (let r = 0; r < rounds; r++)
     for (const e of entries) {
       const v = e.run(p).value;
       results[p][e.name].push(v);
-      console.error(`[${p} round ${r + 1}] ${e.name}: ${v.toFixed(3)} updates/s`);
+      loads.push(loadavg()[0]);
+      console.error(`[${p} round ${r + 1}] ${e.name}: ${v.toFixed(3)} updates/s (load average ${loadavg()[0].toFixed(1)})`);
     }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-console.log(`${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores; ${seconds} s per figure, ${rounds} rounds interleaved; updates/s (median; every round)\n`);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+console.log(`${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores (1-minute load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} during the run); ${seconds} s per figure, ${rounds} rounds interleaved; updates/s (median; every round)\n`);
 console.log(`| preset | ${entries.map((e) => e.name).join(' | ')} | ${tiers.map((t) => `${t} / JAX ${XLA_ISA[t]}`).join(' | ')} |`);
 console.log(`|---|${entries.map(() => '---').join('|')}|${tiers.map(() => '---').join('|')}|`);
 for (const p of presets) {
@@ -75,4 +81,4 @@ for (const p of presets) {
   const ratios = tiers.map((t) => `${(median(results[p][`rfm-rl ${t}`]) / median(results[p][`JAX max ISA ${XLA_ISA[t]}`])).toFixed(2)}x`);
   console.log(`| ${p} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
 }
-console.log(JSON.stringify({ seconds, rounds, results }));
+console.log(JSON.stringify({ seconds, rounds, loads, results }));
