@@ -58,12 +58,32 @@ static inline void store_n(float* p, vf v, int n) {
   storeu(t, v);
   std::memcpy(p, t, (size_t)n * sizeof(float));
 }
-/** a where the mask m is set (all bits of a lane), else b. */
-static inline vf select(vi m, vf a, vf b) { return (vf)((m & (vi)a) | (~m & (vi)b)); }
-static inline vd selectd(vl m, vd a, vd b) { return (vd)((m & (vl)a) | (~m & (vl)b)); }
+/** a where the mask m is set (all bits of a lane), else b (a blend). */
+static inline vf select(vi m, vf a, vf b) { return m ? a : b; }
+static inline vd selectd(vl m, vd a, vd b) { return m ? a : b; }
 /** max / min with the second operand returned when either is NaN (as maxps / minps). */
-static inline vf vmax(vf a, vf b) { return select((vi)(a > b), a, b); }
-static inline vf vmin(vf a, vf b) { return select((vi)(a < b), a, b); }
+static inline vf vmax(vf a, vf b) {
+#if defined(__AVX512F__)
+  return (vf)_mm512_max_ps((__m512)a, (__m512)b);
+#elif defined(__AVX2__)
+  return (vf)_mm256_max_ps((__m256)a, (__m256)b);
+#elif defined(__SSE2__)
+  return (vf)_mm_max_ps((__m128)a, (__m128)b);
+#else
+  return select((vi)(a > b), a, b);
+#endif
+}
+static inline vf vmin(vf a, vf b) {
+#if defined(__AVX512F__)
+  return (vf)_mm512_min_ps((__m512)a, (__m512)b);
+#elif defined(__AVX2__)
+  return (vf)_mm256_min_ps((__m256)a, (__m256)b);
+#elif defined(__SSE2__)
+  return (vf)_mm_min_ps((__m128)a, (__m128)b);
+#else
+  return select((vi)(a < b), a, b);
+#endif
+}
 static inline vf vabs(vf a) { return (vf)((vi)a & 0x7fffffff); }
 
 /**

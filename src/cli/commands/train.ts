@@ -38,7 +38,10 @@ export const command: Command = {
     if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
     const steps = intOpt(optString(p, 'steps'), 'steps');
     const progress = !optFlag(p, 'quiet');
-    if (progress) console.error(`rfm train: backend ${describeBackend(getBackend())}`);
+    // the start-up line: which backend (and instruction-set tier) trains
+    const announce = () => {
+      if (progress) console.error(`[rfm] backend ${describeBackend(getBackend())}`);
+    };
     let result: TrainResult;
     try {
       const resume = optString(p, 'resume');
@@ -46,6 +49,7 @@ export const command: Command = {
         for (const k of ['algo', 'env', 'seed', 'preset', 'config', 'set', 'out', 'name']) {
           if (p.options.has(k)) throw new UsageError(`--resume continues a run with its own settings; only --steps may be given (got --${k})`);
         }
+        announce();
         result = await resumeTraining(resume, { steps, progress, handleSignals: true });
       } else {
         const algo = optString(p, 'algo');
@@ -62,6 +66,7 @@ export const command: Command = {
         if (!availableAgents().includes(algo as never)) {
           throw new UsageError(`algorithm '${algo}' is not available in this build (available: ${availableAgents().join(', ')})`);
         }
+        announce();
         result = await train(envId, config, {
           algo: algo as never, seed: intOpt(optString(p, 'seed'), 'seed') ?? 0,
           outDir: optString(p, 'out') ?? 'runs', runName: optString(p, 'name'), progress, handleSignals: true,
