@@ -2,7 +2,7 @@
  * The native CPU backend: the C++ kernels of native/src/ (packed GEMM, threaded over the cores),
  * called through Node-API. The addon holds the kernels once per instruction-set tier (AVX-512,
  * AVX2, baseline x86-64; NEON on arm64) and picks one at load from the CPU (RFM_ISA forces one:
- * a tier the CPU lacks makes the load fail with a one-line error, see nativeLoadError). Storage is the TypeScript backend's pooled Float32Array, so
+ * a tier the CPU or the build lacks is an error, with one line saying why). Storage is the TypeScript backend's pooled Float32Array, so
  * allocation, read/write and the pool are inherited; every kernel is overridden.
  *
  * The addon is build/Release/rfm_native.node at the repository root (built by node-gyp at
@@ -300,7 +300,13 @@ export function nativeNormalBulk(): NormalBulk | null {
 
 registerBackend('native', () => {
   const addon = loadAddon();
-  if (!addon) return null;
+  if (!addon) {
+    // a tier forced with RFM_ISA that this CPU or build lacks: an error, not a silent fall-back to
+    // the (much slower) TypeScript backend
+    const e = loadError as { code?: string; message?: string } | null;
+    if (e?.code === 'ERR_RFM_ISA') throw new Error(`native backend: ${e.message}`);
+    return null;
+  }
   // bulk random blocks: the same integers as the TypeScript Philox; normals by the same formula
   // (equal floats but for about one draw in 1e8, see setNormalBulk)
   nativeBulk = (out, k0, k1, lo, hi, n) => addon.philoxBlocks(out, k0, k1, lo, hi, n);
