@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process';
 const KERNEL_TESTS = [
   'test/engine/backends-agree.test.ts',
   'test/engine/vmath.test.ts',
-  'test/engine/native-isa.test.ts',
   'test/engine/gradients.test.ts',
   'test/engine/rng.test.ts',
   'test/agents/critic.test.ts',
