@@ -2,17 +2,19 @@
   # One addon for every CPU of an architecture: the kernel sources are compiled once per
   # instruction-set tier (a static library each, RFM_TIER naming the tier's namespace), and
   # native/src/dispatch.cc picks a tier at load from the CPU's features (or RFM_ISA).
-  # Nothing is built for the build machine's own CPU (no -march=native).
+  # Nothing is built for the build machine's own CPU (no -march=native). Symbols are hidden (the
+  # addon exports only its Node-API entry points), so calls between the kernels are direct.
   "variables": {
     "kernel_sources": ["native/src/gemm.cc", "native/src/elementwise.cc", "native/src/fused.cc", "native/src/tier.cc"]
   },
   "target_defaults": {
     "cflags!": ["-O2", "-O0", "-fno-exceptions"],
     "cflags_cc!": ["-O2", "-O0", "-std=gnu++14", "-std=gnu++17", "-fno-rtti"],
-    "cflags": ["-O3", "-fno-math-errno", "-pthread", "-fPIC"],
-    "cflags_cc": ["-O3", "-fno-math-errno", "-pthread", "-fPIC", "-std=c++17"],
+    "cflags": ["-O3", "-fno-math-errno", "-pthread", "-fPIC", "-fvisibility=hidden"],
+    "cflags_cc": ["-O3", "-fno-math-errno", "-pthread", "-fPIC", "-fvisibility=hidden", "-std=c++17"],
     "defines": ["NAPI_VERSION=8"],
     "xcode_settings": {
+      "GCC_SYMBOLS_PRIVATE_EXTERN": "YES",
       "OTHER_CFLAGS": ["-O3", "-fno-math-errno"],
       "OTHER_CPLUSPLUSFLAGS": ["-O3", "-fno-math-errno", "-std=c++17"]
     }
