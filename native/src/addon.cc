@@ -13,6 +13,9 @@
 
 namespace {
 
+// the kernels of the instruction-set tier in use (set at load, see Init)
+const rfm::Kernels* tier = nullptr;
+
 constexpr size_t MAX_ARGS = 32;
 
 struct Args {
@@ -107,7 +110,7 @@ napi_value Fill(napi_env env, napi_callback_info info) {
   size_t n;
   float* out = a.f32(0, &n);
   float v = (float)a.num(1);
-  if (!a.failed) rfm::fill(out, (long)n, v);
+  if (!a.failed) tier->fill(out, (long)n, v);
   return undef(env);
 }
 
@@ -120,7 +123,7 @@ napi_value Unary(napi_env env, napi_callback_info info) {
   float* out = a.f32(2, &no);
   double p0 = a.num(3), p1 = a.num(4);
   if (a.check(op >= 0 && op < rfm::U_COUNT, "unary: bad op") && a.check(no >= nx, "unary: output too short"))
-    rfm::unary((int)op, x, out, (long)nx, (float)p0, (float)p1);
+    tier->unary((int)op, x, out, (long)nx, (float)p0, (float)p1);
   return undef(env);
 }
 
@@ -136,7 +139,7 @@ napi_value UnaryBackward(napi_env env, napi_callback_info info) {
   double p0 = a.num(5), p1 = a.num(6);
   if (a.check(op >= 0 && op < rfm::U_COUNT, "unaryBackward: bad op") &&
       a.check(ny >= nx && ng >= nx && no >= nx, "unaryBackward: arrays too short"))
-    rfm::unary_backward((int)op, x, y, gy, gx, (long)nx, (float)p0, (float)p1);
+    tier->unary_backward((int)op, x, y, gy, gx, (long)nx, (float)p0, (float)p1);
   return undef(env);
 }
 
@@ -187,7 +190,7 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   long size = 0;
   if (!a.failed && a.check(op >= 0 && op < rfm::B_COUNT, "binary: bad op") && read_walk(a, 4, 2, lens, w, &size) &&
       a.check(size <= (long)no, "binary: output too short"))
-    rfm::binary((int)op, x, y, out, w);
+    tier->binary((int)op, x, y, out, w);
   return undef(env);
 }
 
@@ -202,7 +205,7 @@ napi_value Where(napi_env env, napi_callback_info info) {
   rfm::Walk w;
   long size = 0;
   if (!a.failed && read_walk(a, 4, 3, lens, w, &size) && a.check(size <= (long)no, "where: output too short"))
-    rfm::where(c, x, y, out, w);
+    tier->where(c, x, y, out, w);
   return undef(env);
 }
 
@@ -215,7 +218,7 @@ napi_value Copy(napi_env env, napi_callback_info info) {
   bool acc = a.flag(3);
   rfm::Walk w;
   long size = 0;
-  if (!a.failed && read_walk(a, 2, 2, lens, w, &size)) rfm::copy(s, d, w, acc);
+  if (!a.failed && read_walk(a, 2, 2, lens, w, &size)) tier->copy(s, d, w, acc);
   return undef(env);
 }
 
@@ -226,7 +229,7 @@ napi_value Axpy(napi_env env, napi_callback_info info) {
   size_t nx, ny;
   float* x = a.f32(1, &nx);
   float* y = a.f32(2, &ny);
-  if (a.check(nx >= ny, "axpy: x too short")) rfm::axpy((float)al, x, y, (long)ny);
+  if (a.check(nx >= ny, "axpy: x too short")) tier->axpy((float)al, x, y, (long)ny);
   return undef(env);
 }
 
@@ -237,7 +240,7 @@ napi_value Scale(napi_env env, napi_callback_info info) {
   float* x = a.f32(0, &nx);
   double al = a.num(1);
   float* out = a.f32(2, &no);
-  if (a.check(no >= nx, "scale: output too short")) rfm::scale(x, (float)al, out, (long)nx);
+  if (a.check(no >= nx, "scale: output too short")) tier->scale(x, (float)al, out, (long)nx);
   return undef(env);
 }
 
@@ -251,7 +254,7 @@ napi_value Reduce(napi_env env, napi_callback_info info) {
   long outer = a.integer(3), len = a.integer(4), inner = a.integer(5);
   if (a.check(op >= 0 && op <= 2 && outer >= 0 && len >= 0 && inner >= 0, "reduce: bad arguments") &&
       a.check((size_t)(outer * len * inner) <= nx && (size_t)(outer * inner) <= no, "reduce: arrays too short"))
-    rfm::reduce((int)op, x, out, outer, len, inner);
+    tier->reduce((int)op, x, out, outer, len, inner);
   return undef(env);
 }
 
@@ -265,7 +268,7 @@ napi_value ArgReduce(napi_env env, napi_callback_info info) {
   long outer = a.integer(3), len = a.integer(4), inner = a.integer(5);
   if (a.check((op == 1 || op == 2) && outer >= 0 && len >= 0 && inner >= 0, "argReduce: bad arguments") &&
       a.check((size_t)(outer * len * inner) <= nx && (size_t)(outer * inner) <= no, "argReduce: arrays too short"))
-    rfm::arg_reduce((int)op, x, out, outer, len, inner);
+    tier->arg_reduce((int)op, x, out, outer, len, inner);
   return undef(env);
 }
 
@@ -276,7 +279,7 @@ napi_value SumSquares(napi_env env, napi_callback_info info) {
   float* x = a.f32(0, &n);
   if (a.failed) return undef(env);
   napi_value r;
-  napi_create_double(env, rfm::sum_squares(x, (long)n), &r);
+  napi_create_double(env, tier->sum_squares(x, (long)n), &r);
   return r;
 }
 
@@ -306,8 +309,8 @@ napi_value GatherScatter(napi_env env, napi_callback_info info) {
     return undef(env);
   long bad = bad_index(idx, nIdx, srcLen);
   if (bad < 0) {
-    if (SCATTER) rfm::scatter_add(p0, idx, p2, outer, srcLen, inner, nIdx);
-    else rfm::gather(p0, idx, p2, outer, srcLen, inner, nIdx);
+    if (SCATTER) tier->scatter_add(p0, idx, p2, outer, srcLen, inner, nIdx);
+    else tier->gather(p0, idx, p2, outer, srcLen, inner, nIdx);
   }
   napi_value r;
   napi_create_int64(env, bad, &r);
@@ -329,7 +332,7 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   const bool ok = (size_t)((batch - 1) * sA + m * k) <= na && (size_t)((batch - 1) * sB + k * n) <= nb &&
                   (size_t)((batch - 1) * sC + m * n) <= nc;
   if (a.check(ok, "matmul: arrays too short for the sizes"))
-    rfm::matmul(A, B, C, m, n, k, flags & 1, flags & 2, flags & 4, batch, sA, sB, sC);
+    tier->matmul(A, B, C, m, n, k, flags & 1, flags & 2, flags & 4, batch, sA, sB, sC);
   return undef(env);
 }
 
@@ -349,7 +352,7 @@ napi_value Linear(napi_env env, napi_callback_info info) {
     return undef(env);
   const bool ok = (size_t)(m * k) <= nx && (size_t)(n * k) <= nw && (!bias || (size_t)(n * groups) <= nb) &&
                   (size_t)(m * n) <= ny && (!pre || (size_t)(m * n) <= np) && (!res || (size_t)(m * n) <= nr);
-  if (a.check(ok, "linear: arrays too short for the sizes")) rfm::linear(x, w, bias, y, pre, m, n, k, (int)act, groups, res);
+  if (a.check(ok, "linear: arrays too short for the sizes")) tier->linear(x, w, bias, y, pre, m, n, k, (int)act, groups, res);
   return undef(env);
 }
 
@@ -376,7 +379,7 @@ napi_value LinearBackward(napi_env env, napi_callback_info info) {
   const bool ok = (size_t)(m * k) <= nx && (size_t)(n * k) <= nw && mn <= np && mn <= ny && mn <= ng && mn <= ns &&
                   (!gx || (size_t)(m * k) <= ngx) && (!gw || (size_t)(n * k) <= ngw) && (!gb || (size_t)(n * groups) <= ngb);
   if (a.check(ok, "linearBackward: arrays too short for the sizes"))
-    rfm::linear_backward(x, w, pre, y, gy, gx, gw, gb, scratch, m, n, k, (int)act, acc, groups);
+    tier->linear_backward(x, w, pre, y, gy, gx, gw, gb, scratch, m, n, k, (int)act, acc, groups);
   return undef(env);
 }
 
@@ -398,8 +401,8 @@ static int parse_layers(Args& a, const char* fn, const int32_t* meta, size_t nm,
     if (a.failed) return 0;
     const long in = m[0], out = m[1], act = m[2], groups = m[4];
     const bool residual = m[3] != 0;
-    const bool ok = in >= 1 && in <= 512 && out >= 1 && act >= -1 && act < rfm::U_COUNT && groups >= 1 &&
-                    (groups == 1 || (out > 8 && M % groups == 0)) && (!residual || in == out) &&
+    const bool ok = in >= 1 && in <= rfm::BLOCK_MAX_DEPTH && out >= 1 && act >= -1 && act < rfm::U_COUNT && groups >= 1 &&
+                    (groups == 1 || (out > rfm::NARROW_MAX && M % groups == 0)) && (!residual || in == out) &&
                     (l == 0 || in == layers[l - 1].out) && (size_t)(in * out) <= nw && (!b || (size_t)(out * groups) <= nb);
     what = std::string(fn) + ": a layer's sizes do not fit";
     if (!a.check(ok, what.c_str())) return 0;
@@ -424,7 +427,7 @@ napi_value MlpForward(napi_env env, napi_callback_info info) {
   if (!nl) return undef(env);
   if (!a.check((size_t)(M * layers[0].in) <= nx && (size_t)(M * layers[nl - 1].out) <= ny, "mlpForward: arrays too short for the sizes"))
     return undef(env);
-  rfm::mlp_forward(x, M, layers, nl, y);
+  tier->mlp_forward(x, M, layers, nl, y);
   return undef(env);
 }
 
@@ -446,9 +449,9 @@ napi_value MlpEuler(napi_env env, napi_callback_info info) {
   if (!nl) return undef(env);
   const long D = layers[0].in, H0 = layers[0].out;
   const bool ok = layers[nl - 1].out == D && (size_t)(M * D) <= n0 && (size_t)(M * D) <= ny && (size_t)steps <= nh &&
-                  (size_t)(steps * groups * H0) <= nsb && M % groups == 0 && (groups == 1 || H0 > 8);
+                  (size_t)(steps * groups * H0) <= nsb && M % groups == 0 && (groups == 1 || H0 > rfm::NARROW_MAX);
   if (!a.check(ok, "mlpEuler: sizes do not fit (the chain must map D to D; stepBias [steps, groups, H])")) return undef(env);
-  rfm::mlp_euler(y0, M, layers, nl, (int)steps, sb, groups, h, y);
+  tier->mlp_euler(y0, M, layers, nl, (int)steps, sb, groups, h, y);
   return undef(env);
 }
 
@@ -464,7 +467,7 @@ napi_value TwinReluCriticMin(napi_env env, napi_callback_info info) {
   const int32_t* meta = a.i32(4, &nm);
   if (a.failed || !a.check(nm >= 7 && a.n >= 17, "twinReluCriticMin: bad arguments")) return undef(env);
   const long M = meta[0], A = meta[1], H1 = meta[2], H2 = meta[3], G = meta[4], ldw1 = meta[5], off = meta[6];
-  bool ok = M >= 0 && A >= 1 && A <= 512 && H1 >= 1 && H1 <= 512 && H2 >= 1 && H2 <= 512 && G >= 1 && (M == 0 || M % G == 0) &&
+  bool ok = M >= 0 && A >= 1 && A <= rfm::BLOCK_MAX_DEPTH && H1 >= 1 && H1 <= rfm::BLOCK_MAX_DEPTH && H2 >= 1 && H2 <= rfm::BLOCK_MAX_DEPTH && G >= 1 && (M == 0 || M % G == 0) &&
             off >= 0 && off + A <= ldw1 && (size_t)(M * A) <= na && (size_t)M <= nq1 && (size_t)M <= nq2 && (!grad || (size_t)(M * A) <= ng);
   rfm::ReluCritic cs[2];
   for (int c = 0; c < 2 && ok; c++) {
@@ -480,7 +483,7 @@ napi_value TwinReluCriticMin(napi_env env, napi_callback_info info) {
     cs[c] = rfm::ReluCritic{w1 + off, ldw1, cond, w2, b2, w3, b3};
   }
   if (!a.check(ok, "twinReluCriticMin: arrays too short for the sizes")) return undef(env);
-  rfm::twin_relu_critic_min(act, M, A, H1, H2, G, cs, q1, q2, grad);
+  tier->twin_relu_critic_min(act, M, A, H1, H2, G, cs, q1, q2, grad);
   return undef(env);
 }
 
@@ -498,7 +501,7 @@ napi_value PhiloxBlocks(napi_env env, napi_callback_info info) {
   }
   const long k0 = a.integer(1), k1 = a.integer(2), lo = a.integer(3), hi = a.integer(4), n = a.integer(5);
   if (!a.check(n >= 0 && (size_t)(4 * n) <= length, "philoxBlocks: array too short")) return undef(env);
-  rfm::philox_blocks(static_cast<uint32_t*>(data), (uint32_t)k0, (uint32_t)k1, (uint32_t)lo, (uint32_t)hi, n);
+  tier->philox_blocks(static_cast<uint32_t*>(data), (uint32_t)k0, (uint32_t)k1, (uint32_t)lo, (uint32_t)hi, n);
   return undef(env);
 }
 
@@ -511,7 +514,7 @@ napi_value NormalsFromBlocks(napi_env env, napi_callback_info info) {
   const long k0 = a.integer(1), k1 = a.integer(2), lo = a.integer(3), hi = a.integer(4);
   const double mean = a.num(5), sd = a.num(6);
   if (a.failed) return undef(env);
-  rfm::normals_from_blocks(out, (long)n, (uint32_t)k0, (uint32_t)k1, (uint32_t)lo, (uint32_t)hi, mean, sd);
+  tier->normals_from_blocks(out, (long)n, (uint32_t)k0, (uint32_t)k1, (uint32_t)lo, (uint32_t)hi, mean, sd);
   return undef(env);
 }
 
@@ -525,7 +528,7 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   float* v = a.f32(3, &nv);
   double hp[8];
   for (int i = 0; i < 8; i++) hp[i] = a.num(4 + i);
-  if (a.check(ng >= np && nm >= np && nv >= np, "adam: arrays too short")) rfm::adam(p, g, m, v, (long)np, hp);
+  if (a.check(ng >= np && nm >= np && nv >= np, "adam: arrays too short")) tier->adam(p, g, m, v, (long)np, hp);
   return undef(env);
 }
 
@@ -588,7 +591,7 @@ napi_value MlpMseGrads(napi_env env, napi_callback_info info) {
   if (a.failed || !a.check((size_t)(M * L[0].in) <= nx && nOut <= nt && (!pred || nOut <= np), "mlpMseGrads: arrays too short for the sizes"))
     return undef(env);
   napi_value r;
-  napi_create_double(env, rfm::mlp_mse_grads(x, target, M, L, nl, scale, pred), &r);
+  napi_create_double(env, tier->mlp_mse_grads(x, target, M, L, nl, scale, pred), &r);
   return r;
 }
 
@@ -622,7 +625,7 @@ napi_value PosteriorMean(napi_env env, napi_callback_info info) {
                   nab >= (size_t)B && (!cRow || ncr >= (size_t)B) && nm >= (size_t)(B * D) && nc >= (size_t)(B * D) &&
                   nw >= (size_t)(B * K);
   if (!a.check(ok, "posteriorMean: arrays too short for the sizes")) return undef(env);
-  rfm::posterior_mean(x1, x0, logits, grads, ab, cRow, B, K, D, cRow ? 0 : 1, ridge, clip, m, c, w, static_cast<double*>(dd));
+  tier->posterior_mean(x1, x0, logits, grads, ab, cRow, B, K, D, cRow ? 0 : 1, ridge, clip, m, c, w, static_cast<double*>(dd));
   return undef(env);
 }
 
@@ -646,13 +649,13 @@ napi_value AdamMulti(napi_env env, napi_callback_info info) {
   if (!a.check(ok, "adamMulti: the lists differ in length, or an array is too short")) return undef(env);
   double s = 0;
   for (size_t i = 0; i < n; i++)
-    if (G[i]) s += rfm::sum_squares(G[i], (long)nP[i]);
+    if (G[i]) s += tier->sum_squares(G[i], (long)nP[i]);
   const double norm = std::sqrt(s);
   hp[7] = std::isfinite(maxNorm) && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1.0;
   for (size_t i = 0; i < n; i++) {
     if (!G[i]) continue;
-    rfm::adam(P[i], G[i], Mo[i], V[i], (long)nP[i], hp);
-    rfm::fill(G[i], (long)nP[i], 0.0f);
+    tier->adam(P[i], G[i], Mo[i], V[i], (long)nP[i], hp);
+    tier->fill(G[i], (long)nP[i], 0.0f);
   }
   napi_value r;
   napi_create_double(env, norm, &r);
@@ -671,8 +674,8 @@ napi_value PolyakMulti(napi_env env, napi_callback_info info) {
   for (size_t i = 0; ok && i < T.size(); i++) ok = nO[i] >= nT[i];
   if (!a.check(ok, "polyakMulti: the lists differ in length, or an array is too short")) return undef(env);
   for (size_t i = 0; i < T.size(); i++) {
-    rfm::scale(T[i], (float)(1 - tau), T[i], (long)nT[i]);
-    rfm::axpy((float)tau, O[i], T[i], (long)nT[i]);
+    tier->scale(T[i], (float)(1 - tau), T[i], (long)nT[i]);
+    tier->axpy((float)tau, O[i], T[i], (long)nT[i]);
   }
   return undef(env);
 }
@@ -684,19 +687,44 @@ napi_value Threads(napi_env env, napi_callback_info) {
 }
 
 napi_value Isa(napi_env env, napi_callback_info) {
-#if defined(__AVX512F__)
-  const char* s = "avx512";
-#elif defined(__AVX2__) && defined(__FMA__)
-  const char* s = "avx2";
-#else
-  const char* s = "portable";
-#endif
   napi_value r;
-  napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
+  napi_create_string_utf8(env, tier->isa, NAPI_AUTO_LENGTH, &r);
   return r;
 }
 
+// vmathEval(name, x: Float64Array, out: Float64Array): the vector math function `name` (vmath.h)
+// at x, for the accuracy tests
+napi_value VmathEval(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  char name[32] = {0};
+  size_t nameLen = 0;
+  double* arr[2] = {nullptr, nullptr};
+  size_t len[2] = {0, 0};
+  if (a.n < 3 || napi_get_value_string_utf8(env, a.v[0], name, sizeof name, &nameLen) != napi_ok) {
+    a.fail("vmathEval: expected a function name, x and out");
+    return undef(env);
+  }
+  for (int i = 0; i < 2; i++) {
+    napi_typedarray_type tt;
+    void* data = nullptr;
+    if (napi_get_typedarray_info(env, a.v[1 + i], &tt, &len[i], &data, nullptr, nullptr) != napi_ok || tt != napi_float64_array) {
+      a.fail("vmathEval: x and out must be Float64Arrays");
+      return undef(env);
+    }
+    arr[i] = static_cast<double*>(data);
+  }
+  if (!a.check(len[1] >= len[0], "vmathEval: out is shorter than x")) return undef(env);
+  if (!tier->vmath_eval(name, arr[0], arr[1], (long)len[0])) a.fail("vmathEval: unknown function");
+  return undef(env);
+}
+
 napi_value Init(napi_env env, napi_value exports) {
+  const char* error = nullptr;
+  tier = rfm::active_kernels(&error);
+  if (!tier) {
+    napi_throw_error(env, "ERR_RFM_ISA", error ? error : "no instruction-set tier");
+    return nullptr;
+  }
   const napi_property_descriptor props[] = {
       {"fill", nullptr, Fill, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unary", nullptr, Unary, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -726,6 +754,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"twinReluCriticMin", nullptr, TwinReluCriticMin, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"isa", nullptr, Isa, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"vmathEval", nullptr, VmathEval, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -1,8 +1,28 @@
-// Shared declarations of the native backend's kernels (gemm.cc, elementwise.cc) and the Node-API
-// glue (addon.cc). All arrays are float32; sizes are element counts.
+// Shared declarations of the native backend's kernels (gemm.cc, elementwise.cc, fused.cc) and the
+// Node-API glue (addon.cc). All arrays are float32; sizes are element counts.
+//
+// Instruction-set tiers: the kernel sources are compiled once per tier (binding.gyp), each copy
+// with RFM_TIER defined to the tier's name (avx512, avx2, baseline, neon), which puts its kernels
+// in namespace rfm::<tier>. Every tier fills a Kernels table (tier.cc); dispatch.cc, compiled for
+// the baseline, picks one at load (the CPU's features, or RFM_ISA) and defines the plain rfm::
+// kernels (what addon.cc calls) as calls through it. Nothing in a tier's objects runs before that
+// choice: no static initialisers, no inline functions shared with the baseline objects
+// (scripts/check-tiers.mjs checks the built objects).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+
+#if defined(RFM_TIER)
+#define RFM_TIER_BEGIN \
+  namespace rfm {      \
+  namespace RFM_TIER {
+#define RFM_TIER_END \
+  }                  \
+  }
+#else
+#define RFM_TIER_BEGIN namespace rfm {
+#define RFM_TIER_END }
+#endif
 
 namespace rfm {
 
@@ -15,17 +35,13 @@ enum Unary {
 enum Binary { B_ADD, B_SUB, B_MUL, B_DIV, B_POW, B_MIN, B_MAX, B_GT, B_GE, B_LT, B_LE, B_EQ, B_COUNT };
 // Activations of the fused linear kernels use the unary codes; ACT_NONE is the identity.
 constexpr int ACT_NONE = -1;
+/** Outputs of at most this many columns take dot products rather than the packed GEMM. */
+constexpr long NARROW_MAX = 8;
+/** The widest layer input (and hidden width) of the row-block kernels: their A strips hold MR x this. */
+constexpr long BLOCK_MAX_DEPTH = 512;
 
-/** Threads the kernels use (the OpenMP team size, 1 without OpenMP). */
+/** Threads the kernels use (the pool's, including the caller). */
 int max_threads();
-
-// ---- elementwise (elementwise.cc) ------------------------------------------------------------
-void unary(int op, const float* x, float* out, long n, float p0, float p1);
-void unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, long n, float p0, float p1);
-/** act(z) elementwise over rows x cols of a row-major block (ld: row stride), z may alias y. */
-void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long rows, long cols);
-/** gz = gy * act'(z) over n elements (y = act(z) given too). */
-void activation_backward(int act, const float* z, const float* y, const float* gy, float* gz, long n);
 
 /**
  * A strided walk over a contiguous output of `nd` dims: views[v] gives offset and strides.
@@ -38,6 +54,54 @@ struct Walk {
   long off[3];
   long stride[3][MAX_DIMS];
 };
+/** One layer of mlp_mse_grads: y = act(x W^T + b) (+ x when residual); gw, gb accumulate. */
+struct TrainLayer {
+  const float* w;
+  const float* b;  // [out] or null
+  long in, out;
+  int act;  // not tanh or sigmoid when residual
+  bool residual;
+  float* gw;  // [out, in], accumulated (or null)
+  float* gb;  // [out], accumulated (or null)
+};
+
+/** One dense layer of mlp_forward: y = act(x W^T + b) (+ x when residual); W [out, in]. */
+struct MlpLayer {
+  const float* w;
+  const float* b;  // [biasGroups, out] or null
+  long in, out;
+  int act;
+  bool residual;  // requires in == out
+  long biasGroups;  // > 1 only where out > 8
+};
+
+/**
+ * One ReLU critic [state, action] -> H1 -> H2 -> 1 of twin_relu_critic_min: w1a points at the
+ * first layer's action columns (row j at w1a + j * ldw1); cond [G, H1] is each state's share of
+ * the first layer plus its bias; w2 [H2, H1], b2 [H2], w3 [H2], b3 [1] (b2, b3 may be null).
+ */
+struct ReluCritic {
+  const float* w1a;
+  long ldw1;
+  const float* cond;
+  const float* w2;
+  const float* b2;
+  const float* w3;
+  const float* b3;
+};
+
+}  // namespace rfm
+
+RFM_TIER_BEGIN
+
+// ---- elementwise (elementwise.cc) ------------------------------------------------------------
+void unary(int op, const float* x, float* out, long n, float p0, float p1);
+void unary_backward(int op, const float* x, const float* y, const float* gy, float* gx, long n, float p0, float p1);
+/** act(z) elementwise over rows x cols of a row-major block (ld: row stride), z may alias y. */
+void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long rows, long cols);
+/** gz = gy * act'(z) over n elements (y = act(z) given too). */
+void activation_backward(int act, const float* z, const float* y, const float* gy, float* gz, long n);
+
 void binary(int op, const float* a, const float* b, float* out, const Walk& w);
 void where(const float* c, const float* a, const float* b, float* out, const Walk& w);
 void copy(const float* src, float* dst, const Walk& w, bool accumulate);
@@ -67,16 +131,6 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
                      float* gw, float* gb, float* scratch, long M, long N, long K, int act, bool accumulate,
                      long biasGroups = 1);
 
-/** One layer of mlp_mse_grads: y = act(x W^T + b) (+ x when residual); gw, gb accumulate. */
-struct TrainLayer {
-  const float* w;
-  const float* b;  // [out] or null
-  long in, out;
-  int act;  // not tanh or sigmoid when residual
-  bool residual;
-  float* gw;  // [out, in], accumulated (or null)
-  float* gb;  // [out], accumulated (or null)
-};
 /**
  * The regression loss scale * mean((f(x) - target)^2) of an MLP f (x [M, in], target [M, out]),
  * its gradients accumulated into every layer's gw, gb: the forward with `linear` and the backward
@@ -84,15 +138,6 @@ struct TrainLayer {
  */
 double mlp_mse_grads(const float* x, const float* target, long M, const TrainLayer* L, int nl, double scale, float* pred);
 
-/** One dense layer of mlp_forward: y = act(x W^T + b) (+ x when residual); W [out, in]. */
-struct MlpLayer {
-  const float* w;
-  const float* b;  // [biasGroups, out] or null
-  long in, out;
-  int act;
-  bool residual;  // requires in == out
-  long biasGroups;  // > 1 only where out > 8
-};
 /**
  * A whole MLP forward (no gradient) for x [M, layers[0].in] into y [M, layers[nl-1].out], blocks
  * of rows passing through every layer while they sit in cache. Every layer's in is at most 512.
@@ -107,20 +152,6 @@ void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* 
 void mlp_euler(const float* y0, long M, const MlpLayer* layers, int nl, int steps, const float* stepBias, long groups,
                const float* h, float* y);
 
-/**
- * One ReLU critic [state, action] -> H1 -> H2 -> 1 of twin_relu_critic_min: w1a points at the
- * first layer's action columns (row j at w1a + j * ldw1); cond [G, H1] is each state's share of
- * the first layer plus its bias; w2 [H2, H1], b2 [H2], w3 [H2], b3 [1] (b2, b3 may be null).
- */
-struct ReluCritic {
-  const float* w1a;
-  long ldw1;
-  const float* cond;
-  const float* w2;
-  const float* b2;
-  const float* w3;
-  const float* b3;
-};
 /**
  * Twin critics at actions act [M, A] whose states repeat in G groups of M / G rows: q1, q2 [M],
  * and (grad non-null) d min(q1, q2) / d act [M, A] through the critic giving the minimum (the
@@ -148,5 +179,49 @@ void posterior_mean(const float* x1, const float* x0, const float* logits, const
                     const float* cRow, long B, long K, long D, int cvAuto, double ridge, double clip, float* m, float* c,
                     float* w, double* diag);
 void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, double mean, double sd);
+
+
+/**
+ * The vector math function `name` of vmath.h at n points (a test hook): float functions (exp,
+ * sigmoid, tanh, gelu, silu, gelu_grad, silu_grad) at x rounded to float; double ones (log,
+ * exp_neg, sin, cos, logcosh) at x. False if the name is unknown.
+ */
+bool vmath_eval(const char* name, const double* x, double* out, long n);
+
+RFM_TIER_END
+
+namespace rfm {
+
+// The kernels one tier provides, as a table of function pointers (filled by each tier's tier.cc).
+#define RFM_KERNEL_LIST(X)                                                                                         \
+  X(unary) X(unary_backward) X(binary) X(where) X(copy) X(fill) X(axpy) X(scale) X(reduce) X(arg_reduce)          \
+  X(sum_squares) X(gather) X(scatter_add) X(adam) X(matmul) X(linear) X(linear_backward) X(mlp_mse_grads)         \
+  X(mlp_forward) X(mlp_euler) X(twin_relu_critic_min) X(philox_blocks) X(posterior_mean) X(normals_from_blocks) \
+  X(vmath_eval)
+
+#if defined(RFM_TIER)
+#define RFM_KERNEL_NS rfm::RFM_TIER
+#else
+#define RFM_KERNEL_NS rfm
+#endif
+struct Kernels {
+  const char* isa;
+#define RFM_KERNEL_FIELD(f) decltype(&RFM_KERNEL_NS::f) f;
+  RFM_KERNEL_LIST(RFM_KERNEL_FIELD)
+#undef RFM_KERNEL_FIELD
+};
+
+#if defined(RFM_TIER)
+namespace RFM_TIER {
+/** This tier's table. */
+const Kernels& kernels();
+}  // namespace RFM_TIER
+#else
+/**
+ * The tier in use ("avx512", "avx2", "baseline", "neon"), chosen at the first call from the CPU's
+ * features or RFM_ISA; null (with *error set) when RFM_ISA names a tier this build or CPU lacks.
+ */
+const Kernels* active_kernels(const char** error);
+#endif
 
 }  // namespace rfm

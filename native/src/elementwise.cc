@@ -11,14 +11,9 @@
 #include "pool.h"
 #include "vmath.h"
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+RFM_TIER_BEGIN
 
-
-namespace rfm {
-
-static const double GELU_C = std::sqrt(2.0 / M_PI);
+static constexpr double GELU_C = 0.79788456080286535588;  // sqrt(2 / pi)
 static constexpr double GELU_A = 0.044715;
 static constexpr double LOG2 = 0.69314718055994530942;
 
@@ -149,17 +144,21 @@ void unary(int op, const float* x, float* out, long n, float p0, float p1) {
     parallel_for(n, CHUNK_CHEAP / 4, threaded(n, PAR_COSTLY * 4), [&](long b, long e) { activate_rows(op, x + b, 0, out + b, 0, 1, e - b); });
     return;
   }
-#if defined(__AVX512F__)
   if (op == U_LOGCOSH) {
-    // in double, eight at a time (the scalar formula's numbers up to the last bit of a double)
+    // in double, a register at a time (the scalar formula's numbers up to the last bit of a double)
+    using vmath::DW;
     parallel_for(n, CHUNK_CHEAP / 4, threaded(n, PAR_COSTLY * 4), [&](long b, long e) {
       long i = b;
-      for (; i + 8 <= e; i += 8) _mm256_storeu_ps(out + i, _mm512_cvtpd_ps(vmath::logcosh_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i)))));
+      for (; i + DW <= e; i += DW) {
+        vmath::vfh xf;
+        std::memcpy(&xf, x + i, sizeof xf);
+        const vmath::vfh yf = __builtin_convertvector(vmath::logcosh(__builtin_convertvector(xf, vmath::vd)), vmath::vfh);
+        std::memcpy(out + i, &yf, sizeof yf);
+      }
       unary_t<U_LOGCOSH>(x + i, out + i, e - i, p0, p1);
     });
     return;
   }
-#endif
   switch (op) {
 #define F(OP) case OP: unary_t<OP>(x, out, n, p0, p1); break;
     RFM_UNARY_CASES(F)
@@ -183,16 +182,10 @@ void unary_backward(int op, const float* x, const float* y, const float* gy, flo
 
 // vectorised activations: vmath.h (shared with the GEMM's fused epilogue)
 
-static bool has_vector_act(int act) {
-#if defined(__AVX512F__)
-  return act == U_GELU || act == U_TANH || act == U_SILU || act == U_SIGMOID;
-#else
-  (void)act;
-  return false;
-#endif
-}
+static bool has_vector_act(int act) { return act == U_GELU || act == U_TANH || act == U_SILU || act == U_SIGMOID; }
 
 void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long rows, long cols) {
+  using vmath::VW;
   for (long i = 0; i < rows; i++) {
     const float* zi = z + i * ldz;
     float* yi = y + i * ldy;
@@ -201,13 +194,9 @@ void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long r
     } else if (act == U_RELU) {
       for (long j = 0; j < cols; j++) yi[j] = zi[j] > 0 ? zi[j] : 0.0f;
     } else if (has_vector_act(act)) {
-#if defined(__AVX512F__)
-      for (long j = 0; j < cols; j += 16) {
-        const int cnt = (int)std::min<long>(16, cols - j);
-        const __mmask16 m = (__mmask16)((1u << cnt) - 1);
-        _mm512_mask_storeu_ps(yi + j, m, vmath::act(act, _mm512_maskz_loadu_ps(m, zi + j)));
-      }
-#endif
+      long j = 0;
+      for (; j + VW <= cols; j += VW) vmath::storeu(yi + j, vmath::act(act, vmath::loadu(zi + j)));
+      if (j < cols) vmath::store_n(yi + j, vmath::act(act, vmath::load_n(zi + j, (int)(cols - j))), (int)(cols - j));
     } else {
       unary(act, zi, yi, cols, 0, 0);
     }
@@ -215,29 +204,17 @@ void activate_rows(int act, const float* z, long ldz, float* y, long ldy, long r
 }
 
 void activation_backward(int act, const float* z, const float* y, const float* gy, float* gz, long n) {
-#if defined(__AVX512F__)
   if (act == U_GELU || act == U_SILU) {
-    using namespace vmath;
-    for (long j = 0; j < n; j += 16) {
-      const int cnt = (int)std::min<long>(16, n - j);
-      const __mmask16 m = (__mmask16)((1u << cnt) - 1);
-      const __m512 x = _mm512_maskz_loadu_ps(m, z + j);
-      __m512 d;
-      if (act == U_GELU) {
-        // s + 2 x s (1 - s) C (1 + 3 A x^2), s = sigmoid(2u)
-        const __m512 s = gelu_s(x);
-        const __m512 t = _mm512_mul_ps(_mm512_mul_ps(s, _mm512_sub_ps(set(1.0f), s)), _mm512_mul_ps(x, set(2.0f * GC)));
-        d = _mm512_fmadd_ps(t, _mm512_fmadd_ps(_mm512_mul_ps(x, x), set(3.0f * GA), set(1.0f)), s);
-      } else {
-        // s + x s (1 - s), s = sigmoid(x)
-        const __m512 s = sigmoid(x);
-        d = _mm512_fmadd_ps(_mm512_mul_ps(x, s), _mm512_sub_ps(set(1.0f), s), s);
-      }
-      _mm512_mask_storeu_ps(gz + j, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, gy + j), d));
+    using vmath::VW;
+    auto grad = [act](vmath::vf x) { return act == U_GELU ? vmath::gelu_grad(x) : vmath::silu_grad(x); };
+    long j = 0;
+    for (; j + VW <= n; j += VW) vmath::storeu(gz + j, vmath::loadu(gy + j) * grad(vmath::loadu(z + j)));
+    if (j < n) {
+      const int cnt = (int)(n - j);
+      vmath::store_n(gz + j, vmath::load_n(gy + j, cnt) * grad(vmath::load_n(z + j, cnt)), cnt);
     }
     return;
   }
-#endif
   unary_backward(act, z, y, gy, gz, n, 0, 0);
 }
 
@@ -587,6 +564,9 @@ void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_
 /** out[i], out[i + 1] (when i + 1 < n) from one block by Box-Muller in double (see normals_from_blocks). */
 __attribute__((optimize("fp-contract=off"))) static inline void box_muller(const uint32_t* b, double mean, double sd, float* out,
                                                                          long i, long n) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
   const double u1 = 1.0 - ((double)(b[0] >> 5) * 67108864.0 + (double)(b[1] >> 6)) / 9007199254740992.0;
   const double u2 = ((double)(b[2] >> 5) * 67108864.0 + (double)(b[3] >> 6)) / 9007199254740992.0;
   const double r = std::sqrt(-2.0 * std::log(u1));
@@ -602,7 +582,20 @@ __attribute__((optimize("fp-contract=off"))) static inline void box_muller(const
   if (i + 1 < n) out[i + 1] = (float)(mean + sd * r * sn);
 }
 
-__attribute__((optimize("fp-contract=off"))) void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1,
+/** mean + sd r cos and mean + sd r sin, rounded step by step as the scalar formula (no fused multiply-add). */
+__attribute__((noinline, optimize("fp-contract=off"))) static void normal_pairs(double mean, double sd, vmath::vd r,
+                                                                              vmath::vd cv, vmath::vd sv, double* co,
+                                                                              double* s) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  const vmath::vd sr = sd * r;
+  const vmath::vd cOut = mean + sr * cv, sOut = mean + sr * sv;
+  std::memcpy(co, &cOut, sizeof cOut);
+  std::memcpy(s, &sOut, sizeof sOut);
+}
+
+void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1,
                                                                        uint32_t lo, uint32_t hi, double mean, double sd) {
   constexpr long CH = 256;  // blocks per chunk
   uint32_t blocks[4 * CH];
@@ -612,97 +605,85 @@ __attribute__((optimize("fp-contract=off"))) void normals_from_blocks(float* out
     const uint64_t c = (uint64_t)lo + (uint64_t)p0;
     philox_blocks(blocks, k0, k1, (uint32_t)c, hi + (uint32_t)(c >> 32), m);
     long q = 0;
-#if defined(__AVX512F__)
-    // eight pairs at a time: the same formula with vector log and sin / cos in double
-    for (; q + 8 <= m && 2 * (p0 + q + 8) <= n; q += 8) {
-      alignas(64) double u1[8], u2[8], s[8], co[8];
-      for (int j = 0; j < 8; j++) {
+    // a register of pairs at a time: the same formula with vector log and sin / cos in double
+    using vmath::DW;
+    for (; q + DW <= m && 2 * (p0 + q + DW) <= n; q += DW) {
+      double u1[DW], u2[DW], s[DW], co[DW];
+      for (int j = 0; j < DW; j++) {
         const uint32_t* b = blocks + 4 * (q + j);
         u1[j] = 1.0 - ((double)(b[0] >> 5) * 67108864.0 + (double)(b[1] >> 6)) / 9007199254740992.0;
         u2[j] = ((double)(b[2] >> 5) * 67108864.0 + (double)(b[3] >> 6)) / 9007199254740992.0;
       }
-      const __m512d r = _mm512_sqrt_pd(_mm512_mul_pd(_mm512_set1_pd(-2.0), vmath::log_pd(_mm512_load_pd(u1))));
-      __m512d sv, cv;
-      vmath::sincos_pd(_mm512_mul_pd(_mm512_set1_pd(2.0 * 3.141592653589793), _mm512_load_pd(u2)), &sv, &cv);
-      // mean + sd r cos, rounded step by step as the scalar formula (no fused multiply-add)
-      const __m512d sr = _mm512_mul_pd(_mm512_set1_pd(sd), r);
-      _mm512_store_pd(co, _mm512_add_pd(_mm512_set1_pd(mean), _mm512_mul_pd(sr, cv)));
-      _mm512_store_pd(s, _mm512_add_pd(_mm512_set1_pd(mean), _mm512_mul_pd(sr, sv)));
+      vmath::vd v1, v2;
+      std::memcpy(&v1, u1, sizeof v1);
+      std::memcpy(&v2, u2, sizeof v2);
+      const vmath::vd r = vmath::sqrt(-2.0 * vmath::log(v1));
+      vmath::vd sv, cv;
+      vmath::sincos((2.0 * 3.141592653589793) * v2, &sv, &cv);
+      normal_pairs(mean, sd, r, cv, sv, co, s);
       float* o = out + 2 * (p0 + q);
-      for (int j = 0; j < 8; j++) {
+      for (int j = 0; j < DW; j++) {
         o[2 * j] = (float)co[j];
         o[2 * j + 1] = (float)s[j];
       }
     }
-#endif
     for (; q < m; q++) box_muller(blocks + 4 * q, mean, sd, out, 2 * (p0 + q), n);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
-// the self-normalised posterior mean with its control variate (src/estimators/posterior-mean.ts)
+// the accuracy tests' hook
 
-void posterior_mean(const float* x1, const float* x0, const float* logits, const float* grads, const float* aOverB,
-                    const float* cRow, long B, long K, long D, int cvAuto, double ridge, double clip, float* m, float* c,
-                    float* w, double* diag) {
-  double essSum = 0, cSum = 0, maxWSum = 0, spreadSum = 0;
-  std::vector<double> wk(K), m1(D), ms(D), num(D), den(D);
-  for (long b = 0; b < B; b++) {
-    const float* l = logits + b * K;
-    double mx = -INFINITY, mn = INFINITY;
-    for (long k = 0; k < K; k++) {
-      mx = std::max(mx, (double)l[k]);
-      mn = std::min(mn, (double)l[k]);
+bool vmath_eval(const char* name, const double* x, double* out, long n) {
+  using vmath::vd;
+  using vmath::vf;
+  using vmath::DW;
+  using vmath::VW;
+  // float functions: x rounded to float, the float result widened
+  struct F {
+    const char* name;
+    vf (*f)(vf);
+  };
+  static constexpr F FLOATS[] = {
+      {"exp", [](vf v) { return vmath::exp(v); }},         {"sigmoid", [](vf v) { return vmath::sigmoid(v); }},
+      {"tanh", [](vf v) { return vmath::tanh(v); }},       {"gelu", [](vf v) { return vmath::gelu(v); }},
+      {"silu", [](vf v) { return vmath::silu(v); }},       {"gelu_grad", [](vf v) { return vmath::gelu_grad(v); }},
+      {"silu_grad", [](vf v) { return vmath::silu_grad(v); }},
+  };
+  for (const F& f : FLOATS) {
+    if (std::strcmp(name, f.name) != 0) continue;
+    for (long i = 0; i < n; i += VW) {
+      float t[VW] = {};
+      const int cnt = (int)std::min<long>(VW, n - i);
+      for (int j = 0; j < cnt; j++) t[j] = (float)x[i + j];
+      vmath::storeu(t, f.f(vmath::loadu(t)));
+      for (int j = 0; j < cnt; j++) out[i + j] = t[j];
     }
-    double z = 0;
-    for (long k = 0; k < K; k++) z += (wk[k] = std::exp((double)l[k] - mx));
-    double w2 = 0, wmax = 0;
-    for (long k = 0; k < K; k++) {
-      wk[k] /= z;
-      w[b * K + k] = (float)wk[k];
-      w2 += wk[k] * wk[k];
-      wmax = std::max(wmax, wk[k]);
-    }
-    // score s = grad + (a / b) x0; m1 = sum w x1, ms = sum w s
-    const double ab = aOverB[b];
-    std::fill(m1.begin(), m1.end(), 0.0);
-    std::fill(ms.begin(), ms.end(), 0.0);
-    for (long k = 0; k < K; k++) {
-      const long r = (b * K + k) * D;
-      for (long d = 0; d < D; d++) {
-        m1[d] += wk[k] * x1[r + d];
-        ms[d] += wk[k] * ((double)grads[r + d] + ab * x0[r + d]);
-      }
-    }
-    if (cvAuto) {
-      // c = clamp(-sum w^2 (x1 - m1)(s - ms) / (sum w^2 (s - ms)^2 + ridge), -clip, clip)
-      std::fill(num.begin(), num.end(), 0.0);
-      std::fill(den.begin(), den.end(), 0.0);
-      for (long k = 0; k < K; k++) {
-        const long r = (b * K + k) * D;
-        const double ww = wk[k] * wk[k];
-        for (long d = 0; d < D; d++) {
-          const double sc = (double)grads[r + d] + ab * x0[r + d] - ms[d];
-          num[d] += ww * (x1[r + d] - m1[d]) * sc;
-          den[d] += ww * sc * sc;
-        }
-      }
-    }
-    for (long d = 0; d < D; d++) {
-      const double cd = cvAuto ? std::min(clip, std::max(-clip, -num[d] / (den[d] + ridge))) : (double)cRow[b];
-      c[b * D + d] = (float)cd;
-      m[b * D + d] = (float)(m1[d] + cd * ms[d]);
-      cSum += cd;
-    }
-    essSum += 1 / w2;
-    maxWSum += wmax;
-    spreadSum += mx - mn;
+    return true;
   }
-  diag[0] = essSum / B;
-  diag[1] = cSum / (B * D);
-  diag[2] = maxWSum / B;
-  diag[3] = spreadSum / B;
+  // double functions
+  const int which = std::strcmp(name, "log") == 0 ? 0 : std::strcmp(name, "exp_neg") == 0 ? 1 : std::strcmp(name, "sin") == 0 ? 2
+                    : std::strcmp(name, "cos") == 0 ? 3 : std::strcmp(name, "logcosh") == 0 ? 4 : -1;
+  if (which < 0) return false;
+  for (long i = 0; i < n; i += DW) {
+    double t[DW];
+    const int cnt = (int)std::min<long>(DW, n - i);
+    for (int j = 0; j < DW; j++) t[j] = j < cnt ? x[i + j] : 1.0;
+    vd v;
+    std::memcpy(&v, t, sizeof v);
+    vd r, sn, cs;
+    switch (which) {
+      case 0: r = vmath::log(v); break;
+      case 1: r = vmath::exp_neg(v); break;
+      case 4: r = vmath::logcosh(v); break;
+      default:
+        vmath::sincos(v, &sn, &cs);
+        r = which == 2 ? sn : cs;
+    }
+    std::memcpy(t, &r, sizeof t);
+    for (int j = 0; j < cnt; j++) out[i + j] = t[j];
+  }
+  return true;
 }
 
-}  // namespace rfm
-
+RFM_TIER_END

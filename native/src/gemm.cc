@@ -1,4 +1,4 @@
-// Packed, register-blocked single-precision GEMM and the fused linear-layer kernels.
+// Packed, register-blocked single-precision GEMM and the fused linear layer (forward, backward).
 //
 // Layout of the computation (C [M,N] += op(A) [M,K] op(B) [K,N], all row-major):
 //   for each column block jc (NC columns) and depth block pc (KC deep):
@@ -8,107 +8,13 @@
 // A is used in place when it is stored row-major (its MR rows x KC are contiguous runs); when it
 // is stored transposed, or for the last partial strip, the strip is packed (k-major, MR wide).
 // Work is split over rows of C between the threads (over columns when C has few rows).
-#include <algorithm>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
+#include <atomic>
 #include <vector>
 
-#include "common.h"
-#include "pool.h"
-#include "vmath.h"
+#include "gemm_kernel.h"
 
-#if defined(__AVX512F__) || defined(__AVX2__)
-#include <immintrin.h>
-#endif
+RFM_TIER_BEGIN
 
-namespace rfm {
-
-// ---------------------------------------------------------------------------------------------
-// vectors: one small wrapper per instruction set, so one micro-kernel template serves all
-
-#if defined(__AVX512F__)
-struct Vec {
-  static constexpr int W = 16;
-  __m512 v;
-  static inline Vec zero() { return {_mm512_setzero_ps()}; }
-  static inline Vec load(const float* p) { return {_mm512_loadu_ps(p)}; }
-  static inline Vec bcast(const float* p) { return {_mm512_set1_ps(*p)}; }
-  static inline Vec fma(Vec a, Vec b, Vec c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
-  static inline Vec add(Vec a, Vec b) { return {_mm512_add_ps(a.v, b.v)}; }
-  static inline void store(float* p, Vec a) { _mm512_storeu_ps(p, a.v); }
-  static inline Vec relu(Vec a) { return {_mm512_max_ps(a.v, _mm512_setzero_ps())}; }  // NaN -> 0
-  static inline Vec load_n(const float* p, int n) { return {_mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), p)}; }
-  static inline void store_n(float* p, Vec a, int n) { _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), a.v); }
-};
-constexpr int MR = 12, NR = 32;
-#elif defined(__AVX2__) && defined(__FMA__)
-struct Vec {
-  static constexpr int W = 8;
-  __m256 v;
-  static inline Vec zero() { return {_mm256_setzero_ps()}; }
-  static inline Vec load(const float* p) { return {_mm256_loadu_ps(p)}; }
-  static inline Vec bcast(const float* p) { return {_mm256_broadcast_ss(p)}; }
-  static inline Vec fma(Vec a, Vec b, Vec c) { return {_mm256_fmadd_ps(a.v, b.v, c.v)}; }
-  static inline Vec add(Vec a, Vec b) { return {_mm256_add_ps(a.v, b.v)}; }
-  static inline void store(float* p, Vec a) { _mm256_storeu_ps(p, a.v); }
-  static inline Vec relu(Vec a) { return {_mm256_max_ps(a.v, _mm256_setzero_ps())}; }  // NaN -> 0
-  static inline __m256i mask(int n) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-  }
-  static inline Vec load_n(const float* p, int n) { return {_mm256_maskload_ps(p, mask(n))}; }
-  static inline void store_n(float* p, Vec a, int n) { _mm256_maskstore_ps(p, mask(n), a.v); }
-};
-constexpr int MR = 6, NR = 16;
-#else
-struct Vec {
-  static constexpr int W = 4;
-  float v[4];
-  static inline Vec zero() { return {{0, 0, 0, 0}}; }
-  static inline Vec load(const float* p) { return {{p[0], p[1], p[2], p[3]}}; }
-  static inline Vec bcast(const float* p) { return {{*p, *p, *p, *p}}; }
-  static inline Vec fma(Vec a, Vec b, Vec c) {
-    for (int i = 0; i < 4; i++) c.v[i] = std::fma(a.v[i], b.v[i], c.v[i]);
-    return c;
-  }
-  static inline Vec add(Vec a, Vec b) {
-    for (int i = 0; i < 4; i++) a.v[i] += b.v[i];
-    return a;
-  }
-  static inline void store(float* p, Vec a) { std::memcpy(p, a.v, sizeof a.v); }
-  static inline Vec relu(Vec a) {
-    for (int i = 0; i < 4; i++) a.v[i] = a.v[i] > 0 ? a.v[i] : 0;
-    return a;
-  }
-  static inline Vec load_n(const float* p, int n) {
-    Vec r = zero();
-    for (int i = 0; i < n; i++) r.v[i] = p[i];
-    return r;
-  }
-  static inline void store_n(float* p, Vec a, int n) {
-    for (int i = 0; i < n; i++) p[i] = a.v[i];
-  }
-};
-constexpr int MR = 4, NR = 8;
-#endif
-constexpr int NV = NR / Vec::W;  // vectors per row of a tile
-
-// ---------------------------------------------------------------------------------------------
-// buffers: grown on demand, never shrunk, one set per calling thread
-
-struct Buffer {
-  float* p = nullptr;
-  size_t cap = 0;
-  float* get(size_t n) {
-    if (n > cap) {
-      std::free(p);
-      cap = std::max(n, cap * 3 / 2);
-      p = static_cast<float*>(std::aligned_alloc(64, ((cap * sizeof(float) + 63) / 64) * 64));
-    }
-    return p;
-  }
-  ~Buffer() { std::free(p); }
-};
 static thread_local Buffer tl_bpack;  // packed B (owned by the thread that calls gemm)
 static thread_local Buffer tl_apack;  // one packed A strip per worker thread
 static thread_local Buffer tl_misc;   // partial column sums etc.
@@ -117,40 +23,6 @@ static thread_local Buffer tl_misc;   // partial column sums etc.
 // the micro-kernel: C[mr, nr] (+)= A[mr, kc] * Bp[kc, NR]
 //   PACKED: A is packed k-major (a[k * MR + i]); else A is row-major with row stride lda.
 //   Bp: kc rows of NR floats. Columns >= nr and rows >= mr of C are not touched.
-
-/**
- * The epilogue fused into the micro-kernel: z = x + bias row, C = z and y = act(z) (+ res), or
- * C = act(z) (+ res) when y is null. bias points at the tile's first column of bias row 0; with
- * biasRowDiv > 0, tile row i uses bias row (row0 + i) / biasRowDiv (biasLd apart).
- */
-struct TileEpi {
-  const float* bias;
-  long biasRowDiv, biasLd, row0;
-  int act;
-  float* y;  // tile's top-left element of y, or null (then the result goes to C)
-  long ldy;
-  const float* res;  // tile's top-left element of the residual, or null
-  long ldr;
-};
-
-/** Activations the micro-kernel applies in registers (the others run after each strip). */
-static inline bool tile_act(int act) {
-#if defined(__AVX512F__)
-  return act == ACT_NONE || act == U_RELU || act == U_GELU || act == U_SILU || act == U_TANH || act == U_SIGMOID;
-#else
-  return act == ACT_NONE || act == U_RELU;
-#endif
-}
-
-static inline Vec tile_activate(int act, Vec x) {
-  if (act == ACT_NONE) return x;
-  if (act == U_RELU) return Vec::relu(x);
-#if defined(__AVX512F__)
-  return {vmath::act(act, x.v)};
-#else
-  return x;  // not reached: tile_act admits only the two above
-#endif
-}
 
 template <bool PACKED, bool EPI>
 static inline void micro(long kc, const float* __restrict a, long lda, const float* __restrict b, float* __restrict c,
@@ -383,24 +255,7 @@ static void pack_a_strip(const float* a, long rs, long cs, long kc, int mr, floa
 // ---------------------------------------------------------------------------------------------
 // the driver
 
-/**
- * What to do to a finished block of C: add a bias row, apply act, write to y (may be C itself),
- * then add a residual. With biasRowDiv > 0 the bias has one row per group of biasRowDiv rows
- * (row i adds bias[(i / biasRowDiv) * N + j]); else a single row. res (ldr) is [M, N] or null.
- */
-struct Epilogue {
-  const float* bias;
-  int act;
-  float* y;
-  long ldy;
-  long biasRowDiv;
-  long biasLd;
-  const float* res;
-  long ldr;
-  long row0 = 0;  // absolute index of c's row 0 (for the bias groups)
-};
-
-static void apply_epilogue(const Epilogue* ep, float* c, long ldc, long i0, long rows, long j0, long cols) {
+void apply_epilogue(const Epilogue* ep, float* c, long ldc, long i0, long rows, long j0, long cols) {
   if (!ep || rows <= 0 || cols <= 0) return;
   float* z = c + i0 * ldc + j0;
   if (ep->bias) {
@@ -422,20 +277,6 @@ static void apply_epilogue(const Epilogue* ep, float* c, long ldc, long i0, long
   }
 }
 
-struct Gemm {
-  const float* A;
-  long rsa, csa;  // A(i, k) = A[i * rsa + k * csa]
-  const float* B;
-  long rsb, csb;  // B(k, j) = B[k * rsb + j * csb]
-  float* C;
-  long ldc;
-  long M, N, K;
-  bool accumulate;
-  const Epilogue* ep;
-};
-
-static inline long ceil_div(long a, long b) { return (a + b - 1) / b; }
-
 /**
  * Depth blocking: one block up to 512 deep, else equal blocks of at most 384. With a single panel
  * of B (N <= NR) the A strip is used once per block anyway, so the blocks go up to 8192 (a B block
@@ -449,16 +290,18 @@ static long pick_kc(long K, long N) {
 }
 
 /** Threaded or not for a problem of `flops` (waking a worker costs a few microseconds). */
-static double par_min_flops() {
+double par_min_flops() {
   static const double v = [] {
     const char* e = std::getenv("RFM_PAR_FLOPS");
     return e ? std::atof(e) : 3e5;
   }();
   return v;
 }
-// set while a caller runs a computation too small to share out as a whole (see mlp_mse_grads)
+// set while a caller runs a computation too small to share out as a whole (see SerialScope)
 static thread_local bool tl_serial = false;
-static bool worth_threads(double flops) { return !tl_serial && flops >= par_min_flops() && max_threads() > 1; }
+SerialScope::SerialScope(bool on) : prev(tl_serial) { tl_serial = prev || on; }
+SerialScope::~SerialScope() { tl_serial = prev; }
+bool worth_threads(double flops) { return !tl_serial && flops >= par_min_flops() && max_threads() > 1; }
 
 static void gemm(const Gemm& g, bool threaded) {
   const long M = g.M, N = g.N, K = g.K;
@@ -631,6 +474,7 @@ static void dots_narrow(const Gemm& g, long i0, long i1) {
 
 template <int NN>
 static void dots_narrow_rows(const Gemm& g, long i0, long i1) {
+  static_assert(NARROW_MAX == 8, "the dot-product kernels are instantiated for 1 to 8 columns");
   // few columns give few independent sums per row: more rows at a time
   dots_narrow<NN, (NN <= 2 ? 4 : 2)>(g, i0, i1);
 }
@@ -641,7 +485,7 @@ static void dots_narrow_rows(const Gemm& g, long i0, long i1) {
  */
 static void gemm_dots(const Gemm& g, bool threaded) {
   const long M = g.M, N = g.N, K = g.K;
-  if (N <= 8 && M >= N) {
+  if (N <= NARROW_MAX && M >= N) {
     const long chunk = std::max<long>(4, 32768 / std::max<long>(1, N * K));
     parallel_for(M, chunk, threaded, [&](long b, long e) {
       switch (N) {
@@ -716,8 +560,8 @@ static thread_local Buffer tl_bt;  // a narrow B transposed
  */
 static void gemm_any(const Gemm& g, bool threaded) {
   if (g.M > 0 && g.N > 0 && g.K > 0) {
-    if (g.rsb == 1 && g.csa == 1 && (g.N <= 8 || g.M == 1)) return gemm_dots(g, threaded);
-    if (g.csa == 1 && g.N <= 8 && g.M >= 64) {
+    if (g.rsb == 1 && g.csa == 1 && (g.N <= NARROW_MAX || g.M == 1)) return gemm_dots(g, threaded);
+    if (g.csa == 1 && g.N <= NARROW_MAX && g.M >= 64) {
       // B's columns strided (e.g. gx = gz W for a first layer of few inputs): transpose the small
       // B [K, N] into N contiguous columns, then dot products
       float* bt = tl_bt.get((size_t)g.N * g.K);
@@ -855,76 +699,15 @@ void linear_backward(const float* x, const float* w, const float* pre, const flo
   if (gw) matmul(scratch, x, gw, N, K, M, true, false, accumulate, 1, 0, 0, 0);
 }
 
-static thread_local Buffer tl_train;  // mlp_mse_grads' activations and gradients (reused call to call)
-
-double mlp_mse_grads(const float* x, const float* target, long M, const TrainLayer* L, int nl, double scale, float* pred) {
-  if (M <= 0 || nl <= 0) return 0;
-  // one workspace: each layer's pre-activation and output, then gy, gx and scratch at the widest
-  long width = L[0].in, acts = 0;
-  for (int l = 0; l < nl; l++) {
-    width = std::max(width, L[l].out);
-    acts += 2 * M * L[l].out;
-  }
-  float* ws = tl_train.get((size_t)(acts + 3 * M * width));
-  std::vector<float*> ys(nl), pres(nl);
-  float* at = ws;
-  for (int l = 0; l < nl; l++) {
-    pres[l] = at;
-    ys[l] = at + M * L[l].out;
-    at += 2 * M * L[l].out;
-  }
-  float* gy = at;
-  float* gx = gy + M * width;
-  float* scratch = gx + M * width;
-  // a small network's dozen small products: handing each to the workers costs more than it saves
-  double flops = 0;
-  for (int l = 0; l < nl; l++) flops += 6.0 * M * L[l].in * L[l].out;
-  struct Serial {
-    bool prev;
-    explicit Serial(bool on) : prev(tl_serial) { tl_serial = prev || on; }
-    ~Serial() { tl_serial = prev; }
-  } serial(flops < 16 * par_min_flops());
-  // forward
-  const float* h = x;
-  for (int l = 0; l < nl; l++) {
-    linear(h, L[l].w, L[l].b, ys[l], pres[l], M, L[l].out, L[l].in, L[l].act, 1, L[l].residual ? h : nullptr);
-    h = ys[l];
-  }
-  // loss = scale mean((y - target)^2) and its gradient 2 scale (y - target) / size
-  const long n = M * L[nl - 1].out;
-  const float* y = ys[nl - 1];
-  double loss = 0;
-  const double k = 2 * scale / (double)n;
-  for (long i = 0; i < n; i++) {
-    const double d = (double)y[i] - target[i];
-    loss += d * d;
-    gy[i] = (float)(k * d);
-  }
-  if (pred) std::memcpy(pred, y, (size_t)n * sizeof(float));
-  // backward, layer by layer, the weight gradients accumulated
-  for (int l = nl - 1; l >= 0; l--) {
-    const TrainLayer& T = L[l];
-    const float* in = l == 0 ? x : ys[l - 1];
-    linear_backward(in, T.w, pres[l], ys[l], gy, l > 0 ? gx : nullptr, T.gw, T.gb, scratch, M, T.out, T.in, T.act, true, 1);
-    if (l == 0) break;
-    // a residual layer's input also receives the output's gradient directly
-    if (T.residual)
-      for (long i = 0; i < M * T.in; i++) gx[i] += gy[i];
-    std::swap(gx, gy);
-  }
-  return scale * loss / (double)n;
-}
-
 // ---------------------------------------------------------------------------------------------
-// kernels over blocks of rows that stay in cache: a whole MLP forward, and twin ReLU critics with
-// the input gradient of their minimum
+// pieces of the row-block kernels (fused.cc)
 
 /**
  * C [rows, N] = A [rows, K] B for a block of rows, B packed into panels of NR columns, K deep (at
- * most 512), with the tile epilogue `ep` (pointers relative to the block's row 0 and column 0;
+ * most BLOCK_MAX_DEPTH), with the tile epilogue `ep` (pointers relative to the block's row 0 and column 0;
  * ep->row0 is the block's absolute row, for bias groups) or none.
  */
-static void block_gemm(const float* A, long lda, long rows, long K, const float* bp, long N, float* C, long ldc,
+void block_gemm(const float* A, long lda, long rows, long K, const float* bp, long N, float* C, long ldc,
                        const TileEpi* ep, float* apack) {
   for (long s0 = 0; s0 < rows; s0 += MR) {
     const int mr = (int)std::min<long>(MR, rows - s0);
@@ -952,14 +735,14 @@ static void block_gemm(const float* A, long lda, long rows, long K, const float*
 }
 
 /** Packs B(k, j) = b[k * rs + j * cs] (K x N) into NR-wide panels at out; returns the floats used. */
-static long pack_b_all(const float* b, long rs, long cs, long K, long N, float* out) {
+long pack_b_all(const float* b, long rs, long cs, long K, long N, float* out) {
   for (long j = 0; j < N; j += NR) pack_b_panel(b + j * cs, rs, cs, K, (int)std::min<long>(NR, N - j), out + (j / NR) * NR * K);
   return ceil_div(N, NR) * NR * K;
 }
-static long packed_size(long K, long N) { return ceil_div(N, NR) * NR * K; }
+long packed_size(long K, long N) { return ceil_div(N, NR) * NR * K; }
 
 /** C [rows, N <= 8] by dot products (see dots_narrow), any N from 1 to 8. */
-static void dots_any(const Gemm& g, long rows) {
+void dots_any(const Gemm& g, long rows) {
   switch (g.N) {
     case 1: dots_narrow_rows<1>(g, 0, rows); break;
     case 2: dots_narrow_rows<2>(g, 0, rows); break;
@@ -972,220 +755,4 @@ static void dots_any(const Gemm& g, long rows) {
   }
 }
 
-static thread_local Buffer tl_blk_w;    // packed weights (the calling thread's)
-static thread_local Buffer tl_blk_act;  // per-thread block buffers
-constexpr long RB = 4 * MR;             // rows per block
-
-/** The weights of a chain of layers packed once into the micro-kernel's panels (see mlp_forward). */
-struct PackedChain {
-  float* packed = nullptr;
-  std::vector<long> at;  // each layer's offset in packed, or -1 (few outputs: dot products)
-  long maxWidth = 0;
-  double flopsPerRow = 0;
-};
-
-static PackedChain pack_chain(const MlpLayer* layers, int nl) {
-  PackedChain pc;
-  pc.at.assign(nl, -1);
-  long total = 0;
-  for (int l = 0; l < nl; l++) {
-    const MlpLayer& L = layers[l];
-    pc.maxWidth = std::max(pc.maxWidth, L.out);
-    pc.flopsPerRow += 2.0 * L.in * L.out;
-    if (L.out > 8) {
-      pc.at[l] = total;
-      total += packed_size(L.in, L.out);
-    }
-  }
-  // B(k, j) = W[j, k]
-  pc.packed = tl_blk_w.get((size_t)std::max<long>(total, 1));
-  for (int l = 0; l < nl; l++)
-    if (pc.at[l] >= 0) pack_b_all(layers[l].w, 1, layers[l].in, layers[l].in, layers[l].out, pc.packed + pc.at[l]);
-  return pc;
-}
-
-/**
- * Rows i0 .. i0 + rb of a chain: in (row stride ldin) through every layer into out (row stride
- * ldout); bufs holds two [RB, ldAct] activations, apack one A strip. M is the chain's row count
- * (for bias groups); layer 0 takes bias0 (its groups: groups0) in place of its own bias.
- */
-static void chain_block(const MlpLayer* layers, int nl, const PackedChain& pc, long M, long i0, long rb, const float* in,
-                        long ldin, float* out, long ldout, float* bufs, long ldAct, float* apack, const float* bias0,
-                        long groups0) {
-  const float* cur = in;
-  long ldc = ldin;
-  for (int l = 0; l < nl; l++) {
-    const MlpLayer& L = layers[l];
-    const bool last = l + 1 == nl;
-    float* dst = last ? out : bufs + (l % 2) * RB * ldAct;
-    const long ldd = last ? ldout : ldAct;
-    const float* bias = l == 0 ? bias0 : L.b;
-    const long groups = l == 0 ? groups0 : L.biasGroups;
-    const long div = groups > 1 ? M / groups : 0;
-    if (pc.at[l] < 0) {
-      // few outputs: dot products (no grouped bias here: the caller checks)
-      Epilogue ep{bias, L.act, dst, ldd, 0, L.out, L.residual ? cur : nullptr, ldc};
-      Gemm g{cur, ldc, 1, L.w, 1, L.in, dst, ldd, rb, L.out, L.in, false, (bias || L.act != ACT_NONE || L.residual) ? &ep : nullptr};
-      dots_any(g, rb);
-    } else if (tile_act(L.act)) {
-      const TileEpi te{bias, div, L.out, i0, L.act, nullptr, 0, L.residual ? cur : nullptr, ldc};
-      block_gemm(cur, ldc, rb, L.in, pc.packed + pc.at[l], L.out, dst, ldd, &te, apack);
-    } else {
-      block_gemm(cur, ldc, rb, L.in, pc.packed + pc.at[l], L.out, dst, ldd, nullptr, apack);
-      Epilogue ep{bias, L.act, dst, ldd, div, L.out, L.residual ? cur : nullptr, ldc, i0};
-      apply_epilogue(&ep, dst, ldd, 0, rb, 0, L.out);
-    }
-    cur = dst;
-    ldc = ldd;
-  }
-}
-
-void mlp_forward(const float* x, long M, const MlpLayer* layers, int nl, float* y) {
-  if (M <= 0 || nl <= 0) return;
-  const PackedChain pc = pack_chain(layers, nl);
-  const long ldAct = ceil_div(pc.maxWidth, 16) * 16;
-  parallel_for(ceil_div(M, RB), 1, worth_threads(pc.flopsPerRow * M), [&](long b0, long b1) {
-    float* bufs = tl_blk_act.get((size_t)2 * RB * ldAct + (size_t)MR * 512);
-    float* apack = bufs + 2 * RB * ldAct;
-    for (long blk = b0; blk < b1; blk++) {
-      const long i0 = blk * RB;
-      const long rb = std::min(RB, M - i0);
-      chain_block(layers, nl, pc, M, i0, rb, x + i0 * layers[0].in, layers[0].in, y + i0 * layers[nl - 1].out,
-                  layers[nl - 1].out, bufs, ldAct, apack, layers[0].b, layers[0].biasGroups);
-    }
-  });
-}
-
-/** y += h v, rounded as the product and then the sum (the engine's scale, then add): no FMA. */
-__attribute__((noinline, optimize("fp-contract=off"))) static void euler_update(float* __restrict y, const float* __restrict v,
-                                                                              float h, long n) {
-  for (long i = 0; i < n; i++) y[i] = y[i] + v[i] * h;
-}
-
-void mlp_euler(const float* y0, long M, const MlpLayer* layers, int nl, int steps, const float* stepBias, long groups,
-               const float* h, float* y) {
-  if (M <= 0 || nl <= 0) return;
-  const long D = layers[0].in;
-  if (steps <= 0) {
-    std::memcpy(y, y0, (size_t)(M * D) * sizeof(float));
-    return;
-  }
-  const PackedChain pc = pack_chain(layers, nl);
-  const long ldAct = ceil_div(pc.maxWidth, 16) * 16;
-  const long H0 = layers[0].out;
-  // the block's steps from k0 to k1 (y holds the block's rows between calls)
-  auto run = [&](long blk, int k0, int k1) {
-    float* bufs = tl_blk_act.get((size_t)2 * RB * ldAct + (size_t)RB * D + (size_t)MR * 512);
-    float* v = bufs + 2 * RB * ldAct;
-    float* apack = v + RB * D;
-    const long i0 = blk * RB;
-    const long rb = std::min(RB, M - i0);
-    float* __restrict yb = y + i0 * D;
-    if (k0 == 0) std::memcpy(yb, y0 + i0 * D, (size_t)(rb * D) * sizeof(float));
-    for (int k = k0; k < k1; k++) {
-      chain_block(layers, nl, pc, M, i0, rb, yb, D, v, D, bufs, ldAct, apack, stepBias + (long)k * groups * H0, groups);
-      euler_update(yb, v, h[k], rb * D);
-    }
-  };
-  const long blocks = ceil_div(M, RB);
-  const bool threaded = worth_threads(pc.flopsPerRow * M * steps);
-  if (pc.flopsPerRow * RB * steps <= 8e6) {
-    // rows are independent through every step: each block of rows makes all its steps in cache
-    parallel_for(blocks, 1, threaded, [&](long b0, long b1) {
-      for (long blk = b0; blk < b1; blk++) run(blk, 0, steps);
-    });
-  } else {
-    // a block's every step would be a long work item (the pool reads a long wait for a worker as
-    // a crowded machine): one pass over the blocks per step
-    for (int k = 0; k < steps; k++)
-      parallel_for(blocks, 1, threaded, [&](long b0, long b1) {
-        for (long blk = b0; blk < b1; blk++) run(blk, k, k + 1);
-      });
-  }
-}
-
-void twin_relu_critic_min(const float* act, long M, long A, long H1, long H2, long G, const ReluCritic* critics,
-                          float* q1, float* q2, float* grad) {
-  if (M <= 0) return;
-  // packed weights per critic: layer 1 (action columns) and 2 forward; 2 and 1 (action columns) backward
-  const long s1 = packed_size(A, H1), s2 = packed_size(H1, H2), s2t = packed_size(H2, H1), s1t = packed_size(H1, A);
-  const long per = s1 + s2 + s2t + s1t;
-  float* packed = tl_blk_w.get((size_t)2 * per);
-  for (int c = 0; c < 2; c++) {
-    const ReluCritic& C = critics[c];
-    float* p = packed + c * per;
-    pack_b_all(C.w1a, 1, C.ldw1, A, H1, p);                  // B(k, j) = W1[j, O + k]
-    pack_b_all(C.w2, 1, H1, H1, H2, p + s1);                 // B(k, j) = W2[j, k]
-    pack_b_all(C.w2, H1, 1, H2, H1, p + s1 + s2);            // B(k, j) = W2[k, j]
-    pack_b_all(C.w1a, C.ldw1, 1, H1, A, p + s1 + s2 + s2t);  // B(k, j) = W1[k, O + j]
-  }
-  const long div = G > 1 ? M / G : 0;
-  const long ld = ceil_div(std::max(H1, H2), 16) * 16;
-  const long ldA = ceil_div(A, 16) * 16;
-  const double flops = 2.0 * M * (2 * (A * H1 + H1 * H2 + H2) + (grad ? H2 * H1 + H1 * A : 0));
-  parallel_for(ceil_div(M, RB), 1, worth_threads(flops), [&](long b0, long b1) {
-    // z1, z2 per critic; h1, h2, dz, dh, da scratch; gathered rows; the A-strip packing
-    float* buf = tl_blk_act.get((size_t)9 * RB * ld + (size_t)RB * ldA + (size_t)MR * 512);
-    float* z1[2] = {buf, buf + RB * ld};
-    float* z2[2] = {buf + 2 * RB * ld, buf + 3 * RB * ld};
-    float* h1 = buf + 4 * RB * ld;
-    float* h2 = buf + 5 * RB * ld;
-    float* dz = buf + 6 * RB * ld;
-    float* dh = buf + 7 * RB * ld;
-    float* gz1 = buf + 8 * RB * ld;
-    float* da = buf + 9 * RB * ld;
-    float* apack = da + RB * ldA;
-    for (long blk = b0; blk < b1; blk++) {
-      const long i0 = blk * RB;
-      const long rb = std::min(RB, M - i0);
-      const float* a = act + i0 * A;
-      float* qout[2] = {q1 + i0, q2 + i0};
-      for (int c = 0; c < 2; c++) {
-        const ReluCritic& C = critics[c];
-        const float* p = packed + c * per;
-        // z1 = a W1a^T + (the state's share of layer 1 and its bias); h1 = relu(z1)
-        const TileEpi e1{C.cond, div, H1, i0, U_RELU, h1, ld, nullptr, 0};
-        block_gemm(a, A, rb, A, p, H1, z1[c], ld, &e1, apack);
-        // z2 = h1 W2^T + b2; h2 = relu(z2)
-        const TileEpi e2{C.b2, 0, H2, i0, U_RELU, h2, ld, nullptr, 0};
-        block_gemm(h1, ld, rb, H1, p + s1, H2, z2[c], ld, &e2, apack);
-        // q = h2 w3 + b3
-        Epilogue e3{C.b3, ACT_NONE, qout[c], 1, 0, 1, nullptr, 0};
-        Gemm g{h2, ld, 1, C.w3, 1, H2, qout[c], 1, rb, 1, H2, false, C.b3 ? &e3 : nullptr};
-        dots_any(g, rb);
-      }
-      if (!grad) continue;
-      // d min(q1, q2) / d a through the critic that gives the minimum (critic 1 on ties, as the
-      // engine's minimum): each critic's rows gathered, backward, scattered
-      for (int c = 0; c < 2; c++) {
-        const ReluCritic& C = critics[c];
-        const float* p = packed + c * per;
-        long idx[RB];
-        long n = 0;
-        for (long r = 0; r < rb; r++) {
-          const bool first = q1[i0 + r] <= q2[i0 + r];
-          if (first == (c == 0)) idx[n++] = r;
-        }
-        if (n == 0) continue;
-        // dz2 = w3 [z2 > 0]; dh1 = dz2 W2; gz1 = dh1 [z1 > 0]; da = gz1 W1a
-        const float* __restrict w3 = C.w3;
-        for (long q = 0; q < n; q++) {
-          const float* __restrict zr = z2[c] + idx[q] * ld;
-          float* __restrict o = dz + q * ld;
-          for (long j = 0; j < H2; j++) o[j] = zr[j] > 0 ? w3[j] : 0.0f;
-        }
-        block_gemm(dz, ld, n, H2, p + s1 + s2, H1, dh, ld, nullptr, apack);
-        for (long q = 0; q < n; q++) {
-          const float* __restrict zr = z1[c] + idx[q] * ld;
-          const float* __restrict hr = dh + q * ld;
-          float* __restrict o = gz1 + q * ld;
-          for (long j = 0; j < H1; j++) o[j] = zr[j] > 0 ? hr[j] : 0.0f;
-        }
-        block_gemm(gz1, ld, n, H1, p + s1 + s2 + s2t, A, da, ldA, nullptr, apack);
-        for (long q = 0; q < n; q++) std::memcpy(grad + (i0 + idx[q]) * A, da + q * ldA, A * sizeof(float));
-      }
-    }
-  });
-}
-
-}  // namespace rfm
+RFM_TIER_END

@@ -1,6 +1,8 @@
 /**
- * The native CPU backend: the C++ kernels of native/src/ (packed AVX-512 / AVX2 GEMM, OpenMP over
- * the cores) called through Node-API. Storage is the TypeScript backend's pooled Float32Array, so
+ * The native CPU backend: the C++ kernels of native/src/ (packed GEMM, threaded over the cores),
+ * called through Node-API. The addon holds the kernels once per instruction-set tier (AVX-512,
+ * AVX2, baseline x86-64; NEON on arm64) and picks one at load from the CPU (RFM_ISA forces one:
+ * a tier the CPU or the build lacks is an error, with one line saying why). Storage is the TypeScript backend's pooled Float32Array, so
  * allocation, read/write and the pool are inherited; every kernel is overridden.
  *
  * The addon is build/Release/rfm_native.node at the repository root (built by node-gyp at
@@ -48,6 +50,8 @@ interface Addon {
   twinReluCriticMin(act: F32, q1: F32, q2: F32, grad: F32 | null, meta: Int32Array, ...critics: (F32 | null)[]): void;
   threads(): number;
   isa(): string;
+  /** The vector math function `name` of native/src/vmath.h at x into out (a test hook). */
+  vmathEval(name: string, x: Float64Array, out: Float64Array): void;
 }
 
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((op, i) => [op, i])) as Record<UnaryOp, number>;
@@ -82,7 +86,7 @@ export class NativeBackend extends TsBackend {
     super();
   }
 
-  /** OpenMP threads the kernels use, and the instruction set the GEMM was built for. */
+  /** Threads the kernels use, and the instruction-set tier in use (avx512, avx2, baseline, neon). */
   get threads(): number {
     return this.addon.threads();
   }
@@ -277,6 +281,11 @@ export class NativeBackend extends TsBackend {
   }
 }
 
+/** A backend in words: its name, with the native backend's instruction-set tier and threads ("native (avx2, 2 threads)"). */
+export function describeBackend(be: { name: string }): string {
+  return be instanceof NativeBackend ? `${be.name} (${be.isa}, ${be.threads} threads)` : be.name;
+}
+
 let nativeBulk: PhiloxBulk | null = null;
 /** The addon's bulk Philox block generator (null until the native backend has loaded). */
 export function nativePhiloxBulk(): PhiloxBulk | null {
@@ -290,7 +299,13 @@ export function nativeNormalBulk(): NormalBulk | null {
 
 registerBackend('native', () => {
   const addon = loadAddon();
-  if (!addon) return null;
+  if (!addon) {
+    // a tier forced with RFM_ISA that this CPU or build lacks: an error, not a silent fall-back to
+    // the (much slower) TypeScript backend
+    const e = loadError as { code?: string; message?: string } | null;
+    if (e?.code === 'ERR_RFM_ISA') throw new Error(`native backend: ${e.message}`);
+    return null;
+  }
   // bulk random blocks: the same integers as the TypeScript Philox; normals by the same formula
   // (equal floats but for about one draw in 1e8, see setNormalBulk)
   nativeBulk = (out, k0, k1, lo, hi, n) => addon.philoxBlocks(out, k0, k1, lo, hi, n);

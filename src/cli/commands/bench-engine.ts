@@ -24,6 +24,8 @@ export const MLP_SIZES = [23, 256, 256, 1] as const;
 
 export interface EngineBenchResult {
   backend: string;
+  /** The native backend's instruction-set tier (avx512, avx2, baseline, neon); absent on others. */
+  isa?: string;
   gemmGflops: Record<string, number>;
   mlpTrainStepGflops: Record<string, number>;
 }
@@ -99,7 +101,8 @@ export function mlpGflops(be: Backend, rows: number, seconds: number): number {
 }
 
 export function benchEngine(be: Backend, seconds: number, log: (line: string) => void = () => {}): EngineBenchResult {
-  const res: EngineBenchResult = { backend: be.name, gemmGflops: {}, mlpTrainStepGflops: {} };
+  const isa = (be as unknown as { isa?: string }).isa;
+  const res: EngineBenchResult = { backend: be.name, ...(isa ? { isa } : {}), gemmGflops: {}, mlpTrainStepGflops: {} };
   for (const [m, k, n] of GEMM_SHAPES) {
     const key = `${m}x${k}x${n}`;
     res.gemmGflops[key] = gemmGflops(be, m, k, n, seconds);

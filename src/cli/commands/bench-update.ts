@@ -10,6 +10,7 @@ import { PRESETS, type PresetName } from '../../config/index.ts';
 import type { Batch } from '../../agents/types.ts';
 import { Rng, getBackend } from '../../engine/index.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
+import { NativeBackend, describeBackend } from '../../engine/backend-native.ts';
 
 const OBS = 17;
 const ACT = 6;
@@ -29,6 +30,8 @@ export function syntheticBatch(size: number, rng: Rng): Batch {
 export interface UpdateBenchResult {
   preset: string;
   backend: string;
+  /** The native backend's instruction-set tier (avx512, avx2, baseline, neon); absent on others. */
+  isa?: string;
   algo: string;
   /** Updates per second: of the one round, or the median round with --repeat. */
   updatesPerSec: number;
@@ -69,8 +72,9 @@ export function benchUpdate(preset: string, seconds: number, algo = 'rfm', seed 
     rounds.push(n / elapsed);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const be = getBackend();
   return {
-    preset, backend: getBackend().name, algo,
+    preset, backend: be.name, ...(be instanceof NativeBackend ? { isa: be.isa } : {}), algo,
     updatesPerSec: median(rounds),
     updates: times.length,
     seconds: total,
@@ -89,7 +93,7 @@ export async function run(args: string[]): Promise<number> {
   }
   const preset = optString(p, 'preset') ?? 'lite';
   const r = benchUpdate(preset, optNumber(p, 'seconds', 10), optString(p, 'algo') ?? 'rfm', optNumber(p, 'seed', 0), optNumber(p, 'repeat', 1));
-  console.log(`preset ${r.preset}  backend ${r.backend}  algo ${r.algo}`);
+  console.log(`preset ${r.preset}  backend ${describeBackend(getBackend())}  algo ${r.algo}`);
   console.log(`${r.updates} updates in ${r.seconds.toFixed(2)} s: ${r.updatesPerSec.toFixed(2)} updates/s${r.rounds.length > 1 ? ` (median of ${r.rounds.length} rounds: ${r.rounds.map((x) => x.toFixed(2)).join(', ')})` : ''}, median ${(r.medianUpdateSeconds * 1000).toFixed(1)} ms per update`);
   if (optFlag(p, 'json')) console.log(JSON.stringify(r));
   return 0;

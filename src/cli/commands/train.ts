@@ -12,6 +12,8 @@ import { ConfigError, resolveConfig } from '../../config/index.ts';
 import { availableAgents } from '../../agents/index.ts';
 import { envSpec } from '../../envs/index.ts';
 import { resumeTraining, train, type TrainResult } from '../../train/index.ts';
+import { getBackend } from '../../engine/index.ts';
+import { describeBackend } from '../../engine/backend-native.ts';
 
 const USAGE = usageOf('train');
 
@@ -33,6 +35,10 @@ export const command: Command = {
     const steps = intOpt(optString(p, 'steps'), 'steps');
     const progress = !optFlag(p, 'quiet');
     const results: TrainResult[] = [];
+    // the start-up line: which backend (and instruction-set tier) trains
+    const announce = () => {
+      if (progress) console.error(`[rfm] backend ${describeBackend(getBackend())}`);
+    };
     try {
       const resume = optString(p, 'resume');
       if (resume !== undefined) {
@@ -47,6 +53,7 @@ export const command: Command = {
           else if (existsSync(fromText) && fromText.endsWith('.json')) from = fromText;
           else throw new UsageError(`--from must be a checkpoint's step or its .json file, got '${fromText}'`);
         }
+        announce();
         results.push(await resumeTraining(resume, { steps, from, sets: p.options.get('set') ?? [], progress, handleSignals: true }));
       } else {
         if (p.options.has('from')) throw new UsageError('--from goes with --resume');
@@ -66,6 +73,7 @@ export const command: Command = {
         }
         const seeds = seedList(p);
         const name = optString(p, 'name');
+        announce();
         for (const seed of seeds) {
           const runName = name !== undefined && seeds.length > 1 ? `${name}-s${seed}` : name;
           const r = await train(envId, config, { algo: algo as never, seed, outDir: optString(p, 'out') ?? 'runs', runName, progress, handleSignals: true });
