@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const built = join(root, 'build/Release/rfm_native.node');
@@ -41,23 +41,11 @@ const dir = join(root, 'prebuilds', tag);
 mkdirSync(dir, { recursive: true });
 copyFileSync(built, join(dir, 'rfm_native.node'));
 strip('strip', join(dir, 'rfm_native.node'));
-// An addon compiled with -march=native runs only on CPUs with this machine's instruction set: the
-// sidecar says which flags it needs, and the loader skips it elsewhere (src/engine/native-path.ts).
-const sidecar = join(dir, 'rfm_native.json');
-rmSync(sidecar, { force: true });
+// A prebuild must run on every CPU of its architecture: the addon picks its instruction-set tier
+// at load (native/README.md), so nothing may be compiled for the build machine alone.
 if (readFileSync(join(root, 'binding.gyp'), 'utf8').includes('-march=native')) {
-  const loader = join(root, 'dist/engine/native-path.js');
-  if (!existsSync(loader)) {
-    console.error('[rfm] prebuild: dist/ is missing (npm run build first)');
-    process.exit(1);
-  }
-  const { ISA_FLAG, cpuFlags } = await import(pathToFileURL(loader).href);
-  const flags = cpuFlags();
-  if (flags)
-    writeFileSync(
-      sidecar,
-      JSON.stringify({ requires: [...flags].filter((f) => ISA_FLAG.test(f)).sort() }) + '\n',
-    );
+  console.error('[rfm] prebuild: binding.gyp uses -march=native; a prebuild would not run on other CPUs');
+  process.exit(1);
 }
 console.error(
   `[rfm] prebuild: prebuilds/${tag}/rfm_native.node (${(statSync(built).size / 1024).toFixed(0)} KiB${fresh ? ', from the existing build' : ''})`,

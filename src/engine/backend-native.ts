@@ -66,7 +66,7 @@ export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../build/Release/rfm_
 let loadError: unknown = null;
 function loadAddon(): Addon | null {
   try {
-    return loadNativeAddon<Addon>(); // prebuilds/<platform>-<arch>/ first, then build/Release (./native-path.ts)
+    return loadNativeAddon<Addon>(); // build/Release first, then prebuilds/<platform>-<arch>/ (./native-path.ts)
   } catch (e) {
     loadError = e;
     return null;

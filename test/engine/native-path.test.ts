@@ -9,14 +9,14 @@ import {
   nativeAddonCandidates,
 } from '../../src/engine/native-path.ts';
 
-test('the addon is looked for in prebuilds/<platform>-<arch>/ first, then build/Release/', () => {
+test('the addon is looked for in build/Release/ first (a build made here), then prebuilds/<platform>-<arch>/', () => {
   const saved = process.env.RFM_NATIVE_PATH;
   delete process.env.RFM_NATIVE_PATH;
   try {
     assert.equal(PREBUILD_TAG, `${process.platform}-${process.arch}`);
     assert.deepEqual(nativeAddonCandidates(), [
-      resolve(`prebuilds/${PREBUILD_TAG}/rfm_native.node`),
       resolve('build/Release/rfm_native.node'),
+      resolve(`prebuilds/${PREBUILD_TAG}/rfm_native.node`),
     ]);
     process.env.RFM_NATIVE_PATH = '/nowhere/x.node';
     assert.deepEqual(nativeAddonCandidates(), ['/nowhere/x.node']);
@@ -50,7 +50,7 @@ test('with no addon that loads, the TypeScript backend runs and says so once', (
 });
 
 test(
-  'a prebuilt addon, when present, is what loads',
+  'a prebuilt addon, when there is no local build, is what loads',
   { skip: !existsSync(`prebuilds/${PREBUILD_TAG}/rfm_native.node`) && 'no prebuild here' },
   () => {
     const script = `
@@ -66,38 +66,7 @@ test(
       },
     );
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim(), `native ${resolve(`prebuilds/${PREBUILD_TAG}/rfm_native.node`)}`);
+    const want = existsSync('build/Release/rfm_native.node') ? 'build/Release/rfm_native.node' : `prebuilds/${PREBUILD_TAG}/rfm_native.node`;
+    assert.equal(r.stdout.trim(), `native ${resolve(want)}`);
   },
 );
-
-test('a prebuild whose sidecar requires instruction-set flags this CPU lacks is skipped, not loaded', async () => {
-  const { mkdtempSync, writeFileSync, copyFileSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { missingCpuFeatures } = await import('../../src/engine/native-path.ts');
-  const dir = mkdtempSync(join(tmpdir(), 'rfm-native-'));
-  const file = join(dir, 'rfm_native.node');
-  writeFileSync(file, 'not an addon');
-  assert.equal(missingCpuFeatures(file, new Set(['avx2'])), null, 'no sidecar: nothing required');
-  writeFileSync(
-    join(dir, 'rfm_native.json'),
-    JSON.stringify({ requires: ['avx2', 'made_up_isa'] }),
-  );
-  assert.deepEqual(missingCpuFeatures(file, new Set(['avx2'])), ['made_up_isa']);
-  assert.equal(missingCpuFeatures(file, new Set(['avx2', 'made_up_isa'])), null);
-  assert.equal(missingCpuFeatures(file, null), null, 'no /proc/cpuinfo: no check');
-  const saved = process.env.RFM_NATIVE_PATH;
-  process.env.RFM_NATIVE_PATH = file;
-  try {
-    assert.throws(() => loadNativeAddon(), /rfm_native\.node: built for a CPU with made_up_isa/);
-    // the real addon next to a sidecar this CPU satisfies loads
-    if (existsSync('build/Release/rfm_native.node')) {
-      copyFileSync('build/Release/rfm_native.node', file);
-      writeFileSync(join(dir, 'rfm_native.json'), JSON.stringify({ requires: [] }));
-      assert.equal(typeof (loadNativeAddon() as { threads: unknown }).threads, 'function');
-    }
-  } finally {
-    if (saved === undefined) delete process.env.RFM_NATIVE_PATH;
-    else process.env.RFM_NATIVE_PATH = saved;
-  }
-});
