@@ -185,7 +185,9 @@ Object.assign(checks, {
   },
   'rfm sweep report sweeps/pendulum-sac': (cmd) => {
     inSweepDir(cmd);
-    const report = JSON.parse(readFileSync(join(sweepDir, 'sweeps/pendulum-sac/report.json'), 'utf8'));
+    const report = JSON.parse(
+      readFileSync(join(sweepDir, 'sweeps/pendulum-sac/report.json'), 'utf8'),
+    );
     assert.ok(existsSync(join(sweepDir, 'sweeps/pendulum-sac/report.md')));
     return `report.json: ${JSON.stringify(report).length} bytes`;
   },

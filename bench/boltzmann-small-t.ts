@@ -10,7 +10,14 @@
 import { Rng, reshape, tensor, tidy } from '../src/engine/index.ts';
 import { coefficientTensors, linearFlowPath } from '../src/paths/index.ts';
 import { getEnergy } from '../src/estimators/energies.ts';
-import { CV, GE, NE, logTargetValueAndGrad, posteriorMean, reverseProposals } from '../src/estimators/index.ts';
+import {
+  CV,
+  GE,
+  NE,
+  logTargetValueAndGrad,
+  posteriorMean,
+  reverseProposals,
+} from '../src/estimators/index.ts';
 
 const argv = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -55,18 +62,28 @@ function exactMean(mu: [number, number], sigma: number): [number, number] {
 
 const rng = new Rng(3);
 const l = en.logDensity();
-console.log(`${en.name}: K ${K}, ${points} points per t; error = m_hat - m (exact by grid integration)`);
-console.log(`${'t'.padStart(5)} ${'est'.padEnd(3)} ${'bias x0'.padStart(10)} ${'bias x1'.padStart(10)} ${'mse x0'.padStart(10)} ${'mse x1'.padStart(10)} ${'ESS'.padStart(6)}`);
+console.log(
+  `${en.name}: K ${K}, ${points} points per t; error = m_hat - m (exact by grid integration)`,
+);
+console.log(
+  `${'t'.padStart(5)} ${'est'.padEnd(3)} ${'bias x0'.padStart(10)} ${'bias x1'.padStart(10)} ${'mse x0'.padStart(10)} ${'mse x1'.padStart(10)} ${'ESS'.padStart(6)}`,
+);
 for (const t of ts) {
   const x1 = en.sample(points, rng);
   const xt = Float32Array.from(x1, (v) => t * v + (1 - t) * rng.normal());
-  const exact = Array.from({ length: points }, (_, i) => exactMean([xt[2 * i] / t, xt[2 * i + 1] / t], (1 - t) / t));
+  const exact = Array.from({ length: points }, (_, i) =>
+    exactMean([xt[2 * i] / t, xt[2 * i + 1] / t], (1 - t) / t),
+  );
   tidy(() => {
     const x = tensor(xt, [points, 2]);
     const c = coefficientTensors(linearFlowPath, new Float32Array(points).fill(t), x);
     const p = reverseProposals(x, c.a, c.b, K, rng);
     const { value, grad } = logTargetValueAndGrad(l, reshape(p.x1, [points * K, 2]));
-    for (const [name, cv] of [['ne', NE], ['ge', GE], ['cv', CV]] as const) {
+    for (const [name, cv] of [
+      ['ne', NE],
+      ['ge', GE],
+      ['cv', CV],
+    ] as const) {
       const r = posteriorMean(p, value, grad, cv);
       const m = r.mean.toArray();
       const bias = [0, 0];
@@ -77,7 +94,9 @@ for (const t of ts) {
           bias[d] += e / points;
           mse[d] += (e * e) / points;
         }
-      console.log(`${String(t).padStart(5)} ${name.padEnd(3)} ${bias.map((v) => v.toExponential(2).padStart(10)).join(' ')} ${mse.map((v) => v.toExponential(2).padStart(10)).join(' ')} ${r.diagnostics.ess.toFixed(1).padStart(6)}`);
+      console.log(
+        `${String(t).padStart(5)} ${name.padEnd(3)} ${bias.map((v) => v.toExponential(2).padStart(10)).join(' ')} ${mse.map((v) => v.toExponential(2).padStart(10)).join(' ')} ${r.diagnostics.ess.toFixed(1).padStart(6)}`,
+      );
     }
   });
 }

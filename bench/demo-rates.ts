@@ -29,13 +29,29 @@ const runs = [
 
 async function inNode(algo: string, updates: number): Promise<number> {
   setBackend('ts');
-  const cfg = resolveConfig({ algo, envId: 'Pendulum-v1', preset: 'small', sets: [`train.steps=${RANDOM + updates}`, 'train.evalEvery=100000', 'train.checkpointEvery=100000'] });
+  const cfg = resolveConfig({
+    algo,
+    envId: 'Pendulum-v1',
+    preset: 'small',
+    sets: [
+      `train.steps=${RANDOM + updates}`,
+      'train.evalEvery=100000',
+      'train.checkpointEvery=100000',
+    ],
+  });
   let first = 0;
   let last = 0;
   let n = 0;
   await runTraining('Pendulum-v1', cfg, {
-    algo: algo as 'sac', seed: 0,
-    callbacks: { onUpdate: () => { const t = performance.now(); if (++n === 1) first = t; last = t; } },
+    algo: algo as 'sac',
+    seed: 0,
+    callbacks: {
+      onUpdate: () => {
+        const t = performance.now();
+        if (++n === 1) first = t;
+        last = t;
+      },
+    },
   });
   return (n - 1) / ((last - first) / 1000);
 }
@@ -46,20 +62,43 @@ try {
   const server = await serveSite(join(root, 'site'), { port: 0 });
   const { chromium } = await import('playwright-core');
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
   try {
     for (const { algo, updates } of runs) {
       const page = await browser.newPage();
-      const q = new URLSearchParams({ task: 'Pendulum-v1', algo, seed: '0', steps: String(RANDOM + updates), every: '100000' });
+      const q = new URLSearchParams({
+        task: 'Pendulum-v1',
+        algo,
+        seed: '0',
+        steps: String(RANDOM + updates),
+        every: '100000',
+      });
       await page.goto(`${server.url}?${q}`);
       await page.waitForSelector('body[data-ready="true"]');
       await page.click('#train');
       await page.waitForSelector('body[data-done="true"]', { timeout: 600_000 });
-      const done = await page.evaluate('window.rfmDemo.done') as { updates: number; updateSeconds: number };
+      const done = (await page.evaluate('window.rfmDemo.done')) as {
+        updates: number;
+        updateSeconds: number;
+      };
       await page.close();
       const chromiumRate = (done.updates - 1) / done.updateSeconds;
       const nodeRate = await inNode(algo, updates);
-      console.log(`${algo} small, Pendulum-v1, ${updates} updates: Chromium ${chromiumRate.toFixed(2)} updates/s, Node ${nodeRate.toFixed(2)} updates/s (Chromium / Node = ${(chromiumRate / nodeRate).toFixed(2)})`);
+      console.log(
+        `${algo} small, Pendulum-v1, ${updates} updates: Chromium ${chromiumRate.toFixed(2)} updates/s, Node ${nodeRate.toFixed(2)} updates/s (Chromium / Node = ${(chromiumRate / nodeRate).toFixed(2)})`,
+      );
     }
   } finally {
     await browser.close();

@@ -18,7 +18,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Rng, add, clamp, mul, noGrad, reshape, sub, tensor, tidy } from '../src/engine/index.ts';
 import { coefficientTensors, linearFlowPath } from '../src/paths/index.ts';
 import { BENCHMARK_TARGETS, conditioningPoints } from '../src/estimators/benchmark.ts';
-import { CV, GE, NE, gmmLogTarget, logTargetValueAndGrad, posteriorMean, reverseProposals, type ControlVariate } from '../src/estimators/index.ts';
+import {
+  CV,
+  GE,
+  NE,
+  gmmLogTarget,
+  logTargetValueAndGrad,
+  posteriorMean,
+  reverseProposals,
+  type ControlVariate,
+} from '../src/estimators/index.ts';
 
 const argv = process.argv.slice(2);
 const arg = (k: string, d: string) => {
@@ -85,7 +94,8 @@ for (const dim of dims) {
             'cv-noclip-noridge': run({ kind: 'cv', ridge: 1e-12, clip: 1e9 }).mean.toArray(),
             'cv-split': add(ne.mean, mul(cB, ms)).toArray(),
           };
-          for (const f of FIXED) variants[`fixed-${f}`] = run({ kind: 'fixed', value: f }).mean.toArray();
+          for (const f of FIXED)
+            variants[`fixed-${f}`] = run({ kind: 'fixed', value: f }).mean.toArray();
           for (let i = 0; i < B; i++) {
             let s2 = 0;
             for (let k = 0; k < K; k++) s2 += w[i * K + k] ** 2;
@@ -99,7 +109,8 @@ for (const dim of dims) {
         });
       });
     }
-    const summary: Record<string, { mse: number; se: number; diffVsNe: number; diffSe: number }> = {};
+    const summary: Record<string, { mse: number; se: number; diffVsNe: number; diffSe: number }> =
+      {};
     for (const [name, e] of Object.entries(errs)) {
       const [mse, se] = meanSe(e);
       const [diff, dse] = meanSe(e.map((v, i) => v - errs.ne[i]));
@@ -108,16 +119,31 @@ for (const dim of dims) {
     const bins = ESS_BINS.slice(0, -1).map((lo, j) => {
       const hi = ESS_BINS[j + 1];
       const idx = essPer.map((v, i) => (v >= lo && v < hi ? i : -1)).filter((i) => i >= 0);
-      const m = (name: string) => (idx.length ? idx.reduce((a, i) => a + errs[name][i], 0) / idx.length : NaN);
-      return { ess: `[${lo}, ${hi})`, share: idx.length / points, ne: m('ne'), cv: m('cv'), cvSplit: m('cv-split'), ge: m('ge') };
+      const m = (name: string) =>
+        idx.length ? idx.reduce((a, i) => a + errs[name][i], 0) / idx.length : NaN;
+      return {
+        ess: `[${lo}, ${hi})`,
+        share: idx.length / points,
+        ne: m('ne'),
+        cv: m('cv'),
+        cvSplit: m('cv-split'),
+        ge: m('ge'),
+      };
     });
     report.push({ dim, t, K, points, summary, bins, negativeCStarShare: cNeg / cTotal });
-    console.log(`\n=== dim ${dim}, t ${t}, K ${K}, ${points} points; mean ESS ${(essPer.reduce((a, b) => a + b, 0) / points).toFixed(2)}; c* < 0 in ${((100 * cNeg) / cTotal).toFixed(1)}% of coordinates`);
+    console.log(
+      `\n=== dim ${dim}, t ${t}, K ${K}, ${points} points; mean ESS ${(essPer.reduce((a, b) => a + b, 0) / points).toFixed(2)}; c* < 0 in ${((100 * cNeg) / cTotal).toFixed(1)}% of coordinates`,
+    );
     for (const [name, s] of Object.entries(summary)) {
-      console.log(`${name.padEnd(18)} mse ${s.mse.toExponential(3)} ± ${s.se.toExponential(1)}   minus NE ${s.diffVsNe.toExponential(2)} ± ${s.diffSe.toExponential(1)}`);
+      console.log(
+        `${name.padEnd(18)} mse ${s.mse.toExponential(3)} ± ${s.se.toExponential(1)}   minus NE ${s.diffVsNe.toExponential(2)} ± ${s.diffSe.toExponential(1)}`,
+      );
     }
     console.log('by ESS:');
-    for (const b of bins) console.log(`  ESS ${b.ess.padEnd(10)} share ${(100 * b.share).toFixed(0).padStart(3)}%  NE ${b.ne.toExponential(2)}  CV ${b.cv.toExponential(2)}  CV-split ${b.cvSplit.toExponential(2)}  GE ${b.ge.toExponential(2)}`);
+    for (const b of bins)
+      console.log(
+        `  ESS ${b.ess.padEnd(10)} share ${(100 * b.share).toFixed(0).padStart(3)}%  NE ${b.ne.toExponential(2)}  CV ${b.cv.toExponential(2)}  CV-split ${b.cvSplit.toExponential(2)}  GE ${b.ge.toExponential(2)}`,
+      );
   }
 }
 mkdirSync('runs/estimators', { recursive: true });

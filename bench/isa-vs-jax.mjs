@@ -34,13 +34,19 @@ function ours(preset, isa, cwd = '.') {
   const env = { ...process.env };
   if (isa) env.RFM_ISA = isa;
   else delete env.RFM_ISA;
-  const r = spawnSync(process.execPath, ['bin/rfm.mjs', 'bench', 'update', '--preset', preset, '--seconds', String(seconds), '--json'], { cwd, env, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['bin/rfm.mjs', 'bench', 'update', '--preset', preset, '--seconds', String(seconds), '--json'],
+    { cwd, env, encoding: 'utf8' },
+  );
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const j = JSON.parse(last);
     return { value: j.updatesPerSec, isa: j.isa };
   } catch {
-    throw new Error(`rfm bench update failed (${isa ?? 'default'}, ${cwd}): ${r.stderr.slice(-400)}`);
+    throw new Error(
+      `rfm bench update failed (${isa ?? 'default'}, ${cwd}): ${r.stderr.slice(-400)}`,
+    );
   }
 }
 function jax(preset, isa) {
@@ -48,7 +54,10 @@ function jax(preset, isa) {
   if (isa) env.XLA_FLAGS = `--xla_cpu_max_isa=${XLA_ISA[isa]}`;
   const r = spawnSync(python, [peer, preset, String(seconds)], { env, encoding: 'utf8' });
   const m = /updates\/s\s+([0-9.eE+-]+)\s*$/.exec(r.stdout.trim());
-  if (!m) throw new Error(`JAX peer failed (${isa ?? 'unrestricted'}): ${(r.stderr || r.stdout).slice(-400)}`);
+  if (!m)
+    throw new Error(
+      `JAX peer failed (${isa ?? 'unrestricted'}): ${(r.stderr || r.stdout).slice(-400)}`,
+    );
   return { value: Number(m[1]) };
 }
 
@@ -65,7 +74,9 @@ for (const p of presets) {
       const v = e.run(p).value;
       results[p][e.name].push(v);
       loads.push(loadavg()[0]);
-      console.error(`[${p} round ${r + 1}] ${e.name}: ${v.toFixed(3)} updates/s (load average ${loadavg()[0].toFixed(1)})`);
+      console.error(
+        `[${p} round ${r + 1}] ${e.name}: ${v.toFixed(3)} updates/s (load average ${loadavg()[0].toFixed(1)})`,
+      );
     }
 }
 const median = (xs) => {
@@ -73,12 +84,22 @@ const median = (xs) => {
   const h = s.length >> 1;
   return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 };
-console.log(`${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores (1-minute load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} during the run); ${seconds} s per figure, ${rounds} rounds interleaved; updates/s (median; every round)\n`);
-console.log(`| preset | ${entries.map((e) => e.name).join(' | ')} | ${tiers.map((t) => `${t} / JAX ${XLA_ISA[t]}`).join(' | ')} |`);
+console.log(
+  `${cpus()[0]?.model ?? 'CPU'}, ${cpus().length} cores (1-minute load average ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)} during the run); ${seconds} s per figure, ${rounds} rounds interleaved; updates/s (median; every round)\n`,
+);
+console.log(
+  `| preset | ${entries.map((e) => e.name).join(' | ')} | ${tiers.map((t) => `${t} / JAX ${XLA_ISA[t]}`).join(' | ')} |`,
+);
 console.log(`|---|${entries.map(() => '---').join('|')}|${tiers.map(() => '---').join('|')}|`);
 for (const p of presets) {
-  const cells = entries.map((e) => `${median(results[p][e.name]).toPrecision(3)} (${results[p][e.name].map((v) => v.toPrecision(3)).join(', ')})`);
-  const ratios = tiers.map((t) => `${(median(results[p][`rfm-rl ${t}`]) / median(results[p][`JAX max ISA ${XLA_ISA[t]}`])).toFixed(2)}x`);
+  const cells = entries.map(
+    (e) =>
+      `${median(results[p][e.name]).toPrecision(3)} (${results[p][e.name].map((v) => v.toPrecision(3)).join(', ')})`,
+  );
+  const ratios = tiers.map(
+    (t) =>
+      `${(median(results[p][`rfm-rl ${t}`]) / median(results[p][`JAX max ISA ${XLA_ISA[t]}`])).toFixed(2)}x`,
+  );
   console.log(`| ${p} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`);
 }
 console.log(JSON.stringify({ seconds, rounds, loads, results }));

@@ -12,10 +12,11 @@ const path = resolve(process.argv[2] ?? 'build/Release/rfm_native.node');
 const reps = Number(process.argv[3] ?? 20);
 const addon = createRequire(import.meta.url)(path);
 let seed = 1;
-const R = (n, s = 0.1) => Float32Array.from({ length: n }, () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return (seed / 2147483648 - 0.5) * s;
-});
+const R = (n, s = 0.1) =>
+  Float32Array.from({ length: n }, () => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return (seed / 2147483648 - 0.5) * s;
+  });
 const GELU = 8;
 
 /** GFLOP per CPU-second of fn (flops each call), after warm-up. */
@@ -27,13 +28,61 @@ function cpuRate(fn, flops) {
   return (flops * reps) / ((c.user + c.system) * 1e3);
 }
 
-const D = 6, H = 256, S = 10, ME = 2048;
-const w0 = R(H * D), w1 = R(H * H), w2 = R(H * H), w3 = R(D * H), b = R(H), b3 = R(D);
-const metaE = Int32Array.from([ME, S, 1, 4, D, H, GELU, 0, 1, H, H, GELU, 1, 1, H, H, GELU, 1, 1, H, D, -1, 0, 1]);
-const y0 = R(ME * D, 1), y = new Float32Array(ME * D), sb = R(S * H), h = new Float32Array(S).fill(0.1);
-const euler = cpuRate(() => addon.mlpEuler(y0, y, metaE, sb, h, w0, null, w1, b, w2, b, w3, b3), 2 * ME * S * (D * H + 2 * H * H + H * D));
+const D = 6,
+  H = 256,
+  S = 10,
+  ME = 2048;
+const w0 = R(H * D),
+  w1 = R(H * H),
+  w2 = R(H * H),
+  w3 = R(D * H),
+  b = R(H),
+  b3 = R(D);
+const metaE = Int32Array.from([
+  ME,
+  S,
+  1,
+  4,
+  D,
+  H,
+  GELU,
+  0,
+  1,
+  H,
+  H,
+  GELU,
+  1,
+  1,
+  H,
+  H,
+  GELU,
+  1,
+  1,
+  H,
+  D,
+  -1,
+  0,
+  1,
+]);
+const y0 = R(ME * D, 1),
+  y = new Float32Array(ME * D),
+  sb = R(S * H),
+  h = new Float32Array(S).fill(0.1);
+const euler = cpuRate(
+  () => addon.mlpEuler(y0, y, metaE, sb, h, w0, null, w1, b, w2, b, w3, b3),
+  2 * ME * S * (D * H + 2 * H * H + H * D),
+);
 const MF = 4096;
 const metaF = Int32Array.from([MF, 2, H, H, GELU, 1, 1, H, H, GELU, 1, 1]);
-const x = R(MF * H), yf = new Float32Array(MF * H);
+const x = R(MF * H),
+  yf = new Float32Array(MF * H);
 const forward = cpuRate(() => addon.mlpForward(x, yf, metaF, w1, b, w2, b), 2 * MF * 2 * H * H);
-console.log(JSON.stringify({ addon: path, isa: typeof addon.isa === 'function' ? addon.isa() : 'unknown', threads: process.env.RFM_THREADS, mlpEulerGflopsPerCpuSecond: +euler.toFixed(1), mlpForwardGflopsPerCpuSecond: +forward.toFixed(1) }));
+console.log(
+  JSON.stringify({
+    addon: path,
+    isa: typeof addon.isa === 'function' ? addon.isa() : 'unknown',
+    threads: process.env.RFM_THREADS,
+    mlpEulerGflopsPerCpuSecond: +euler.toFixed(1),
+    mlpForwardGflopsPerCpuSecond: +forward.toFixed(1),
+  }),
+);

@@ -34,7 +34,8 @@ for (const k of names) {
     if (inKernel) return f.apply(this, a);
     let key = k;
     if (k === 'linear') key = `linear ${a[5]}x${a[7]}->${a[6]} ${a[8]}`;
-    else if (k === 'linearBackward') key = `linearBackward ${a[9]}x${a[11]}->${a[10]} ${a[5] ? 'gx' : ''}${a[6] ? 'gw' : ''}`;
+    else if (k === 'linearBackward')
+      key = `linearBackward ${a[9]}x${a[11]}->${a[10]} ${a[5] ? 'gx' : ''}${a[6] ? 'gw' : ''}`;
     else if (k === 'matmul') key = `matmul ${a[3]}x${a[5]}x${a[4]} b${a[10]}`;
     else if (k === 'unary' || k === 'binary' || k === 'reduce') key = `${k} ${a[0]}`;
     inKernel = true;
@@ -59,7 +60,14 @@ const t0 = performance.now();
 for (let i = 0; i < updates; i++) agent.update(batch);
 const wall = (performance.now() - t0) / updates;
 let kernel = 0;
-const rows = [...times].map(([k, v]) => ({ k, ms: v.ms / updates, calls: v.calls / updates })).sort((a, b) => b.ms - a.ms);
+const rows = [...times]
+  .map(([k, v]) => ({ k, ms: v.ms / updates, calls: v.calls / updates }))
+  .sort((a, b) => b.ms - a.ms);
 for (const r of rows) kernel += r.ms;
-console.log(`preset ${preset}, backend ${getBackend().name}: ${wall.toFixed(2)} ms per update, kernels ${kernel.toFixed(2)} ms, rest (JS) ${(wall - kernel).toFixed(2)} ms`);
-for (const r of rows.slice(0, 40)) console.log(`${r.ms.toFixed(3).padStart(9)} ms ${(100 * r.ms / wall).toFixed(1).padStart(5)}%  ${String(r.calls).padStart(5)} calls  ${r.k}`);
+console.log(
+  `preset ${preset}, backend ${getBackend().name}: ${wall.toFixed(2)} ms per update, kernels ${kernel.toFixed(2)} ms, rest (JS) ${(wall - kernel).toFixed(2)} ms`,
+);
+for (const r of rows.slice(0, 40))
+  console.log(
+    `${r.ms.toFixed(3).padStart(9)} ms ${((100 * r.ms) / wall).toFixed(1).padStart(5)}%  ${String(r.calls).padStart(5)} calls  ${r.k}`,
+  );

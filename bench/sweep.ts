@@ -28,7 +28,15 @@ const steps = Number(arg('steps', '600'));
 const jobsN = Number(arg('jobs', '8'));
 
 const grid = expandGrid(
-  { name: 'bench', algos: ['sac'], envs: ['Pendulum-v1'], seeds: 8, presets: ['small'], steps, set: { 'train.randomSteps': 100, 'train.evalEvery': 300, 'train.evalEpisodes': 1 } },
+  {
+    name: 'bench',
+    algos: ['sac'],
+    envs: ['Pendulum-v1'],
+    seeds: 8,
+    presets: ['small'],
+    steps,
+    set: { 'train.randomSteps': 100, 'train.evalEvery': 300, 'train.evalEpisodes': 1 },
+  },
   'bench',
 );
 const root = mkdtempSync(join(tmpdir(), 'rfm-bench-sweep-'));
@@ -39,14 +47,24 @@ try {
 } catch {
   isa = 'unknown instruction set';
 }
-console.log(`${grid.runs.length} runs of SAC on Pendulum-v1, small preset, ${steps} steps; ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}, ${isa}); backend ${getBackend().name}`);
+console.log(
+  `${grid.runs.length} runs of SAC on Pendulum-v1, small preset, ${steps} steps; ${availableParallelism()} cores (${cpus()[0]?.model ?? '?'}, ${isa}); backend ${getBackend().name}`,
+);
 
 async function pool(workers: number): Promise<number> {
   const t0 = performance.now();
-  const s = await new LocalPool(grid.runs, join(root, `w${workers}`), { workers, log: () => {} }).run();
+  const s = await new LocalPool(grid.runs, join(root, `w${workers}`), {
+    workers,
+    log: () => {},
+  }).run();
   const sec = (performance.now() - t0) / 1000;
-  if (s.done !== grid.runs.length) throw new Error(`workers ${workers}: ${s.done} of ${grid.runs.length} runs done (${JSON.stringify(s.failed)})`);
-  console.log(`--workers ${workers}: ${sec.toFixed(1)} s for ${grid.runs.length} runs, ${((60 * grid.runs.length) / sec).toFixed(1)} runs/min`);
+  if (s.done !== grid.runs.length)
+    throw new Error(
+      `workers ${workers}: ${s.done} of ${grid.runs.length} runs done (${JSON.stringify(s.failed)})`,
+    );
+  console.log(
+    `--workers ${workers}: ${sec.toFixed(1)} s for ${grid.runs.length} runs, ${((60 * grid.runs.length) / sec).toFixed(1)} runs/min`,
+  );
   return sec;
 }
 
@@ -62,7 +80,22 @@ const port = await new Promise<number>((res) => {
   });
 });
 const redisDir = mkdtempSync(join(tmpdir(), 'rfm-bench-redis-'));
-const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', redisDir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+const server = spawn(
+  'redis-server',
+  [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    redisDir,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+  ],
+  { stdio: 'ignore' },
+);
 await new Promise((r) => setTimeout(r, 300));
 try {
   const redis = parseRedisUrl(`redis://127.0.0.1:${port}`);
@@ -77,7 +110,10 @@ try {
   for (let i = 0; i < jobsN; i++) {
     const spec = { ...grid.runs[i % grid.runs.length], sweep: 'w1' };
     const payload = toPayload(spec);
-    const job = await q.add('train', payload, { jobId: `${jobIdOf(payload)}`, removeOnComplete: false });
+    const job = await q.add('train', payload, {
+      jobId: `${jobIdOf(payload)}`,
+      removeOnComplete: false,
+    });
     await job.waitUntilFinished(events, 30_000);
     const done = await q.getJob(job.id!);
     if (!done?.processedOn || !done.finishedOn) throw new Error(`job ${job.id} did not finish`);
@@ -86,7 +122,9 @@ try {
     await done.remove();
   }
   const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-  console.log(`queue, ${jobsN} jobs one at a time on an idle worker: enqueue -> processing starts ${med(toStart)} ms (median; max ${Math.max(...toStart)} ms), enqueue -> completed for a finished run ${med(toDone)} ms (median)`);
+  console.log(
+    `queue, ${jobsN} jobs one at a time on an idle worker: enqueue -> processing starts ${med(toStart)} ms (median; max ${Math.max(...toStart)} ms), enqueue -> completed for a finished run ${med(toDone)} ms (median)`,
+  );
   await events.close();
   await q.close();
   await worker.close();

@@ -26,7 +26,8 @@ if (r.status !== 0) {
   console.error('rfm-rl build: tsc failed');
   process.exit(r.status ?? 1);
 }
-for (const d of ['dashboard/static', 'demo/static']) cpSync(join(root, 'src', d), join(dist, d), { recursive: true });
+for (const d of ['dashboard/static', 'demo/static'])
+  cpSync(join(root, 'src', d), join(dist, d), { recursive: true });
 for (const e of readdirSync(join(root, 'src'), { recursive: true, withFileTypes: true })) {
   if (!e.isFile() || !e.name.endsWith('.mjs')) continue;
   const rel = join(e.parentPath ?? e.path, e.name).slice(join(root, 'src').length + 1);

@@ -11,7 +11,9 @@ import { spawnSync } from 'node:child_process';
 const dir = process.argv[2] ?? 'build/Release';
 const archives = readdirSync(dir).filter((f) => /^rfm_tier_\w+\.a$/.test(f));
 if (archives.length === 0) {
-  console.error(`check-tiers: no rfm_tier_*.a under ${dir} (build with npm run build:native first)`);
+  console.error(
+    `check-tiers: no rfm_tier_*.a under ${dir} (build with npm run build:native first)`,
+  );
   process.exit(1);
 }
 let bad = 0;
@@ -33,6 +35,7 @@ for (const a of archives) {
   for (const s of new Set(foreign)) console.error(`${a}: symbol outside rfm::${tier}: ${s}`);
   for (const s of inits) console.error(`${a}: static initialiser section: ${s.trim()}`);
   bad += new Set(foreign).size + inits.length;
-  if (foreign.length === 0 && inits.length === 0) console.log(`${a}: ok (only rfm::${tier} symbols, no static initialisers)`);
+  if (foreign.length === 0 && inits.length === 0)
+    console.log(`${a}: ok (only rfm::${tier} symbols, no static initialisers)`);
 }
 process.exit(bad ? 1 : 0);

@@ -36,22 +36,36 @@ const tapFile = join(mkdtempSync(join(tmpdir(), 'rfm-test-')), 'run.tap');
 function run(files, env) {
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`, ...files],
+    [
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tapFile}`,
+      ...files,
+    ],
     { stdio: 'inherit', env },
   );
   const tap = existsSync(tapFile) ? readFileSync(tapFile, 'utf8') : '';
-  for (const k of Object.keys(totals)) totals[k] += Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
+  for (const k of Object.keys(totals))
+    totals[k] += Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
   return r.status ?? 1;
 }
 /** The closing line CI reads: every run's tests together. */
 function finish(status) {
-  console.log(`\n${totals.pass} passed, ${totals.fail} failed (${totals.skipped} skipped), all runs together`);
+  console.log(
+    `\n${totals.pass} passed, ${totals.fail} failed (${totals.skipped} skipped), all runs together`,
+  );
   process.exit(status);
 }
 // Tests that spawn `rfm` run the compiled package (dist/): rebuild it when a source is newer.
 const newest = (dir) => Math.max(0, ...walkAll(dir).map((f) => statSync(f).mtimeMs));
 function walkAll(dir) {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walkAll(join(dir, n)) : [join(dir, n)]));
+  return readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? walkAll(join(dir, n)) : [join(dir, n)],
+  );
 }
 if (!existsSync('dist/index.js') || newest('src') > statSync('dist/index.js').mtimeMs) {
   const b = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
@@ -62,7 +76,11 @@ function tierOf(isa) {
   const env = { ...process.env };
   if (isa === undefined) delete env.RFM_ISA;
   else env.RFM_ISA = isa;
-  const r = spawnSync(process.execPath, ['-e', `console.log(require(${JSON.stringify('./' + ADDON)}).isa())`], { env, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    ['-e', `console.log(require(${JSON.stringify('./' + ADDON)}).isa())`],
+    { env, encoding: 'utf8' },
+  );
   return r.status === 0 ? r.stdout.trim() : null;
 }
 
@@ -70,7 +88,7 @@ const args = process.argv.slice(2);
 const tiersOnly = args.includes('--tiers');
 const filters = args.filter((a) => a !== '--tiers');
 let status = 0;
-let covered = null;  // the tier the main run used
+let covered = null; // the tier the main run used
 if (!tiersOnly) {
   const files = walk('test')
     .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))

@@ -12,24 +12,61 @@ export * as engine from './engine/index.ts';
 export * as nn from './nn/index.ts';
 export * as paths from './paths/index.ts';
 export * as estimators from './estimators/index.ts';
-export { VelocityNet, integrateFlow, sampleFlow, particleVelocity, timeGrid, type Solver } from './policies/flow.ts';
+export {
+  VelocityNet,
+  integrateFlow,
+  sampleFlow,
+  particleVelocity,
+  timeGrid,
+  type Solver,
+} from './policies/flow.ts';
 export * from './agents/index.ts';
 export { RfmAgent, type RfmAlgo } from './agents/rfm.ts';
 export * from './config/index.ts';
-export { Box, assertValidAction, assertKnownOptions, type Env, type EnvSpec, type StepResult } from './envs/core.ts';
+export {
+  Box,
+  assertValidAction,
+  assertKnownOptions,
+  type Env,
+  type EnvSpec,
+  type StepResult,
+} from './envs/core.ts';
 export { envRng } from './envs/seeding.ts';
 export { makeEnv, listEnvs, envSpec, registerEnv, type MakeEnvOptions } from './envs/registry.ts';
-export { Wrapper, unwrap, TimeLimit, RescaleAction, ClipAction, NormalizeObservation, RunningMeanStd } from './envs/wrappers.ts';
+export {
+  Wrapper,
+  unwrap,
+  TimeLimit,
+  RescaleAction,
+  ClipAction,
+  NormalizeObservation,
+  RunningMeanStd,
+} from './envs/wrappers.ts';
 export { loadMujoco } from './envs/mujoco/runtime.ts';
 export {
-  runTraining, runLoop, NonFiniteError,
-  type RunStore, type LoopOptions, type Interrupts, type ProgressSink, type TrainResult, type TrainCallbacks, type StepInfo, type RunInfo,
+  runTraining,
+  runLoop,
+  NonFiniteError,
+  type RunStore,
+  type LoopOptions,
+  type Interrupts,
+  type ProgressSink,
+  type TrainResult,
+  type TrainCallbacks,
+  type StepInfo,
+  type RunInfo,
 } from './train/loop-core.ts';
 export { MemoryRunStore, type RunFile } from './train/memory-store.ts';
 export { MemoryMetrics, type Row, type MetricsLog } from './train/metrics.ts';
 export {
-  encodeCheckpoint, parseCheckpointMeta, decodeCheckpointTensors, checkFiniteAgent, withPrefix, CheckpointError,
-  type Checkpoint, type CheckpointMeta,
+  encodeCheckpoint,
+  parseCheckpointMeta,
+  decodeCheckpointTensors,
+  checkFiniteAgent,
+  withPrefix,
+  CheckpointError,
+  type Checkpoint,
+  type CheckpointMeta,
 } from './train/checkpoint-format.ts';
 export { sha256Hex } from './train/sha256.ts';
 export { evaluate, type EvalResult } from './train/evaluate.ts';

@@ -77,51 +77,108 @@ async function main(): Promise<void> {
   const preset = arg('preset', 'small');
   const stepsOverride = process.argv.includes('--steps') ? Number(arg('steps', '0')) : null;
   const outDir = resolve(arg('out', 'bench/results'));
-  if (budgetName !== 'cpu' && budgetName !== 'smoke') throw new Error(`--budget must be cpu or smoke, got '${budgetName}'`);
-  for (const a of algos) if (!availableAgents().includes(a)) throw new Error(`algorithm '${a}' is not available (available: ${availableAgents().join(', ')})`);
+  if (budgetName !== 'cpu' && budgetName !== 'smoke')
+    throw new Error(`--budget must be cpu or smoke, got '${budgetName}'`);
+  for (const a of algos)
+    if (!availableAgents().includes(a))
+      throw new Error(
+        `algorithm '${a}' is not available (available: ${availableAgents().join(', ')})`,
+      );
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const runsDir = join(outDir, 'runs', `learning-${stamp}`);
   mkdirSync(runsDir, { recursive: true });
 
-  const runs: { algo: string; env: string; seed: number; final: number; curve: [number, number][]; seconds: number }[] = [];
+  const runs: {
+    algo: string;
+    env: string;
+    seed: number;
+    final: number;
+    curve: [number, number][];
+    seconds: number;
+  }[] = [];
   for (const env of envs) {
     const b = CPU_BUDGETS[env] ?? { steps: 50_000, randomSteps: 5_000, evalEvery: 5_000 };
     const sets =
       budgetName === 'smoke'
-        ? ['train.steps=300', 'train.randomSteps=100', 'train.evalEvery=150', 'train.evalEpisodes=2', 'train.maxEpisodeSteps=200', 'train.logEvery=100', 'train.checkpointEvery=0']
-        : [`train.steps=${stepsOverride ?? b.steps}`, `train.randomSteps=${b.randomSteps}`, `train.evalEvery=${b.evalEvery}`, 'train.evalEpisodes=10', 'train.checkpointEvery=0'];
+        ? [
+            'train.steps=300',
+            'train.randomSteps=100',
+            'train.evalEvery=150',
+            'train.evalEpisodes=2',
+            'train.maxEpisodeSteps=200',
+            'train.logEvery=100',
+            'train.checkpointEvery=0',
+          ]
+        : [
+            `train.steps=${stepsOverride ?? b.steps}`,
+            `train.randomSteps=${b.randomSteps}`,
+            `train.evalEvery=${b.evalEvery}`,
+            'train.evalEpisodes=10',
+            'train.checkpointEvery=0',
+          ];
     for (const algo of algos) {
       for (let seed = 0; seed < seeds; seed++) {
         const config = resolveConfig({ algo, envId: env, preset, sets });
         const t0 = performance.now();
-        const r = await train(env, config, { algo, seed, outDir: runsDir, runName: `${algo}-${env}-s${seed}` });
-        const curve = r.rows.filter((x) => 'eval/return' in x).map((x) => [x.step, x['eval/return']] as [number, number]);
+        const r = await train(env, config, {
+          algo,
+          seed,
+          outDir: runsDir,
+          runName: `${algo}-${env}-s${seed}`,
+        });
+        const curve = r.rows
+          .filter((x) => 'eval/return' in x)
+          .map((x) => [x.step, x['eval/return']] as [number, number]);
         const seconds = (performance.now() - t0) / 1000;
         const final = curve[curve.length - 1][1];
         runs.push({ algo, env, seed, final, curve, seconds });
-        console.log(`${algo} ${env} seed ${seed}: final eval ${final.toFixed(1)} (${config.train.steps} steps, ${seconds.toFixed(1)} s)`);
+        console.log(
+          `${algo} ${env} seed ${seed}: final eval ${final.toFixed(1)} (${config.train.steps} steps, ${seconds.toFixed(1)} s)`,
+        );
       }
     }
   }
 
   const cells = envs.flatMap((env) =>
-    algos.map((algo) => ({ env, algo, ...summarize(runs.filter((r) => r.env === env && r.algo === algo).map((r) => r.final)) })),
+    algos.map((algo) => ({
+      env,
+      algo,
+      ...summarize(runs.filter((r) => r.env === env && r.algo === algo).map((r) => r.final)),
+    })),
   );
-  const meta = { budget: budgetName, preset, seeds, algos, envs, backend: getBackend().name, created: new Date().toISOString(), budgets: CPU_BUDGETS };
-  writeFileSync(join(outDir, `learning-${stamp}.json`), JSON.stringify({ meta, cells, runs }, null, 1) + '\n');
+  const meta = {
+    budget: budgetName,
+    preset,
+    seeds,
+    algos,
+    envs,
+    backend: getBackend().name,
+    created: new Date().toISOString(),
+    budgets: CPU_BUDGETS,
+  };
+  writeFileSync(
+    join(outDir, `learning-${stamp}.json`),
+    JSON.stringify({ meta, cells, runs }, null, 1) + '\n',
+  );
   const md = [
     `# Learning benchmark (${budgetName} budget, preset ${preset}, ${seeds} seeds, backend ${meta.backend})`,
     '',
     '| env | algo | final eval return (mean ± s.e.) | IQM | seeds |',
     '|---|---|---|---|---|',
-    ...cells.map((c) => `| ${c.env} | ${c.algo} | ${c.mean.toFixed(1)} ± ${c.se.toFixed(1)} | ${c.iqm.toFixed(1)} | ${c.n} |`),
+    ...cells.map(
+      (c) =>
+        `| ${c.env} | ${c.algo} | ${c.mean.toFixed(1)} ± ${c.se.toFixed(1)} | ${c.iqm.toFixed(1)} | ${c.n} |`,
+    ),
     '',
   ].join('\n');
   writeFileSync(join(outDir, `learning-${stamp}.md`), md);
   console.log(`\n${md}\nwrote ${join(outDir, `learning-${stamp}.json`)} and .md`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench/learning/run.ts')) {
+if (
+  import.meta.url === `file://${process.argv[1]}` ||
+  process.argv[1]?.endsWith('bench/learning/run.ts')
+) {
   main().catch((e) => {
     console.error((e as Error).message);
     process.exit(1);

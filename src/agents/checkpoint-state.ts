@@ -12,7 +12,9 @@ export function putModule(out: Map<string, NamedArray>, prefix: string, m: Modul
 
 export function loadModule(from: ReadonlyMap<string, NamedArray>, prefix: string, m: Module): void {
   const p = prefix + '.';
-  m.loadStateDict(new Map([...from].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v])));
+  m.loadStateDict(
+    new Map([...from].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v])),
+  );
 }
 
 /** Stores the moments as tensors; returns the step count (for the JSON part). */
@@ -23,7 +25,13 @@ export function putAdam(out: Map<string, NamedArray>, prefix: string, o: Adam): 
   return s.count;
 }
 
-export function loadAdam(from: ReadonlyMap<string, NamedArray>, prefix: string, o: Adam, count: number, who: string): void {
+export function loadAdam(
+  from: ReadonlyMap<string, NamedArray>,
+  prefix: string,
+  o: Adam,
+  count: number,
+  who: string,
+): void {
   const get = (k: string) => {
     const v = from.get(k);
     if (!v) throw new Error(`${who}.loadState: missing tensor '${k}'`);
@@ -41,13 +49,22 @@ export function putTensor(out: Map<string, NamedArray>, name: string, t: Tensor)
   out.set(name, { data: t.toArray(), shape: [...t.shape] });
 }
 
-export function loadTensor(from: ReadonlyMap<string, NamedArray>, name: string, t: Tensor, who: string): void {
+export function loadTensor(
+  from: ReadonlyMap<string, NamedArray>,
+  name: string,
+  t: Tensor,
+  who: string,
+): void {
   const v = from.get(name);
-  if (!v || v.data.length !== t.size) throw new Error(`${who}.loadState: missing or mis-sized tensor '${name}'`);
+  if (!v || v.data.length !== t.size)
+    throw new Error(`${who}.loadState: missing or mis-sized tensor '${name}'`);
   t.backend.write(t.storage, v.data);
 }
 
 /** Checks that a state was written by the same kind of agent. */
 export function checkAlgoOf(json: Record<string, unknown>, algo: string): void {
-  if (json.algo !== algo) throw new Error(`${algo}.loadState: the state belongs to '${String(json.algo)}', not '${algo}'`);
+  if (json.algo !== algo)
+    throw new Error(
+      `${algo}.loadState: the state belongs to '${String(json.algo)}', not '${algo}'`,
+    );
 }

@@ -10,10 +10,41 @@
  * Truncation (time limits) is not termination: a truncated transition still bootstraps.
  */
 import {
-  type Backend, type MlpLayer, type Rng, type Tensor,
-  unary, repeatInterleave, add, backward, concat, grad, isGradEnabled, linear, minimum, mean, mul, noGrad, reshape, slice, square, sub, sum, tensor, sqrt, variable, zeros,
+  type Backend,
+  type MlpLayer,
+  type Rng,
+  type Tensor,
+  unary,
+  repeatInterleave,
+  add,
+  backward,
+  concat,
+  grad,
+  isGradEnabled,
+  linear,
+  minimum,
+  mean,
+  mul,
+  noGrad,
+  reshape,
+  slice,
+  square,
+  sub,
+  sum,
+  tensor,
+  sqrt,
+  variable,
+  zeros,
 } from '../engine/index.ts';
-import { Adam, MLP, defaultBackend, mseGradients, polyakUpdate, type MLPOptions, type NamedArray } from '../nn/index.ts';
+import {
+  Adam,
+  MLP,
+  defaultBackend,
+  mseGradients,
+  polyakUpdate,
+  type MLPOptions,
+  type NamedArray,
+} from '../nn/index.ts';
 
 /**
  * An MLP with Mish activations, u tanh(softplus(u)), between its layers (QVPO's critics). It has
@@ -24,7 +55,9 @@ export class MishMLP extends MLP {
     super(sizes, rng, { ...opts, activation: 'none' });
   }
   override chain(): MlpLayer[] {
-    throw new Error('MishMLP: no fused layer chain (Mish is not an engine Activation); use forward');
+    throw new Error(
+      'MishMLP: no fused layer chain (Mish is not an engine Activation); use forward',
+    );
   }
   override forward(x: Tensor): Tensor {
     let h = x;
@@ -65,16 +98,29 @@ export class TwinCritic {
   readonly optimizers: [Adam, Adam];
   readonly backend: Backend;
 
-  constructor(readonly obsDim: number, readonly actDim: number, readonly config: CriticConfig, rng: Rng, backend?: Backend) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly config: CriticConfig,
+    rng: Rng,
+    backend?: Backend,
+  ) {
     this.backend = defaultBackend(backend);
     const sizes = [obsDim + actDim, ...config.hidden, 1];
-    const o: MLPOptions = { activation: 'relu', init: config.init ?? 'orthogonal', gain: config.gain ?? Math.SQRT2, backend: this.backend };
-    const net = () => (config.activation === 'mish' ? new MishMLP(sizes, rng, o) : new MLP(sizes, rng, o));
+    const o: MLPOptions = {
+      activation: 'relu',
+      init: config.init ?? 'orthogonal',
+      gain: config.gain ?? Math.SQRT2,
+      backend: this.backend,
+    };
+    const net = () =>
+      config.activation === 'mish' ? new MishMLP(sizes, rng, o) : new MLP(sizes, rng, o);
     this.q = [net(), net()];
     this.target = [net(), net()];
     this.target[0].copyFrom(this.q[0]);
     this.target[1].copyFrom(this.q[1]);
-    const adam = (m: MLP) => new Adam(m.parameters(), { lr: config.lr, maxGradNorm: config.maxGradNorm });
+    const adam = (m: MLP) =>
+      new Adam(m.parameters(), { lr: config.lr, maxGradNorm: config.maxGradNorm });
     this.optimizers = [adam(this.q[0]), adam(this.q[1])];
   }
 
@@ -104,7 +150,12 @@ export class TwinCritic {
     return this.optimizers[0].state().count;
   }
   /** Restores what putOptimizers wrote. */
-  loadOptimizers(from: ReadonlyMap<string, NamedArray>, prefix: string, count: number, who: string): void {
+  loadOptimizers(
+    from: ReadonlyMap<string, NamedArray>,
+    prefix: string,
+    count: number,
+    who: string,
+  ): void {
     const get = (k: string) => {
       const v = from.get(k);
       if (!v) throw new Error(`${who}.loadState: missing tensor '${k}'`);
@@ -114,7 +165,11 @@ export class TwinCritic {
     for (const o of this.optimizers) {
       const n = o.params.length;
       const at = i;
-      o.loadState({ count, mu: Array.from({ length: n }, (_, k) => get(`${prefix}.mu.${at + k}`)), nu: Array.from({ length: n }, (_, k) => get(`${prefix}.nu.${at + k}`)) });
+      o.loadState({
+        count,
+        mu: Array.from({ length: n }, (_, k) => get(`${prefix}.mu.${at + k}`)),
+        nu: Array.from({ length: n }, (_, k) => get(`${prefix}.nu.${at + k}`)),
+      });
       i += n;
     }
   }
@@ -142,7 +197,11 @@ export class TwinCritic {
       const fused = this.fusedTwin(target ? this.target : this.q, obs, act, false);
       if (fused) return fused.value;
     }
-    const f = () => minimum(reshape(c1.forwardRepeated(obs, act), [-1]), reshape(c2.forwardRepeated(obs, act), [-1]));
+    const f = () =>
+      minimum(
+        reshape(c1.forwardRepeated(obs, act), [-1]),
+        reshape(c2.forwardRepeated(obs, act), [-1]),
+      );
     return target ? noGrad(f) : f();
   }
   /**
@@ -164,12 +223,36 @@ export class TwinCritic {
    * obs [B, O] repeated over act [B*R, A]: min_j Q_j [B*R] and, when asked, its gradient in act.
    * Null where the kernel or the critics' shapes do not fit.
    */
-  private fusedTwin(critics: readonly [MLP, MLP], obs: Tensor, act: Tensor, withGrad: boolean): { value: Tensor; grad: Tensor | null } | null {
+  private fusedTwin(
+    critics: readonly [MLP, MLP],
+    obs: Tensor,
+    act: Tensor,
+    withGrad: boolean,
+  ): { value: Tensor; grad: Tensor | null } | null {
     const [c1, c2] = critics;
     const fused = this.backend.twinReluCriticMin;
-    const shaped = (m: MLP) => m.layers.length === 3 && m.activation === 'relu' && m.layers[2].weight.shape[0] === 1 && m.layers.every((l) => l.weight.shape[1] <= 512);
-    const sameShapes = c1.layers.every((l, i) => l.weight.shape.join() === c2.layers[i]?.weight.shape.join());
-    if (!(fused && shaped(c1) && shaped(c2) && sameShapes && obs.rank === 2 && act.rank === 2 && obs.shape[0] > 0 && act.shape[0] % obs.shape[0] === 0 && c1.layers[0].weight.shape[1] === obs.shape[1] + act.shape[1] && act.backend === this.backend && obs.backend === this.backend)) return null;
+    const shaped = (m: MLP) =>
+      m.layers.length === 3 &&
+      m.activation === 'relu' &&
+      m.layers[2].weight.shape[0] === 1 &&
+      m.layers.every((l) => l.weight.shape[1] <= 512);
+    const sameShapes = c1.layers.every(
+      (l, i) => l.weight.shape.join() === c2.layers[i]?.weight.shape.join(),
+    );
+    if (!(
+      fused &&
+      shaped(c1) &&
+      shaped(c2) &&
+      sameShapes &&
+      obs.rank === 2 &&
+      act.rank === 2 &&
+      obs.shape[0] > 0 &&
+      act.shape[0] % obs.shape[0] === 0 &&
+      c1.layers[0].weight.shape[1] === obs.shape[1] + act.shape[1] &&
+      act.backend === this.backend &&
+      obs.backend === this.backend
+    ))
+      return null;
     return noGrad(() => {
       const [B, O] = obs.shape;
       const [M, A] = act.shape;
@@ -177,12 +260,33 @@ export class TwinCritic {
       const parts = [c1, c2].map((m) => {
         const [l1, l2, l3] = m.layers;
         const cond = linear(obs, slice(l1.weight, 1, 0, O), l1.bias); // [B, H1]
-        return { w1: l1.weight.storage, ldw1: O + A, offset: O, cond: cond.storage, w2: l2.weight.storage, b2: l2.bias?.storage ?? null, w3: l3.weight.storage, b3: l3.bias?.storage ?? null };
+        return {
+          w1: l1.weight.storage,
+          ldw1: O + A,
+          offset: O,
+          cond: cond.storage,
+          w2: l2.weight.storage,
+          b2: l2.bias?.storage ?? null,
+          w3: l3.weight.storage,
+          b3: l3.bias?.storage ?? null,
+        };
       });
       const q1 = zeros([M], this.backend);
       const q2 = zeros([M], this.backend);
       const g = withGrad ? zeros([M, A], this.backend) : null;
-      fused.call(this.backend, act.storage, q1.storage, q2.storage, g ? g.storage : null, M, A, H1, H2, B, parts);
+      fused.call(
+        this.backend,
+        act.storage,
+        q1.storage,
+        q2.storage,
+        g ? g.storage : null,
+        M,
+        A,
+        H1,
+        H2,
+        B,
+        parts,
+      );
       return { value: minimum(q1, q2), grad: g };
     });
   }
@@ -190,12 +294,21 @@ export class TwinCritic {
   minTargetQ(obs: Tensor, act: Tensor): Tensor {
     return noGrad(() => {
       const x = concat([obs, act], 1);
-      return minimum(reshape(this.target[0].forward(x), [-1]), reshape(this.target[1].forward(x), [-1]));
+      return minimum(
+        reshape(this.target[0].forward(x), [-1]),
+        reshape(this.target[1].forward(x), [-1]),
+      );
     });
   }
 
   /** The TD target r * scale + gamma * (1 - terminated) * nextQ: all [B]. */
-  static tdTarget(reward: Tensor, terminated: Tensor, nextQ: Tensor, gamma: number, rewardScale = 1): Tensor {
+  static tdTarget(
+    reward: Tensor,
+    terminated: Tensor,
+    nextQ: Tensor,
+    gamma: number,
+    rewardScale = 1,
+  ): Tensor {
     return noGrad(() => {
       const notDone = add(mul(terminated, -1), 1);
       return add(mul(reward, rewardScale), mul(mul(notDone, gamma), nextQ));
@@ -206,15 +319,21 @@ export class TwinCritic {
   step(obs: Tensor, act: Tensor, y: Tensor): CriticMetrics {
     // each critic descends its own MSE (the reference's gradient scale, which the per-critic
     // clipping sees); the fused regression gradients where the backend has them
-    const fused = this.config.activation === 'mish' ? null : noGrad(() => {
-      const x = concat([obs, act], 1);
-      const q1 = zeros([obs.shape[0]], this.backend);
-      const l1 = mseGradients(this.q[0].chain(), x, y, 1, q1);
-      if (l1 === null) return null;
-      const l2 = mseGradients(this.q[1].chain(), x, y, 1);
-      if (l2 === null) throw new Error('TwinCritic.step: the fused gradients took one critic but not the other');
-      return { loss: (l1 + l2) / 2, q1: q1.toArray() };
-    });
+    const fused =
+      this.config.activation === 'mish'
+        ? null
+        : noGrad(() => {
+            const x = concat([obs, act], 1);
+            const q1 = zeros([obs.shape[0]], this.backend);
+            const l1 = mseGradients(this.q[0].chain(), x, y, 1, q1);
+            if (l1 === null) return null;
+            const l2 = mseGradients(this.q[1].chain(), x, y, 1);
+            if (l2 === null)
+              throw new Error(
+                'TwinCritic.step: the fused gradients took one critic but not the other',
+              );
+            return { loss: (l1 + l2) / 2, q1: q1.toArray() };
+          });
     if (fused) {
       const gradNorm = this.optimizerStep();
       let m = 0;

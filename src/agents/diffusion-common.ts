@@ -9,7 +9,17 @@
  * "the temperature": VelocityNet with `temperatureInput` is that network, with tau in the time
  * slot and c in the temperature slot.
  */
-import { type Backend, type Tensor, Rng, add, clamp, hashFloats, mul, sub, tensor } from '../engine/index.ts';
+import {
+  type Backend,
+  type Tensor,
+  Rng,
+  add,
+  clamp,
+  hashFloats,
+  mul,
+  sub,
+  tensor,
+} from '../engine/index.ts';
 import type { Adam, Module } from '../nn/index.ts';
 import type { DiffusionBaselineConfig } from '../config/index.ts';
 import { VelocityNet, particleVelocity } from '../policies/flow.ts';
@@ -19,8 +29,25 @@ import type { AgentState } from './types.ts';
 import type { TwinCritic } from './critic.ts';
 
 /** The ScoreMLP of the reference: network(cond = s, y = x, t = tau, temperature = c). */
-export function scoreNetwork(obsDim: number, actDim: number, cfg: DiffusionBaselineConfig, rng: Rng, backend: Backend): VelocityNet {
-  return new VelocityNet({ condDim: obsDim, dim: actDim, hidden: cfg.hidden, residualBlocks: cfg.residualBlocks, embedding: cfg.embedding, temperatureInput: true }, rng, backend);
+export function scoreNetwork(
+  obsDim: number,
+  actDim: number,
+  cfg: DiffusionBaselineConfig,
+  rng: Rng,
+  backend: Backend,
+): VelocityNet {
+  return new VelocityNet(
+    {
+      condDim: obsDim,
+      dim: actDim,
+      hidden: cfg.hidden,
+      residualBlocks: cfg.residualBlocks,
+      embedding: cfg.embedding,
+      temperatureInput: true,
+    },
+    rng,
+    backend,
+  );
 }
 
 /**
@@ -31,7 +58,13 @@ export function scoreNetwork(obsDim: number, actDim: number, cfg: DiffusionBasel
  * `taus` lists the values that will be asked for (their first-layer shares are made once). Call
  * the result inside a tidy() scope.
  */
-export function scoreAtRows(net: VelocityNet, obs: Tensor, R: number, c: number, taus: readonly number[]): (x: Tensor, tau: number) => Tensor {
+export function scoreAtRows(
+  net: VelocityNet,
+  obs: Tensor,
+  R: number,
+  c: number,
+  taus: readonly number[],
+): (x: Tensor, tau: number) => Tensor {
   return particleVelocity(net, obs, R, c, taus);
 }
 
@@ -44,7 +77,11 @@ export function column(n: number, v: number, backend: Backend): Tensor {
  * Standard normal noise [B * R * D] where state b's block of R * D values is seeded by hashing the
  * state (evaluation actions are a deterministic function of the observation).
  */
-export function stateSeededNormal(obs: Float32Array, obsDim: number, perState: number): Float32Array {
+export function stateSeededNormal(
+  obs: Float32Array,
+  obsDim: number,
+  perState: number,
+): Float32Array {
   const B = obs.length / obsDim;
   const out = new Float32Array(B * perState);
   for (let b = 0; b < B; b++) {
@@ -58,7 +95,14 @@ export function stateSeededNormal(obs: Float32Array, obsDim: number, perState: n
  * State-seeded noise for a sampler that draws `draws` times [B * rows, A] (rows per state): each
  * call of the returned function gives the next draw; every value is a function of its state.
  */
-export function stateSeededDraws(obs: Float32Array, obsDim: number, rows: number, A: number, draws: number, backend: Backend): () => Tensor {
+export function stateSeededDraws(
+  obs: Float32Array,
+  obsDim: number,
+  rows: number,
+  A: number,
+  draws: number,
+  backend: Backend,
+): () => Tensor {
   const B = obs.length / obsDim;
   const block = rows * A;
   const all = stateSeededNormal(obs, obsDim, draws * block);
@@ -66,7 +110,8 @@ export function stateSeededDraws(obs: Float32Array, obsDim: number, rows: number
   return () => {
     if (i >= draws) throw new Error(`stateSeededDraws: only ${draws} draws were prepared`);
     const z = new Float32Array(B * block);
-    for (let b = 0; b < B; b++) z.set(all.subarray((b * draws + i) * block, (b * draws + i + 1) * block), b * block);
+    for (let b = 0; b < B; b++)
+      z.set(all.subarray((b * draws + i) * block, (b * draws + i + 1) * block), b * block);
     i++;
     return tensor(z, [B * rows, A], backend);
   };
@@ -89,7 +134,12 @@ function scheduleFromBetas(beta: Float64Array): DdpmSchedule {
 
 /** QSM's discrete VP schedule: beta_i = 1 - exp(-0.1 / N - 9.9 (2i - 1) / (2 N^2)), i = 1..N. */
 export function vpDiscreteSchedule(N: number): DdpmSchedule {
-  return scheduleFromBetas(Float64Array.from({ length: N }, (_, k) => 1 - Math.exp(-0.1 / N - (0.5 * 9.9 * (2 * (k + 1) - 1)) / (N * N))));
+  return scheduleFromBetas(
+    Float64Array.from(
+      { length: N },
+      (_, k) => 1 - Math.exp(-0.1 / N - (0.5 * 9.9 * (2 * (k + 1) - 1)) / (N * N)),
+    ),
+  );
 }
 
 const COSINE_PATH = vpPath('cosine');
@@ -105,7 +155,11 @@ export function cosineAlphabar(u: number): number {
 
 /** QVPO's discrete cosine schedule: beta_k = min(1 - alphabar(k/N) / alphabar((k-1)/N), 0.999), k = 1..N. */
 export function cosineDiscreteSchedule(N: number): DdpmSchedule {
-  return scheduleFromBetas(Float64Array.from({ length: N }, (_, k) => Math.min(1 - cosineAlphabar((k + 1) / N) / cosineAlphabar(k / N), 0.999)));
+  return scheduleFromBetas(
+    Float64Array.from({ length: N }, (_, k) =>
+      Math.min(1 - cosineAlphabar((k + 1) / N) / cosineAlphabar(k / N), 0.999),
+    ),
+  );
 }
 
 /** DDPM's clean-action estimate from x_k and the predicted noise, clipped to [-1, 1]: (x - sqrt(1 - ab) eps) / sqrt(ab). */
@@ -120,7 +174,10 @@ export function clippedX0(x: Tensor, eps: Tensor, ab: number): Tensor {
  */
 export function posteriorMean(x0: Tensor, x: Tensor, ab: number, abPrev: number): Tensor {
   const alpha = ab / abPrev;
-  return add(mul(x0, (Math.sqrt(abPrev) * (1 - alpha)) / (1 - ab)), mul(x, (Math.sqrt(alpha) * (1 - abPrev)) / (1 - ab)));
+  return add(
+    mul(x0, (Math.sqrt(abPrev) * (1 - alpha)) / (1 - ab)),
+    mul(x, (Math.sqrt(alpha) * (1 - abPrev)) / (1 - ab)),
+  );
 }
 
 /** The named parts of an agent that state()/loadState() save and restore. */
@@ -150,10 +207,13 @@ export function loadParts(algo: string, p: SavedParts, s: AgentState): Record<st
   if (typeof steps !== 'object' || steps === null) {
     // 'dqs' once named an estimator ablation of the RFM agent, whose state carries its RFM config
     const cfg = s.json.config as Record<string, unknown> | undefined;
-    const rfmState = typeof cfg === 'object' && cfg !== null && ('controlVariate' in cfg || 'estimator' in cfg);
-    throw new Error(rfmState
-      ? `${algo}.loadState: this state is of the former '${algo}' estimator ablation of RFM (now --algo rfm-diffusion --set rfm.estimator=ge), not of the ${algo} baseline; load it with a version from before the rename`
-      : `${algo}.loadState: the state has no optimiser steps (not written by this agent)`);
+    const rfmState =
+      typeof cfg === 'object' && cfg !== null && ('controlVariate' in cfg || 'estimator' in cfg);
+    throw new Error(
+      rfmState
+        ? `${algo}.loadState: this state is of the former '${algo}' estimator ablation of RFM (now --algo rfm-diffusion --set rfm.estimator=ge), not of the ${algo} baseline; load it with a version from before the rename`
+        : `${algo}.loadState: the state has no optimiser steps (not written by this agent)`,
+    );
   }
   for (const [name, m] of p.modules) loadModule(s.tensors, name, m);
   loadModule(s.tensors, 'critic.q1', p.critic.q[0]);

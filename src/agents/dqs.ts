@@ -21,19 +21,53 @@
  * Update order: the TD target's a' (pre-update actor), actor step, critic step, Polyak.
  */
 import {
-  type Backend, type Tensor, Rng,
-  add, backward, mean, mul, noGrad, randn, reshape, softmax, square, sub, sum, tanh, tensor, tidy,
+  type Backend,
+  type Tensor,
+  Rng,
+  add,
+  backward,
+  mean,
+  mul,
+  noGrad,
+  randn,
+  reshape,
+  softmax,
+  square,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  tidy,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, DqsConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type SavedParts, column, loadBaseline, saveBaseline, scoreAtRows, scoreNetwork, stateSeededNormal } from './diffusion-common.ts';
+import {
+  type SavedParts,
+  column,
+  loadBaseline,
+  saveBaseline,
+  scoreAtRows,
+  scoreNetwork,
+  stateSeededNormal,
+} from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
+import {
+  type ActOptions,
+  type Agent,
+  type AgentState,
+  type Batch,
+  type Metrics,
+  type Observation,
+  float32Obs,
+} from './types.ts';
 
 /** The VE geometric noise: h(t) (variance) and g(t) (diffusion coefficient). */
-export function veNoise(sigmaMin: number, sigmaMax: number): { h: (t: number) => number; g: (t: number) => number } {
+export function veNoise(
+  sigmaMin: number,
+  sigmaMax: number,
+): { h: (t: number) => number; g: (t: number) => number } {
   const r = sigmaMax / sigmaMin;
   return {
     h: (t) => sigmaMin ** 2 * (r ** (2 * t) - 1),
@@ -45,10 +79,22 @@ export function veNoise(sigmaMin: number, sigmaMax: number): { h: (t: number) =>
  * DQS's score target for rows x [B, A] at noise variances hs [B]: the softmax(Q/T)-weighted mean
  * of grad Q / T over M points x + sqrt(h) xi_i, Q the online critics' minimum; [B, A], no gradient.
  */
-export function boltzmannScoreTarget(critic: TwinCritic, obs: Tensor, x: Tensor, hs: ArrayLike<number>, M: number, temperature: number, rng: Rng): Tensor {
+export function boltzmannScoreTarget(
+  critic: TwinCritic,
+  obs: Tensor,
+  x: Tensor,
+  hs: ArrayLike<number>,
+  M: number,
+  temperature: number,
+  rng: Rng,
+): Tensor {
   return noGrad(() => {
     const [B, A] = x.shape;
-    const sd = tensor(Float32Array.from(hs, (h) => Math.sqrt(h)), [B, 1, 1], x.backend);
+    const sd = tensor(
+      Float32Array.from(hs, (h) => Math.sqrt(h)),
+      [B, 1, 1],
+      x.backend,
+    );
     const pts = add(reshape(x, [B, 1, A]), mul(randn([B, M, A], rng, x.backend), sd)); // [B, M, A]
     const { value, grad: g } = critic.minQRepeatedValueAndGrad(obs, reshape(pts, [B * M, A]));
     const w = softmax(mul(reshape(value, [B, M]), 1 / temperature), 1); // [B, M]
@@ -66,21 +112,42 @@ export class DqsAgent implements Agent {
   private readonly rng: Rng;
   private updates = 0;
 
-  constructor(readonly obsDim: number, readonly actDim: number, readonly config: DqsConfig, seed = 0, backend?: Backend) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly config: DqsConfig,
+    seed = 0,
+    backend?: Backend,
+  ) {
     const cfg = config;
-    if (!(cfg.sigmaMax > cfg.sigmaMin)) throw new Error(`dqs: sigmaMax (${cfg.sigmaMax}) must exceed sigmaMin (${cfg.sigmaMin})`);
+    if (!(cfg.sigmaMax > cfg.sigmaMin))
+      throw new Error(`dqs: sigmaMax (${cfg.sigmaMax}) must exceed sigmaMin (${cfg.sigmaMin})`);
     this.backend = defaultBackend(backend);
     const root = new Rng(seed);
     this.rng = root.split(1);
     this.policy = scoreNetwork(obsDim, actDim, cfg, root.split(2), this.backend);
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity }, root.split(3), this.backend);
-    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm ?? Infinity });
+    this.critic = new TwinCritic(
+      obsDim,
+      actDim,
+      { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity },
+      root.split(3),
+      this.backend,
+    );
+    this.actorOptimizer = new Adam(this.policy.parameters(), {
+      lr: cfg.actorLr,
+      maxGradNorm: cfg.maxGradNorm ?? Infinity,
+    });
     this.noise = veNoise(cfg.sigmaMin, cfg.sigmaMax);
   }
 
   /** s_theta(t, x, s, T) for rows obs [n, O], x [n, A], t [n]. */
   private score(obs: Tensor, x: Tensor, t: Tensor): Tensor {
-    return this.policy.forward(obs, x, t, column(x.shape[0], this.config.temperature, this.backend));
+    return this.policy.forward(
+      obs,
+      x,
+      t,
+      column(x.shape[0], this.config.temperature, this.backend),
+    );
   }
 
   /** Euler-Maruyama from t = 1 to 0 for states obs [n, O]; start noise z0 [n, A] ~ N(0, I); tanh of the end. */
@@ -89,20 +156,32 @@ export class DqsAgent implements Agent {
     const { h, g } = this.noise;
     const K = cfg.integrationSteps;
     const dt = 1 / K;
-    return noGrad(() => tidy(() => {
-      const times = Array.from({ length: K }, (_, k) => 1 - k * dt);
-      const score = scoreAtRows(this.policy, obs, z0.shape[0] / obs.shape[0], cfg.temperature, times);
-      let x = mul(z0, Math.sqrt(h(1)));
-      for (const t of times) {
-        x = tidy(() => {
-          const gt = g(t);
-          let next = add(x, mul(score(x, t), gt * gt * dt));
-          if (kappa > 0) next = add(next, mul(randn(x.shape, this.rng, this.backend), kappa * gt * Math.sqrt(dt)));
-          return next;
-        });
-      }
-      return tanh(x);
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const times = Array.from({ length: K }, (_, k) => 1 - k * dt);
+        const score = scoreAtRows(
+          this.policy,
+          obs,
+          z0.shape[0] / obs.shape[0],
+          cfg.temperature,
+          times,
+        );
+        let x = mul(z0, Math.sqrt(h(1)));
+        for (const t of times) {
+          x = tidy(() => {
+            const gt = g(t);
+            let next = add(x, mul(score(x, t), gt * gt * dt));
+            if (kappa > 0)
+              next = add(
+                next,
+                mul(randn(x.shape, this.rng, this.backend), kappa * gt * Math.sqrt(dt)),
+              );
+            return next;
+          });
+        }
+        return tanh(x);
+      }),
+    );
   }
 
   act(observations: Observation, opts: ActOptions): Float32Array {
@@ -110,8 +189,17 @@ export class DqsAgent implements Agent {
     const B = obs.length / this.obsDim;
     return tidy(() => {
       const s = tensor(obs, [B, this.obsDim], this.backend);
-      if (opts.deterministic) return this.sample(s, tensor(stateSeededNormal(obs, this.obsDim, this.actDim), [B, this.actDim], this.backend), 0).toArray();
-      return this.sample(s, randn([B, this.actDim], this.rng, this.backend), this.config.diffusionScale).toArray();
+      if (opts.deterministic)
+        return this.sample(
+          s,
+          tensor(stateSeededNormal(obs, this.obsDim, this.actDim), [B, this.actDim], this.backend),
+          0,
+        ).toArray();
+      return this.sample(
+        s,
+        randn([B, this.actDim], this.rng, this.backend),
+        this.config.diffusionScale,
+      ).toArray();
     });
   }
 
@@ -120,7 +208,11 @@ export class DqsAgent implements Agent {
     const [B, O, A] = [b.size, this.obsDim, this.actDim];
     return tidy(() => {
       const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [host(b.obs, [B, O]), host(b.action, [B, A]), host(b.nextObs, [B, O])];
+      const [obs, action, nextObs] = [
+        host(b.obs, [B, O]),
+        host(b.action, [B, A]),
+        host(b.nextObs, [B, O]),
+      ];
 
       // 1. the TD target's next action from the pre-update actor
       const nextA = this.sample(nextObs, randn([B, A], this.rng, this.backend), cfg.diffusionScale);
@@ -128,27 +220,58 @@ export class DqsAgent implements Agent {
       // 2. actor: replay actions noised to t ~ U(0, 1), regressed on the smoothed Boltzmann score
       const t = Float32Array.from({ length: B }, () => this.rng.uniform());
       const hs = Float32Array.from(t, (ti) => this.noise.h(ti));
-      const x = add(action, mul(randn([B, A], this.rng, this.backend), host(hs.map(Math.sqrt), [B, 1])));
-      const target = boltzmannScoreTarget(this.critic, obs, x, hs, cfg.mcSamples, cfg.temperature, this.rng);
-      const lambda = host(hs.map((h) => h + 1e-3), [B]);
-      const loss = mean(mul(mean(square(sub(this.score(obs, x, host(t, [B])), target)), 1), lambda));
+      const x = add(
+        action,
+        mul(randn([B, A], this.rng, this.backend), host(hs.map(Math.sqrt), [B, 1])),
+      );
+      const target = boltzmannScoreTarget(
+        this.critic,
+        obs,
+        x,
+        hs,
+        cfg.mcSamples,
+        cfg.temperature,
+        this.rng,
+      );
+      const lambda = host(
+        hs.map((h) => h + 1e-3),
+        [B],
+      );
+      const loss = mean(
+        mul(mean(square(sub(this.score(obs, x, host(t, [B])), target)), 1), lambda),
+      );
       backward(loss);
       const actorGrad = this.actorOptimizer.step();
 
       // 3. critic, then the targets
-      const y = TwinCritic.tdTarget(host(b.reward, [B]), host(b.terminated, [B]), this.critic.minTargetQ(nextObs, nextA), cfg.gamma, cfg.rewardScale);
+      const y = TwinCritic.tdTarget(
+        host(b.reward, [B]),
+        host(b.terminated, [B]),
+        this.critic.minTargetQ(nextObs, nextA),
+        cfg.gamma,
+        cfg.rewardScale,
+      );
       const critic = this.critic.step(obs, action, y);
       this.critic.updateTargets(cfg.tau);
       this.updates++;
       return {
-        'loss/critic': critic.loss, 'loss/actor': loss.item(), 'grad/critic': critic.gradNorm, 'grad/actor': actorGrad,
-        'q/mean': critic.qMean, 'q/std': critic.qStd, temperature: cfg.temperature,
+        'loss/critic': critic.loss,
+        'loss/actor': loss.item(),
+        'grad/critic': critic.gradNorm,
+        'grad/actor': actorGrad,
+        'q/mean': critic.qMean,
+        'q/std': critic.qStd,
+        temperature: cfg.temperature,
       };
     });
   }
 
   private parts(): SavedParts {
-    return { modules: [['policy', this.policy]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
+    return {
+      modules: [['policy', this.policy]],
+      optimizers: [['actor', this.actorOptimizer]],
+      critic: this.critic,
+    };
   }
   state(): AgentState {
     return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
@@ -158,4 +281,7 @@ export class DqsAgent implements Agent {
   }
 }
 
-registerAgent('dqs', (obsDim, actDim, config: Config, seed) => new DqsAgent(obsDim, actDim, config.dqs, seed));
+registerAgent(
+  'dqs',
+  (obsDim, actDim, config: Config, seed) => new DqsAgent(obsDim, actDim, config.dqs, seed),
+);

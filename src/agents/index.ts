@@ -30,10 +30,18 @@ export { QvpoAgent } from './qvpo.ts';
 export { RfmAgent, type RfmAlgo } from './rfm.ts';
 
 /** A new agent of algorithm `algo` for observations [obsDim] and actions in [-1, 1]^actDim. */
-export function createAgent(algo: string, obsDim: number, actDim: number, config: Config, seed: number): Agent {
+export function createAgent(
+  algo: string,
+  obsDim: number,
+  actDim: number,
+  config: Config,
+  seed: number,
+): Agent {
   const a = checkAlgo(algo);
   if (!(Number.isInteger(obsDim) && obsDim > 0 && Number.isInteger(actDim) && actDim > 0)) {
-    throw new Error(`createAgent(${algo}): obsDim and actDim must be positive integers, got ${obsDim}, ${actDim}`);
+    throw new Error(
+      `createAgent(${algo}): obsDim and actDim must be positive integers, got ${obsDim}, ${actDim}`,
+    );
   }
   return agentFactory(a)(obsDim, actDim, config, seed, a);
 }

@@ -22,16 +22,53 @@
  * Update order: a' and log p (pre-update actor), critic, actor (target critics, before Polyak), Polyak.
  */
 import {
-  type Backend, type Tensor, Rng,
-  add, backward, clamp, mean, mul, noGrad, randn, repeatInterleave, reshape, softmax, square, sub, sum, tensor, tidy, argmax, indexSelect,
+  type Backend,
+  type Tensor,
+  Rng,
+  add,
+  backward,
+  clamp,
+  mean,
+  mul,
+  noGrad,
+  randn,
+  repeatInterleave,
+  reshape,
+  softmax,
+  square,
+  sub,
+  sum,
+  tensor,
+  tidy,
+  argmax,
+  indexSelect,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, MaxEntDpConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type SavedParts, clippedX0, column, cosineAlphabar, posteriorMean, loadBaseline, saveBaseline, scoreAtRows, scoreNetwork, stateSeededDraws } from './diffusion-common.ts';
+import {
+  type SavedParts,
+  clippedX0,
+  column,
+  cosineAlphabar,
+  posteriorMean,
+  loadBaseline,
+  saveBaseline,
+  scoreAtRows,
+  scoreNetwork,
+  stateSeededDraws,
+} from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
+import {
+  type ActOptions,
+  type Agent,
+  type AgentState,
+  type Batch,
+  type Metrics,
+  type Observation,
+  float32Obs,
+} from './types.ts';
 
 const CLIP_AB = 1e-5;
 const CLIP_SIGMA = 1e-5;
@@ -51,25 +88,58 @@ export function logSnr(alphabar: number): number {
 function normalCdf(x: number): number {
   const z = Math.abs(x) / Math.SQRT2;
   const t = 1 / (1 + 0.5 * z);
-  const erfc = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const erfc =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 +
+                            t *
+                              (-1.13520398 +
+                                t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x < 0 ? 0.5 * erfc : 1 - 0.5 * erfc;
 }
 
 /** Inverse standard normal CDF (rational approximations, relative error about 1e-9), p in (0, 1). */
 function normalQuantile(p: number): number {
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const a = [
+    -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2,
+    -3.066479806614716e1, 2.506628277459239,
+  ];
+  const b = [
+    -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1,
+    -1.328068155288572e1,
+  ];
+  const c = [
+    -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734,
+    4.374664141464968, 2.938163982698783,
+  ];
   const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
   const lower = 0.02425;
   if (p < lower) {
     const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
   }
   if (p > 1 - lower) return -normalQuantile(1 - p);
   const q = p - 0.5;
   const r = q * q;
-  return ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
 }
 
 /**
@@ -99,44 +169,70 @@ export class MaxEntDpAgent implements Agent {
   private readonly rng: Rng;
   private updates = 0;
 
-  constructor(readonly obsDim: number, readonly actDim: number, readonly config: MaxEntDpConfig, seed = 0, backend?: Backend) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly config: MaxEntDpConfig,
+    seed = 0,
+    backend?: Backend,
+  ) {
     const cfg = config;
     this.backend = defaultBackend(backend);
     const root = new Rng(seed);
     this.rng = root.split(1);
     this.policy = scoreNetwork(obsDim, actDim, cfg, root.split(2), this.backend);
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity }, root.split(3), this.backend);
-    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm ?? Infinity });
+    this.critic = new TwinCritic(
+      obsDim,
+      actDim,
+      { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity },
+      root.split(3),
+      this.backend,
+    );
+    this.actorOptimizer = new Adam(this.policy.parameters(), {
+      lr: cfg.actorLr,
+      maxGradNorm: cfg.maxGradNorm ?? Infinity,
+    });
     this.tMax = maxentTMax();
-    if (!(cfg.tMin < this.tMax)) throw new Error(`maxentdp: tMin (${cfg.tMin}) must be below tMax (${this.tMax})`);
+    if (!(cfg.tMin < this.tMax))
+      throw new Error(`maxentdp: tMin (${cfg.tMin}) must be below tMax (${this.tMax})`);
     const N = cfg.diffusionSteps;
-    this.grid = Float64Array.from({ length: N + 1 }, (_, k) => cfg.tMin + ((this.tMax - cfg.tMin) * k) / N);
+    this.grid = Float64Array.from(
+      { length: N + 1 },
+      (_, k) => cfg.tMin + ((this.tMax - cfg.tMin) * k) / N,
+    );
     this.gridAlphabar = this.grid.map((u) => cosineAlphabar(u));
   }
 
   /** eps_theta(lambda, x, s, T) for rows obs [n, O] (already one per row), x [n, A], lambdas [n]. */
   private eps(obs: Tensor, x: Tensor, lambdas: Tensor): Tensor {
-    return this.policy.forward(obs, x, lambdas, column(x.shape[0], this.config.temperature, this.backend));
+    return this.policy.forward(
+      obs,
+      x,
+      lambdas,
+      column(x.shape[0], this.config.temperature, this.backend),
+    );
   }
 
   /** The reverse chain for states obs [B, O], R rows each, from x_N = first draw [B*R, A], then one draw per step; clipped to [-1, 1]. */
   sample(obs: Tensor, R: number, noise: () => Tensor): Tensor {
     const ab = this.gridAlphabar;
     const N = this.config.diffusionSteps;
-    return noGrad(() => tidy(() => {
-      const lambdas = Array.from({ length: N }, (_, k) => logSnr(ab[k + 1]));
-      const eps = scoreAtRows(this.policy, obs, R, this.config.temperature, lambdas);
-      let x = noise();
-      for (let k = N - 1; k >= 0; k--) {
-        x = tidy(() => {
-          const [abK, abPrev] = [ab[k + 1], ab[k]];
-          let next = posteriorMean(clippedX0(x, eps(x, lambdas[k]), abK), x, abK, abPrev);
-          if (k > 0) next = add(next, mul(noise(), Math.sqrt(1 - abK / abPrev))); // sqrt(beta_k), not the posterior variance
-          return next;
-        });
-      }
-      return clamp(x, -1, 1);
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const lambdas = Array.from({ length: N }, (_, k) => logSnr(ab[k + 1]));
+        const eps = scoreAtRows(this.policy, obs, R, this.config.temperature, lambdas);
+        let x = noise();
+        for (let k = N - 1; k >= 0; k--) {
+          x = tidy(() => {
+            const [abK, abPrev] = [ab[k + 1], ab[k]];
+            let next = posteriorMean(clippedX0(x, eps(x, lambdas[k]), abK), x, abK, abPrev);
+            if (k > 0) next = add(next, mul(noise(), Math.sqrt(1 - abK / abPrev))); // sqrt(beta_k), not the posterior variance
+            return next;
+          });
+        }
+        return clamp(x, -1, 1);
+      }),
+    );
   }
 
   private randomDraws(n: number): () => Tensor {
@@ -151,7 +247,18 @@ export class MaxEntDpAgent implements Agent {
       if (!opts.deterministic) return this.sample(s, 1, this.randomDraws(B)).toArray();
       // evaluation: C state-seeded candidates per state, the best under the target critics
       const C = this.config.evalCandidates;
-      const cand = this.sample(s, C, stateSeededDraws(obs, this.obsDim, C, this.actDim, this.config.diffusionSteps + 1, this.backend));
+      const cand = this.sample(
+        s,
+        C,
+        stateSeededDraws(
+          obs,
+          this.obsDim,
+          C,
+          this.actDim,
+          this.config.diffusionSteps + 1,
+          this.backend,
+        ),
+      );
       const q = this.critic.minQRepeated(s, cand, true);
       const best = Array.from(argmax(reshape(q, [B, C]), 1).toArray(), (j, b) => b * C + j);
       return indexSelect(cand, 0, best).toArray();
@@ -170,24 +277,32 @@ export class MaxEntDpAgent implements Agent {
     const [B, A] = a.shape;
     const N = cfg.diffusionSteps;
     const L = cfg.logProbSamples;
-    return noGrad(() => tidy(() => {
-      const abs = Float64Array.from({ length: N }, (_, k) => Math.min(Math.max(this.gridAlphabar[k + 1], CLIP_AB), 1 - CLIP_AB));
-      const lambdas = Array.from(abs, logSnr);
-      const eps = scoreAtRows(this.policy, obs, L, cfg.temperature, lambdas);
-      const aRows = repeatInterleave(a, L, 0); // [B*L, A], L rows per state
-      let total: Tensor = tensor(new Float32Array(B).fill(-(A / 2) * Math.log(2 * Math.PI * Math.E)), [B], this.backend);
-      for (let k = 0; k < N; k++) {
-        const [sa, sb] = [Math.sqrt(abs[k]), Math.sqrt(1 - abs[k])];
-        const noise = randn([B * L, A], this.rng, this.backend);
-        const xk = add(mul(aRows, sa), mul(noise, sb));
-        const x0 = clippedX0(xk, eps(xk, lambdas[k]), abs[k]);
-        const epsTilde = mul(sub(xk, mul(x0, sa)), 1 / sb);
-        const ek = mean(reshape(sum(square(sub(epsTilde, noise)), 1), [B, L]), 1); // [B]
-        const w = (this.gridAlphabar[k] - abs[k]) / (2 * abs[k] * (1 - abs[k]));
-        total = add(total, mul(sub(ek, A * abs[k]), -w));
-      }
-      return total;
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const abs = Float64Array.from({ length: N }, (_, k) =>
+          Math.min(Math.max(this.gridAlphabar[k + 1], CLIP_AB), 1 - CLIP_AB),
+        );
+        const lambdas = Array.from(abs, logSnr);
+        const eps = scoreAtRows(this.policy, obs, L, cfg.temperature, lambdas);
+        const aRows = repeatInterleave(a, L, 0); // [B*L, A], L rows per state
+        let total: Tensor = tensor(
+          new Float32Array(B).fill(-(A / 2) * Math.log(2 * Math.PI * Math.E)),
+          [B],
+          this.backend,
+        );
+        for (let k = 0; k < N; k++) {
+          const [sa, sb] = [Math.sqrt(abs[k]), Math.sqrt(1 - abs[k])];
+          const noise = randn([B * L, A], this.rng, this.backend);
+          const xk = add(mul(aRows, sa), mul(noise, sb));
+          const x0 = clippedX0(xk, eps(xk, lambdas[k]), abs[k]);
+          const epsTilde = mul(sub(xk, mul(x0, sa)), 1 / sb);
+          const ek = mean(reshape(sum(square(sub(epsTilde, noise)), 1), [B, L]), 1); // [B]
+          const w = (this.gridAlphabar[k] - abs[k]) / (2 * abs[k] * (1 - abs[k]));
+          total = add(total, mul(sub(ek, A * abs[k]), -w));
+        }
+        return total;
+      }),
+    );
   }
 
   /**
@@ -227,7 +342,11 @@ export class MaxEntDpAgent implements Agent {
     const [B, O, A] = [b.size, this.obsDim, this.actDim];
     return tidy(() => {
       const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [host(b.obs, [B, O]), host(b.action, [B, A]), host(b.nextObs, [B, O])];
+      const [obs, action, nextObs] = [
+        host(b.obs, [B, O]),
+        host(b.action, [B, A]),
+        host(b.nextObs, [B, O]),
+      ];
 
       // 1. a' and its log-probability from the pre-update actor; the critic step
       const nextA = this.sample(nextObs, 1, this.randomDraws(B));
@@ -238,17 +357,31 @@ export class MaxEntDpAgent implements Agent {
         entropy = -mean(lp).item();
         nextV = sub(nextV, mul(lp, cfg.temperature));
       }
-      const y = TwinCritic.tdTarget(host(b.reward, [B]), host(b.terminated, [B]), nextV, cfg.gamma, cfg.rewardScale);
+      const y = TwinCritic.tdTarget(
+        host(b.reward, [B]),
+        host(b.terminated, [B]),
+        nextV,
+        cfg.gamma,
+        cfg.rewardScale,
+      );
       const critic = this.critic.step(obs, action, y);
 
       // 2. actor: replay actions noised to t ~ U(tMin, tMax), regressed on the noise expectation
-      const t = Float64Array.from({ length: B }, () => cfg.tMin + (this.tMax - cfg.tMin) * this.rng.uniform());
+      const t = Float64Array.from(
+        { length: B },
+        () => cfg.tMin + (this.tMax - cfg.tMin) * this.rng.uniform(),
+      );
       const abT = t.map((u) => cosineAlphabar(u));
       const sa = Float32Array.from(abT, (ab) => Math.sqrt(ab));
       const sigma = Float32Array.from(abT, (ab) => Math.max(Math.sqrt(1 - ab), CLIP_SIGMA));
-      const x = add(mul(action, host(sa, [B, 1])), mul(randn([B, A], this.rng, this.backend), host(sigma, [B, 1])));
+      const x = add(
+        mul(action, host(sa, [B, 1])),
+        mul(randn([B, A], this.rng, this.backend), host(sigma, [B, 1])),
+      );
       const target = this.noiseTarget(obs, x, sa, sigma);
-      const loss = mean(square(sub(this.eps(obs, x, host(Float32Array.from(abT, logSnr), [B])), target)));
+      const loss = mean(
+        square(sub(this.eps(obs, x, host(Float32Array.from(abT, logSnr), [B])), target)),
+      );
       backward(loss);
       const actorGrad = this.actorOptimizer.step();
 
@@ -256,14 +389,24 @@ export class MaxEntDpAgent implements Agent {
       this.critic.updateTargets(cfg.tau);
       this.updates++;
       return {
-        'loss/critic': critic.loss, 'loss/actor': loss.item(), 'grad/critic': critic.gradNorm, 'grad/actor': actorGrad,
-        'q/mean': critic.qMean, 'q/std': critic.qStd, 'maxentdp/entropy': entropy, temperature: cfg.temperature,
+        'loss/critic': critic.loss,
+        'loss/actor': loss.item(),
+        'grad/critic': critic.gradNorm,
+        'grad/actor': actorGrad,
+        'q/mean': critic.qMean,
+        'q/std': critic.qStd,
+        'maxentdp/entropy': entropy,
+        temperature: cfg.temperature,
       };
     });
   }
 
   private parts(): SavedParts {
-    return { modules: [['policy', this.policy]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
+    return {
+      modules: [['policy', this.policy]],
+      optimizers: [['actor', this.actorOptimizer]],
+      critic: this.critic,
+    };
   }
   state(): AgentState {
     return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
@@ -273,4 +416,8 @@ export class MaxEntDpAgent implements Agent {
   }
 }
 
-registerAgent('maxentdp', (obsDim, actDim, config: Config, seed) => new MaxEntDpAgent(obsDim, actDim, config.maxentdp, seed));
+registerAgent(
+  'maxentdp',
+  (obsDim, actDim, config: Config, seed) =>
+    new MaxEntDpAgent(obsDim, actDim, config.maxentdp, seed),
+);

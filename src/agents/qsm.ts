@@ -20,16 +20,49 @@
  * Update order: critic (y = r + gamma (1 - d) min_j Q'_j(s', a')), actor, Polyak.
  */
 import {
-  type Backend, type Tensor, Rng,
-  add, backward, clamp, grad, mean, mul, noGrad, randn, square, sub, sum, tensor, tidy, variable,
+  type Backend,
+  type Tensor,
+  Rng,
+  add,
+  backward,
+  clamp,
+  grad,
+  mean,
+  mul,
+  noGrad,
+  randn,
+  square,
+  sub,
+  sum,
+  tensor,
+  tidy,
+  variable,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, QsmConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, column, loadBaseline, saveBaseline, scoreAtRows, scoreNetwork, stateSeededDraws, vpDiscreteSchedule } from './diffusion-common.ts';
+import {
+  type DdpmSchedule,
+  type SavedParts,
+  column,
+  loadBaseline,
+  saveBaseline,
+  scoreAtRows,
+  scoreNetwork,
+  stateSeededDraws,
+  vpDiscreteSchedule,
+} from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
+import {
+  type ActOptions,
+  type Agent,
+  type AgentState,
+  type Batch,
+  type Metrics,
+  type Observation,
+  float32Obs,
+} from './types.ts';
 
 export class QsmAgent implements Agent {
   readonly algo = 'qsm';
@@ -41,14 +74,29 @@ export class QsmAgent implements Agent {
   private readonly rng: Rng;
   private updates = 0;
 
-  constructor(readonly obsDim: number, readonly actDim: number, readonly config: QsmConfig, seed = 0, backend?: Backend) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly config: QsmConfig,
+    seed = 0,
+    backend?: Backend,
+  ) {
     const cfg = config;
     this.backend = defaultBackend(backend);
     const root = new Rng(seed);
     this.rng = root.split(1);
     this.policy = scoreNetwork(obsDim, actDim, cfg, root.split(2), this.backend);
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity }, root.split(3), this.backend);
-    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm ?? Infinity });
+    this.critic = new TwinCritic(
+      obsDim,
+      actDim,
+      { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity },
+      root.split(3),
+      this.backend,
+    );
+    this.actorOptimizer = new Adam(this.policy.parameters(), {
+      lr: cfg.actorLr,
+      maxGradNorm: cfg.maxGradNorm ?? Infinity,
+    });
     this.schedule = vpDiscreteSchedule(cfg.diffusionSteps);
   }
 
@@ -64,24 +112,37 @@ export class QsmAgent implements Agent {
     const { beta, alpha, alphabar } = this.schedule;
     const c = this.config.ddpmTemperature;
     const N = this.config.diffusionSteps;
-    return noGrad(() => tidy(() => {
-      const eps = scoreAtRows(this.policy, obs, 1, c, Array.from({ length: N }, (_, k) => k));
-      let x = xN;
-      for (let k = N - 1; k >= 0; k--) {
-        x = tidy(() => {
-          let next = mul(sub(x, mul(eps(x, k), beta[k] / Math.sqrt(1 - alphabar[k]))), 1 / Math.sqrt(alpha[k]));
-          if (k > 0 && c > 0) next = add(next, mul(noise(), Math.sqrt(beta[k]) * c));
-          return clamp(next, -1, 1);
-        });
-      }
-      return x;
-    }));
+    return noGrad(() =>
+      tidy(() => {
+        const eps = scoreAtRows(
+          this.policy,
+          obs,
+          1,
+          c,
+          Array.from({ length: N }, (_, k) => k),
+        );
+        let x = xN;
+        for (let k = N - 1; k >= 0; k--) {
+          x = tidy(() => {
+            let next = mul(
+              sub(x, mul(eps(x, k), beta[k] / Math.sqrt(1 - alphabar[k]))),
+              1 / Math.sqrt(alpha[k]),
+            );
+            if (k > 0 && c > 0) next = add(next, mul(noise(), Math.sqrt(beta[k]) * c));
+            return clamp(next, -1, 1);
+          });
+        }
+        return x;
+      }),
+    );
   }
 
   /** A stochastic sample per state plus N(0, std^2), clipped to [-1, 1]. */
   private noisyActions(obs: Tensor, std: number): Tensor {
     const [B, A] = [obs.shape[0], this.actDim];
-    const a = this.sample(obs, randn([B, A], this.rng, this.backend), () => randn([B, A], this.rng, this.backend));
+    const a = this.sample(obs, randn([B, A], this.rng, this.backend), () =>
+      randn([B, A], this.rng, this.backend),
+    );
     return std > 0 ? clamp(add(a, randn([B, A], this.rng, this.backend, std)), -1, 1) : a;
   }
 
@@ -93,7 +154,14 @@ export class QsmAgent implements Agent {
       const s = tensor(obs, [B, this.obsDim], this.backend);
       if (!opts.deterministic) return this.noisyActions(s, this.config.explorationNoise).toArray();
       // evaluation: the same stochastic sampler, every draw seeded by the state
-      const next = stateSeededDraws(obs, this.obsDim, 1, A, this.config.diffusionSteps + 1, this.backend);
+      const next = stateSeededDraws(
+        obs,
+        this.obsDim,
+        1,
+        A,
+        this.config.diffusionSteps + 1,
+        this.backend,
+      );
       return this.sample(s, next(), next).toArray();
     });
   }
@@ -103,18 +171,36 @@ export class QsmAgent implements Agent {
     const [B, O, A] = [b.size, this.obsDim, this.actDim];
     return tidy(() => {
       const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [host(b.obs, [B, O]), host(b.action, [B, A]), host(b.nextObs, [B, O])];
+      const [obs, action, nextObs] = [
+        host(b.obs, [B, O]),
+        host(b.action, [B, A]),
+        host(b.nextObs, [B, O]),
+      ];
 
       // 1. critic
       const nextA = this.noisyActions(nextObs, cfg.targetActionNoise);
-      const y = TwinCritic.tdTarget(host(b.reward, [B]), host(b.terminated, [B]), this.critic.minTargetQ(nextObs, nextA), cfg.gamma, cfg.rewardScale);
+      const y = TwinCritic.tdTarget(
+        host(b.reward, [B]),
+        host(b.terminated, [B]),
+        this.critic.minTargetQ(nextObs, nextA),
+        cfg.gamma,
+        cfg.rewardScale,
+      );
       const critic = this.critic.step(obs, action, y);
 
       // 2. actor: replay actions noised to a random step, regressed on the scaled mean Q-gradient
       const { alphabar } = this.schedule;
       const k = Float32Array.from({ length: B }, () => this.rng.int(cfg.diffusionSteps));
-      const sa = tensor(Float32Array.from(k, (j) => Math.sqrt(alphabar[j])), [B, 1], this.backend);
-      const sb = tensor(Float32Array.from(k, (j) => Math.sqrt(1 - alphabar[j])), [B, 1], this.backend);
+      const sa = tensor(
+        Float32Array.from(k, (j) => Math.sqrt(alphabar[j])),
+        [B, 1],
+        this.backend,
+      );
+      const sb = tensor(
+        Float32Array.from(k, (j) => Math.sqrt(1 - alphabar[j])),
+        [B, 1],
+        this.backend,
+      );
       const x = add(mul(action, sa), mul(randn([B, A], this.rng, this.backend), sb));
       const target = qScoreTarget(this.critic, obs, x, cfg.qGradScale);
       const loss = mean(square(sub(this.eps(obs, x, k), target)));
@@ -125,14 +211,23 @@ export class QsmAgent implements Agent {
       this.critic.updateTargets(cfg.tau);
       this.updates++;
       return {
-        'loss/critic': critic.loss, 'loss/actor': loss.item(), 'grad/critic': critic.gradNorm, 'grad/actor': actorGrad,
-        'q/mean': critic.qMean, 'q/std': critic.qStd, 'qsm/target_norm': mean(sum(square(target), 1)).item(),
+        'loss/critic': critic.loss,
+        'loss/actor': loss.item(),
+        'grad/critic': critic.gradNorm,
+        'grad/actor': actorGrad,
+        'q/mean': critic.qMean,
+        'q/std': critic.qStd,
+        'qsm/target_norm': mean(sum(square(target), 1)).item(),
       };
     });
   }
 
   private parts(): SavedParts {
-    return { modules: [['policy', this.policy]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
+    return {
+      modules: [['policy', this.policy]],
+      optimizers: [['actor', this.actorOptimizer]],
+      critic: this.critic,
+    };
   }
   state(): AgentState {
     return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
@@ -151,4 +246,7 @@ export function qScoreTarget(critic: TwinCritic, obs: Tensor, x: Tensor, scale: 
   return noGrad(() => mul(g, -scale / 2));
 }
 
-registerAgent('qsm', (obsDim, actDim, config: Config, seed) => new QsmAgent(obsDim, actDim, config.qsm, seed));
+registerAgent(
+  'qsm',
+  (obsDim, actDim, config: Config, seed) => new QsmAgent(obsDim, actDim, config.qsm, seed),
+);

@@ -22,15 +22,59 @@
  * Update order: TD target, critics, actor, Polyak (critics and policy).
  */
 import {
-  type Backend, type Tensor, Rng,
-  add, argmax, backward, clamp, concat, indexSelect, linear, mean, mul, noGrad, randn, repeatInterleave, reshape, slice, square, sub, tensor, tidy, unary,
+  type Backend,
+  type Tensor,
+  Rng,
+  add,
+  argmax,
+  backward,
+  clamp,
+  concat,
+  indexSelect,
+  linear,
+  mean,
+  mul,
+  noGrad,
+  randn,
+  repeatInterleave,
+  reshape,
+  slice,
+  square,
+  sub,
+  tensor,
+  tidy,
+  unary,
 } from '../engine/index.ts';
-import { Adam, Linear, Module, defaultBackend, polyakUpdate, sinusoidalEmbedding } from '../nn/index.ts';
+import {
+  Adam,
+  Linear,
+  Module,
+  defaultBackend,
+  polyakUpdate,
+  sinusoidalEmbedding,
+} from '../nn/index.ts';
 import type { Config, QvpoConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
-import { type DdpmSchedule, type SavedParts, clippedX0, cosineDiscreteSchedule, posteriorMean, loadBaseline, saveBaseline, stateSeededDraws } from './diffusion-common.ts';
+import {
+  type DdpmSchedule,
+  type SavedParts,
+  clippedX0,
+  cosineDiscreteSchedule,
+  posteriorMean,
+  loadBaseline,
+  saveBaseline,
+  stateSeededDraws,
+} from './diffusion-common.ts';
 import { registerAgent } from './registry.ts';
-import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
+import {
+  type ActOptions,
+  type Agent,
+  type AgentState,
+  type Batch,
+  type Metrics,
+  type Observation,
+  float32Obs,
+} from './types.ts';
 
 const mish = (x: Tensor): Tensor => unary(x, 'mish');
 
@@ -39,13 +83,22 @@ export class QvpoNet extends Module {
   readonly time1: Linear;
   readonly time2: Linear;
   readonly layers: Linear[];
-  constructor(readonly obsDim: number, readonly actDim: number, readonly hidden: number, readonly embedding: number, rng: Rng, backend: Backend) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly hidden: number,
+    readonly embedding: number,
+    rng: Rng,
+    backend: Backend,
+  ) {
     super();
     const o = { init: 'orthogonal' as const, gain: Math.SQRT2, backend };
     this.time1 = this.child('time1', new Linear(embedding, hidden, rng, o));
     this.time2 = this.child('time2', new Linear(hidden, embedding, rng, o));
     const sizes = [actDim + embedding + obsDim, hidden, hidden, actDim];
-    this.layers = sizes.slice(1).map((n, i) => this.child(`layer${i}`, new Linear(sizes[i], n, rng, o)));
+    this.layers = sizes
+      .slice(1)
+      .map((n, i) => this.child(`layer${i}`, new Linear(sizes[i], n, rng, o)));
   }
   /**
    * eps for rows x [n, A] at integer steps k (one for all rows, or one per row) of states obs
@@ -57,14 +110,29 @@ export class QvpoNet extends Module {
     const n = x.shape[0];
     const [A, E] = [this.actDim, this.embedding];
     const be = x.backend;
-    const steps = typeof k === 'number' ? [k] : Array.from(new Set(Array.from(k))).sort((a, b) => a - b);
-    const temb = this.time2.forward(mish(this.time1.forward(sinusoidalEmbedding(tensor(steps, [steps.length], be), E, 10000)))); // [S, E]
+    const steps =
+      typeof k === 'number' ? [k] : Array.from(new Set(Array.from(k))).sort((a, b) => a - b);
+    const temb = this.time2.forward(
+      mish(this.time1.forward(sinusoidalEmbedding(tensor(steps, [steps.length], be), E, 10000))),
+    ); // [S, E]
     const first = this.layers[0];
     const W = first.weight; // [H, A + E + O]
     const tPart = linear(temb, slice(W, 1, A, A + E), first.bias); // [S, H]
     const sPart = linear(obs, slice(W, 1, A + E, W.shape[1]), null); // [n / R, H]
-    const tRows = typeof k === 'number' ? tPart : indexSelect(tPart, 0, Array.from(k, (v) => steps.indexOf(v)));
-    let h = mish(add(add(linear(x, slice(W, 1, 0, A), null), tRows), R === 1 ? sPart : repeatInterleave(sPart, R, 0)));
+    const tRows =
+      typeof k === 'number'
+        ? tPart
+        : indexSelect(
+            tPart,
+            0,
+            Array.from(k, (v) => steps.indexOf(v)),
+          );
+    let h = mish(
+      add(
+        add(linear(x, slice(W, 1, 0, A), null), tRows),
+        R === 1 ? sPart : repeatInterleave(sPart, R, 0),
+      ),
+    );
     if (h.shape[0] !== n) throw new Error(`QvpoNet: ${n} rows for ${obs.shape[0]} states x ${R}`);
     this.layers.slice(1).forEach((l, i) => {
       h = linear(h, l.weight, l.bias);
@@ -86,16 +154,50 @@ export class QvpoAgent implements Agent {
   private readonly rng: Rng;
   private updates = 0;
 
-  constructor(readonly obsDim: number, readonly actDim: number, readonly config: QvpoConfig, seed = 0, backend?: Backend) {
+  constructor(
+    readonly obsDim: number,
+    readonly actDim: number,
+    readonly config: QvpoConfig,
+    seed = 0,
+    backend?: Backend,
+  ) {
     const cfg = config;
     this.backend = defaultBackend(backend);
     const root = new Rng(seed);
     this.rng = root.split(1);
-    this.policy = new QvpoNet(obsDim, actDim, cfg.hidden, cfg.embedding, root.split(2), this.backend);
-    this.policyTarget = new QvpoNet(obsDim, actDim, cfg.hidden, cfg.embedding, root.split(4), this.backend);
+    this.policy = new QvpoNet(
+      obsDim,
+      actDim,
+      cfg.hidden,
+      cfg.embedding,
+      root.split(2),
+      this.backend,
+    );
+    this.policyTarget = new QvpoNet(
+      obsDim,
+      actDim,
+      cfg.hidden,
+      cfg.embedding,
+      root.split(4),
+      this.backend,
+    );
     this.policyTarget.copyFrom(this.policy);
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity, activation: 'mish' }, root.split(3), this.backend);
-    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm ?? Infinity });
+    this.critic = new TwinCritic(
+      obsDim,
+      actDim,
+      {
+        hidden: cfg.criticHidden,
+        lr: cfg.criticLr,
+        maxGradNorm: cfg.maxGradNorm ?? Infinity,
+        activation: 'mish',
+      },
+      root.split(3),
+      this.backend,
+    );
+    this.actorOptimizer = new Adam(this.policy.parameters(), {
+      lr: cfg.actorLr,
+      maxGradNorm: cfg.maxGradNorm ?? Infinity,
+    });
     this.schedule = cosineDiscreteSchedule(cfg.diffusionSteps);
   }
 
@@ -126,7 +228,13 @@ export class QvpoAgent implements Agent {
    * C candidates per state of obs [B, O] from `net`, and the best of each state under the online
    * or the target critics: actions [B, A] and their minQ [B].
    */
-  private best(net: QvpoNet, obs: Tensor, C: number, noise: () => Tensor, target: boolean): { action: Tensor; q: Tensor } {
+  private best(
+    net: QvpoNet,
+    obs: Tensor,
+    C: number,
+    noise: () => Tensor,
+    target: boolean,
+  ): { action: Tensor; q: Tensor } {
     return noGrad(() => {
       const B = obs.shape[0];
       const cand = this.sample(net, obs, C, noise);
@@ -148,9 +256,21 @@ export class QvpoAgent implements Agent {
       const s = tensor(obs, [B, this.obsDim], this.backend);
       if (opts.deterministic) {
         const C = cfg.evalSamples;
-        return this.best(this.policy, s, C, stateSeededDraws(obs, this.obsDim, C, this.actDim, cfg.diffusionSteps + 1, this.backend), false).action.toArray();
+        return this.best(
+          this.policy,
+          s,
+          C,
+          stateSeededDraws(obs, this.obsDim, C, this.actDim, cfg.diffusionSteps + 1, this.backend),
+          false,
+        ).action.toArray();
       }
-      return this.best(this.policy, s, cfg.behaviorSamples, this.randomDraws(B * cfg.behaviorSamples), false).action.toArray();
+      return this.best(
+        this.policy,
+        s,
+        cfg.behaviorSamples,
+        this.randomDraws(B * cfg.behaviorSamples),
+        false,
+      ).action.toArray();
     });
   }
 
@@ -159,11 +279,27 @@ export class QvpoAgent implements Agent {
     const [B, O, A] = [b.size, this.obsDim, this.actDim];
     return tidy(() => {
       const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [host(b.obs, [B, O]), host(b.action, [B, A]), host(b.nextObs, [B, O])];
+      const [obs, action, nextObs] = [
+        host(b.obs, [B, O]),
+        host(b.action, [B, A]),
+        host(b.nextObs, [B, O]),
+      ];
 
       // 1. TD target from the EMA policy's best candidate under the target critics; critic step
-      const next = this.best(this.policyTarget, nextObs, cfg.targetSamples, this.randomDraws(B * cfg.targetSamples), true);
-      const y = TwinCritic.tdTarget(host(b.reward, [B]), host(b.terminated, [B]), next.q, cfg.gamma, cfg.rewardScale);
+      const next = this.best(
+        this.policyTarget,
+        nextObs,
+        cfg.targetSamples,
+        this.randomDraws(B * cfg.targetSamples),
+        true,
+      );
+      const y = TwinCritic.tdTarget(
+        host(b.reward, [B]),
+        host(b.terminated, [B]),
+        next.q,
+        cfg.gamma,
+        cfg.rewardScale,
+      );
       const critic = this.critic.step(obs, action, y);
 
       // 2. actor: the best of own samples, weighted by its advantage over their mean, and uniform
@@ -187,7 +323,13 @@ export class QvpoAgent implements Agent {
       });
       const U = cfg.entropySamples;
       const rows = B * (1 + U);
-      const acts = U > 0 ? concat([best, host(this.rng.fillUniform(new Float32Array(B * U * A), -1, 1), [B * U, A])], 0) : best;
+      const acts =
+        U > 0
+          ? concat(
+              [best, host(this.rng.fillUniform(new Float32Array(B * U * A), -1, 1), [B * U, A])],
+              0,
+            )
+          : best;
       const states = U > 0 ? concat([obs, repeatInterleave(obs, U, 0)], 0) : obs;
       const rowWeight = new Float32Array(rows);
       for (let i = 0; i < B; i++) {
@@ -197,7 +339,22 @@ export class QvpoAgent implements Agent {
       const { alphabar } = this.schedule;
       const k = Float32Array.from({ length: rows }, () => this.rng.int(cfg.diffusionSteps));
       const eps = randn([rows, A], this.rng, this.backend);
-      const xk = add(mul(acts, host(Float32Array.from(k, (j) => Math.sqrt(alphabar[j])), [rows, 1])), mul(eps, host(Float32Array.from(k, (j) => Math.sqrt(1 - alphabar[j])), [rows, 1])));
+      const xk = add(
+        mul(
+          acts,
+          host(
+            Float32Array.from(k, (j) => Math.sqrt(alphabar[j])),
+            [rows, 1],
+          ),
+        ),
+        mul(
+          eps,
+          host(
+            Float32Array.from(k, (j) => Math.sqrt(1 - alphabar[j])),
+            [rows, 1],
+          ),
+        ),
+      );
       const perRow = mean(square(sub(this.policy.forward(xk, k, states), eps)), 1);
       const loss = mean(mul(perRow, host(rowWeight, [rows])));
       backward(loss);
@@ -210,14 +367,26 @@ export class QvpoAgent implements Agent {
       let wMean = 0;
       for (const v of weight) wMean += v / B;
       return {
-        'loss/critic': critic.loss, 'loss/actor': loss.item(), 'grad/critic': critic.gradNorm, 'grad/actor': actorGrad,
-        'q/mean': critic.qMean, 'q/std': critic.qStd, 'qvpo/weight': wMean,
+        'loss/critic': critic.loss,
+        'loss/actor': loss.item(),
+        'grad/critic': critic.gradNorm,
+        'grad/actor': actorGrad,
+        'q/mean': critic.qMean,
+        'q/std': critic.qStd,
+        'qvpo/weight': wMean,
       };
     });
   }
 
   private parts(): SavedParts {
-    return { modules: [['policy', this.policy], ['policy_target', this.policyTarget]], optimizers: [['actor', this.actorOptimizer]], critic: this.critic };
+    return {
+      modules: [
+        ['policy', this.policy],
+        ['policy_target', this.policyTarget],
+      ],
+      optimizers: [['actor', this.actorOptimizer]],
+      critic: this.critic,
+    };
   }
   state(): AgentState {
     return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
@@ -227,4 +396,7 @@ export class QvpoAgent implements Agent {
   }
 }
 
-registerAgent('qvpo', (obsDim, actDim, config: Config, seed) => new QvpoAgent(obsDim, actDim, config.qvpo, seed));
+registerAgent(
+  'qvpo',
+  (obsDim, actDim, config: Config, seed) => new QvpoAgent(obsDim, actDim, config.qvpo, seed),
+);

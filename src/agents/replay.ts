@@ -26,7 +26,8 @@ export class ReplayBuffer {
     readonly obsDim: number,
     readonly actDim: number,
   ) {
-    if (!(Number.isInteger(capacity) && capacity > 0)) throw new Error(`ReplayBuffer: capacity must be a positive integer, got ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity > 0))
+      throw new Error(`ReplayBuffer: capacity must be a positive integer, got ${capacity}`);
     this.obs = new Float32Array(capacity * obsDim);
     this.action = new Float32Array(capacity * actDim);
     this.reward = new Float32Array(capacity);
@@ -39,9 +40,21 @@ export class ReplayBuffer {
   }
 
   /** Stores one transition. `terminated` only for true terminal states (not time-limit truncation). */
-  add(obs: ArrayLike<number>, action: ArrayLike<number>, reward: number, nextObs: ArrayLike<number>, terminated: boolean): void {
-    if (obs.length !== this.obsDim || nextObs.length !== this.obsDim || action.length !== this.actDim) {
-      throw new Error(`ReplayBuffer.add: got obs ${obs.length}, action ${action.length}, nextObs ${nextObs.length}; expected ${this.obsDim}/${this.actDim}`);
+  add(
+    obs: ArrayLike<number>,
+    action: ArrayLike<number>,
+    reward: number,
+    nextObs: ArrayLike<number>,
+    terminated: boolean,
+  ): void {
+    if (
+      obs.length !== this.obsDim ||
+      nextObs.length !== this.obsDim ||
+      action.length !== this.actDim
+    ) {
+      throw new Error(
+        `ReplayBuffer.add: got obs ${obs.length}, action ${action.length}, nextObs ${nextObs.length}; expected ${this.obsDim}/${this.actDim}`,
+      );
     }
     const i = this.next;
     this.obs.set(obs, i * this.obsDim);
@@ -88,7 +101,8 @@ export class ReplayBuffer {
   }
   /** Restores positions (the arrays are restored separately, e.g. from a checkpoint's tensors). */
   loadState(s: ReplayState): void {
-    if (s.capacity !== this.capacity) throw new Error(`ReplayBuffer.loadState: capacity ${s.capacity} vs ${this.capacity}`);
+    if (s.capacity !== this.capacity)
+      throw new Error(`ReplayBuffer.loadState: capacity ${s.capacity} vs ${this.capacity}`);
     this._size = s.size;
     this.next = s.next;
   }

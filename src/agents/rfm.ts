@@ -16,20 +16,51 @@
  * a noise-prediction network is turned into a velocity through the posterior mean (src/paths).
  */
 import {
-  type Backend, type Tensor, Rng,
-  concat, indexSelect, mul, noGrad, randn, reshape, slice, tensor, tidy, tanh, argmax,
+  type Backend,
+  type Tensor,
+  Rng,
+  concat,
+  indexSelect,
+  mul,
+  noGrad,
+  randn,
+  reshape,
+  slice,
+  tensor,
+  tidy,
+  tanh,
+  argmax,
 } from '../engine/index.ts';
 import { Adam, defaultBackend } from '../nn/index.ts';
 import { type ControlVariate, tanhLatentLogTarget } from '../estimators/index.ts';
 import {
-  type GaussianPath, coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, posteriorMeanFromNoise,
+  type GaussianPath,
+  coefficientTensors,
+  linearFlowPath,
+  vpPath,
+  velocityFromPosteriorMean,
+  posteriorMeanFromNoise,
 } from '../paths/index.ts';
-import { VelocityNet, integrate, integrateParticles, particleVelocity, timeGrid } from '../policies/flow.ts';
+import {
+  VelocityNet,
+  integrate,
+  integrateParticles,
+  particleVelocity,
+  timeGrid,
+} from '../policies/flow.ts';
 import { flowMatchingStep } from '../policies/rfm-step.ts';
 import { TwinCritic } from './critic.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
 import { stateSeededNormal } from './diffusion-common.ts';
-import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
+import {
+  type ActOptions,
+  type Agent,
+  type AgentState,
+  type Batch,
+  type Metrics,
+  type Observation,
+  float32Obs,
+} from './types.ts';
 import { ALGO_DEFAULTS, DEFAULTS, type PathKind, type RfmConfig } from '../config/index.ts';
 import { registerAgent } from './registry.ts';
 
@@ -63,7 +94,12 @@ export function offPolicyEndpoints(actions: Float32Array): Float32Array {
  * of nextObs [B, O]), `choose` picks one per state from the *online* critics' minQ [B*P] (indices
  * into the rows); the *target* critics' minimum values it: min_j Q'_j(s', tanh y_pick) [B].
  */
-export function nextActionValue(critic: TwinCritic, nextObs: Tensor, y: Tensor, choose: (onlineQ: Tensor) => number[]): Tensor {
+export function nextActionValue(
+  critic: TwinCritic,
+  nextObs: Tensor,
+  y: Tensor,
+  choose: (onlineQ: Tensor) => number[],
+): Tensor {
   return noGrad(() => {
     const pick = indexSelect(y, 0, choose(critic.minQRepeated(nextObs, tanh(y))));
     return critic.minTargetQ(nextObs, tanh(pick));
@@ -98,11 +134,28 @@ export class RfmAgent implements Agent {
     this.rng = init.split(1);
     this.path = pathOf(cfg.path);
     this.policy = new VelocityNet(
-      { condDim: obsDim, dim: actDim, hidden: cfg.hidden, residualBlocks: cfg.residualBlocks, embedding: cfg.embedding, temperatureInput: cfg.temperatureInput },
-      init.split(2), this.backend,
+      {
+        condDim: obsDim,
+        dim: actDim,
+        hidden: cfg.hidden,
+        residualBlocks: cfg.residualBlocks,
+        embedding: cfg.embedding,
+        temperatureInput: cfg.temperatureInput,
+      },
+      init.split(2),
+      this.backend,
     );
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity }, init.split(3), this.backend);
-    this.actorOptimizer = new Adam(this.policy.parameters(), { lr: cfg.actorLr, maxGradNorm: cfg.maxGradNorm ?? Infinity });
+    this.critic = new TwinCritic(
+      obsDim,
+      actDim,
+      { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity },
+      init.split(3),
+      this.backend,
+    );
+    this.actorOptimizer = new Adam(this.policy.parameters(), {
+      lr: cfg.actorLr,
+      maxGradNorm: cfg.maxGradNorm ?? Infinity,
+    });
   }
 
   // --- sampling --------------------------------------------------------------------------------
@@ -126,17 +179,20 @@ export class RfmAgent implements Agent {
     const cfg = this.config;
     const temp = cfg.temperatureInput ? this.temperature : null;
     const ts = timeGrid(cfg.eulerSteps, cfg.tMin);
-    if (this.prediction === 'velocity' && cfg.solver === 'euler') return integrateParticles(this.policy, obs, y0, temp, ts);
-    return noGrad(() => tidy(() => {
-      const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], temp, ts);
-      const velocity = (y: Tensor, t: number): Tensor => {
-        const out = net(y, t);
-        if (this.prediction === 'velocity') return out;
-        const k = coefficientTensors(this.path, [t], y);
-        return velocityFromPosteriorMean(k, posteriorMeanFromNoise(k, out, y), y);
-      };
-      return integrate(velocity, y0, ts, cfg.solver);
-    }));
+    if (this.prediction === 'velocity' && cfg.solver === 'euler')
+      return integrateParticles(this.policy, obs, y0, temp, ts);
+    return noGrad(() =>
+      tidy(() => {
+        const net = particleVelocity(this.policy, obs, y0.shape[0] / obs.shape[0], temp, ts);
+        const velocity = (y: Tensor, t: number): Tensor => {
+          const out = net(y, t);
+          if (this.prediction === 'velocity') return out;
+          const k = coefficientTensors(this.path, [t], y);
+          return velocityFromPosteriorMean(k, posteriorMeanFromNoise(k, out, y), y);
+        };
+        return integrate(velocity, y0, ts, cfg.solver);
+      }),
+    );
   }
 
   /** minQ [B*P] of the particles' latents y [B*P, A] under the online or the target critics. */
@@ -161,7 +217,12 @@ export class RfmAgent implements Agent {
       const o = tensor(obs, [B, this.obsDim], this.backend);
       let y0: Tensor;
       // evaluation is reproducible: each state's particle noise is seeded by hashing the state
-      if (opts.deterministic) y0 = tensor(stateSeededNormal(obs, this.obsDim, P * this.actDim), [B * P, this.actDim], this.backend);
+      if (opts.deterministic)
+        y0 = tensor(
+          stateSeededNormal(obs, this.obsDim, P * this.actDim),
+          [B * P, this.actDim],
+          this.backend,
+        );
       else y0 = randn([B * P, this.actDim], this.rng, this.backend);
       const y = this.integrate(o, y0);
       const q = this.particleQ(o, y, false);
@@ -189,13 +250,22 @@ export class RfmAgent implements Agent {
       // endpoints) for s, integrated in one call; every path draws in this order
       const noise = [randn([B * P, A], this.rng, this.backend)];
       if (onPolicy) noise.push(randn([B * P, A], this.rng, this.backend));
-      const both = this.integrate(onPolicy ? concat([nextObs, obs], 0) : nextObs, onPolicy ? concat(noise, 0) : noise[0]);
+      const both = this.integrate(
+        onPolicy ? concat([nextObs, obs], 0) : nextObs,
+        onPolicy ? concat(noise, 0) : noise[0],
+      );
       const nextY = onPolicy ? slice(both, 0, 0, B * P) : both;
 
       // 1. critic. The TD target's a' is the particle on s' that the online critics' minimum picks
       // (Categorical(softmax(minQ / T))), valued by the target critics' minimum (the reference's)
       const nextQ = nextActionValue(this.critic, nextObs, nextY, (q) => this.boltzmannSelect(q, B));
-      const tdTarget = TwinCritic.tdTarget(host(batch.reward, [B]), host(batch.terminated, [B]), nextQ, cfg.gamma, cfg.rewardScale);
+      const tdTarget = TwinCritic.tdTarget(
+        host(batch.reward, [B]),
+        host(batch.terminated, [B]),
+        nextQ,
+        cfg.gamma,
+        cfg.rewardScale,
+      );
 
       // 2. endpoints y1: on-policy (the particle on s the online critics pick, before the critic
       // step, as the reference) or atanh of the replay actions
@@ -218,8 +288,17 @@ export class RfmAgent implements Agent {
         },
       });
       const actor = flowMatchingStep({
-        net: this.policy, cond: obs, temperature: cfg.temperatureInput ? this.temperature : null, path: this.path, prediction: this.prediction,
-        y1, logTarget: tanhLatentLogTarget(scaledQ), reverseSamples: cfg.reverseSamples, cv: controlVariateOf(cfg), tMin: cfg.tMin, rng: this.rng,
+        net: this.policy,
+        cond: obs,
+        temperature: cfg.temperatureInput ? this.temperature : null,
+        path: this.path,
+        prediction: this.prediction,
+        y1,
+        logTarget: tanhLatentLogTarget(scaledQ),
+        reverseSamples: cfg.reverseSamples,
+        cv: controlVariateOf(cfg),
+        tMin: cfg.tMin,
+        rng: this.rng,
       });
       const actorGradNorm = this.actorOptimizer.step();
 
@@ -257,7 +336,14 @@ export class RfmAgent implements Agent {
     const criticCount = this.critic.putOptimizers(t, 'optim.critic');
     return {
       tensors: t,
-      json: { algo: this.algo, config: this.config, updates: this.updates, rng: this.rng.state(), actorCount, criticCount },
+      json: {
+        algo: this.algo,
+        config: this.config,
+        updates: this.updates,
+        rng: this.rng.state(),
+        actorCount,
+        criticCount,
+      },
     };
   }
 
@@ -267,10 +353,21 @@ export class RfmAgent implements Agent {
    */
   loadState(s: AgentState): void {
     checkAlgoOf(s.json, this.algo);
-    const j = s.json as { config?: Partial<RfmConfig> & { controlVariate?: string }; updates: number; rng: ReturnType<Rng['state']>; actorCount: number; criticCount: number };
-    const saved = { path: j.config?.path, estimator: j.config?.estimator ?? j.config?.controlVariate };
+    const j = s.json as {
+      config?: Partial<RfmConfig> & { controlVariate?: string };
+      updates: number;
+      rng: ReturnType<Rng['state']>;
+      actorCount: number;
+      criticCount: number;
+    };
+    const saved = {
+      path: j.config?.path,
+      estimator: j.config?.estimator ?? j.config?.controlVariate,
+    };
     if (saved.path !== this.config.path || saved.estimator !== this.config.estimator) {
-      throw new Error(`${this.algo}.loadState: the state is of path '${String(saved.path)}' and estimator '${String(saved.estimator)}', this agent of '${this.config.path}' and '${this.config.estimator}'`);
+      throw new Error(
+        `${this.algo}.loadState: the state is of path '${String(saved.path)}' and estimator '${String(saved.estimator)}', this agent of '${this.config.path}' and '${this.config.estimator}'`,
+      );
     }
     loadModule(s.tensors, 'policy', this.policy);
     loadModule(s.tensors, 'critic.q1', this.critic.q[0]);
@@ -285,5 +382,8 @@ export class RfmAgent implements Agent {
 }
 
 for (const algo of ['rfm', 'rfm-diffusion'] as const) {
-  registerAgent(algo, (obsDim, actDim, config, seed) => new RfmAgent(algo, obsDim, actDim, config.rfm, seed));
+  registerAgent(
+    algo,
+    (obsDim, actDim, config, seed) => new RfmAgent(algo, obsDim, actDim, config.rfm, seed),
+  );
 }

@@ -13,15 +13,47 @@
  * size is relative). Actions are in [-1, 1]; the loop rescales them to the env's bounds.
  */
 import {
-  type Backend, type Tensor, Rng,
-  add, backward, exp, logSech2, mean, mul, noGrad, randn, slice, square, sub, sum, tanh, tensor, tidy,
+  type Backend,
+  type Tensor,
+  Rng,
+  add,
+  backward,
+  exp,
+  logSech2,
+  mean,
+  mul,
+  noGrad,
+  randn,
+  slice,
+  square,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  tidy,
 } from '../engine/index.ts';
 import { Adam, MLP, defaultBackend } from '../nn/index.ts';
 import type { Config, SacConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
-import { checkAlgoOf, loadAdam, loadModule, loadTensor, putAdam, putModule, putTensor } from './checkpoint-state.ts';
+import {
+  checkAlgoOf,
+  loadAdam,
+  loadModule,
+  loadTensor,
+  putAdam,
+  putModule,
+  putTensor,
+} from './checkpoint-state.ts';
 import { registerAgent } from './registry.ts';
-import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
+import {
+  type ActOptions,
+  type Agent,
+  type AgentState,
+  type Batch,
+  type Metrics,
+  type Observation,
+  float32Obs,
+} from './types.ts';
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
@@ -51,8 +83,17 @@ export class SacAgent implements Agent {
     const root = new Rng(seed);
     this.rng = root.split(1);
     const clip = c.maxGradNorm ?? Infinity;
-    this.actor = new MLP([obsDim, ...c.actorHidden, 2 * actDim], root.split(2), { activation: 'relu', backend: this.backend });
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: clip }, root.split(3), this.backend);
+    this.actor = new MLP([obsDim, ...c.actorHidden, 2 * actDim], root.split(2), {
+      activation: 'relu',
+      backend: this.backend,
+    });
+    this.critic = new TwinCritic(
+      obsDim,
+      actDim,
+      { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: clip },
+      root.split(3),
+      this.backend,
+    );
     this.actorOptimizer = new Adam(this.actor.parameters(), { lr: c.actorLr, maxGradNorm: clip });
     this.logAlpha = tensor([Math.log(c.initAlpha)], [1], this.backend).keep();
     this.logAlpha.requiresGrad = true;
@@ -90,7 +131,9 @@ export class SacAgent implements Agent {
     return tidy(() =>
       noGrad(() => {
         const s = tensor(obs, [B, this.obsDim], this.backend);
-        return opts.deterministic ? tanh(this.gaussian(s).mu).toArray() : this.sample(s).action.toArray();
+        return opts.deterministic
+          ? tanh(this.gaussian(s).mu).toArray()
+          : this.sample(s).action.toArray();
       }),
     );
   }
@@ -100,7 +143,13 @@ export class SacAgent implements Agent {
     const [B, O, A] = [b.size, this.obsDim, this.actDim];
     return tidy(() => {
       const T = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, reward, nextObs, terminated] = [T(b.obs, [B, O]), T(b.action, [B, A]), T(b.reward, [B]), T(b.nextObs, [B, O]), T(b.terminated, [B])];
+      const [obs, action, reward, nextObs, terminated] = [
+        T(b.obs, [B, O]),
+        T(b.action, [B, A]),
+        T(b.reward, [B]),
+        T(b.nextObs, [B, O]),
+        T(b.terminated, [B]),
+      ];
       const alpha = this.alpha;
 
       // 1. Soft TD target: y = r + gamma (1 - d) (min_j Q'_j(s', a') - alpha log pi(a'|s')), a' ~ pi(.|s').
@@ -134,10 +183,15 @@ export class SacAgent implements Agent {
       this.critic.updateTargets(c.tau);
       this.updates++;
       return {
-        'loss/critic': critic.loss, 'loss/actor': actorLoss.item(), 'loss/alpha': alphaLoss,
-        'grad/critic': critic.gradNorm, 'grad/actor': actorGrad,
-        'q/mean': critic.qMean, 'q/std': critic.qStd,
-        'sac/entropy': -logProbMean, temperature: alpha,
+        'loss/critic': critic.loss,
+        'loss/actor': actorLoss.item(),
+        'loss/alpha': alphaLoss,
+        'grad/critic': critic.gradNorm,
+        'grad/actor': actorGrad,
+        'q/mean': critic.qMean,
+        'q/std': critic.qStd,
+        'sac/entropy': -logProbMean,
+        temperature: alpha,
       };
     });
   }
@@ -155,12 +209,24 @@ export class SacAgent implements Agent {
       critic: this.critic.putOptimizers(t, 'optim.critic'),
       alpha: putAdam(t, 'optim.alpha', this.alphaOptimizer),
     };
-    return { tensors: t, json: { algo: this.algo, updates: this.updates, rng: this.rng.state(), optimizerSteps: counts } };
+    return {
+      tensors: t,
+      json: {
+        algo: this.algo,
+        updates: this.updates,
+        rng: this.rng.state(),
+        optimizerSteps: counts,
+      },
+    };
   }
 
   loadState(s: AgentState): void {
     checkAlgoOf(s.json, this.algo);
-    const j = s.json as { updates: number; rng: ReturnType<Rng['state']>; optimizerSteps: { actor: number; critic: number; alpha: number } };
+    const j = s.json as {
+      updates: number;
+      rng: ReturnType<Rng['state']>;
+      optimizerSteps: { actor: number; critic: number; alpha: number };
+    };
     loadModule(s.tensors, 'actor', this.actor);
     loadModule(s.tensors, 'critic.q1', this.critic.q[0]);
     loadModule(s.tensors, 'critic.q2', this.critic.q[1]);
@@ -175,4 +241,7 @@ export class SacAgent implements Agent {
   }
 }
 
-registerAgent('sac', (obsDim, actDim, config: Config, seed) => new SacAgent(obsDim, actDim, config.sac, seed));
+registerAgent(
+  'sac',
+  (obsDim, actDim, config: Config, seed) => new SacAgent(obsDim, actDim, config.sac, seed),
+);

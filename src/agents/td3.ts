@@ -10,15 +10,34 @@
  * Exploration while training: clip(mu(s) + N(0, explorationNoise^2), -1, 1). Actions are in [-1, 1].
  */
 import {
-  type Backend, type Tensor, Rng,
-  add, backward, clamp, mean, mul, noGrad, randn, tanh, tensor, tidy,
+  type Backend,
+  type Tensor,
+  Rng,
+  add,
+  backward,
+  clamp,
+  mean,
+  mul,
+  noGrad,
+  randn,
+  tanh,
+  tensor,
+  tidy,
 } from '../engine/index.ts';
 import { Adam, MLP, defaultBackend, polyakUpdate } from '../nn/index.ts';
 import type { Config, Td3Config } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
 import { checkAlgoOf, loadAdam, loadModule, putAdam, putModule } from './checkpoint-state.ts';
 import { registerAgent } from './registry.ts';
-import { type ActOptions, type Agent, type AgentState, type Batch, type Metrics, type Observation, float32Obs } from './types.ts';
+import {
+  type ActOptions,
+  type Agent,
+  type AgentState,
+  type Batch,
+  type Metrics,
+  type Observation,
+  float32Obs,
+} from './types.ts';
 
 export class Td3Agent implements Agent {
   readonly algo = 'td3';
@@ -47,7 +66,13 @@ export class Td3Agent implements Agent {
     this.actor = new MLP(sizes, root.split(2), { activation: 'relu', backend: this.backend });
     this.actorTarget = new MLP(sizes, root.split(2), { activation: 'relu', backend: this.backend });
     this.actorTarget.copyFrom(this.actor);
-    this.critic = new TwinCritic(obsDim, actDim, { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: clip, init: 'lecun' }, root.split(3), this.backend);
+    this.critic = new TwinCritic(
+      obsDim,
+      actDim,
+      { hidden: c.criticHidden, lr: c.criticLr, maxGradNorm: clip, init: 'lecun' },
+      root.split(3),
+      this.backend,
+    );
     this.actorOptimizer = new Adam(this.actor.parameters(), { lr: c.actorLr, maxGradNorm: clip });
   }
 
@@ -74,19 +99,40 @@ export class Td3Agent implements Agent {
     const [B, O, A] = [b.size, this.obsDim, this.actDim];
     return tidy(() => {
       const T = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, reward, nextObs, terminated] = [T(b.obs, [B, O]), T(b.action, [B, A]), T(b.reward, [B]), T(b.nextObs, [B, O]), T(b.terminated, [B])];
+      const [obs, action, reward, nextObs, terminated] = [
+        T(b.obs, [B, O]),
+        T(b.action, [B, A]),
+        T(b.reward, [B]),
+        T(b.nextObs, [B, O]),
+        T(b.terminated, [B]),
+      ];
 
       // 1. TD target with target policy smoothing: a' = clip(mu'(s') + clip(noise), -1, 1).
       const y = noGrad(() => {
-        const noise = clamp(randn([B, A], this.rng, this.backend, c.policyNoise), -c.noiseClip, c.noiseClip);
+        const noise = clamp(
+          randn([B, A], this.rng, this.backend, c.policyNoise),
+          -c.noiseClip,
+          c.noiseClip,
+        );
         const nextAction = clamp(add(this.policy(this.actorTarget, nextObs), noise), -1, 1);
-        return TwinCritic.tdTarget(reward, terminated, this.critic.minTargetQ(nextObs, nextAction), c.gamma, c.rewardScale);
+        return TwinCritic.tdTarget(
+          reward,
+          terminated,
+          this.critic.minTargetQ(nextObs, nextAction),
+          c.gamma,
+          c.rewardScale,
+        );
       });
 
       // 2. Critic step on both Q networks (every update).
       const critic = this.critic.step(obs, action, y);
       this.updates++;
-      const metrics: Metrics = { 'loss/critic': critic.loss, 'grad/critic': critic.gradNorm, 'q/mean': critic.qMean, 'q/std': critic.qStd };
+      const metrics: Metrics = {
+        'loss/critic': critic.loss,
+        'grad/critic': critic.gradNorm,
+        'q/mean': critic.qMean,
+        'q/std': critic.qStd,
+      };
 
       // 3. Delayed actor step (maximise Q_1(s, mu(s))) and Polyak updates of all targets.
       if (this.updates % c.policyDelay === 0) {
@@ -111,13 +157,28 @@ export class Td3Agent implements Agent {
     putModule(t, 'critic.q2', this.critic.q[1]);
     putModule(t, 'critic.target1', this.critic.target[0]);
     putModule(t, 'critic.target2', this.critic.target[1]);
-    const counts = { actor: putAdam(t, 'optim.actor', this.actorOptimizer), critic: this.critic.putOptimizers(t, 'optim.critic') };
-    return { tensors: t, json: { algo: this.algo, updates: this.updates, rng: this.rng.state(), optimizerSteps: counts } };
+    const counts = {
+      actor: putAdam(t, 'optim.actor', this.actorOptimizer),
+      critic: this.critic.putOptimizers(t, 'optim.critic'),
+    };
+    return {
+      tensors: t,
+      json: {
+        algo: this.algo,
+        updates: this.updates,
+        rng: this.rng.state(),
+        optimizerSteps: counts,
+      },
+    };
   }
 
   loadState(s: AgentState): void {
     checkAlgoOf(s.json, this.algo);
-    const j = s.json as { updates: number; rng: ReturnType<Rng['state']>; optimizerSteps: { actor: number; critic: number } };
+    const j = s.json as {
+      updates: number;
+      rng: ReturnType<Rng['state']>;
+      optimizerSteps: { actor: number; critic: number };
+    };
     loadModule(s.tensors, 'actor', this.actor);
     loadModule(s.tensors, 'actor_target', this.actorTarget);
     loadModule(s.tensors, 'critic.q1', this.critic.q[0]);
@@ -131,4 +192,7 @@ export class Td3Agent implements Agent {
   }
 }
 
-registerAgent('td3', (obsDim, actDim, config: Config, seed) => new Td3Agent(obsDim, actDim, config.td3, seed));
+registerAgent(
+  'td3',
+  (obsDim, actDim, config: Config, seed) => new Td3Agent(obsDim, actDim, config.td3, seed),
+);

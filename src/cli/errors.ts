@@ -26,11 +26,19 @@ export function isUsageError(e: unknown): boolean {
  * Prints `e` for command `name` and returns the exit code. A UsageError keeps its whole message
  * (it may end with the command's usage text); any other error prints its first line only.
  */
-export function reportError(e: unknown, name: string | undefined, stderr: (text: string) => void = (t) => console.error(t.replace(/\n$/, ''))): number {
+export function reportError(
+  e: unknown,
+  name: string | undefined,
+  stderr: (text: string) => void = (t) => console.error(t.replace(/\n$/, '')),
+): number {
   const prefix = name ? `rfm ${name}: ` : 'rfm: ';
   const message = e instanceof Error ? e.message : String(e);
   const usage = isUsageError(e);
-  const text = e instanceof UsageError ? message : (message.split('\n').find((l) => l.trim() !== '') ?? (e instanceof Error ? e.name : 'error'));
+  const text =
+    e instanceof UsageError
+      ? message
+      : (message.split('\n').find((l) => l.trim() !== '') ??
+        (e instanceof Error ? e.name : 'error'));
   stderr(`${prefix}${text}\n`);
   if (process.env.RFM_DEBUG === '1' && e instanceof Error && e.stack) stderr(`${e.stack}\n`);
   return usage ? 2 : 1;
@@ -42,7 +50,8 @@ export function reportError(e: unknown, name: string | undefined, stderr: (text:
  * folder). Throws a UsageError otherwise.
  */
 export function checkOutputFile(path: string, flag: string): void {
-  if (existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--${flag} ${path} is a folder, not a file`);
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`--${flag} ${path} is a folder, not a file`);
   checkOutputDir(dirname(resolve(path)), flag, path);
 }
 

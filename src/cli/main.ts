@@ -5,7 +5,6 @@
  * none of them.
  */
 import { readFileSync } from 'node:fs';
-import { UsageError } from './args.ts';
 import { COMMANDS } from './table.ts';
 import { reportError } from './errors.ts';
 

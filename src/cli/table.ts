@@ -104,7 +104,8 @@ live while training appends to metrics.jsonl, compares selected runs, shows the 
   },
   sweep: {
     module: 'sweep',
-    summary: 'run a grid of training runs (local pool, or BullMQ on Redis with --queue); status; report',
+    summary:
+      'run a grid of training runs (local pool, or BullMQ on Redis with --queue); status; report',
   },
   worker: {
     module: 'worker',

@@ -8,6 +8,18 @@ export { PRESETS, TASK_DEFAULTS, TASK_REQUIREMENTS } from './presets.ts';
 export { canonicalKey, ConfigError, FIELDS, nearestKeys, unknownKeyMessage } from './schema.ts';
 export { CONTROL_VARIATES, ENDPOINTS, PATHS, SOLVERS } from './enums.ts';
 export {
-  applyPatch, applySet, checkAlgo, checkPreset, defaultConfig, flattenConfig, loadConfigFile,
-  parseConfigText, resolveConfig, validateConfig, configFromRunFile, configFromRunText, RUN_IDENTITY_KEYS, type ResolveOptions,
+  applyPatch,
+  applySet,
+  checkAlgo,
+  checkPreset,
+  defaultConfig,
+  flattenConfig,
+  loadConfigFile,
+  parseConfigText,
+  resolveConfig,
+  validateConfig,
+  configFromRunFile,
+  configFromRunText,
+  RUN_IDENTITY_KEYS,
+  type ResolveOptions,
 } from './resolve.ts';

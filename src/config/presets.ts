@@ -45,13 +45,27 @@ function widths(h: number): ConfigPatch {
  * The diffusion baselines' sample counts and steps per preset ('paper': the reference code's;
  * 'lite' and 'small' shrink them as they shrink RFM's particles and reverse samples).
  */
-function baselines(o: { embedding: number; steps: number; dqsMc: number; reverse: number; logProb: number; candidates: number; own: number }): ConfigPatch {
+function baselines(o: {
+  embedding: number;
+  steps: number;
+  dqsMc: number;
+  reverse: number;
+  logProb: number;
+  candidates: number;
+  own: number;
+}): ConfigPatch {
   const e = o.embedding;
   return {
     dqs: { embedding: e, mcSamples: o.dqsMc }, // 20 Euler-Maruyama steps in every preset: the VE sampler diverges with 5
     qsm: { embedding: e, diffusionSteps: o.steps },
     qvpo: { embedding: e, diffusionSteps: o.steps, trainSamples: o.own, evalSamples: o.candidates },
-    maxentdp: { embedding: e, diffusionSteps: o.steps, scoreSamples: o.reverse, logProbSamples: o.logProb, evalCandidates: o.candidates },
+    maxentdp: {
+      embedding: e,
+      diffusionSteps: o.steps,
+      scoreSamples: o.reverse,
+      logProbSamples: o.logProb,
+      evalCandidates: o.candidates,
+    },
   };
 }
 
@@ -63,21 +77,72 @@ function merge(...ps: ConfigPatch[]): ConfigPatch {
 
 /** The presets' settings (network widths, sampler sizes, and for 'paper' and 'small' the loop), as partial configs. */
 export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
-  paper: merge(widths(256), baselines({ embedding: 128, steps: 20, dqsMc: 1000, reverse: 500, logProb: 50, candidates: 32, own: 64 }), {
-    train: { batchSize: 256, steps: 250_000, bufferSize: 250_000, randomSteps: 10_000, evalEvery: 10_000, evalEpisodes: 25, utd: 1 },
-    rfm: { particles: 32, reverseSamples: 100, eulerSteps: 10, embedding: 128 },
-  }),
-  lite: merge(widths(256), baselines({ embedding: 128, steps: 20, dqsMc: 32, reverse: 32, logProb: 8, candidates: 8, own: 16 }), {
-    train: { batchSize: 256 },
-    rfm: { particles: 8, reverseSamples: 32, eulerSteps: 10, embedding: 128 },
-  }),
-  small: merge(widths(64), baselines({ embedding: 16, steps: 5, dqsMc: 16, reverse: 16, logProb: 4, candidates: 4, own: 8 }), {
-    train: {
-      batchSize: 64, steps: 5_000, bufferSize: 50_000, randomSteps: 500, evalEvery: 1_000, evalEpisodes: 5,
-      checkpointEvery: 0, logEvery: 250, utd: 1,
+  paper: merge(
+    widths(256),
+    baselines({
+      embedding: 128,
+      steps: 20,
+      dqsMc: 1000,
+      reverse: 500,
+      logProb: 50,
+      candidates: 32,
+      own: 64,
+    }),
+    {
+      train: {
+        batchSize: 256,
+        steps: 250_000,
+        bufferSize: 250_000,
+        randomSteps: 10_000,
+        evalEvery: 10_000,
+        evalEpisodes: 25,
+        utd: 1,
+      },
+      rfm: { particles: 32, reverseSamples: 100, eulerSteps: 10, embedding: 128 },
     },
-    rfm: { particles: 4, reverseSamples: 16, eulerSteps: 5, embedding: 16 },
-  }),
+  ),
+  lite: merge(
+    widths(256),
+    baselines({
+      embedding: 128,
+      steps: 20,
+      dqsMc: 32,
+      reverse: 32,
+      logProb: 8,
+      candidates: 8,
+      own: 16,
+    }),
+    {
+      train: { batchSize: 256 },
+      rfm: { particles: 8, reverseSamples: 32, eulerSteps: 10, embedding: 128 },
+    },
+  ),
+  small: merge(
+    widths(64),
+    baselines({
+      embedding: 16,
+      steps: 5,
+      dqsMc: 16,
+      reverse: 16,
+      logProb: 4,
+      candidates: 4,
+      own: 8,
+    }),
+    {
+      train: {
+        batchSize: 64,
+        steps: 5_000,
+        bufferSize: 50_000,
+        randomSteps: 500,
+        evalEvery: 1_000,
+        evalEpisodes: 5,
+        checkpointEvery: 0,
+        logEvery: 250,
+        utd: 1,
+      },
+      rfm: { particles: 4, reverseSamples: 16, eulerSteps: 5, embedding: 16 },
+    },
+  ),
 };
 
 /**
@@ -85,7 +150,15 @@ export const PRESETS: Readonly<Record<PresetName, ConfigPatch>> = {
  * than 250k steps; the long MuJoCo / DMC tasks keep the defaults.
  */
 export const TASK_DEFAULTS: Readonly<Record<string, ConfigPatch>> = {
-  'Pendulum-v1': { train: { steps: 20_000, randomSteps: 1_000, evalEvery: 2_000, checkpointEvery: 5_000, logEvery: 500 } },
+  'Pendulum-v1': {
+    train: {
+      steps: 20_000,
+      randomSteps: 1_000,
+      evalEvery: 2_000,
+      checkpointEvery: 5_000,
+      logEvery: 500,
+    },
+  },
   'MountainCarContinuous-v0': { train: { steps: 50_000, randomSteps: 5_000, evalEvery: 5_000 } },
   'InvertedPendulum-v5': { train: { steps: 50_000, randomSteps: 2_000, evalEvery: 5_000 } },
 };
@@ -107,7 +180,14 @@ export const TASK_DEFAULTS: Readonly<Record<string, ConfigPatch>> = {
  */
 export const TASK_REQUIREMENTS: Readonly<Record<string, ConfigPatch>> = {
   'MultimodalBandit-v0': {
-    train: { steps: 2_000, randomSteps: 200, evalEvery: 500, checkpointEvery: 0, logEvery: 100, evalEpisodes: 20 },
+    train: {
+      steps: 2_000,
+      randomSteps: 200,
+      evalEvery: 500,
+      checkpointEvery: 0,
+      logEvery: 100,
+      evalEpisodes: 20,
+    },
     rfm: { particles: 32, reverseSamples: 100 },
     sac: { initAlpha: 0.01, alphaLr: 3e-3, actorLr: 1e-3, logStdMax: 0 },
     td3: { actorLr: 1e-3, criticLr: 1e-3 },

@@ -5,7 +5,16 @@
  */
 import { readTextFile } from '../host/node/fs.ts';
 import { parse as parseYaml } from 'yaml';
-import { ALGO_DEFAULTS, ALGOS, DEFAULTS, PRESET_NAMES, type Algo, type Config, type ConfigPatch, type PresetName } from './types.ts';
+import {
+  ALGO_DEFAULTS,
+  ALGOS,
+  DEFAULTS,
+  PRESET_NAMES,
+  type Algo,
+  type Config,
+  type ConfigPatch,
+  type PresetName,
+} from './types.ts';
 import { PRESETS, TASK_DEFAULTS, TASK_REQUIREMENTS } from './presets.ts';
 import { canonicalKey, ConfigError, fieldOf, FIELDS, RENAMED_ALGOS } from './schema.ts';
 
@@ -54,7 +63,9 @@ function setKey(c: Config, key: string, value: unknown, where: string): void {
   const problem = f.check(value);
   if (problem) throw new ConfigError(`${where}: ${key} = ${JSON.stringify(value)}: ${problem}`);
   const [s, name] = (canonicalKey(key) ?? key).split('.');
-  (c as unknown as Record<string, Record<string, unknown>>)[s][name] = Array.isArray(value) ? [...value] : value;
+  (c as unknown as Record<string, Record<string, unknown>>)[s][name] = Array.isArray(value)
+    ? [...value]
+    : value;
 }
 
 /** A full Config from a run's config.json (identity keys dropped, every field validated). */
@@ -74,7 +85,11 @@ function configFromRun(patch: Record<string, unknown>, where: string): Config {
 }
 
 /** Applies a partial config (nested or dotted keys) in place. */
-export function applyPatch(c: Config, patch: ConfigPatch | Record<string, unknown>, where: string): Config {
+export function applyPatch(
+  c: Config,
+  patch: ConfigPatch | Record<string, unknown>,
+  where: string,
+): Config {
   for (const [k, v] of entriesOf(patch, where)) setKey(c, k, v, where);
   return c;
 }
@@ -82,7 +97,10 @@ export function applyPatch(c: Config, patch: ConfigPatch | Record<string, unknow
 /** Applies one `key=value` override, parsing the value by the field's type. */
 export function applySet(c: Config, assignment: string): Config {
   const eq = assignment.indexOf('=');
-  if (eq <= 0) throw new ConfigError(`--set ${assignment}: expected key=value, e.g. --set rfm.temperature=0.05`);
+  if (eq <= 0)
+    throw new ConfigError(
+      `--set ${assignment}: expected key=value, e.g. --set rfm.temperature=0.05`,
+    );
   const key = assignment.slice(0, eq).trim();
   const raw = assignment.slice(eq + 1);
   const f = fieldOf(key, '--set');
@@ -99,7 +117,9 @@ export function parseConfigText(text: string, name: string): Record<string, unkn
     const v = name.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     return (v ?? {}) as Record<string, unknown>;
   } catch (e) {
-    throw new ConfigError(`${name}: not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'} (${(e as Error).message.split('\n')[0]})`);
+    throw new ConfigError(
+      `${name}: not valid ${name.endsWith('.json') ? 'JSON' : 'YAML'} (${(e as Error).message.split('\n')[0]})`,
+    );
   }
 }
 
@@ -108,7 +128,9 @@ export function loadConfigFile(path: string): Record<string, unknown> {
   try {
     text = readTextFile(path);
   } catch (e) {
-    throw new ConfigError(`cannot read config file ${path}: ${(e as { code?: string }).code ?? (e as Error).message}`);
+    throw new ConfigError(
+      `cannot read config file ${path}: ${(e as { code?: string }).code ?? (e as Error).message}`,
+    );
   }
   return parseConfigText(text, path);
 }
@@ -118,10 +140,16 @@ export function validateConfig(c: Config): Config {
   const bad = (msg: string) => {
     throw new ConfigError(msg);
   };
-  if (!(c.sac.logStdMin < c.sac.logStdMax)) bad(`sac.logStdMin (${c.sac.logStdMin}) must be < sac.logStdMax (${c.sac.logStdMax})`);
-  if (c.rfm.temperatureEnd !== null && c.rfm.annealUpdates < 1) bad('rfm.temperatureEnd is set: rfm.annealUpdates must be >= 1');
-  if (!(c.dqs.sigmaMin < c.dqs.sigmaMax)) bad(`dqs.sigmaMin (${c.dqs.sigmaMin}) must be < dqs.sigmaMax (${c.dqs.sigmaMax})`);
-  if (c.train.batchSize > c.train.bufferSize) bad(`train.batchSize (${c.train.batchSize}) must be <= train.bufferSize (${c.train.bufferSize})`);
+  if (!(c.sac.logStdMin < c.sac.logStdMax))
+    bad(`sac.logStdMin (${c.sac.logStdMin}) must be < sac.logStdMax (${c.sac.logStdMax})`);
+  if (c.rfm.temperatureEnd !== null && c.rfm.annealUpdates < 1)
+    bad('rfm.temperatureEnd is set: rfm.annealUpdates must be >= 1');
+  if (!(c.dqs.sigmaMin < c.dqs.sigmaMax))
+    bad(`dqs.sigmaMin (${c.dqs.sigmaMin}) must be < dqs.sigmaMax (${c.dqs.sigmaMax})`);
+  if (c.train.batchSize > c.train.bufferSize)
+    bad(
+      `train.batchSize (${c.train.batchSize}) must be <= train.bufferSize (${c.train.bufferSize})`,
+    );
   return c;
 }
 
@@ -141,7 +169,8 @@ export interface ResolveOptions {
 
 export function checkAlgo(algo: string): Algo {
   if ((ALGOS as readonly string[]).includes(algo)) return algo as Algo;
-  if (RENAMED_ALGOS[algo]) throw new ConfigError(`algorithm '${algo}' is now ${RENAMED_ALGOS[algo]}`);
+  if (RENAMED_ALGOS[algo])
+    throw new ConfigError(`algorithm '${algo}' is now ${RENAMED_ALGOS[algo]}`);
   throw new ConfigError(`unknown algorithm '${algo}' (known: ${ALGOS.join(', ')})`);
 }
 
@@ -155,9 +184,11 @@ export function resolveConfig(o: ResolveOptions): Config {
   const algo = checkAlgo(o.algo);
   const c = defaultConfig();
   applyPatch(c, ALGO_DEFAULTS[algo], `defaults of ${algo}`);
-  if (o.envId && TASK_DEFAULTS[o.envId]) applyPatch(c, TASK_DEFAULTS[o.envId], `defaults of ${o.envId}`);
+  if (o.envId && TASK_DEFAULTS[o.envId])
+    applyPatch(c, TASK_DEFAULTS[o.envId], `defaults of ${o.envId}`);
   if (o.preset !== undefined) applyPatch(c, PRESETS[checkPreset(o.preset)], `preset ${o.preset}`);
-  if (o.envId && TASK_REQUIREMENTS[o.envId]) applyPatch(c, TASK_REQUIREMENTS[o.envId], `requirements of ${o.envId}`);
+  if (o.envId && TASK_REQUIREMENTS[o.envId])
+    applyPatch(c, TASK_REQUIREMENTS[o.envId], `requirements of ${o.envId}`);
   for (const f of o.files ?? []) applyPatch(c, loadConfigFile(f), f);
   for (const p of o.patches ?? []) applyPatch(c, p, 'config');
   for (const s of o.sets ?? []) applySet(c, s);

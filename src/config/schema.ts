@@ -24,7 +24,11 @@ const parseNumber = (s: string): unknown => {
   return t === '' ? NaN : Number(t);
 };
 
-function num(min: number, max = Infinity, opts: { minExclusive?: boolean; integer?: boolean } = {}): Field {
+function num(
+  min: number,
+  max = Infinity,
+  opts: { minExclusive?: boolean; integer?: boolean } = {},
+): Field {
   const lo = opts.minExclusive ? `> ${min}` : `>= ${min}`;
   const range = max === Infinity ? lo : `${lo} and <= ${max}`;
   const expects = `${opts.integer ? 'an integer' : 'a number'} ${range}`;
@@ -51,7 +55,11 @@ const bool: Field = {
 
 function oneOf(values: readonly string[]): Field {
   const expects = `one of ${values.map((v) => `'${v}'`).join(', ')}`;
-  return { expects, parse: (s) => s.trim(), check: (v) => (typeof v === 'string' && values.includes(v) ? null : `expected ${expects}`) };
+  return {
+    expects,
+    parse: (s) => s.trim(),
+    check: (v) => (typeof v === 'string' && values.includes(v) ? null : `expected ${expects}`),
+  };
 }
 
 /** Layer sizes: a non-empty list of positive integers, written `256,256` or `[256, 256]` on the command line. */
@@ -62,7 +70,9 @@ const layers: Field = {
     return t === '' ? [] : t.split(',').map(parseNumber);
   },
   check: (v) =>
-    Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'number' && Number.isInteger(x) && x > 0)
+    Array.isArray(v) &&
+    v.length > 0 &&
+    v.every((x) => typeof x === 'number' && Number.isInteger(x) && x > 0)
       ? null
       : 'expected a non-empty list of positive integers, e.g. 256,256',
 };
@@ -79,7 +89,14 @@ function orNull(f: Field): Field {
 
 const prob = num(0, 1);
 
-const evenEmbedding: Field = { ...int(2), expects: 'an even integer >= 2', check: (v) => (typeof v === 'number' && Number.isInteger(v) && v >= 2 && v % 2 === 0 ? null : 'expected an even integer >= 2') };
+const evenEmbedding: Field = {
+  ...int(2),
+  expects: 'an even integer >= 2',
+  check: (v) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= 2 && v % 2 === 0
+      ? null
+      : 'expected an even integer >= 2',
+};
 
 /** The fields every diffusion baseline section has (DiffusionBaselineConfig). */
 function diffusionBaselineFields(section: string): Record<string, Field> {
@@ -202,7 +219,9 @@ export const FIELDS: Readonly<Record<string, Field>> = {
 };
 
 /** Keys that were renamed: the old name still reads (run folders written before the rename). */
-export const RENAMED_KEYS: Readonly<Record<string, string>> = { 'rfm.controlVariate': 'rfm.estimator' };
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  'rfm.controlVariate': 'rfm.estimator',
+};
 
 /** Algorithms that became settings of another (a clear error tells the new spelling). */
 export const RENAMED_ALGOS: Readonly<Record<string, string>> = {
@@ -214,7 +233,8 @@ function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     prev = cur;
   }
   return prev[b.length];
@@ -223,7 +243,9 @@ function editDistance(a: string, b: string): number {
 /** Known keys sorted by edit distance to `key` (nearest first). */
 export function nearestKeys(key: string): string[] {
   return Object.keys(FIELDS)
-    .map((k) => [k, Math.min(editDistance(key, k), editDistance(key, k.split('.')[1]) + 1)] as const)
+    .map(
+      (k) => [k, Math.min(editDistance(key, k), editDistance(key, k.split('.')[1]) + 1)] as const,
+    )
     .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
     .map(([k]) => k);
 }

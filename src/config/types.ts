@@ -30,7 +30,16 @@
  */
 
 /** Algorithms the agent factory knows (src/agents/index.ts). */
-export const ALGOS = ['sac', 'td3', 'rfm', 'rfm-diffusion', 'dqs', 'qsm', 'qvpo', 'maxentdp'] as const;
+export const ALGOS = [
+  'sac',
+  'td3',
+  'rfm',
+  'rfm-diffusion',
+  'dqs',
+  'qsm',
+  'qvpo',
+  'maxentdp',
+] as const;
 /** An algorithm's name, one of ALGOS. */
 export type Algo = (typeof ALGOS)[number];
 
@@ -397,19 +406,41 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   },
   dqs: {
     ...DIFFUSION_BASELINE,
-    temperature: 0.05, sigmaMin: 1e-5, sigmaMax: 1, integrationSteps: 20, mcSamples: 1000, diffusionScale: 1,
+    temperature: 0.05,
+    sigmaMin: 1e-5,
+    sigmaMax: 1,
+    integrationSteps: 20,
+    mcSamples: 1000,
+    diffusionScale: 1,
   },
   qsm: {
     ...DIFFUSION_BASELINE,
-    diffusionSteps: 20, ddpmTemperature: 1, qGradScale: 50, explorationNoise: 0.1, targetActionNoise: 0.1,
+    diffusionSteps: 20,
+    ddpmTemperature: 1,
+    qGradScale: 50,
+    explorationNoise: 0.1,
+    targetActionNoise: 0.1,
   },
   qvpo: {
     ...DIFFUSION_BASELINE,
-    diffusionSteps: 20, trainSamples: 64, behaviorSamples: 4, targetSamples: 4, evalSamples: 32, entropySamples: 10, entropyAlpha: 0.02, noiseRatio: 1,
+    diffusionSteps: 20,
+    trainSamples: 64,
+    behaviorSamples: 4,
+    targetSamples: 4,
+    evalSamples: 32,
+    entropySamples: 10,
+    entropyAlpha: 0.02,
+    noiseRatio: 1,
   },
   maxentdp: {
     ...DIFFUSION_BASELINE,
-    temperature: 0.02, diffusionSteps: 20, tMin: 0.001, scoreSamples: 500, logProbSamples: 50, backupEntropy: true, evalCandidates: 32,
+    temperature: 0.02,
+    diffusionSteps: 20,
+    tMin: 0.001,
+    scoreSamples: 500,
+    logProbSamples: 50,
+    backupEntropy: true,
+    evalCandidates: 32,
   },
 } satisfies Config);
 
@@ -418,7 +449,14 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
  * algorithm's section changes nothing in its runs (src/sweep/grid.ts drops such grid values).
  */
 export const ALGO_SECTION: Readonly<Record<Algo, Exclude<keyof Config, 'train'>>> = {
-  sac: 'sac', td3: 'td3', rfm: 'rfm', 'rfm-diffusion': 'rfm', dqs: 'dqs', qsm: 'qsm', qvpo: 'qvpo', maxentdp: 'maxentdp',
+  sac: 'sac',
+  td3: 'td3',
+  rfm: 'rfm',
+  'rfm-diffusion': 'rfm',
+  dqs: 'dqs',
+  qsm: 'qsm',
+  qvpo: 'qvpo',
+  maxentdp: 'maxentdp',
 };
 
 /** What each algorithm changes from DEFAULTS before presets, tasks, files and overrides apply. */

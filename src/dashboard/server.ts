@@ -30,7 +30,17 @@
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, realpathSync, statSync, watch } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  realpathSync,
+  statSync,
+  watch,
+} from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -82,7 +92,8 @@ function vendorFiles(): Map<string, string> {
   }
   const mj = require.resolve('mujoco-js');
   out.set('/vendor/mujoco/mujoco_wasm.js', join(dirname(mj), 'mujoco_wasm.js'));
-  for (const f of readdirSync(STATIC_DIR)) out.set(f === 'index.html' ? '/' : `/app/${f}`, join(STATIC_DIR, f));
+  for (const f of readdirSync(STATIC_DIR))
+    out.set(f === 'index.html' ? '/' : `/app/${f}`, join(STATIC_DIR, f));
   return out;
 }
 
@@ -187,7 +198,9 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const RUN_FILES = ['config.json', 'run.json', 'metrics.jsonl', 'metrics.csv'];
   /** Throws 403 when one of a run's files links outside the runs folder. */
   const checkRunFiles = (dir: string): void => {
-    for (const f of RUN_FILES) if (escapes(join(dir, f))) throw new HttpError(403, `${f} of this run links outside the runs folder`);
+    for (const f of RUN_FILES)
+      if (escapes(join(dir, f)))
+        throw new HttpError(403, `${f} of this run links outside the runs folder`);
   };
 
   /** The run folder named by a decoded id, or an HttpError. */
@@ -198,10 +211,12 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     try {
       real = realpathSync(p);
     } catch {
-      if (p !== root && !p.startsWith(root + sep)) throw new HttpError(400, 'run id leaves the runs folder');
+      if (p !== root && !p.startsWith(root + sep))
+        throw new HttpError(400, 'run id leaves the runs folder');
       throw new HttpError(404, 'no such run');
     }
-    if (real !== root && !real.startsWith(root + sep)) throw new HttpError(400, 'run id leaves the runs folder');
+    if (real !== root && !real.startsWith(root + sep))
+      throw new HttpError(400, 'run id leaves the runs folder');
     if (!statSync(real).isDirectory() || !isRunDir(real)) throw new HttpError(404, 'no such run');
     checkRunFiles(real);
     return real;
@@ -215,7 +230,12 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   const sendFile = (res: ServerResponse, path: string, head: boolean) => {
     const body = readFileSync(path);
-    res.writeHead(200, { 'content-type': typeOf(path), 'content-length': body.length, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, {
+      'content-type': typeOf(path),
+      'content-length': body.length,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
     res.end(head ? undefined : body);
   };
 
@@ -224,8 +244,16 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
    * the app keeps a single stream): for each run a 'rows' event {run, rows} with every row so far,
    * then one per batch of appended rows; 'reset' {run} when metrics.jsonl shrank (rewritten).
    */
-  const events = (req: IncomingMessage, res: ServerResponse, runs: { id: string; dir: string }[]) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  const events = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    runs: { id: string; dir: string }[],
+  ) => {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     let closed = false;
     const send = (event: string, data: unknown) => {
       if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -311,30 +339,42 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     req.on('close', stop);
   };
 
-  const api = (req: IncomingMessage, res: ServerResponse, parts: string[], query: string, head: boolean) => {
+  const api = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    parts: string[],
+    query: string,
+    head: boolean,
+  ) => {
     // parts: the raw (still encoded) segments after /api/
     if (parts[0] === 'stream' && parts.length === 1) {
       const ids = new URLSearchParams(query).getAll('run');
       if (ids.length > 200) throw new HttpError(400, 'too many runs in one stream');
-      return events(req, res, ids.map((id) => ({ id, dir: runDir(id) })));
+      return events(
+        req,
+        res,
+        ids.map((id) => ({ id, dir: runDir(id) })),
+      );
     }
     if (parts[0] !== 'runs') throw new HttpError(404, 'not found');
     if (parts.length === 1 || (parts.length === 2 && parts[1] === '')) {
-      const runs = findRuns(root).filter((r) => !escapes(r.dir) && !RUN_FILES.some((f) => escapes(join(r.dir, f)))).map((r) => ({
-        id: r.id,
-        algo: r.algo,
-        env: r.env,
-        seed: r.seed,
-        keys: metricKeys(r.dir),
-        files: runFiles(r.dir).filter((f) => !escapes(join(r.dir, f))),
-        mtime: (() => {
-          try {
-            return statSync(join(r.dir, 'metrics.jsonl')).mtimeMs;
-          } catch {
-            return null;
-          }
-        })(),
-      }));
+      const runs = findRuns(root)
+        .filter((r) => !escapes(r.dir) && !RUN_FILES.some((f) => escapes(join(r.dir, f))))
+        .map((r) => ({
+          id: r.id,
+          algo: r.algo,
+          env: r.env,
+          seed: r.seed,
+          keys: metricKeys(r.dir),
+          files: runFiles(r.dir).filter((f) => !escapes(join(r.dir, f))),
+          mtime: (() => {
+            try {
+              return statSync(join(r.dir, 'metrics.jsonl')).mtimeMs;
+            } catch {
+              return null;
+            }
+          })(),
+        }));
       return sendJson(res, { root: o.runsDir, runs }, head);
     }
     let id: string;
@@ -347,7 +387,11 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     const action = parts[2];
     if (action === 'config' && parts.length === 3) {
       const m = runMeta(dir, root);
-      return sendJson(res, { id: m.id, algo: m.algo, env: m.env, seed: m.seed, config: m.config }, head);
+      return sendJson(
+        res,
+        { id: m.id, algo: m.algo, env: m.env, seed: m.seed, config: m.config },
+        head,
+      );
     }
     if (action === 'metrics' && parts.length === 3) return sendJson(res, readMetrics(dir), head);
     if (action === 'events' && parts.length === 3) return events(req, res, [{ id, dir }]);
@@ -359,7 +403,8 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
         throw new HttpError(400, 'bad file name');
       }
       if (!runFiles(dir).includes(name)) throw new HttpError(404, 'no such file in this run');
-      if (escapes(join(dir, name))) throw new HttpError(403, 'this file links outside the runs folder');
+      if (escapes(join(dir, name)))
+        throw new HttpError(403, 'this file links outside the runs folder');
       return sendFile(res, join(dir, name), head);
     }
     throw new HttpError(404, 'not found');
@@ -375,13 +420,17 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       }
       const head = method === 'HEAD';
       if (!hosts.has(hostOf(req.headers.host ?? ''))) {
-        throw new HttpError(403, `this dashboard answers only requests addressed to ${[...hosts].join(', ')}`);
+        throw new HttpError(
+          403,
+          `this dashboard answers only requests addressed to ${[...hosts].join(', ')}`,
+        );
       }
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const rawPath = q >= 0 ? url.slice(0, q) : url;
       const query = q >= 0 ? url.slice(q + 1) : '';
-      if (rawPath.startsWith('/api/')) return api(req, res, rawPath.slice(5).split('/'), query, head);
+      if (rawPath.startsWith('/api/'))
+        return api(req, res, rawPath.slice(5).split('/'), query, head);
       const file = files.get(rawPath);
       if (!file) throw new HttpError(404, 'not found');
       return sendFile(res, file, head);
@@ -398,7 +447,8 @@ export function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       server.off('error', reject);
       const addr = server.address();
       const port = typeof addr === 'object' && addr ? addr.port : (o.port ?? 8080);
-      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+      const shown =
+        host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
       resolvePromise({
         server,
         url: `http://${shown}:${port}/`,

@@ -19,7 +19,10 @@ const mujocoSibling: Plugin = {
   setup(b) {
     b.onResolve({ filter: /^mujoco-js$/ }, () => ({ path: `./${MUJOCO_FILE}`, external: true }));
     // the dashboard's viewer (reused by the demo page) loads it from the dashboard server's path
-    b.onResolve({ filter: /^\/vendor\/mujoco\/mujoco_wasm\.js$/ }, () => ({ path: `./${MUJOCO_FILE}`, external: true }));
+    b.onResolve({ filter: /^\/vendor\/mujoco\/mujoco_wasm\.js$/ }, () => ({
+      path: `./${MUJOCO_FILE}`,
+      external: true,
+    }));
   },
 };
 
@@ -31,7 +34,10 @@ const browserHost: Plugin = {
   name: 'browser-host',
   setup(b) {
     b.onResolve({ filter: /\/host\/node\/\w+\.[jt]s$/ }, (args) => ({
-      path: resolvePath(dirname(args.importer), args.path).replace(/([\\/])host\1node\1(\w+\.[jt]s)$/, '$1host$1browser$1$2'),
+      path: resolvePath(dirname(args.importer), args.path).replace(
+        /([\\/])host\1node\1(\w+\.[jt]s)$/,
+        '$1host$1browser$1$2',
+      ),
     }));
   },
 };
@@ -59,7 +65,10 @@ export interface BrowserBundle {
 }
 
 /** Bundles `entry` for the browser; `nodeBuiltins` lists what would break it. */
-export async function bundleEntry(entry: string, opts: { minify?: boolean } = {}): Promise<BrowserBundle> {
+export async function bundleEntry(
+  entry: string,
+  opts: { minify?: boolean } = {},
+): Promise<BrowserBundle> {
   const found = new Set<string>();
   const r = await build({
     entryPoints: [entry],
@@ -80,8 +89,14 @@ export async function bundleEntry(entry: string, opts: { minify?: boolean } = {}
 }
 
 /** As bundleEntry, but an entry that reaches a Node built-in is an error naming them. */
-export async function bundleForBrowser(entry: string, opts: { minify?: boolean } = {}): Promise<string> {
+export async function bundleForBrowser(
+  entry: string,
+  opts: { minify?: boolean } = {},
+): Promise<string> {
   const b = await bundleEntry(entry, opts);
-  if (b.nodeBuiltins.length > 0) throw new Error(`${entry} reaches Node built-ins, so it cannot run in a browser: ${b.nodeBuiltins.join('; ')}`);
+  if (b.nodeBuiltins.length > 0)
+    throw new Error(
+      `${entry} reaches Node built-ins, so it cannot run in a browser: ${b.nodeBuiltins.join('; ')}`,
+    );
   return b.code;
 }

@@ -26,7 +26,15 @@ export type ToWorker =
 
 /** Worker -> page. */
 export type FromWorker =
-  | { type: 'started'; envId: string; algo: string; seed: number; steps: number; obsDim: number; actDim: number }
+  | {
+      type: 'started';
+      envId: string;
+      algo: string;
+      seed: number;
+      steps: number;
+      obsDim: number;
+      actDim: number;
+    }
   | { type: 'progress'; step: number; total: number; sps: number; updates: number; ups: number }
   | { type: 'row'; row: Record<string, number> }
   /** The metrics of the first updates of a run (for the determinism check against Node). */
@@ -34,19 +42,39 @@ export type FromWorker =
   | { type: 'paused'; step: number }
   | { type: 'resumed'; step: number }
   /** A policy episode to show: a MuJoCo rollout (JSON text of a .rollout.json), or angles of a pendulum. */
-  | { type: 'episode'; step: number; source: 'training' | 'loaded'; return: number; rollout?: string; angles?: number[]; dt?: number }
+  | {
+      type: 'episode';
+      step: number;
+      source: 'training' | 'loaded';
+      return: number;
+      rollout?: string;
+      angles?: number[];
+      dt?: number;
+    }
   /** Stochastic actions of the policy at an episode's first state (first two dimensions, in [-1, 1]). */
   | { type: 'samples'; step: number; actDim: number; points: Float32Array }
   | { type: 'checkpoint'; step: number; evalReturn: number | null }
   | { type: 'download'; name: string; data: Uint8Array }
   | { type: 'loaded'; algo: string; envId: string; step: number; seed: number; return: number }
   /** `updates` gradient updates ran; `updateSeconds` from the end of the first to the end of the last (the update rate's clock). */
-  | { type: 'done'; step: number; interrupted: boolean; lastEval: number | null; updates: number; updateSeconds: number }
+  | {
+      type: 'done';
+      step: number;
+      interrupted: boolean;
+      lastEval: number | null;
+      updates: number;
+      updateSeconds: number;
+    }
   /** `ended`: the run stopped on this error. */
   | { type: 'error'; message: string; ended?: boolean };
 
 /** The tasks the page offers (at least these four; any registered id works through the worker). */
-export const DEMO_TASKS = ['Pendulum-v1', 'InvertedPendulum-v5', 'HalfCheetah-v5', 'cartpole-swingup'] as const;
+export const DEMO_TASKS = [
+  'Pendulum-v1',
+  'InvertedPendulum-v5',
+  'HalfCheetah-v5',
+  'cartpole-swingup',
+] as const;
 
 /** How many update metrics 'first-updates' carries. */
 export const FIRST_UPDATES = 32;

@@ -20,10 +20,17 @@ export interface DemoServer {
 }
 
 /** Serves the site in `dir` on `host:port` (port 0: a free one). */
-export async function serveSite(dir: string, opts: { host?: string; port?: number } = {}): Promise<DemoServer> {
+export async function serveSite(
+  dir: string,
+  opts: { host?: string; port?: number } = {},
+): Promise<DemoServer> {
   const host = opts.host ?? '127.0.0.1';
   const files = new Map<string, { body: Buffer; type: string }>();
-  for (const f of SITE_FILES) files.set(`/${f}`, { body: readFileSync(join(dir, f)), type: TYPES[f.slice(f.lastIndexOf('.') + 1)] });
+  for (const f of SITE_FILES)
+    files.set(`/${f}`, {
+      body: readFileSync(join(dir, f)),
+      type: TYPES[f.slice(f.lastIndexOf('.') + 1)],
+    });
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const file = files.get(path === '/' ? '/index.html' : path);
@@ -35,7 +42,12 @@ export async function serveSite(dir: string, opts: { host?: string; port?: numbe
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
       return;
     }
-    res.writeHead(200, { 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+    res.writeHead(200, {
+      'content-type': file.type,
+      'content-length': file.body.length,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
     res.end(req.method === 'HEAD' ? undefined : file.body);
   });
   await new Promise<void>((ok, fail) => {

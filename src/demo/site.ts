@@ -29,7 +29,10 @@ export function mujocoModulePath(): string {
 }
 
 /** Writes the site into `outDir` (created if missing; the files above are replaced). Returns their paths. */
-export async function buildSite(outDir: string, opts: { minify?: boolean } = {}): Promise<string[]> {
+export async function buildSite(
+  outDir: string,
+  opts: { minify?: boolean } = {},
+): Promise<string[]> {
   const minify = opts.minify ?? true;
   // bundle first: a failure leaves the folder as it was
   const worker = await bundleForBrowser(join(HERE, `worker${SOURCE_EXT}`), { minify });
@@ -37,7 +40,8 @@ export async function buildSite(outDir: string, opts: { minify?: boolean } = {})
   makeDirs(outDir);
   writeFileSync(join(outDir, 'worker.js'), worker);
   writeFileSync(join(outDir, 'page.js'), page);
-  for (const f of ['index.html', 'style.css']) writeFileSync(join(outDir, f), readFileSync(join(HERE, 'static', f)));
+  for (const f of ['index.html', 'style.css'])
+    writeFileSync(join(outDir, f), readFileSync(join(HERE, 'static', f)));
   copyFileSync(mujocoModulePath(), join(outDir, MUJOCO_FILE));
   return SITE_FILES.map((f) => join(outDir, f));
 }

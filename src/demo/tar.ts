@@ -88,14 +88,19 @@ export function readTar(bytes: Uint8Array): TarEntry[] {
     let sum = 0;
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : h[i];
     const recorded = parseInt(readString(h, 148, 8).trim(), 8);
-    if (sum !== recorded) throw new Error(`not a tar archive, or a damaged one (header checksum at byte ${at})`);
+    if (sum !== recorded)
+      throw new Error(`not a tar archive, or a damaged one (header checksum at byte ${at})`);
     const size = parseInt(readString(h, 124, 12).trim() || '0', 8);
     const name = readString(h, 0, 100);
     const prefix = readString(h, 345, 155);
     const type = String.fromCharCode(h[156] || 0x30);
     const start = at + BLOCK;
     if (start + size > bytes.length) throw new Error(`tar archive cut short in '${name}'`);
-    if (type === '0') out.push({ path: prefix ? `${prefix}/${name}` : name, data: bytes.slice(start, start + size) });
+    if (type === '0')
+      out.push({
+        path: prefix ? `${prefix}/${name}` : name,
+        data: bytes.slice(start, start + size),
+      });
     at = start + Math.ceil(size / BLOCK) * BLOCK;
   }
   return out;

@@ -15,9 +15,21 @@ import { unwrap } from '../envs/wrappers.ts';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
 import { PENDULUM, PendulumEnv } from '../envs/classic/pendulum.ts';
 import type { RunningMeanStdState } from '../envs/wrappers.ts';
-import { checkFiniteAgent, decodeCheckpointTensors, parseCheckpointMeta, withPrefix, type CheckpointInput, type CheckpointMeta } from '../train/checkpoint-format.ts';
+import {
+  checkFiniteAgent,
+  decodeCheckpointTensors,
+  parseCheckpointMeta,
+  withPrefix,
+  type CheckpointInput,
+  type CheckpointMeta,
+} from '../train/checkpoint-format.ts';
 import { buildEnv, evalEpisodeSeed, type EnvStack } from '../train/env.ts';
-import { runTraining, type Interrupts, type ProgressSink, type RunInfo } from '../train/loop-core.ts';
+import {
+  runTraining,
+  type Interrupts,
+  type ProgressSink,
+  type RunInfo,
+} from '../train/loop-core.ts';
 import { MemoryRunStore } from '../train/memory-store.ts';
 import type { NamedArray } from '../nn/safetensors.ts';
 import { recordRollout, serializeRollout } from '../viz/rollout-record.ts';
@@ -51,7 +63,9 @@ function restore(config: Config, meta: CheckpointMeta, tensors: Map<string, Name
   if (!obsDim || !actDim) throw new Error('the checkpoint lacks loop.obs / replay.action shapes');
   const agent = createAgent(meta.algo, obsDim, actDim, config, meta.seed);
   agent.loadState({ tensors: withPrefix(tensors, 'agent'), json: meta.agent });
-  const normalizer = (meta.loop.state as { normalizer?: RunningMeanStdState | null } | undefined)?.normalizer ?? null;
+  const normalizer =
+    (meta.loop.state as { normalizer?: RunningMeanStdState | null } | undefined)?.normalizer ??
+    null;
   return { agent, config, meta, normalizer };
 }
 
@@ -86,12 +100,20 @@ async function playEpisode(r: Restored, source: 'training' | 'loaded'): Promise<
     let ret = 0;
     for (;;) {
       if (pendulum) angles.push(pendulum.state[0]);
-      const [next, rew, terminated, truncated] = stack.env.step(r.agent.act(Float32Array.from(obs), { deterministic: true }));
+      const [next, rew, terminated, truncated] = stack.env.step(
+        r.agent.act(Float32Array.from(obs), { deterministic: true }),
+      );
       ret += rew;
       obs = next;
       if (terminated || truncated) break;
     }
-    post({ type: 'episode', step, source, return: ret, ...(pendulum ? { angles, dt: PENDULUM.dt } : {}) });
+    post({
+      type: 'episode',
+      step,
+      source,
+      return: ret,
+      ...(pendulum ? { angles, dt: PENDULUM.dt } : {}),
+    });
     sampleActions(r, stack, seed);
     return ret;
   } finally {
@@ -120,16 +142,24 @@ let wake: (() => void) | null = null;
 /** Keeps the newest checkpoint and plays the policy of each one (checkpoints come right after evaluations). */
 class ViewingStore extends MemoryRunStore {
   lastEval: number | null = null;
-  constructor(location: string, private readonly config: Config) {
+  constructor(
+    location: string,
+    private readonly config: Config,
+  ) {
     super(location);
   }
   override saveCheckpoint(meta: CheckpointInput, tensors: Map<string, NamedArray>): void {
     super.saveCheckpoint(meta, tensors);
     const last = this.metrics.rows[this.metrics.rows.length - 1];
-    this.lastEval = last && last.step === meta.step && 'eval/return' in last ? last['eval/return'] : this.lastEval;
+    this.lastEval =
+      last && last.step === meta.step && 'eval/return' in last
+        ? last['eval/return']
+        : this.lastEval;
     post({ type: 'checkpoint', step: meta.step, evalReturn: this.lastEval });
     const ck = this.newest!;
-    void playEpisode(restore(this.config, ck.meta, tensors), 'training').catch((e: unknown) => post({ type: 'error', message: `showing the policy: ${(e as Error).message}` }));
+    void playEpisode(restore(this.config, ck.meta, tensors), 'training').catch((e: unknown) =>
+      post({ type: 'error', message: `showing the policy: ${(e as Error).message}` }),
+    );
   }
 }
 
@@ -147,7 +177,12 @@ const interrupts: Interrupts = {
 async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   if (training) throw new Error('a run is in progress: stop it first');
   const algo: Algo = m.algo;
-  const sets = [`train.steps=${m.steps}`, `train.evalEvery=${m.evalEvery}`, `train.checkpointEvery=${m.evalEvery}`, ...(m.sets ?? [])];
+  const sets = [
+    `train.steps=${m.steps}`,
+    `train.evalEvery=${m.evalEvery}`,
+    `train.checkpointEvery=${m.evalEvery}`,
+    ...(m.sets ?? []),
+  ];
   const config = resolveConfig({ algo, envId: m.envId, preset: 'small', sets });
   const info: RunInfo = { algo, envId: m.envId, seed: m.seed, created: new Date().toISOString() };
   const store = new ViewingStore(`this page (${algo} ${m.envId} seed ${m.seed})`, config);
@@ -169,24 +204,44 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       const now = performance.now();
       if (now - lastPost < 250 && step !== config.train.steps) return;
       const dt = Math.max((now - t0) / 1000, 1e-9);
-      post({ type: 'progress', step, total: config.train.steps, sps: (step - s0) / dt, updates, ups: (updates - u0) / dt });
+      post({
+        type: 'progress',
+        step,
+        total: config.train.steps,
+        sps: (step - s0) / dt,
+        updates,
+        ups: (updates - u0) / dt,
+      });
       if (now - t0 > 2000) {
         t0 = now;
         s0 = step;
         u0 = updates;
       }
       lastPost = now;
-      for (; sentRows < store.metrics.rows.length; sentRows++) post({ type: 'row', row: store.metrics.rows[sentRows] });
+      for (; sentRows < store.metrics.rows.length; sentRows++)
+        post({ type: 'row', row: store.metrics.rows[sentRows] });
     },
     eval() {},
     done() {},
   };
   try {
     const started = await buildEnv(m.envId, config.train);
-    post({ type: 'started', envId: m.envId, algo, seed: m.seed, steps: config.train.steps, obsDim: started.obsDim, actDim: started.actDim });
+    post({
+      type: 'started',
+      envId: m.envId,
+      algo,
+      seed: m.seed,
+      steps: config.train.steps,
+      obsDim: started.obsDim,
+      actDim: started.actDim,
+    });
     started.env.close();
     const result = await runTraining(m.envId, config, {
-      algo, seed: m.seed, store, interrupts, progress: () => progress,
+      algo,
+      seed: m.seed,
+      store,
+      interrupts,
+      progress: () => progress,
       callbacks: {
         onUpdate(metrics) {
           updates++;
@@ -200,11 +255,17 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
         },
       },
     });
-    if (first.length > 0 && first.length < FIRST_UPDATES) post({ type: 'first-updates', metrics: first });
-    for (; sentRows < result.rows.length; sentRows++) post({ type: 'row', row: result.rows[sentRows] });
+    if (first.length > 0 && first.length < FIRST_UPDATES)
+      post({ type: 'first-updates', metrics: first });
+    for (; sentRows < result.rows.length; sentRows++)
+      post({ type: 'row', row: result.rows[sentRows] });
     post({
-      type: 'done', step: result.steps, interrupted: result.interrupted, lastEval: result.lastEval?.mean ?? null,
-      updates, updateSeconds: (lastUpdateAt - firstUpdateAt) / 1000,
+      type: 'done',
+      step: result.steps,
+      interrupted: result.interrupted,
+      lastEval: result.lastEval?.mean ?? null,
+      updates,
+      updateSeconds: (lastUpdateAt - firstUpdateAt) / 1000,
     });
   } finally {
     training = false;
@@ -231,13 +292,19 @@ function runFromFiles(files: { name: string; data: Uint8Array }[]): Restored {
   if (tar) entries = readTar(tar.data);
   const base = (p: string) => p.slice(p.lastIndexOf('/') + 1);
   const cfg = entries.find((e) => base(e.path) === 'config.json');
-  if (!cfg) throw new Error('no config.json among the files (choose the run folder\'s config.json and a checkpoint pair, or a .tar from Download)');
-  const cks = entries.filter((e) => /^ckpt-\d+\.json$/.test(base(e.path))).sort((a, b) => base(a.path).localeCompare(base(b.path)));
+  if (!cfg)
+    throw new Error(
+      "no config.json among the files (choose the run folder's config.json and a checkpoint pair, or a .tar from Download)",
+    );
+  const cks = entries
+    .filter((e) => /^ckpt-\d+\.json$/.test(base(e.path)))
+    .sort((a, b) => base(a.path).localeCompare(base(b.path)));
   const ckJson = cks[cks.length - 1];
   if (!ckJson) throw new Error('no checkpoint (ckpt-<step>.json) among the files');
   const meta = parseCheckpointMeta(text(ckJson.data), base(ckJson.path));
   const tensorsFile = entries.find((e) => base(e.path) === base(meta.tensorsFile));
-  if (!tensorsFile) throw new Error(`the checkpoint's tensor file ${meta.tensorsFile} is not among the files`);
+  if (!tensorsFile)
+    throw new Error(`the checkpoint's tensor file ${meta.tensorsFile} is not among the files`);
   const tensors = decodeCheckpointTensors(meta, tensorsFile.data, meta.tensorsFile);
   checkFiniteAgent({ meta, tensors }, base(ckJson.path));
   return restore(configFromRunText(text(cfg.data), 'config.json'), meta, tensors);
@@ -246,17 +313,31 @@ function runFromFiles(files: { name: string; data: Uint8Array }[]): Restored {
 async function load(files: { name: string; data: Uint8Array }[]): Promise<void> {
   const r = runFromFiles(files);
   const ret = await playEpisode(r, 'loaded');
-  post({ type: 'loaded', algo: r.meta.algo, envId: r.meta.envId, step: r.meta.step, seed: r.meta.seed, return: ret });
+  post({
+    type: 'loaded',
+    algo: r.meta.algo,
+    envId: r.meta.envId,
+    step: r.meta.step,
+    seed: r.meta.seed,
+    return: ret,
+  });
 }
 
-const fail = (e: unknown) => post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+const fail = (e: unknown) =>
+  post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
 
 scope.onmessage = (e) => {
   const m = e.data;
   try {
     switch (m.type) {
       case 'start':
-        void start(m).catch((err: unknown) => post({ type: 'error', message: err instanceof Error ? err.message : String(err), ended: true }));
+        void start(m).catch((err: unknown) =>
+          post({
+            type: 'error',
+            message: err instanceof Error ? err.message : String(err),
+            ended: true,
+          }),
+        );
         break;
       case 'pause':
         paused = true;

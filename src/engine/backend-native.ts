@@ -10,7 +10,17 @@
  */
 import { loadNativeAddon } from './native-path.ts';
 import { fileURLToPath } from 'node:url';
-import type { Activation, AdamParams, BinaryOp, MlpLayerStorage, ReduceOp, ReluCriticStorage, Storage, UnaryOp, View } from './backend.ts';
+import type {
+  Activation,
+  AdamParams,
+  BinaryOp,
+  MlpLayerStorage,
+  ReduceOp,
+  ReluCriticStorage,
+  Storage,
+  UnaryOp,
+  View,
+} from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
 import { TsBackend, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
@@ -30,24 +40,147 @@ interface Addon {
   reduce(op: number, x: F32, out: F32, outer: number, len: number, inner: number): void;
   argReduce(op: number, x: F32, out: F32, outer: number, len: number, inner: number): void;
   sumSquares(x: F32): number;
-  gather(src: F32, idx: F32, out: F32, outer: number, srcLen: number, inner: number, nIdx: number): number;
-  scatterAdd(gout: F32, idx: F32, gsrc: F32, outer: number, srcLen: number, inner: number, nIdx: number): number;
-  matmul(a: F32, b: F32, c: F32, m: number, n: number, k: number, flags: number, batch: number, sA: number, sB: number, sC: number): void;
-  linear(x: F32, w: F32, bias: F32 | null, y: F32, pre: F32 | null, m: number, n: number, k: number, act: number, biasGroups: number, res: F32 | null): void;
-  linearBackward(
-    x: F32, w: F32, pre: F32, y: F32, gy: F32, gx: F32 | null, gw: F32 | null, gb: F32 | null, scratch: F32,
-    m: number, n: number, k: number, act: number, accumulate: boolean, biasGroups: number,
+  gather(
+    src: F32,
+    idx: F32,
+    out: F32,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): number;
+  scatterAdd(
+    gout: F32,
+    idx: F32,
+    gsrc: F32,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): number;
+  matmul(
+    a: F32,
+    b: F32,
+    c: F32,
+    m: number,
+    n: number,
+    k: number,
+    flags: number,
+    batch: number,
+    sA: number,
+    sB: number,
+    sC: number,
   ): void;
-  adam(p: F32, g: F32, m: F32, v: F32, lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number, gs: number): void;
+  linear(
+    x: F32,
+    w: F32,
+    bias: F32 | null,
+    y: F32,
+    pre: F32 | null,
+    m: number,
+    n: number,
+    k: number,
+    act: number,
+    biasGroups: number,
+    res: F32 | null,
+  ): void;
+  linearBackward(
+    x: F32,
+    w: F32,
+    pre: F32,
+    y: F32,
+    gy: F32,
+    gx: F32 | null,
+    gw: F32 | null,
+    gb: F32 | null,
+    scratch: F32,
+    m: number,
+    n: number,
+    k: number,
+    act: number,
+    accumulate: boolean,
+    biasGroups: number,
+  ): void;
+  adam(
+    p: F32,
+    g: F32,
+    m: F32,
+    v: F32,
+    lr: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    wd: number,
+    bc1: number,
+    bc2: number,
+    gs: number,
+  ): void;
   mlpForward(x: F32, y: F32, meta: Int32Array, ...weights: (F32 | null)[]): void;
-  mlpEuler(y0: F32, y: F32, meta: Int32Array, stepBias: F32, h: F32, ...weights: (F32 | null)[]): void;
+  mlpEuler(
+    y0: F32,
+    y: F32,
+    meta: Int32Array,
+    stepBias: F32,
+    h: F32,
+    ...weights: (F32 | null)[]
+  ): void;
   philoxBlocks(out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number): void;
-  mlpMseGrads(x: F32, target: F32, pred: F32 | null, meta: Int32Array, ...rest: (F32 | null | number)[]): number;
-  posteriorMean(x1: F32, x0: F32, logits: F32, grads: F32, aOverB: F32, cRow: F32 | null, m: F32, c: F32, w: F32, diag: Float64Array, b: number, k: number, d: number, ridge: number, clip: number): void;
-  adamMulti(params: F32[], grads: (F32 | null)[], m: F32[], v: F32[], lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc1: number, bc2: number, maxGradNorm: number): number;
+  mlpMseGrads(
+    x: F32,
+    target: F32,
+    pred: F32 | null,
+    meta: Int32Array,
+    ...rest: (F32 | null | number)[]
+  ): number;
+  posteriorMean(
+    x1: F32,
+    x0: F32,
+    logits: F32,
+    grads: F32,
+    aOverB: F32,
+    cRow: F32 | null,
+    m: F32,
+    c: F32,
+    w: F32,
+    diag: Float64Array,
+    b: number,
+    k: number,
+    d: number,
+    ridge: number,
+    clip: number,
+  ): void;
+  adamMulti(
+    params: F32[],
+    grads: (F32 | null)[],
+    m: F32[],
+    v: F32[],
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    bc1: number,
+    bc2: number,
+    maxGradNorm: number,
+  ): number;
   polyakMulti(targets: F32[], onlines: F32[], tau: number): void;
-  normalsFromBlocks(out: F32, k0: number, k1: number, lo: number, hi: number, mean: number, std: number): void;
-  twinReluCriticMin(act: F32, q1: F32, q2: F32, grad: F32 | null, meta: Int32Array, ...critics: (F32 | null)[]): void;
+  normalsFromBlocks(
+    out: F32,
+    k0: number,
+    k1: number,
+    lo: number,
+    hi: number,
+    mean: number,
+    std: number,
+  ): void;
+  twinReluCriticMin(
+    act: F32,
+    q1: F32,
+    q2: F32,
+    grad: F32 | null,
+    meta: Int32Array,
+    ...critics: (F32 | null)[]
+  ): void;
   threads(): number;
   isa(): string;
   /** The vector math function `name` of native/src/vmath.h at x into out (a test hook). */
@@ -55,13 +188,25 @@ interface Addon {
 }
 
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((op, i) => [op, i])) as Record<UnaryOp, number>;
-const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((op, i) => [op, i])) as Record<BinaryOp, number>;
-const ACT_CODE: Record<Activation, number> = { none: -1, relu: UNARY_CODE.relu, gelu: UNARY_CODE.gelu, tanh: UNARY_CODE.tanh, silu: UNARY_CODE.silu, sigmoid: UNARY_CODE.sigmoid };
+const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((op, i) => [op, i])) as Record<
+  BinaryOp,
+  number
+>;
+const ACT_CODE: Record<Activation, number> = {
+  none: -1,
+  relu: UNARY_CODE.relu,
+  gelu: UNARY_CODE.gelu,
+  tanh: UNARY_CODE.tanh,
+  silu: UNARY_CODE.silu,
+  sigmoid: UNARY_CODE.sigmoid,
+};
 const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 const MAX_DIMS = 16;
 
 /** The addon's path: build/Release/rfm_native.node two levels above this file (src/engine/). */
-export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../build/Release/rfm_native.node', import.meta.url));
+export const NATIVE_ADDON_PATH = fileURLToPath(
+  new URL('../../build/Release/rfm_native.node', import.meta.url),
+);
 
 let loadError: unknown = null;
 function loadAddon(): Addon | null {
@@ -96,7 +241,8 @@ export class NativeBackend extends TsBackend {
 
   private walk(views: readonly View[], shape: readonly number[]): Int32Array {
     const nd = shape.length;
-    if (nd > MAX_DIMS) throw new Error(`native backend: tensors of rank ${nd} (at most ${MAX_DIMS})`);
+    if (nd > MAX_DIMS)
+      throw new Error(`native backend: tensors of rank ${nd} (at most ${MAX_DIMS})`);
     const m = this.meta;
     m[0] = nd;
     for (let d = 0; d < nd; d++) m[1 + d] = shape[d];
@@ -114,8 +260,24 @@ export class NativeBackend extends TsBackend {
   override unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void {
     this.addon.unary(UNARY_CODE[op], dataOf(x, this), dataOf(out, this), p0, p1);
   }
-  override unaryBackward(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p0: number, p1: number): void {
-    this.addon.unaryBackward(UNARY_CODE[op], dataOf(x, this), dataOf(y, this), dataOf(gy, this), dataOf(gx, this), p0, p1);
+  override unaryBackward(
+    op: UnaryOp,
+    x: Storage,
+    y: Storage,
+    gy: Storage,
+    gx: Storage,
+    p0: number,
+    p1: number,
+  ): void {
+    this.addon.unaryBackward(
+      UNARY_CODE[op],
+      dataOf(x, this),
+      dataOf(y, this),
+      dataOf(gy, this),
+      dataOf(gx, this),
+      p0,
+      p1,
+    );
   }
   override binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void {
     const ad = dataOf(a.storage, this);
@@ -135,10 +297,24 @@ export class NativeBackend extends TsBackend {
     this.addon.scale(dataOf(x, this), alpha, dataOf(out, this));
   }
 
-  override reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, len: number, inner: number): void {
+  override reduce(
+    op: ReduceOp,
+    x: Storage,
+    out: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void {
     this.addon.reduce(REDUCE_CODE[op], dataOf(x, this), dataOf(out, this), outer, len, inner);
   }
-  override argReduce(op: 'max' | 'min', x: Storage, out: Storage, outer: number, len: number, inner: number): void {
+  override argReduce(
+    op: 'max' | 'min',
+    x: Storage,
+    out: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void {
     this.addon.argReduce(REDUCE_CODE[op], dataOf(x, this), dataOf(out, this), outer, len, inner);
   }
   override sumSquares(x: Storage): number {
@@ -150,55 +326,156 @@ export class NativeBackend extends TsBackend {
     const dd = dataOf(dst.storage, this);
     this.addon.copy(sd, dd, this.walk([src, dst], shape), accumulate);
   }
-  override gather(src: Storage, idx: Storage, out: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void {
+  override gather(
+    src: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
     const id = dataOf(idx, this);
-    const bad = this.addon.gather(dataOf(src, this), id, dataOf(out, this), outer, srcLen, inner, nIdx);
+    const bad = this.addon.gather(
+      dataOf(src, this),
+      id,
+      dataOf(out, this),
+      outer,
+      srcLen,
+      inner,
+      nIdx,
+    );
     if (bad >= 0) throw new Error(`gather: index ${id[bad]} out of range [0, ${srcLen})`);
   }
-  override scatterAdd(gout: Storage, idx: Storage, gsrc: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void {
+  override scatterAdd(
+    gout: Storage,
+    idx: Storage,
+    gsrc: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
     const id = dataOf(idx, this);
-    const bad = this.addon.scatterAdd(dataOf(gout, this), id, dataOf(gsrc, this), outer, srcLen, inner, nIdx);
+    const bad = this.addon.scatterAdd(
+      dataOf(gout, this),
+      id,
+      dataOf(gsrc, this),
+      outer,
+      srcLen,
+      inner,
+      nIdx,
+    );
     if (bad >= 0) throw new Error(`scatterAdd: index ${id[bad]} out of range [0, ${srcLen})`);
   }
 
   override matmul(
-    a: Storage, b: Storage, c: Storage,
-    m: number, n: number, k: number,
-    transA: boolean, transB: boolean, accumulate: boolean,
-    batch: number, strideA: number, strideB: number, strideC: number,
+    a: Storage,
+    b: Storage,
+    c: Storage,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
   ): void {
     const flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0);
-    this.addon.matmul(dataOf(a, this), dataOf(b, this), dataOf(c, this), m, n, k, flags, batch, strideA, strideB, strideC);
+    this.addon.matmul(
+      dataOf(a, this),
+      dataOf(b, this),
+      dataOf(c, this),
+      m,
+      n,
+      k,
+      flags,
+      batch,
+      strideA,
+      strideB,
+      strideC,
+    );
   }
   override linear(
-    x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation,
-    biasGroups = 1, residual: Storage | null = null,
+    x: Storage,
+    w: Storage,
+    bias: Storage | null,
+    y: Storage,
+    pre: Storage | null,
+    m: number,
+    n: number,
+    k: number,
+    act: Activation,
+    biasGroups = 1,
+    residual: Storage | null = null,
   ): void {
     this.addon.linear(
-      dataOf(x, this), dataOf(w, this), bias ? dataOf(bias, this) : null, dataOf(y, this), pre ? dataOf(pre, this) : null,
-      m, n, k, ACT_CODE[act], biasGroups, residual ? dataOf(residual, this) : null,
+      dataOf(x, this),
+      dataOf(w, this),
+      bias ? dataOf(bias, this) : null,
+      dataOf(y, this),
+      pre ? dataOf(pre, this) : null,
+      m,
+      n,
+      k,
+      ACT_CODE[act],
+      biasGroups,
+      residual ? dataOf(residual, this) : null,
     );
   }
   override linearBackward(
-    x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
-    gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
-    m: number, n: number, k: number, act: Activation, accumulate: boolean, biasGroups = 1,
+    x: Storage,
+    w: Storage,
+    pre: Storage,
+    y: Storage,
+    gy: Storage,
+    gx: Storage | null,
+    gw: Storage | null,
+    gbias: Storage | null,
+    scratch: Storage,
+    m: number,
+    n: number,
+    k: number,
+    act: Activation,
+    accumulate: boolean,
+    biasGroups = 1,
   ): void {
     this.addon.linearBackward(
-      dataOf(x, this), dataOf(w, this), dataOf(pre, this), dataOf(y, this), dataOf(gy, this),
-      gx ? dataOf(gx, this) : null, gw ? dataOf(gw, this) : null, gbias ? dataOf(gbias, this) : null, dataOf(scratch, this),
-      m, n, k, ACT_CODE[act], accumulate, biasGroups,
+      dataOf(x, this),
+      dataOf(w, this),
+      dataOf(pre, this),
+      dataOf(y, this),
+      dataOf(gy, this),
+      gx ? dataOf(gx, this) : null,
+      gw ? dataOf(gw, this) : null,
+      gbias ? dataOf(gbias, this) : null,
+      dataOf(scratch, this),
+      m,
+      n,
+      k,
+      ACT_CODE[act],
+      accumulate,
+      biasGroups,
     );
   }
 
   /** meta [lead..., nl, per layer in, out, act, residual, biasGroups] and the weight arguments. */
-  private chainArgs(lead: readonly number[], layers: readonly MlpLayerStorage[]): { meta: Int32Array; weights: (F32 | null)[] } {
+  private chainArgs(
+    lead: readonly number[],
+    layers: readonly MlpLayerStorage[],
+  ): { meta: Int32Array; weights: (F32 | null)[] } {
     const meta = new Int32Array(lead.length + 1 + 5 * layers.length);
     meta.set(lead);
     meta[lead.length] = layers.length;
     const weights: (F32 | null)[] = [];
     layers.forEach((l, i) => {
-      meta.set([l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0, l.biasGroups], lead.length + 1 + 5 * i);
+      meta.set(
+        [l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0, l.biasGroups],
+        lead.length + 1 + 5 * i,
+      );
       weights.push(dataOf(l.w, this), l.bias ? dataOf(l.bias, this) : null);
     });
     return { meta, weights };
@@ -210,30 +487,64 @@ export class NativeBackend extends TsBackend {
   }
 
   override mlpEuler(
-    y0: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[], stepBias: Storage, groups: number, h: readonly number[],
+    y0: Storage,
+    y: Storage,
+    m: number,
+    layers: readonly MlpLayerStorage[],
+    stepBias: Storage,
+    groups: number,
+    h: readonly number[],
   ): void {
     // layer 0's bias comes from stepBias
-    const { meta, weights } = this.chainArgs([m, h.length, groups], [{ ...layers[0], bias: null, biasGroups: 1 }, ...layers.slice(1)]);
-    this.addon.mlpEuler(dataOf(y0, this), dataOf(y, this), meta, dataOf(stepBias, this), Float32Array.from(h), ...weights);
+    const { meta, weights } = this.chainArgs(
+      [m, h.length, groups],
+      [{ ...layers[0], bias: null, biasGroups: 1 }, ...layers.slice(1)],
+    );
+    this.addon.mlpEuler(
+      dataOf(y0, this),
+      dataOf(y, this),
+      meta,
+      dataOf(stepBias, this),
+      Float32Array.from(h),
+      ...weights,
+    );
   }
 
   twinReluCriticMin(
-    act: Storage, q1: Storage, q2: Storage, grad: Storage | null,
-    m: number, a: number, h1: number, h2: number, groups: number, critics: readonly ReluCriticStorage[],
+    act: Storage,
+    q1: Storage,
+    q2: Storage,
+    grad: Storage | null,
+    m: number,
+    a: number,
+    h1: number,
+    h2: number,
+    groups: number,
+    critics: readonly ReluCriticStorage[],
   ): void {
-    if (critics.length !== 2) throw new Error(`twinReluCriticMin: two critics, got ${critics.length}`);
-    if (critics[0].ldw1 !== critics[1].ldw1 || critics[0].offset !== critics[1].offset) throw new Error('twinReluCriticMin: the critics\' first layers differ in shape');
+    if (critics.length !== 2)
+      throw new Error(`twinReluCriticMin: two critics, got ${critics.length}`);
+    if (critics[0].ldw1 !== critics[1].ldw1 || critics[0].offset !== critics[1].offset)
+      throw new Error("twinReluCriticMin: the critics' first layers differ in shape");
     const meta = Int32Array.of(m, a, h1, h2, groups, critics[0].ldw1, critics[0].offset);
     const d = (s: Storage | null) => (s ? dataOf(s, this) : null);
     this.addon.twinReluCriticMin(
-      dataOf(act, this), dataOf(q1, this), dataOf(q2, this), d(grad), meta,
+      dataOf(act, this),
+      dataOf(q1, this),
+      dataOf(q2, this),
+      d(grad),
+      meta,
       ...critics.flatMap((c) => [d(c.w1), d(c.cond), d(c.w2), d(c.b2), d(c.w3), d(c.b3)]),
     );
   }
 
   mlpMseGrads(
-    x: Storage, target: Storage, pred: Storage | null, m: number,
-    layers: readonly (MlpLayerStorage & { gw: Storage | null; gb: Storage | null })[], scale: number,
+    x: Storage,
+    target: Storage,
+    pred: Storage | null,
+    m: number,
+    layers: readonly (MlpLayerStorage & { gw: Storage | null; gb: Storage | null })[],
+    scale: number,
   ): number {
     const meta = new Int32Array(2 + 4 * layers.length);
     meta[0] = m;
@@ -244,39 +555,102 @@ export class NativeBackend extends TsBackend {
       meta.set([l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0], 2 + 4 * i);
       arrays.push(d(l.w), d(l.bias), d(l.gw), d(l.gb));
     });
-    return this.addon.mlpMseGrads(dataOf(x, this), dataOf(target, this), d(pred), meta, ...arrays, scale);
+    return this.addon.mlpMseGrads(
+      dataOf(x, this),
+      dataOf(target, this),
+      d(pred),
+      meta,
+      ...arrays,
+      scale,
+    );
   }
 
   posteriorMean(
-    x1: Storage, x0: Storage, logits: Storage, grads: Storage, aOverB: Storage, cRow: Storage | null,
-    m: Storage, c: Storage, w: Storage, b: number, k: number, d: number, ridge: number, clip: number,
+    x1: Storage,
+    x0: Storage,
+    logits: Storage,
+    grads: Storage,
+    aOverB: Storage,
+    cRow: Storage | null,
+    m: Storage,
+    c: Storage,
+    w: Storage,
+    b: number,
+    k: number,
+    d: number,
+    ridge: number,
+    clip: number,
   ): { ess: number; meanC: number; maxWeight: number; logitSpread: number } {
     const diag = new Float64Array(4);
     const f = (s: Storage) => dataOf(s, this);
-    this.addon.posteriorMean(f(x1), f(x0), f(logits), f(grads), f(aOverB), cRow ? f(cRow) : null, f(m), f(c), f(w), diag, b, k, d, ridge, clip);
+    this.addon.posteriorMean(
+      f(x1),
+      f(x0),
+      f(logits),
+      f(grads),
+      f(aOverB),
+      cRow ? f(cRow) : null,
+      f(m),
+      f(c),
+      f(w),
+      diag,
+      b,
+      k,
+      d,
+      ridge,
+      clip,
+    );
     return { ess: diag[0], meanC: diag[1], maxWeight: diag[2], logitSpread: diag[3] };
   }
 
   override adamMulti(
-    params: readonly Storage[], grads: readonly (Storage | null)[], m: readonly Storage[], v: readonly Storage[],
-    p: Omit<AdamParams, 'gradScale'>, maxGradNorm: number,
+    params: readonly Storage[],
+    grads: readonly (Storage | null)[],
+    m: readonly Storage[],
+    v: readonly Storage[],
+    p: Omit<AdamParams, 'gradScale'>,
+    maxGradNorm: number,
   ): number {
     const d = (s: Storage) => dataOf(s, this);
     return this.addon.adamMulti(
-      params.map(d), grads.map((g) => (g ? d(g) : null)), m.map(d), v.map(d),
-      p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.biasCorrection1, p.biasCorrection2, maxGradNorm,
+      params.map(d),
+      grads.map((g) => (g ? d(g) : null)),
+      m.map(d),
+      v.map(d),
+      p.lr,
+      p.beta1,
+      p.beta2,
+      p.eps,
+      p.weightDecay,
+      p.biasCorrection1,
+      p.biasCorrection2,
+      maxGradNorm,
     );
   }
 
-  override polyakMulti(targets: readonly Storage[], onlines: readonly Storage[], tau: number): void {
+  override polyakMulti(
+    targets: readonly Storage[],
+    onlines: readonly Storage[],
+    tau: number,
+  ): void {
     const d = (s: Storage) => dataOf(s, this);
     this.addon.polyakMulti(targets.map(d), onlines.map(d), tau);
   }
 
   override adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
     this.addon.adam(
-      dataOf(param, this), dataOf(grad, this), dataOf(m, this), dataOf(v, this),
-      p.lr, p.beta1, p.beta2, p.eps, p.weightDecay, p.biasCorrection1, p.biasCorrection2, p.gradScale,
+      dataOf(param, this),
+      dataOf(grad, this),
+      dataOf(m, this),
+      dataOf(v, this),
+      p.lr,
+      p.beta1,
+      p.beta2,
+      p.eps,
+      p.weightDecay,
+      p.biasCorrection1,
+      p.biasCorrection2,
+      p.gradScale,
     );
   }
 }
@@ -310,7 +684,8 @@ registerBackend('native', () => {
   // (equal floats but for about one draw in 1e8, see setNormalBulk)
   nativeBulk = (out, k0, k1, lo, hi, n) => addon.philoxBlocks(out, k0, k1, lo, hi, n);
   setPhiloxBulk(nativeBulk);
-  nativeNormals = (out, k0, k1, lo, hi, mean, std) => addon.normalsFromBlocks(out, k0, k1, lo, hi, mean, std);
+  nativeNormals = (out, k0, k1, lo, hi, mean, std) =>
+    addon.normalsFromBlocks(out, k0, k1, lo, hi, mean, std);
   setNormalBulk(nativeNormals);
   return new NativeBackend(addon);
 });

@@ -2,8 +2,24 @@
  * The TypeScript reference backend: plain loops over Float32Array, no Node-only APIs, so the
  * engine runs in a browser. Storage is pooled by length: `free` keeps a buffer for reuse.
  */
-import type { Activation, AdamParams, Backend, BinaryOp, MlpLayerStorage, ReduceOp, Storage, UnaryOp, View } from './backend.ts';
-import { activationDerivative, activationValue, binaryValue, unaryDerivative, unaryValue } from './kernels-ts.ts';
+import type {
+  Activation,
+  AdamParams,
+  Backend,
+  BinaryOp,
+  MlpLayerStorage,
+  ReduceOp,
+  Storage,
+  UnaryOp,
+  View,
+} from './backend.ts';
+import {
+  activationDerivative,
+  activationValue,
+  binaryValue,
+  unaryDerivative,
+  unaryValue,
+} from './kernels-ts.ts';
 
 export class TsStorage implements Storage {
   freed = false;
@@ -20,7 +36,9 @@ export class TsStorage implements Storage {
 /** The Float32Array behind a storage of a Float32Array-based backend, checking ownership and liveness. */
 export function dataOf(s: Storage, backend: Backend): Float32Array {
   if (s.backend !== backend) {
-    throw new Error(`backend mismatch: storage of backend '${s.backend.name}' passed to backend '${backend.name}'`);
+    throw new Error(
+      `backend mismatch: storage of backend '${s.backend.name}' passed to backend '${backend.name}'`,
+    );
   }
   const t = s as TsStorage;
   if (t.freed) throw new Error('use of a released tensor (its storage was freed)');
@@ -75,7 +93,8 @@ export class TsBackend implements Backend {
   }
   write(s: Storage, data: ArrayLike<number>): void {
     const d = dataOf(s, this);
-    if (data.length !== d.length) throw new Error(`write: ${data.length} values into storage of ${d.length}`);
+    if (data.length !== d.length)
+      throw new Error(`write: ${data.length} values into storage of ${d.length}`);
     d.set(data);
   }
   free(s: Storage): void {
@@ -96,7 +115,15 @@ export class TsBackend implements Backend {
     const od = dataOf(out, this);
     for (let i = 0; i < xd.length; i++) od[i] = unaryValue(op, xd[i], p0, p1);
   }
-  unaryBackward(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p0: number, p1: number): void {
+  unaryBackward(
+    op: UnaryOp,
+    x: Storage,
+    y: Storage,
+    gy: Storage,
+    gx: Storage,
+    p0: number,
+    p1: number,
+  ): void {
     const xd = dataOf(x, this);
     const yd = dataOf(y, this);
     const g = dataOf(gy, this);
@@ -118,7 +145,8 @@ export class TsBackend implements Backend {
     const bd = dataOf(b.storage, this);
     const od = dataOf(out, this);
     forEachRow(shape, [cond, a, b], (o, [co, ao, bo], len, [cs, as, bs]) => {
-      for (let i = 0; i < len; i++) od[o + i] = cd[co + i * cs] !== 0 ? ad[ao + i * as] : bd[bo + i * bs];
+      for (let i = 0; i < len; i++)
+        od[o + i] = cd[co + i * cs] !== 0 ? ad[ao + i * as] : bd[bo + i * bs];
     });
   }
   axpy(alpha: number, x: Storage, y: Storage): void {
@@ -149,7 +177,14 @@ export class TsBackend implements Backend {
       }
     }
   }
-  argReduce(op: 'max' | 'min', x: Storage, out: Storage, outer: number, len: number, inner: number): void {
+  argReduce(
+    op: 'max' | 'min',
+    x: Storage,
+    out: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void {
     const xd = dataOf(x, this);
     const od = dataOf(out, this);
     for (let o = 0; o < outer; o++) {
@@ -184,13 +219,22 @@ export class TsBackend implements Backend {
       else for (let i = 0; i < len; i++) dd[doff + i * ds] = sd[so + i * ss];
     });
   }
-  gather(src: Storage, idx: Storage, out: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void {
+  gather(
+    src: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
     const sd = dataOf(src, this);
     const id = dataOf(idx, this);
     const od = dataOf(out, this);
     for (let j = 0; j < nIdx; j++) {
       const k = id[j];
-      if (!(k >= 0 && k < srcLen && Number.isInteger(k))) throw new Error(`gather: index ${k} out of range [0, ${srcLen})`);
+      if (!(k >= 0 && k < srcLen && Number.isInteger(k)))
+        throw new Error(`gather: index ${k} out of range [0, ${srcLen})`);
     }
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < nIdx; j++) {
@@ -199,7 +243,15 @@ export class TsBackend implements Backend {
         for (let i = 0; i < inner; i++) od[d0 + i] = sd[s0 + i];
       }
   }
-  scatterAdd(gout: Storage, idx: Storage, gsrc: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void {
+  scatterAdd(
+    gout: Storage,
+    idx: Storage,
+    gsrc: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
     const gd = dataOf(gout, this);
     const id = dataOf(idx, this);
     const sd = dataOf(gsrc, this);
@@ -212,10 +264,19 @@ export class TsBackend implements Backend {
   }
 
   matmul(
-    a: Storage, b: Storage, c: Storage,
-    m: number, n: number, k: number,
-    transA: boolean, transB: boolean, accumulate: boolean,
-    batch: number, strideA: number, strideB: number, strideC: number,
+    a: Storage,
+    b: Storage,
+    c: Storage,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
   ): void {
     const A = dataOf(a, this);
     const B = dataOf(b, this);
@@ -268,8 +329,17 @@ export class TsBackend implements Backend {
   }
 
   linear(
-    x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation,
-    biasGroups = 1, residual: Storage | null = null,
+    x: Storage,
+    w: Storage,
+    bias: Storage | null,
+    y: Storage,
+    pre: Storage | null,
+    m: number,
+    n: number,
+    k: number,
+    act: Activation,
+    biasGroups = 1,
+    residual: Storage | null = null,
   ): void {
     const z = pre ?? y;
     this.matmul(x, w, z, m, n, k, false, true, false, 1, 0, 0, 0);
@@ -290,9 +360,21 @@ export class TsBackend implements Backend {
     }
   }
   linearBackward(
-    x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
-    gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
-    m: number, n: number, k: number, act: Activation, accumulate: boolean, biasGroups = 1,
+    x: Storage,
+    w: Storage,
+    pre: Storage,
+    y: Storage,
+    gy: Storage,
+    gx: Storage | null,
+    gw: Storage | null,
+    gbias: Storage | null,
+    scratch: Storage,
+    m: number,
+    n: number,
+    k: number,
+    act: Activation,
+    accumulate: boolean,
+    biasGroups = 1,
   ): void {
     const Z = dataOf(pre, this);
     const Y = dataOf(y, this);
@@ -316,14 +398,32 @@ export class TsBackend implements Backend {
     let cur = x;
     layers.forEach((l, i) => {
       const out = i + 1 === layers.length ? y : this.alloc(m * l.out);
-      this.linear(cur, l.w, l.bias, out, null, m, l.out, l.in, l.act, l.biasGroups, l.residual ? cur : null);
+      this.linear(
+        cur,
+        l.w,
+        l.bias,
+        out,
+        null,
+        m,
+        l.out,
+        l.in,
+        l.act,
+        l.biasGroups,
+        l.residual ? cur : null,
+      );
       if (cur !== x) this.free(cur);
       cur = out;
     });
   }
 
   mlpEuler(
-    y0: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[], stepBias: Storage, groups: number, h: readonly number[],
+    y0: Storage,
+    y: Storage,
+    m: number,
+    layers: readonly MlpLayerStorage[],
+    stepBias: Storage,
+    groups: number,
+    h: readonly number[],
   ): void {
     const H0 = layers[0].out;
     const Y = dataOf(y, this);
@@ -348,16 +448,25 @@ export class TsBackend implements Backend {
   }
 
   adamMulti(
-    params: readonly Storage[], grads: readonly (Storage | null)[], m: readonly Storage[], v: readonly Storage[],
-    p: Omit<AdamParams, 'gradScale'>, maxGradNorm: number,
+    params: readonly Storage[],
+    grads: readonly (Storage | null)[],
+    m: readonly Storage[],
+    v: readonly Storage[],
+    p: Omit<AdamParams, 'gradScale'>,
+    maxGradNorm: number,
   ): number {
-    if (grads.length !== params.length || m.length !== params.length || v.length !== params.length) {
+    if (
+      grads.length !== params.length ||
+      m.length !== params.length ||
+      v.length !== params.length
+    ) {
       throw new Error('adamMulti: the lists differ in length, or an array is too short');
     }
     let s = 0;
     for (const g of grads) if (g) s += this.sumSquares(g);
     const norm = Math.sqrt(s);
-    const gradScale = Number.isFinite(maxGradNorm) && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+    const gradScale =
+      Number.isFinite(maxGradNorm) && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
     params.forEach((param, i) => {
       const g = grads[i];
       if (!g) return;
@@ -368,7 +477,8 @@ export class TsBackend implements Backend {
   }
 
   polyakMulti(targets: readonly Storage[], onlines: readonly Storage[], tau: number): void {
-    if (targets.length !== onlines.length) throw new Error('polyakMulti: the lists differ in length, or an array is too short');
+    if (targets.length !== onlines.length)
+      throw new Error('polyakMulti: the lists differ in length, or an array is too short');
     targets.forEach((t, i) => {
       this.scale(t, 1 - tau, t);
       this.axpy(tau, onlines[i], t);

@@ -23,8 +23,24 @@ export interface Storage {
 }
 
 export const UNARY_OPS = [
-  'neg', 'exp', 'log', 'log1p', 'tanh', 'sigmoid', 'softplus', 'relu', 'gelu', 'silu', 'mish',
-  'sin', 'cos', 'square', 'sqrt', 'abs', 'recip', 'logcosh',
+  'neg',
+  'exp',
+  'log',
+  'log1p',
+  'tanh',
+  'sigmoid',
+  'softplus',
+  'relu',
+  'gelu',
+  'silu',
+  'mish',
+  'sin',
+  'cos',
+  'square',
+  'sqrt',
+  'abs',
+  'recip',
+  'logcosh',
   /** x^p0 (p0 a scalar exponent). */
   'powscalar',
   /** min(max(x, p0), p1). */
@@ -34,7 +50,20 @@ export const UNARY_OPS = [
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
-export const BINARY_OPS = ['add', 'sub', 'mul', 'div', 'pow', 'minimum', 'maximum', 'gt', 'ge', 'lt', 'le', 'eq'] as const;
+export const BINARY_OPS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'minimum',
+  'maximum',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+  'eq',
+] as const;
 export type BinaryOp = (typeof BINARY_OPS)[number];
 
 export type ReduceOp = 'sum' | 'max' | 'min';
@@ -106,7 +135,15 @@ export interface Backend {
   /** out[i] = f(x[i]) for n contiguous elements; p0, p1: scalar parameters of the op. */
   unary(op: UnaryOp, x: Storage, out: Storage, p0: number, p1: number): void;
   /** gx[i] = gy[i] * f'(x[i]) (y = f(x) is given too; some derivatives are cheaper from it). */
-  unaryBackward(op: UnaryOp, x: Storage, y: Storage, gy: Storage, gx: Storage, p0: number, p1: number): void;
+  unaryBackward(
+    op: UnaryOp,
+    x: Storage,
+    y: Storage,
+    gy: Storage,
+    gx: Storage,
+    p0: number,
+    p1: number,
+  ): void;
   /** out (contiguous, `shape`) = a op b, with a and b strided views (stride 0 broadcasts). */
   binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void;
   /** out = cond != 0 ? a : b, all three strided views broadcast to `shape`. */
@@ -120,7 +157,14 @@ export interface Backend {
   /** x viewed as [outer, len, inner]; out [outer, inner] = reduce over len. */
   reduce(op: ReduceOp, x: Storage, out: Storage, outer: number, len: number, inner: number): void;
   /** Index (as float) of the max / min over len. */
-  argReduce(op: 'max' | 'min', x: Storage, out: Storage, outer: number, len: number, inner: number): void;
+  argReduce(
+    op: 'max' | 'min',
+    x: Storage,
+    out: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
   /** sum of squares of all elements, returned to the host. */
   sumSquares(x: Storage): number;
 
@@ -128,9 +172,25 @@ export interface Backend {
   /** dst view (shape) = src view, or dst += src when accumulate. */
   copy(src: View, dst: View, shape: readonly number[], accumulate: boolean): void;
   /** src [outer, srcLen, inner]; out [outer, idx.length, inner] = src[:, idx[j], :]. */
-  gather(src: Storage, idx: Storage, out: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void;
+  gather(
+    src: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void;
   /** gsrc[:, idx[j], :] += gout[:, j, :] (gsrc must be zeroed or hold what to add to). */
-  scatterAdd(gout: Storage, idx: Storage, gsrc: Storage, outer: number, srcLen: number, inner: number, nIdx: number): void;
+  scatterAdd(
+    gout: Storage,
+    idx: Storage,
+    gsrc: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void;
 
   // --- linear algebra ------------------------------------------------------------------------
   /**
@@ -139,10 +199,19 @@ export interface Backend {
    * Offsets step by strideA/strideB/strideC per problem.
    */
   matmul(
-    a: Storage, b: Storage, c: Storage,
-    m: number, n: number, k: number,
-    transA: boolean, transB: boolean, accumulate: boolean,
-    batch: number, strideA: number, strideB: number, strideC: number,
+    a: Storage,
+    b: Storage,
+    c: Storage,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    accumulate: boolean,
+    batch: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
   ): void;
   /**
    * Fused y [M,N] = act(x [M,K] W^T + bias) + residual, W stored [N,K] (PyTorch layout).
@@ -152,8 +221,17 @@ export interface Backend {
    * `pre` (optional, [M,N]) receives x W^T + bias before the activation (needed by backward).
    */
   linear(
-    x: Storage, w: Storage, bias: Storage | null, y: Storage, pre: Storage | null, m: number, n: number, k: number, act: Activation,
-    biasGroups?: number, residual?: Storage | null,
+    x: Storage,
+    w: Storage,
+    bias: Storage | null,
+    y: Storage,
+    pre: Storage | null,
+    m: number,
+    n: number,
+    k: number,
+    act: Activation,
+    biasGroups?: number,
+    residual?: Storage | null,
   ): void;
   /**
    * Backward of `linear`: gz = gy * act'(pre); gx = gz W (if gx); gw (+)= gz^T x; gbias (+)= the
@@ -162,9 +240,21 @@ export interface Backend {
    * silu; tanh and sigmoid use y = act(pre) (so y must not include a residual for them).
    */
   linearBackward(
-    x: Storage, w: Storage, pre: Storage, y: Storage, gy: Storage,
-    gx: Storage | null, gw: Storage | null, gbias: Storage | null, scratch: Storage,
-    m: number, n: number, k: number, act: Activation, accumulate: boolean, biasGroups?: number,
+    x: Storage,
+    w: Storage,
+    pre: Storage,
+    y: Storage,
+    gy: Storage,
+    gx: Storage | null,
+    gw: Storage | null,
+    gbias: Storage | null,
+    scratch: Storage,
+    m: number,
+    n: number,
+    k: number,
+    act: Activation,
+    accumulate: boolean,
+    biasGroups?: number,
   ): void;
 
   /**
@@ -183,7 +273,13 @@ export interface Backend {
    * layer 0 has more than 8 outputs.
    */
   mlpEuler(
-    y0: Storage, y: Storage, m: number, layers: readonly MlpLayerStorage[], stepBias: Storage, groups: number, h: readonly number[],
+    y0: Storage,
+    y: Storage,
+    m: number,
+    layers: readonly MlpLayerStorage[],
+    stepBias: Storage,
+    groups: number,
+    h: readonly number[],
   ): void;
 
   /**
@@ -195,8 +291,16 @@ export interface Backend {
    * w3 [1, H2], b3. Backends without it leave it undefined (callers differentiate the critics).
    */
   twinReluCriticMin?(
-    act: Storage, q1: Storage, q2: Storage, grad: Storage | null,
-    m: number, a: number, h1: number, h2: number, groups: number, critics: readonly ReluCriticStorage[],
+    act: Storage,
+    q1: Storage,
+    q2: Storage,
+    grad: Storage | null,
+    m: number,
+    a: number,
+    h1: number,
+    h2: number,
+    groups: number,
+    critics: readonly ReluCriticStorage[],
   ): void;
 
   /**
@@ -206,8 +310,12 @@ export interface Backend {
    * f(x). Returns the loss.
    */
   mlpMseGrads?(
-    x: Storage, target: Storage, pred: Storage | null, m: number,
-    layers: readonly (MlpLayerStorage & { gw: Storage | null; gb: Storage | null })[], scale: number,
+    x: Storage,
+    target: Storage,
+    pred: Storage | null,
+    m: number,
+    layers: readonly (MlpLayerStorage & { gw: Storage | null; gb: Storage | null })[],
+    scale: number,
   ): number;
 
   /**
@@ -217,8 +325,20 @@ export interface Backend {
    * clip). Writes m, c [B, D] and the weights w [B, K]; returns the diagnostics (means over rows).
    */
   posteriorMean?(
-    x1: Storage, x0: Storage, logits: Storage, grads: Storage, aOverB: Storage, cRow: Storage | null,
-    m: Storage, c: Storage, w: Storage, b: number, k: number, d: number, ridge: number, clip: number,
+    x1: Storage,
+    x0: Storage,
+    logits: Storage,
+    grads: Storage,
+    aOverB: Storage,
+    cRow: Storage | null,
+    m: Storage,
+    c: Storage,
+    w: Storage,
+    b: number,
+    k: number,
+    d: number,
+    ridge: number,
+    clip: number,
   ): { ess: number; meanC: number; maxWeight: number; logitSpread: number };
 
   // --- optimisers ----------------------------------------------------------------------------
@@ -231,8 +351,12 @@ export interface Backend {
    * parameter with a grad and the grad zeroed. Returns the norm before clipping.
    */
   adamMulti(
-    params: readonly Storage[], grads: readonly (Storage | null)[], m: readonly Storage[], v: readonly Storage[],
-    p: Omit<AdamParams, 'gradScale'>, maxGradNorm: number,
+    params: readonly Storage[],
+    grads: readonly (Storage | null)[],
+    m: readonly Storage[],
+    v: readonly Storage[],
+    p: Omit<AdamParams, 'gradScale'>,
+    maxGradNorm: number,
   ): number;
   /** target = scale(target, 1 - tau) then axpy(tau, online, target), pair by pair. */
   polyakMulti(targets: readonly Storage[], onlines: readonly Storage[], tau: number): void;

@@ -4,7 +4,17 @@ import '../host/node/native.ts';
 export * from './tensor.ts';
 export * from './rng.ts';
 export * from './registry.ts';
-export type { Backend, Storage, View, UnaryOp, BinaryOp, Activation, AdamParams, MlpLayerStorage, ReluCriticStorage } from './backend.ts';
+export type {
+  Backend,
+  Storage,
+  View,
+  UnaryOp,
+  BinaryOp,
+  Activation,
+  AdamParams,
+  MlpLayerStorage,
+  ReluCriticStorage,
+} from './backend.ts';
 export { UNARY_OPS, BINARY_OPS } from './backend.ts';
 export { TsBackend } from './backend-ts.ts';
 export { nativePhiloxBulk, nativeNormalBulk } from '../host/node/native.ts';

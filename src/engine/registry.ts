@@ -26,7 +26,8 @@ export function tryBackend(name: string): Backend | null {
   const hit = instances.get(name);
   if (hit) return hit;
   const load = loaders[name];
-  if (!load) throw new Error(`unknown backend '${name}' (known: ${Object.keys(loaders).join(', ')})`);
+  if (!load)
+    throw new Error(`unknown backend '${name}' (known: ${Object.keys(loaders).join(', ')})`);
   const b = load();
   if (b) instances.set(name, b);
   return b;
@@ -43,7 +44,10 @@ export function getBackend(): Backend {
   const want = env();
   if (want) {
     const b = tryBackend(want);
-    if (!b) throw new Error(`RFM_BACKEND=${want}: that backend is not available (did the native build fail? run 'npm run build:native')`);
+    if (!b)
+      throw new Error(
+        `RFM_BACKEND=${want}: that backend is not available (did the native build fail? run 'npm run build:native')`,
+      );
     current = b;
     return b;
   }
@@ -61,6 +65,12 @@ export function getBackend(): Backend {
 
 /** Sets the default backend by name or instance. */
 export function setBackend(b: string | Backend): Backend {
-  current = typeof b === 'string' ? (tryBackend(b) ?? (() => { throw new Error(`backend '${b}' is not available`); })()) : b;
+  current =
+    typeof b === 'string'
+      ? (tryBackend(b) ??
+        (() => {
+          throw new Error(`backend '${b}' is not available`);
+        })())
+      : b;
   return current;
 }

@@ -56,7 +56,14 @@ export function philox4x32(c: ArrayLike<number>, k0: number, k1: number, out: Ui
  * n consecutive Philox blocks for counters (lo + i, hi + carry, 0, 0) into out[4i .. 4i+3]. The
  * native backend registers its own (the same integer function, faster); this is the fallback.
  */
-export type PhiloxBulk = (out: Uint32Array, k0: number, k1: number, lo: number, hi: number, n: number) => void;
+export type PhiloxBulk = (
+  out: Uint32Array,
+  k0: number,
+  k1: number,
+  lo: number,
+  hi: number,
+  n: number,
+) => void;
 
 const philoxBulkTs: PhiloxBulk = (out, k0, k1, lo, hi, n) => {
   const c = [lo, hi, 0, 0];
@@ -80,7 +87,15 @@ export function setPhiloxBulk(fn: PhiloxBulk | null): void {
  * Box-Muller formula of Rng.fillNormal (in double, rounded to float32 at the end). The native
  * backend registers one; without it fillNormal transforms the blocks itself.
  */
-export type NormalBulk = (out: Float32Array, k0: number, k1: number, lo: number, hi: number, mean: number, std: number) => void;
+export type NormalBulk = (
+  out: Float32Array,
+  k0: number,
+  k1: number,
+  lo: number,
+  hi: number,
+  mean: number,
+  std: number,
+) => void;
 let normalBulk: NormalBulk | null = null;
 
 /**
@@ -124,9 +139,10 @@ export class Rng {
       this.k0 = seed[0] >>> 0;
       this.k1 = seed[1] >>> 0;
     } else {
-      if (!Number.isSafeInteger(seed)) throw new Error(`Rng: seed must be a safe integer, got ${seed}`);
+      if (!Number.isSafeInteger(seed))
+        throw new Error(`Rng: seed must be a safe integer, got ${seed}`);
       const s = seed < 0 ? -seed + 2 ** 52 : seed;
-      this.k0 = s % TWO32 >>> 0;
+      this.k0 = (s % TWO32) >>> 0;
       this.k1 = Math.floor(s / TWO32) >>> 0;
     }
   }
@@ -159,7 +175,11 @@ export class Rng {
    * state draws the same numbers as one that did not, which is what exact resume needs).
    */
   state(): RngState {
-    const base = { key: [this.k0, this.k1] as [number, number], counter: [this.ctrLo, this.ctrHi] as [number, number], splits: this.splits };
+    const base = {
+      key: [this.k0, this.k1] as [number, number],
+      counter: [this.ctrLo, this.ctrHi] as [number, number],
+      splits: this.splits,
+    };
     return this.used < 4 ? { ...base, used: this.used } : base;
   }
 
@@ -196,7 +216,8 @@ export class Rng {
 
   /** Integer uniform in [0, n). */
   int(n: number): number {
-    if (!(n >= 1 && Number.isSafeInteger(n))) throw new Error(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!(n >= 1 && Number.isSafeInteger(n)))
+      throw new Error(`Rng.int: n must be a positive integer, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 
@@ -219,7 +240,15 @@ export class Rng {
     // aligned: a pair takes exactly one block (the same draws as two uniform() calls), made in bulk
     const pairs = Math.ceil((n - i) / 2);
     if (pairs > 0 && normalBulk && out instanceof Float32Array) {
-      normalBulk(i === 0 ? out : out.subarray(i), this.k0, this.k1, this.ctrLo, this.ctrHi, mean, std);
+      normalBulk(
+        i === 0 ? out : out.subarray(i),
+        this.k0,
+        this.k1,
+        this.ctrLo,
+        this.ctrHi,
+        mean,
+        std,
+      );
       const lo = this.ctrLo + pairs;
       this.ctrHi = (this.ctrHi + Math.floor(lo / TWO32)) >>> 0;
       this.ctrLo = lo >>> 0;
@@ -240,7 +269,14 @@ export class Rng {
   }
 
   /** Box-Muller: out[i], out[i + 1] (if inside) from u1 in (0, 1] and u2 in [0, 1). */
-  private normalPair(out: Float32Array | Float64Array, i: number, mean: number, std: number, u1: number, u2: number): void {
+  private normalPair(
+    out: Float32Array | Float64Array,
+    i: number,
+    mean: number,
+    std: number,
+    u1: number,
+    u2: number,
+  ): void {
     const r = Math.sqrt(-2 * Math.log(u1));
     out[i] = mean + std * r * Math.cos(2 * Math.PI * u2);
     if (i + 1 < out.length) out[i + 1] = mean + std * r * Math.sin(2 * Math.PI * u2);
@@ -279,7 +315,12 @@ export class Rng {
   split(index?: number): Rng {
     const i = index ?? this.splits++;
     const out = new Uint32Array(4);
-    philox4x32([i >>> 0, Math.floor(i / TWO32) >>> 0, 0x5eed5eed, 0x0f0f0f0f], this.k0, this.k1, out);
+    philox4x32(
+      [i >>> 0, Math.floor(i / TWO32) >>> 0, 0x5eed5eed, 0x0f0f0f0f],
+      this.k0,
+      this.k1,
+      out,
+    );
     return new Rng([out[0], out[1]]);
   }
 }

@@ -10,7 +10,15 @@
  * using it is disposed. `tidy(fn)` disposes every tensor created inside fn except those it
  * returns or that were `keep()`-ed, so training loops reuse the same buffers step after step.
  */
-import type { Activation, Backend, BinaryOp, MlpLayerStorage, Storage, UnaryOp, View } from './backend.ts';
+import type {
+  Activation,
+  Backend,
+  BinaryOp,
+  MlpLayerStorage,
+  Storage,
+  UnaryOp,
+  View,
+} from './backend.ts';
 import { getBackend } from './registry.ts';
 import { Rng } from './rng.ts';
 
@@ -105,7 +113,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
   for (let i = 0; i < n; i++) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast`);
+    if (da !== db && da !== 1 && db !== 1)
+      throw new Error(`${op}: shapes ${fmt(a)} and ${fmt(b)} do not broadcast`);
     out[i] = da === 1 ? db : da;
   }
   return out;
@@ -148,7 +157,9 @@ export class Tensor {
 
   constructor(storage: Storage, shape: Shape, requiresGrad = false) {
     if (storage.length !== sizeOf(shape)) {
-      throw new Error(`Tensor: storage of ${storage.length} elements cannot have shape ${fmt(shape)}`);
+      throw new Error(
+        `Tensor: storage of ${storage.length} elements cannot have shape ${fmt(shape)}`,
+      );
     }
     this.storage = storage;
     this.backend = storage.backend;
@@ -187,7 +198,8 @@ export class Tensor {
   }
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements`);
+    if (this.size !== 1)
+      throw new Error(`item: tensor of shape ${fmt(this.shape)} has ${this.size} elements`);
     return this.toArray()[0];
   }
   /** Nested arrays, for printing and tests. */
@@ -202,49 +214,117 @@ export class Tensor {
   }
 
   // chainable ops (see the functions of the same names below)
-  add(b: Tensor | number): Tensor { return add(this, b); }
-  sub(b: Tensor | number): Tensor { return sub(this, b); }
-  mul(b: Tensor | number): Tensor { return mul(this, b); }
-  div(b: Tensor | number): Tensor { return div(this, b); }
-  pow(b: Tensor | number): Tensor { return pow(this, b); }
-  neg(): Tensor { return unary(this, 'neg'); }
-  exp(): Tensor { return unary(this, 'exp'); }
-  log(): Tensor { return unary(this, 'log'); }
-  log1p(): Tensor { return unary(this, 'log1p'); }
-  tanh(): Tensor { return unary(this, 'tanh'); }
-  sigmoid(): Tensor { return unary(this, 'sigmoid'); }
-  softplus(): Tensor { return unary(this, 'softplus'); }
-  relu(): Tensor { return unary(this, 'relu'); }
-  gelu(): Tensor { return unary(this, 'gelu'); }
-  silu(): Tensor { return unary(this, 'silu'); }
-  mish(): Tensor { return unary(this, 'mish'); }
-  sin(): Tensor { return unary(this, 'sin'); }
-  cos(): Tensor { return unary(this, 'cos'); }
-  square(): Tensor { return unary(this, 'square'); }
-  sqrt(): Tensor { return unary(this, 'sqrt'); }
-  abs(): Tensor { return unary(this, 'abs'); }
-  logcosh(): Tensor { return unary(this, 'logcosh'); }
-  clamp(lo: number, hi: number): Tensor { return unary(this, 'clamp', lo, hi); }
-  matmul(b: Tensor, opts?: MatmulOptions): Tensor { return matmul(this, b, opts); }
-  sum(axis?: number, keepdim = false): Tensor { return sum(this, axis, keepdim); }
-  mean(axis?: number, keepdim = false): Tensor { return mean(this, axis, keepdim); }
-  max(axis?: number, keepdim = false): Tensor { return max(this, axis, keepdim); }
-  min(axis?: number, keepdim = false): Tensor { return min(this, axis, keepdim); }
-  reshape(shape: Shape): Tensor { return reshape(this, shape); }
-  expand(shape: Shape): Tensor { return expand(this, shape); }
-  transpose(): Tensor { return transpose(this); }
-  detach(): Tensor { return detach(this); }
+  add(b: Tensor | number): Tensor {
+    return add(this, b);
+  }
+  sub(b: Tensor | number): Tensor {
+    return sub(this, b);
+  }
+  mul(b: Tensor | number): Tensor {
+    return mul(this, b);
+  }
+  div(b: Tensor | number): Tensor {
+    return div(this, b);
+  }
+  pow(b: Tensor | number): Tensor {
+    return pow(this, b);
+  }
+  neg(): Tensor {
+    return unary(this, 'neg');
+  }
+  exp(): Tensor {
+    return unary(this, 'exp');
+  }
+  log(): Tensor {
+    return unary(this, 'log');
+  }
+  log1p(): Tensor {
+    return unary(this, 'log1p');
+  }
+  tanh(): Tensor {
+    return unary(this, 'tanh');
+  }
+  sigmoid(): Tensor {
+    return unary(this, 'sigmoid');
+  }
+  softplus(): Tensor {
+    return unary(this, 'softplus');
+  }
+  relu(): Tensor {
+    return unary(this, 'relu');
+  }
+  gelu(): Tensor {
+    return unary(this, 'gelu');
+  }
+  silu(): Tensor {
+    return unary(this, 'silu');
+  }
+  mish(): Tensor {
+    return unary(this, 'mish');
+  }
+  sin(): Tensor {
+    return unary(this, 'sin');
+  }
+  cos(): Tensor {
+    return unary(this, 'cos');
+  }
+  square(): Tensor {
+    return unary(this, 'square');
+  }
+  sqrt(): Tensor {
+    return unary(this, 'sqrt');
+  }
+  abs(): Tensor {
+    return unary(this, 'abs');
+  }
+  logcosh(): Tensor {
+    return unary(this, 'logcosh');
+  }
+  clamp(lo: number, hi: number): Tensor {
+    return unary(this, 'clamp', lo, hi);
+  }
+  matmul(b: Tensor, opts?: MatmulOptions): Tensor {
+    return matmul(this, b, opts);
+  }
+  sum(axis?: number, keepdim = false): Tensor {
+    return sum(this, axis, keepdim);
+  }
+  mean(axis?: number, keepdim = false): Tensor {
+    return mean(this, axis, keepdim);
+  }
+  max(axis?: number, keepdim = false): Tensor {
+    return max(this, axis, keepdim);
+  }
+  min(axis?: number, keepdim = false): Tensor {
+    return min(this, axis, keepdim);
+  }
+  reshape(shape: Shape): Tensor {
+    return reshape(this, shape);
+  }
+  expand(shape: Shape): Tensor {
+    return expand(this, shape);
+  }
+  transpose(): Tensor {
+    return transpose(this);
+  }
+  detach(): Tensor {
+    return detach(this);
+  }
 }
 
 function live(t: Tensor, op: string): void {
-  if (t.disposed) throw new Error(`${op}: use of a released tensor${t.name ? ` '${t.name}'` : ''} of shape ${fmt(t.shape)}`);
+  if (t.disposed)
+    throw new Error(
+      `${op}: use of a released tensor${t.name ? ` '${t.name}'` : ''} of shape ${fmt(t.shape)}`,
+    );
 }
 
 function sameBackend(op: string, ts: readonly Tensor[]): Backend {
   const b = ts[0].backend;
   for (const t of ts) {
     live(t, op);
-    if (t.backend !== b) throw new Error(`${op}: backend mismatch ('${b.name}' and '${t.backend.name}')`);
+    if (t.backend !== b)
+      throw new Error(`${op}: backend mismatch ('${b.name}' and '${t.backend.name}')`);
   }
   return b;
 }
@@ -283,10 +363,15 @@ function make(
 // ---------------------------------------------------------------------------------------------
 // creation
 
-export function tensor(data: ArrayLike<number> | number, shape?: Shape, backend: Backend = getBackend()): Tensor {
+export function tensor(
+  data: ArrayLike<number> | number,
+  shape?: Shape,
+  backend: Backend = getBackend(),
+): Tensor {
   const arr = typeof data === 'number' ? [data] : data;
   const sh = shape ?? (typeof data === 'number' ? [] : [arr.length]);
-  if (sizeOf(sh) !== arr.length) throw new Error(`tensor: ${arr.length} values do not fill shape ${fmt(sh)}`);
+  if (sizeOf(sh) !== arr.length)
+    throw new Error(`tensor: ${arr.length} values do not fill shape ${fmt(sh)}`);
   return new Tensor(backend.fromArray(arr), sh);
 }
 
@@ -311,7 +396,11 @@ export function rand(shape: Shape, rng: Rng, backend?: Backend, low = 0, high = 
   return tensor(rng.fillUniform(new Float32Array(sizeOf(shape)), low, high), shape, backend);
 }
 export function arange(n: number, backend?: Backend): Tensor {
-  return tensor(Float32Array.from({ length: n }, (_, i) => i), [n], backend);
+  return tensor(
+    Float32Array.from({ length: n }, (_, i) => i),
+    [n],
+    backend,
+  );
 }
 
 function asTensor(x: Tensor | number, like: Tensor): Tensor {
@@ -323,9 +412,18 @@ function asTensor(x: Tensor | number, like: Tensor): Tensor {
 
 export function unary(x: Tensor, op: UnaryOp, p0 = 0, p1 = 0): Tensor {
   const be = sameBackend(op, [x]);
-  return make(be, x.shape, [x], op, (o) => be.unary(op, x.storage, o, p0, p1), (g, y) => [
-    make(be, x.shape, [], op + "'", (gx) => be.unaryBackward(op, x.storage, y.storage, g.storage, gx, p0, p1)),
-  ]);
+  return make(
+    be,
+    x.shape,
+    [x],
+    op,
+    (o) => be.unary(op, x.storage, o, p0, p1),
+    (g, y) => [
+      make(be, x.shape, [], op + "'", (gx) =>
+        be.unaryBackward(op, x.storage, y.storage, g.storage, gx, p0, p1),
+      ),
+    ],
+  );
 }
 
 /** Sums g over the axes along which `shape` was broadcast, giving a tensor of `shape`. */
@@ -340,10 +438,22 @@ export function sumTo(g: Tensor, shape: Shape): Tensor {
   return reshape(t, shape);
 }
 
-function binary(op: BinaryOp, a: Tensor, b: Tensor, backward?: (g: Tensor, out: Tensor) => (Tensor | null)[]): Tensor {
+function binary(
+  op: BinaryOp,
+  a: Tensor,
+  b: Tensor,
+  backward?: (g: Tensor, out: Tensor) => (Tensor | null)[],
+): Tensor {
   const be = sameBackend(op, [a, b]);
   const shape = broadcastShapes(op, a.shape, b.shape);
-  return make(be, shape, [a, b], op, (o) => be.binary(op, broadcastView(a, shape), broadcastView(b, shape), o, shape), backward);
+  return make(
+    be,
+    shape,
+    [a, b],
+    op,
+    (o) => be.binary(op, broadcastView(a, shape), broadcastView(b, shape), o, shape),
+    backward,
+  );
 }
 
 export function add(a: Tensor, b: Tensor | number): Tensor {
@@ -352,7 +462,10 @@ export function add(a: Tensor, b: Tensor | number): Tensor {
 }
 export function sub(a: Tensor, b: Tensor | number): Tensor {
   const bt = asTensor(b, a);
-  return binary('sub', a, bt, (g) => [sumTo(g, a.shape), wants(bt) ? sumTo(neg(g), bt.shape) : null]);
+  return binary('sub', a, bt, (g) => [
+    sumTo(g, a.shape),
+    wants(bt) ? sumTo(neg(g), bt.shape) : null,
+  ]);
 }
 export function mul(a: Tensor, b: Tensor | number): Tensor {
   // by a number: one scaling kernel (no scalar tensor, no broadcast walk)
@@ -360,7 +473,14 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
     const be = sameBackend('mul', [a]);
     // (b rounded to float32 first, as a scalar tensor would hold it: the same products)
     const f = Math.fround(b);
-    return make(be, a.shape, [a], 'mul', (o) => be.scale(a.storage, f, o), (g) => [mul(g, f)]);
+    return make(
+      be,
+      a.shape,
+      [a],
+      'mul',
+      (o) => be.scale(a.storage, f, o),
+      (g) => [mul(g, f)],
+    );
   }
   const bt = asTensor(b, a);
   return binary('mul', a, bt, (g) => [
@@ -398,7 +518,11 @@ export function maximum(a: Tensor, b: Tensor | number): Tensor {
   });
 }
 /** 1 where the comparison holds, else 0 (no gradient). */
-export function compare(op: 'gt' | 'ge' | 'lt' | 'le' | 'eq', a: Tensor, b: Tensor | number): Tensor {
+export function compare(
+  op: 'gt' | 'ge' | 'lt' | 'le' | 'eq',
+  a: Tensor,
+  b: Tensor | number,
+): Tensor {
   return binary(op, a, asTensor(b, a));
 }
 
@@ -409,8 +533,18 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const be = sameBackend('where', [cond, at, bt]);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, at.shape), bt.shape);
   return make(
-    be, shape, [at, bt], 'where',
-    (o) => be.where(broadcastView(cond, shape), broadcastView(at, shape), broadcastView(bt, shape), o, shape),
+    be,
+    shape,
+    [at, bt],
+    'where',
+    (o) =>
+      be.where(
+        broadcastView(cond, shape),
+        broadcastView(at, shape),
+        broadcastView(bt, shape),
+        o,
+        shape,
+      ),
     (g) => [
       wants(at) ? sumTo(where(cond, g, 0), at.shape) : null,
       wants(bt) ? sumTo(where(cond, 0, g), bt.shape) : null,
@@ -459,9 +593,14 @@ export function sum(x: Tensor, axis?: number, keepdim = false): Tensor {
   const ax = normAxis('sum', axis, x.rank);
   const [outer, len, inner] = reduceAxis(x, ax);
   const shape = reducedShape(x.shape, ax, keepdim);
-  return make(be, shape, [x], 'sum', (o) => be.reduce('sum', x.storage, o, outer, len, inner), (g) => [
-    expand(reshape(g, reducedShape(x.shape, ax, true)), x.shape),
-  ]);
+  return make(
+    be,
+    shape,
+    [x],
+    'sum',
+    (o) => be.reduce('sum', x.storage, o, outer, len, inner),
+    (g) => [expand(reshape(g, reducedShape(x.shape, ax, true)), x.shape)],
+  );
 }
 
 export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {
@@ -469,39 +608,62 @@ export function mean(x: Tensor, axis?: number, keepdim = false): Tensor {
   return mul(sum(x, axis, keepdim), 1 / n);
 }
 
-function extremum(op: 'max' | 'min', x: Tensor, axis: number | undefined, keepdim: boolean): Tensor {
+function extremum(
+  op: 'max' | 'min',
+  x: Tensor,
+  axis: number | undefined,
+  keepdim: boolean,
+): Tensor {
   const be = sameBackend(op, [x]);
   if (axis === undefined) {
     const r = extremum(op, reshape(x, [x.size]), 0, false);
-    return keepdim ? reshape(r, x.shape.map(() => 1)) : r;
+    return keepdim
+      ? reshape(
+          r,
+          x.shape.map(() => 1),
+        )
+      : r;
   }
   const ax = normAxis(op, axis, x.rank);
   const [outer, len, inner] = reduceAxis(x, ax);
   const shape = reducedShape(x.shape, ax, keepdim);
-  return make(be, shape, [x], op, (o) => be.reduce(op, x.storage, o, outer, len, inner), (g, out) => {
-    // ties share the gradient equally
-    const keepShape = reducedShape(x.shape, ax, true);
-    const mask = compare('eq', x, reshape(out, keepShape));
-    const count = sum(mask, ax, true);
-    return [div(mul(mask, reshape(g, keepShape)), count)];
-  });
+  return make(
+    be,
+    shape,
+    [x],
+    op,
+    (o) => be.reduce(op, x.storage, o, outer, len, inner),
+    (g, out) => {
+      // ties share the gradient equally
+      const keepShape = reducedShape(x.shape, ax, true);
+      const mask = compare('eq', x, reshape(out, keepShape));
+      const count = sum(mask, ax, true);
+      return [div(mul(mask, reshape(g, keepShape)), count)];
+    },
+  );
 }
-export const max = (x: Tensor, axis?: number, keepdim = false): Tensor => extremum('max', x, axis, keepdim);
-export const min = (x: Tensor, axis?: number, keepdim = false): Tensor => extremum('min', x, axis, keepdim);
+export const max = (x: Tensor, axis?: number, keepdim = false): Tensor =>
+  extremum('max', x, axis, keepdim);
+export const min = (x: Tensor, axis?: number, keepdim = false): Tensor =>
+  extremum('min', x, axis, keepdim);
 
 /** Index of the maximum along an axis (as float values; no gradient). */
 export function argmax(x: Tensor, axis: number): Tensor {
   const be = sameBackend('argmax', [x]);
   const ax = normAxis('argmax', axis, x.rank);
   const [outer, len, inner] = reduceAxis(x, ax);
-  return make(be, reducedShape(x.shape, ax, false), [], 'argmax', (o) => be.argReduce('max', x.storage, o, outer, len, inner));
+  return make(be, reducedShape(x.shape, ax, false), [], 'argmax', (o) =>
+    be.argReduce('max', x.storage, o, outer, len, inner),
+  );
 }
 
 /** log sum exp along an axis, stable (the max is subtracted first). */
 export function logsumexp(x: Tensor, axis: number, keepdim = false): Tensor {
   const m = detach(max(x, axis, true));
   const s = add(log(sum(exp(sub(x, m)), axis, true)), m);
-  return keepdim ? s : reshape(s, reducedShape(x.shape, normAxis('logsumexp', axis, x.rank), false));
+  return keepdim
+    ? s
+    : reshape(s, reducedShape(x.shape, normAxis('logsumexp', axis, x.rank), false));
 }
 export function logSoftmax(x: Tensor, axis: number): Tensor {
   return sub(x, logsumexp(x, axis, true));
@@ -543,7 +705,20 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   if (target.length !== shape.length || !target.every((d, i) => d === shape[i])) {
     throw new Error(`expand: cannot expand ${fmt(x.shape)} to ${fmt(shape)}`);
   }
-  return make(be, shape, [x], 'expand', (o) => be.copy(broadcastView(x, shape), { storage: o, offset: 0, strides: contiguousStrides(shape) }, shape, false), (g) => [sumTo(g, x.shape)]);
+  return make(
+    be,
+    shape,
+    [x],
+    'expand',
+    (o) =>
+      be.copy(
+        broadcastView(x, shape),
+        { storage: o, offset: 0, strides: contiguousStrides(shape) },
+        shape,
+        false,
+      ),
+    (g) => [sumTo(g, x.shape)],
+  );
 }
 
 /** Permutes the axes (a copy). */
@@ -555,7 +730,20 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   const st = contiguousStrides(x.shape);
   const shape = perm.map((p) => x.shape[p]);
   const inv = perm.map((_, i) => perm.indexOf(i));
-  return make(be, shape, [x], 'permute', (o) => be.copy({ storage: x.storage, offset: 0, strides: perm.map((p) => st[p]) }, { storage: o, offset: 0, strides: contiguousStrides(shape) }, shape, false), (g) => [permute(g, inv)]);
+  return make(
+    be,
+    shape,
+    [x],
+    'permute',
+    (o) =>
+      be.copy(
+        { storage: x.storage, offset: 0, strides: perm.map((p) => st[p]) },
+        { storage: o, offset: 0, strides: contiguousStrides(shape) },
+        shape,
+        false,
+      ),
+    (g) => [permute(g, inv)],
+  );
 }
 /** Swaps the last two axes. */
 export function transpose(x: Tensor): Tensor {
@@ -574,11 +762,24 @@ export function slice(x: Tensor, axis: number, start: number, end: number): Tens
   const shape = x.shape.map((d, i) => (i === ax ? end - start : d));
   const st = contiguousStrides(x.shape);
   const region: View = { storage: x.storage, offset: start * st[ax], strides: st };
-  return make(be, shape, [x], 'slice', (o) => be.copy(region, { storage: o, offset: 0, strides: contiguousStrides(shape) }, shape, false), (g) => {
-    const gx = zeros(x.shape, be);
-    be.copy({ storage: g.storage, offset: 0, strides: contiguousStrides(shape) }, { storage: gx.storage, offset: start * st[ax], strides: st }, shape, true);
-    return [gx];
-  });
+  return make(
+    be,
+    shape,
+    [x],
+    'slice',
+    (o) =>
+      be.copy(region, { storage: o, offset: 0, strides: contiguousStrides(shape) }, shape, false),
+    (g) => {
+      const gx = zeros(x.shape, be);
+      be.copy(
+        { storage: g.storage, offset: 0, strides: contiguousStrides(shape) },
+        { storage: gx.storage, offset: start * st[ax], strides: st },
+        shape,
+        true,
+      );
+      return [gx];
+    },
+  );
 }
 
 /** Joins tensors along an axis (all other dimensions equal). */
@@ -588,7 +789,9 @@ export function concat(ts: readonly Tensor[], axis: number): Tensor {
   const ax = normAxis('concat', axis, ts[0].rank);
   for (const t of ts) {
     if (t.rank !== ts[0].rank || t.shape.some((d, i) => i !== ax && d !== ts[0].shape[i])) {
-      throw new Error(`concat: shapes ${ts.map((u) => fmt(u.shape)).join(', ')} differ outside axis ${ax}`);
+      throw new Error(
+        `concat: shapes ${ts.map((u) => fmt(u.shape)).join(', ')} differ outside axis ${ax}`,
+      );
     }
   }
   const shape = ts[0].shape.map((d, i) => (i === ax ? ts.reduce((a, t) => a + t.shape[ax], 0) : d));
@@ -599,9 +802,23 @@ export function concat(ts: readonly Tensor[], axis: number): Tensor {
     starts.push(acc);
     acc += t.shape[ax];
   }
-  return make(be, shape, ts, 'concat', (o) => {
-    ts.forEach((t, i) => be.copy({ storage: t.storage, offset: 0, strides: contiguousStrides(t.shape) }, { storage: o, offset: starts[i] * st[ax], strides: st }, t.shape, false));
-  }, (g) => ts.map((t, i) => (wants(t) ? slice(g, ax, starts[i], starts[i] + t.shape[ax]) : null)));
+  return make(
+    be,
+    shape,
+    ts,
+    'concat',
+    (o) => {
+      ts.forEach((t, i) =>
+        be.copy(
+          { storage: t.storage, offset: 0, strides: contiguousStrides(t.shape) },
+          { storage: o, offset: starts[i] * st[ax], strides: st },
+          t.shape,
+          false,
+        ),
+      );
+    },
+    (g) => ts.map((t, i) => (wants(t) ? slice(g, ax, starts[i], starts[i] + t.shape[ax]) : null)),
+  );
 }
 
 /** Selects entries along an axis by integer indices: out.shape[axis] = indices.length. */
@@ -612,18 +829,27 @@ export function indexSelect(x: Tensor, axis: number, indices: Tensor | ArrayLike
   const [outer, len, inner] = reduceAxis(x, ax);
   const n = idx.size;
   const shape = x.shape.map((d, i) => (i === ax ? n : d));
-  return make(be, shape, [x], 'indexSelect', (o) => be.gather(x.storage, idx.storage, o, outer, len, inner, n), (g) => {
-    const gx = zeros(x.shape, be);
-    be.scatterAdd(g.storage, idx.storage, gx.storage, outer, len, inner, n);
-    return [gx];
-  });
+  return make(
+    be,
+    shape,
+    [x],
+    'indexSelect',
+    (o) => be.gather(x.storage, idx.storage, o, outer, len, inner, n),
+    (g) => {
+      const gx = zeros(x.shape, be);
+      be.scatterAdd(g.storage, idx.storage, gx.storage, outer, len, inner, n);
+      return [gx];
+    },
+  );
 }
 export const gather = indexSelect;
 
 /** Repeats each entry along `axis` `repeats` times in place (torch.repeat_interleave). */
 export function repeatInterleave(x: Tensor, repeats: number, axis: number): Tensor {
   const ax = normAxis('repeatInterleave', axis, x.rank);
-  const idx = Float32Array.from({ length: x.shape[ax] * repeats }, (_, i) => Math.floor(i / repeats));
+  const idx = Float32Array.from({ length: x.shape[ax] * repeats }, (_, i) =>
+    Math.floor(i / repeats),
+  );
   return indexSelect(x, ax, idx);
 }
 
@@ -643,8 +869,13 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const be = sameBackend('matmul', [a, b]);
   const tA = opts.transA ?? false;
   const tB = opts.transB ?? false;
-  if (!((a.rank === 2 && b.rank === 2) || (a.rank === 3 && b.rank === 3 && a.shape[0] === b.shape[0]))) {
-    throw new Error(`matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} (need two 2-D or two 3-D with equal batch)`);
+  if (!(
+    (a.rank === 2 && b.rank === 2) ||
+    (a.rank === 3 && b.rank === 3 && a.shape[0] === b.shape[0])
+  )) {
+    throw new Error(
+      `matmul: shapes ${fmt(a.shape)} and ${fmt(b.shape)} (need two 2-D or two 3-D with equal batch)`,
+    );
   }
   const r = a.rank;
   const batch = r === 3 ? a.shape[0] : 1;
@@ -653,27 +884,37 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
   const [m, ka] = tA ? [ac, ar] : [ar, ac];
   const [kb, n] = tB ? [bc, br] : [br, bc];
   if (ka !== kb) {
-    throw new Error(`matmul: inner dimensions differ: ${fmt(a.shape)}${tA ? 'ᵀ' : ''} x ${fmt(b.shape)}${tB ? 'ᵀ' : ''}`);
+    throw new Error(
+      `matmul: inner dimensions differ: ${fmt(a.shape)}${tA ? 'ᵀ' : ''} x ${fmt(b.shape)}${tB ? 'ᵀ' : ''}`,
+    );
   }
   const shape = r === 3 ? [batch, m, n] : [m, n];
-  return make(be, shape, [a, b], 'matmul', (o) => be.matmul(a.storage, b.storage, o, m, n, ka, tA, tB, false, batch, ar * ac, br * bc, m * n), (g) => {
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (!tA && !tB) {
-      if (wants(a)) ga = matmul(g, b, { transB: true });
-      if (wants(b)) gb = matmul(a, g, { transA: true });
-    } else if (!tA && tB) {
-      if (wants(a)) ga = matmul(g, b);
-      if (wants(b)) gb = matmul(g, a, { transA: true });
-    } else if (tA && !tB) {
-      if (wants(a)) ga = matmul(b, g, { transB: true });
-      if (wants(b)) gb = matmul(a, g);
-    } else {
-      if (wants(a)) ga = matmul(b, g, { transA: true, transB: true });
-      if (wants(b)) gb = matmul(g, a, { transA: true, transB: true });
-    }
-    return [ga, gb];
-  });
+  return make(
+    be,
+    shape,
+    [a, b],
+    'matmul',
+    (o) =>
+      be.matmul(a.storage, b.storage, o, m, n, ka, tA, tB, false, batch, ar * ac, br * bc, m * n),
+    (g) => {
+      let ga: Tensor | null = null;
+      let gb: Tensor | null = null;
+      if (!tA && !tB) {
+        if (wants(a)) ga = matmul(g, b, { transB: true });
+        if (wants(b)) gb = matmul(a, g, { transA: true });
+      } else if (!tA && tB) {
+        if (wants(a)) ga = matmul(g, b);
+        if (wants(b)) gb = matmul(g, a, { transA: true });
+      } else if (tA && !tB) {
+        if (wants(a)) ga = matmul(b, g, { transB: true });
+        if (wants(b)) gb = matmul(a, g);
+      } else {
+        if (wants(a)) ga = matmul(b, g, { transA: true, transB: true });
+        if (wants(b)) gb = matmul(g, a, { transA: true, transB: true });
+      }
+      return [ga, gb];
+    },
+  );
 }
 
 /**
@@ -685,7 +926,13 @@ export function matmul(a: Tensor, b: Tensor, opts: MatmulOptions = {}): Tensor {
  * its particles); or null. residual: a tensor of the output's shape added after the activation
  * (a residual block h + act(h W^T + b) in one pass); or null.
  */
-export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act: Activation = 'none', residual: Tensor | null = null): Tensor {
+export function linear(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  act: Activation = 'none',
+  residual: Tensor | null = null,
+): Tensor {
   const inputs = [x, w];
   if (bias) inputs.push(bias);
   if (residual) inputs.push(residual);
@@ -694,34 +941,84 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act: Activatio
   const n = w.rank === 2 ? w.shape[0] : -1;
   const m = x.size / k;
   const groups = bias?.rank === 2 ? bias.shape[0] : 1;
-  const biasOk = !bias || (bias.rank === 1 && bias.shape[0] === n) || (bias.rank === 2 && bias.shape[1] === n && groups > 0 && m % groups === 0);
+  const biasOk =
+    !bias ||
+    (bias.rank === 1 && bias.shape[0] === n) ||
+    (bias.rank === 2 && bias.shape[1] === n && groups > 0 && m % groups === 0);
   if (w.rank !== 2 || w.shape[1] !== k || !biasOk) {
-    throw new Error(`linear: input ${fmt(x.shape)}, weight ${fmt(w.shape)}${bias ? `, bias ${fmt(bias.shape)}` : ''} do not fit (weight must be [out, ${k}], bias [out] or [groups, out] with groups dividing ${m} rows)`);
+    throw new Error(
+      `linear: input ${fmt(x.shape)}, weight ${fmt(w.shape)}${bias ? `, bias ${fmt(bias.shape)}` : ''} do not fit (weight must be [out, ${k}], bias [out] or [groups, out] with groups dividing ${m} rows)`,
+    );
   }
   const shape = [...x.shape.slice(0, -1), n];
-  if (residual && (residual.rank !== shape.length || residual.shape.some((d, i) => d !== shape[i]))) {
-    throw new Error(`linear: residual ${fmt(residual.shape)} does not match the output ${fmt(shape)}`);
+  if (
+    residual &&
+    (residual.rank !== shape.length || residual.shape.some((d, i) => d !== shape[i]))
+  ) {
+    throw new Error(
+      `linear: residual ${fmt(residual.shape)} does not match the output ${fmt(shape)}`,
+    );
   }
   // tanh' and sigmoid' are computed from the output, which a residual would change: unfused
-  if (residual && (act === 'tanh' || act === 'sigmoid')) return add(linear(x, w, bias, act), residual);
+  if (residual && (act === 'tanh' || act === 'sigmoid'))
+    return add(linear(x, w, bias, act), residual);
   const grad = needsGrad(inputs);
   // the pre-activation is kept only when backward needs it; ReLU's derivative [z > 0] equals
   // [y > 0], so its output serves instead (saves writing and holding an [M, N] buffer) unless a
   // residual was added to it
-  const pre = grad && act !== 'none' && (act !== 'relu' || residual) ? new Tensor(be.alloc(m * n), shape) : null;
-  const y = make(be, shape, inputs, 'linear', (o) => be.linear(x.storage, w.storage, bias ? bias.storage : null, o, pre ? pre.storage : null, m, n, k, act, groups, residual ? residual.storage : null), (g, out) => {
-    const gx = wants(x) ? new Tensor(be.alloc(x.size), x.shape) : null;
-    const gw = wants(w) ? new Tensor(be.alloc(w.size), w.shape) : null;
-    const gb = bias && wants(bias) ? new Tensor(be.alloc(bias.size), bias.shape) : null;
-    const grads: (Tensor | null)[] = [gx, gw];
-    if (bias) grads.push(gb);
-    if (residual) grads.push(wants(residual) ? g : null);
-    if (!gx && !gw && !gb) return grads;
-    const scratch = new Tensor(be.alloc(m * n), shape);
-    be.linearBackward(x.storage, w.storage, (pre ?? out).storage, out.storage, g.storage, gx?.storage ?? null, gw?.storage ?? null, gb?.storage ?? null, scratch.storage, m, n, k, act, false, groups);
-    scratch.dispose();
-    return grads;
-  });
+  const pre =
+    grad && act !== 'none' && (act !== 'relu' || residual)
+      ? new Tensor(be.alloc(m * n), shape)
+      : null;
+  const y = make(
+    be,
+    shape,
+    inputs,
+    'linear',
+    (o) =>
+      be.linear(
+        x.storage,
+        w.storage,
+        bias ? bias.storage : null,
+        o,
+        pre ? pre.storage : null,
+        m,
+        n,
+        k,
+        act,
+        groups,
+        residual ? residual.storage : null,
+      ),
+    (g, out) => {
+      const gx = wants(x) ? new Tensor(be.alloc(x.size), x.shape) : null;
+      const gw = wants(w) ? new Tensor(be.alloc(w.size), w.shape) : null;
+      const gb = bias && wants(bias) ? new Tensor(be.alloc(bias.size), bias.shape) : null;
+      const grads: (Tensor | null)[] = [gx, gw];
+      if (bias) grads.push(gb);
+      if (residual) grads.push(wants(residual) ? g : null);
+      if (!gx && !gw && !gb) return grads;
+      const scratch = new Tensor(be.alloc(m * n), shape);
+      be.linearBackward(
+        x.storage,
+        w.storage,
+        (pre ?? out).storage,
+        out.storage,
+        g.storage,
+        gx?.storage ?? null,
+        gw?.storage ?? null,
+        gb?.storage ?? null,
+        scratch.storage,
+        m,
+        n,
+        k,
+        act,
+        false,
+        groups,
+      );
+      scratch.dispose();
+      return grads;
+    },
+  );
   return y;
 }
 
@@ -750,8 +1047,18 @@ function chainFits(m: number, width: number, layers: readonly MlpLayer[]): boole
   for (const l of layers) {
     const [out, inp] = l.weight.shape;
     const b = l.bias;
-    const biasFits = !b || (b.rank === 1 && b.shape[0] === out) || (b.rank === 2 && b.shape[1] === out && m % b.shape[0] === 0 && (b.shape[0] === 1 || out > 8));
-    if (!(l.weight.rank === 2 && inp === width && inp <= 512 && biasFits && (!l.residual || inp === out))) return false;
+    const biasFits =
+      !b ||
+      (b.rank === 1 && b.shape[0] === out) ||
+      (b.rank === 2 && b.shape[1] === out && m % b.shape[0] === 0 && (b.shape[0] === 1 || out > 8));
+    if (!(
+      l.weight.rank === 2 &&
+      inp === width &&
+      inp <= 512 &&
+      biasFits &&
+      (!l.residual || inp === out)
+    ))
+      return false;
     width = out;
   }
   return true;
@@ -793,14 +1100,26 @@ export function mlpForward(x: Tensor, layers: readonly MlpLayer[]): Tensor {
  * without, the backend runs all steps in one kernel (rows are independent, so the native one
  * takes each block of rows through every step while it sits in cache).
  */
-export function mlpEuler(y0: Tensor, layers: readonly MlpLayer[], stepBias: Tensor, h: readonly number[]): Tensor {
+export function mlpEuler(
+  y0: Tensor,
+  layers: readonly MlpLayer[],
+  stepBias: Tensor,
+  h: readonly number[],
+): Tensor {
   if (layers.length === 0) throw new Error('mlpEuler: no layers');
-  if (layers[0].bias) throw new Error('mlpEuler: layer 0 takes its bias from stepBias; give it none');
+  if (layers[0].bias)
+    throw new Error('mlpEuler: layer 0 takes its bias from stepBias; give it none');
   const K = h.length;
   const H = layers[0].weight.shape[0];
   const G = stepBias.rank === 3 ? stepBias.shape[1] : 1;
-  if (!(stepBias.rank === 2 || stepBias.rank === 3) || stepBias.shape[0] !== K || stepBias.shape[stepBias.rank - 1] !== H) {
-    throw new Error(`mlpEuler: stepBias ${fmt(stepBias.shape)} must be [steps, H] or [steps, groups, H] with ${K} steps and H = ${H}`);
+  if (
+    !(stepBias.rank === 2 || stepBias.rank === 3) ||
+    stepBias.shape[0] !== K ||
+    stepBias.shape[stepBias.rank - 1] !== H
+  ) {
+    throw new Error(
+      `mlpEuler: stepBias ${fmt(stepBias.shape)} must be [steps, H] or [steps, groups, H] with ${K} steps and H = ${H}`,
+    );
   }
   const inputs = [y0, stepBias];
   for (const l of layers) inputs.push(l.weight, ...(l.bias ? [l.bias] : []));
@@ -808,7 +1127,10 @@ export function mlpEuler(y0: Tensor, layers: readonly MlpLayer[], stepBias: Tens
   const D = y0.shape[y0.rank - 1];
   const M = y0.rank === 2 ? y0.shape[0] : -1;
   const outW = layers[layers.length - 1].weight.shape[0];
-  if (outW !== D) throw new Error(`mlpEuler: the chain maps ${D} inputs to ${outW} outputs; an Euler step needs the same`);
+  if (outW !== D)
+    throw new Error(
+      `mlpEuler: the chain maps ${D} inputs to ${outW} outputs; an Euler step needs the same`,
+    );
   if (M >= 0 && M % G !== 0) throw new Error(`mlpEuler: ${M} rows do not split into ${G} groups`);
   const layersAt = (k: number): MlpLayer[] => [
     { ...layers[0], bias: reshape(slice(stepBias, 0, k, k + 1), G === 1 ? [H] : [G, H]) },
@@ -859,16 +1181,26 @@ function accumulate(map: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
   else map.set(t, add(prev, g));
 }
 
-function propagate(root: Tensor, seed: Tensor | undefined, onLeaf: (t: Tensor, g: Tensor) => void, wrt?: Set<Tensor>): void {
+function propagate(
+  root: Tensor,
+  seed: Tensor | undefined,
+  onLeaf: (t: Tensor, g: Tensor) => void,
+  wrt?: Set<Tensor>,
+): void {
   live(root, 'backward');
-  if (!root.requiresGrad) throw new Error('backward: the tensor does not depend on anything that requires a gradient');
-  if (!seed && root.size !== 1) throw new Error(`backward: a non-scalar output ${fmt(root.shape)} needs an explicit output gradient`);
+  if (!root.requiresGrad)
+    throw new Error('backward: the tensor does not depend on anything that requires a gradient');
+  if (!seed && root.size !== 1)
+    throw new Error(
+      `backward: a non-scalar output ${fmt(root.shape)} needs an explicit output gradient`,
+    );
   const order = topoOrder(root);
   let needs: Set<Tensor> | null = null;
   if (wrt) {
     // inputs come before outputs in `order`: one forward pass marks what leads to wrt
     needs = new Set();
-    for (const t of order) if (wrt.has(t) || t.node?.inputs.some((i) => needs!.has(i))) needs.add(t);
+    for (const t of order)
+      if (wrt.has(t) || t.node?.inputs.some((i) => needs!.has(i))) needs.add(t);
   }
   const prevNeeds = activeNeeds;
   activeNeeds = needs;

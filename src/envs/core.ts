@@ -169,7 +169,9 @@ export function stepBeforeResetError(envId: string): Error {
 
 /** The error for `step()` after a step returned terminated, without a `reset()` in between. */
 export function stepAfterEndError(envId: string): Error {
-  return new Error(`${envId}: step() called after the episode ended (terminated); call reset() first`);
+  return new Error(
+    `${envId}: step() called after the episode ended (terminated); call reset() first`,
+  );
 }
 
 /**
@@ -183,11 +185,16 @@ export function assertResetOptions(
 ): void {
   if (options === undefined) return;
   if (options === null || typeof options !== 'object') {
-    throw new Error(`${envId}: reset options must be an object such as { seed: 0 }, got ${String(options)}`);
+    throw new Error(
+      `${envId}: reset options must be an object such as { seed: 0 }, got ${String(options)}`,
+    );
   }
   assertKnownOptions(envId, options, known);
   const seed = (options as { seed?: unknown }).seed;
-  if (seed !== undefined && !(typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0)) {
+  if (
+    seed !== undefined &&
+    !(typeof seed === 'number' && Number.isSafeInteger(seed) && seed >= 0)
+  ) {
     throw new Error(`${envId}: seed must be a non-negative safe integer, got ${String(seed)}`);
   }
 }

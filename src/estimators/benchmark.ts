@@ -22,7 +22,15 @@
 import { Rng, noGrad, reshape, tensor, tidy, type Tensor } from '../engine/index.ts';
 import { coefficientTensors, linearFlowPath } from '../paths/index.ts';
 import { gmmLogTarget, gmmPosteriorMean, gmmSample, type GaussianMixture } from './gmm.ts';
-import { CV, GE, NE, logTargetValueAndGrad, posteriorMean, reverseProposals, type ControlVariate } from './posterior-mean.ts';
+import {
+  CV,
+  GE,
+  NE,
+  logTargetValueAndGrad,
+  posteriorMean,
+  reverseProposals,
+  type ControlVariate,
+} from './posterior-mean.ts';
 
 /**
  * The benchmark's targets, one per dimension. Components differ in weight, spread and position so
@@ -38,7 +46,12 @@ export const BENCHMARK_TARGETS: Readonly<Record<number, GaussianMixture>> = {
   2: {
     dim: 2,
     weights: [0.4, 0.3, 0.2, 0.1],
-    means: [[-2, -1], [1.5, 1.5], [2, -2], [-1, 2.5]],
+    means: [
+      [-2, -1],
+      [1.5, 1.5],
+      [2, -2],
+      [-1, 2.5],
+    ],
     stds: [0.5, 0.3, 0.7, 0.2],
   },
   6: {
@@ -53,7 +66,10 @@ export const BENCHMARK_TARGETS: Readonly<Record<number, GaussianMixture>> = {
   },
 };
 
-export const ESTIMATORS = { ne: NE, ge: GE, cv: CV } as const satisfies Record<string, ControlVariate>;
+export const ESTIMATORS = { ne: NE, ge: GE, cv: CV } as const satisfies Record<
+  string,
+  ControlVariate
+>;
 export type EstimatorName = keyof typeof ESTIMATORS;
 const NAMES: EstimatorName[] = ['ne', 'ge', 'cv'];
 
@@ -114,7 +130,12 @@ function meanSe(xs: Float64Array): [number, number] {
 }
 
 /** Conditioning points at time t: x_t rows [n * dim] and the exact posterior means [n * dim]. */
-export function conditioningPoints(g: GaussianMixture, t: number, n: number, rng: Rng): { xt: Float64Array; exact: Float64Array } {
+export function conditioningPoints(
+  g: GaussianMixture,
+  t: number,
+  n: number,
+  rng: Rng,
+): { xt: Float64Array; exact: Float64Array } {
   const D = g.dim;
   const x1 = gmmSample(g, n, rng);
   const xt = new Float64Array(n * D);
@@ -132,10 +153,23 @@ export function conditioningPoints(g: GaussianMixture, t: number, n: number, rng
 }
 
 /** One (target, t, K) cell: per-point errors for each estimator plus CV diagnostics. */
-function cell(g: GaussianMixture, xt: Float64Array, exact: Float64Array, t: number, K: number, seeds: number, rng: Rng, cvSpec: ControlVariate) {
+function cell(
+  g: GaussianMixture,
+  xt: Float64Array,
+  exact: Float64Array,
+  t: number,
+  K: number,
+  seeds: number,
+  rng: Rng,
+  cvSpec: ControlVariate,
+) {
   const D = g.dim;
   const n = xt.length / D;
-  const err: Record<EstimatorName, Float64Array> = { ne: new Float64Array(n), ge: new Float64Array(n), cv: new Float64Array(n) };
+  const err: Record<EstimatorName, Float64Array> = {
+    ne: new Float64Array(n),
+    ge: new Float64Array(n),
+    cv: new Float64Array(n),
+  };
   let essSum = 0;
   const cs: number[] = [];
   const clip = cvSpec.kind === 'cv' ? (cvSpec.clip ?? 2) : Infinity;
@@ -148,7 +182,8 @@ function cell(g: GaussianMixture, xt: Float64Array, exact: Float64Array, t: numb
     const r1 = Math.min(rows, r0 + chunk);
     const B = r1 - r0;
     const host = new Float32Array(B * D);
-    for (let r = r0; r < r1; r++) for (let d = 0; d < D; d++) host[(r - r0) * D + d] = xt[Math.floor(r / seeds) * D + d];
+    for (let r = r0; r < r1; r++)
+      for (let d = 0; d < D; d++) host[(r - r0) * D + d] = xt[Math.floor(r / seeds) * D + d];
     tidy(() => {
       const x = tensor(host, [B, D]);
       const c = coefficientTensors(linearFlowPath, new Float32Array(B).fill(t), x);
@@ -181,7 +216,11 @@ function cell(g: GaussianMixture, xt: Float64Array, exact: Float64Array, t: numb
     cv2 += (v - cm) ** 2;
     if (Math.abs(v) >= clip * (1 - 1e-6)) clipped++;
   }
-  return { err, ess: essSum / rows, cStar: { mean: cm, std: Math.sqrt(cv2 / cs.length), clipped: clipped / cs.length } };
+  return {
+    err,
+    ess: essSum / rows,
+    cStar: { mean: cm, std: Math.sqrt(cv2 / cs.length), clipped: clipped / cs.length },
+  };
 }
 
 /** Runs the benchmark; one row per (dim, K, t), ordered by dim, then K, then t. */
@@ -190,10 +229,14 @@ export function runEstimatorBenchmark(cfg: EstimatorBenchmarkConfig): EstimatorB
   const root = new Rng(cfg.seed);
   cfg.dims.forEach((dim, di) => {
     const g = BENCHMARK_TARGETS[dim];
-    if (!g) throw new Error(`runEstimatorBenchmark: no target of dimension ${dim} (have ${Object.keys(BENCHMARK_TARGETS).join(', ')})`);
+    if (!g)
+      throw new Error(
+        `runEstimatorBenchmark: no target of dimension ${dim} (have ${Object.keys(BENCHMARK_TARGETS).join(', ')})`,
+      );
     const byKt = new Map<string, EstimatorBenchmarkRow>();
     cfg.ts.forEach((t, ti) => {
-      if (!(t > 0 && t < 1)) throw new Error(`runEstimatorBenchmark: t must lie in (0, 1), got ${t}`);
+      if (!(t > 0 && t < 1))
+        throw new Error(`runEstimatorBenchmark: t must lie in (0, 1), got ${t}`);
       // one stream for the points, one per K for the estimator draws: changing K never moves the points
       const ptRng = root.split(1000 * di + ti);
       const { xt, exact } = conditioningPoints(g, t, cfg.points, ptRng);
@@ -207,8 +250,18 @@ export function runEstimatorBenchmark(cfg: EstimatorBenchmarkConfig): EstimatorB
         const diffs = err.cv.map((e, i) => e - err[best][i]);
         const [diff, diffSe] = meanSe(diffs);
         const row: EstimatorBenchmarkRow = {
-          target: 'gmm', dim, K, t, mse, se, cvVsBest: { best, diff, se: diffSe }, ess, cStar,
-          sigma2: ((1 - t) / t) ** 2, points: cfg.points, seeds: cfg.seeds,
+          target: 'gmm',
+          dim,
+          K,
+          t,
+          mse,
+          se,
+          cvVsBest: { best, diff, se: diffSe },
+          ess,
+          cStar,
+          sigma2: ((1 - t) / t) ** 2,
+          points: cfg.points,
+          seeds: cfg.seeds,
         };
         byKt.set(`${K}/${t}`, row);
         cfg.onRow?.(row);

@@ -25,7 +25,11 @@ import { CV, GE, NE, type ControlVariate } from './posterior-mean.ts';
 import { energyDistance } from './sample-distance.ts';
 
 export type EstimatorChoice = 'ne' | 'ge' | 'cv';
-export const ESTIMATOR_CHOICES: Record<EstimatorChoice, ControlVariate> = { ne: NE, ge: GE, cv: CV };
+export const ESTIMATOR_CHOICES: Record<EstimatorChoice, ControlVariate> = {
+  ne: NE,
+  ge: GE,
+  cv: CV,
+};
 
 export interface BoltzmannConfig {
   energy: Energy2D;
@@ -99,17 +103,37 @@ export interface BoltzmannResult {
 }
 
 /** n samples of the flow (Euler with `steps` steps over [tMin, 1 - tMin]) from a given generator. */
-export function sampleSampler(net: VelocityNet, n: number, steps: number, tMin: number, rng: Rng): Float64Array {
-  return tidy(() => Float64Array.from(integrateFlow(net, null, randn([n, net.config.dim], rng), null, { steps, tMin }).toArray()));
+export function sampleSampler(
+  net: VelocityNet,
+  n: number,
+  steps: number,
+  tMin: number,
+  rng: Rng,
+): Float64Array {
+  return tidy(() =>
+    Float64Array.from(
+      integrateFlow(net, null, randn([n, net.config.dim], rng), null, { steps, tMin }).toArray(),
+    ),
+  );
 }
 
 /** Trains a flow sampler for `cfg.energy`; returns the distances and samples. */
 export function trainBoltzmann(cfg: BoltzmannConfig): BoltzmannResult {
-  const o = { ...BOLTZMANN_DEFAULTS, ...Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined)) } as Required<BoltzmannConfig>;
+  const o = {
+    ...BOLTZMANN_DEFAULTS,
+    ...Object.fromEntries(Object.entries(cfg).filter(([, v]) => v !== undefined)),
+  } as Required<BoltzmannConfig>;
   const t0 = performance.now();
   const root = new Rng(o.seed);
   const net = new VelocityNet(
-    { condDim: 0, dim: 2, hidden: o.hidden, residualBlocks: o.residualBlocks, embedding: o.embedding, temperatureInput: false },
+    {
+      condDim: 0,
+      dim: 2,
+      hidden: o.hidden,
+      residualBlocks: o.residualBlocks,
+      embedding: o.embedding,
+      temperatureInput: false,
+    },
     root.split(0),
   );
   const opt = new Adam(net.parameters(), { lr: o.lr, maxGradNorm: o.maxGradNorm });
@@ -126,11 +150,23 @@ export function trainBoltzmann(cfg: BoltzmannConfig): BoltzmannResult {
   const B = o.batch;
   for (let step = 1; step <= o.steps; step++) {
     tidy(() => {
-      const x1 = integrateFlow(net, null, randn([B, 2], rng), null, { steps: o.sampleSteps, tMin: o.tMin });
+      const x1 = integrateFlow(net, null, randn([B, 2], rng), null, {
+        steps: o.sampleSteps,
+        tMin: o.tMin,
+      });
       // steps 2-4, the agent's own (src/policies/rfm-step.ts)
       const r = flowMatchingStep({
-        net, cond: null, temperature: null, path: linearFlowPath, prediction: 'velocity', y1: x1, logTarget: l,
-        reverseSamples: o.K, cv, tMin: o.tMin, rng,
+        net,
+        cond: null,
+        temperature: null,
+        path: linearFlowPath,
+        prediction: 'velocity',
+        y1: x1,
+        logTarget: l,
+        reverseSamples: o.K,
+        cv,
+        tMin: o.tMin,
+        rng,
       });
       const gn = opt.step();
       acc.loss += r.loss;
@@ -141,7 +177,11 @@ export function trainBoltzmann(cfg: BoltzmannConfig): BoltzmannResult {
     });
     if (step % o.logEvery === 0 || step === o.steps) {
       const log: TrainLog = {
-        step, loss: acc.loss / acc.n, ess: acc.ess / acc.n, meanC: acc.meanC / acc.n, gradNorm: acc.gradNorm / acc.n,
+        step,
+        loss: acc.loss / acc.n,
+        ess: acc.ess / acc.n,
+        meanC: acc.meanC / acc.n,
+        gradNorm: acc.gradNorm / acc.n,
         seconds: (performance.now() - t0) / 1000,
       };
       logs.push(log);
@@ -151,8 +191,15 @@ export function trainBoltzmann(cfg: BoltzmannConfig): BoltzmannResult {
   }
   const generated = sampleSampler(net, o.evalSamples, o.evalSteps, o.tMin, root.split(2));
   return {
-    energy: o.energy.name, estimator: o.estimator, steps: o.steps,
-    energyDistance: energyDistance(generated, exact, 2), initialEnergyDistance,
-    seconds: (performance.now() - t0) / 1000, generated, exact, logs, net,
+    energy: o.energy.name,
+    estimator: o.estimator,
+    steps: o.steps,
+    energyDistance: energyDistance(generated, exact, 2),
+    initialEnergyDistance,
+    seconds: (performance.now() - t0) / 1000,
+    generated,
+    exact,
+    logs,
+    net,
   };
 }

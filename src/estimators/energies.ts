@@ -18,7 +18,21 @@
  *    Exact sampler: the density factorises: x1 ~ N(0, 1) directly, x0 by rejection from a
  *    two-Gaussian envelope.
  */
-import { type Backend, type Tensor, add, mul, neg, slice, sqrt, square, sub, sum, logsumexp, reshape, tensor } from '../engine/index.ts';
+import {
+  type Backend,
+  type Tensor,
+  add,
+  mul,
+  neg,
+  slice,
+  sqrt,
+  square,
+  sub,
+  sum,
+  logsumexp,
+  reshape,
+  tensor,
+} from '../engine/index.ts';
 import { gmmLogTarget, gmmSample, type GaussianMixture } from './gmm.ts';
 import type { LogTarget } from './posterior-mean.ts';
 
@@ -54,7 +68,10 @@ export interface GaussianEnvelope {
 
 function envelopeLogDensity(e: GaussianEnvelope, x: number): number {
   let s = 0;
-  for (let j = 0; j < e.weights.length; j++) s += (e.weights[j] / (e.stds[j] * Math.sqrt(2 * Math.PI))) * Math.exp(-((x - e.means[j]) ** 2) / (2 * e.stds[j] ** 2));
+  for (let j = 0; j < e.weights.length; j++)
+    s +=
+      (e.weights[j] / (e.stds[j] * Math.sqrt(2 * Math.PI))) *
+      Math.exp(-((x - e.means[j]) ** 2) / (2 * e.stds[j] ** 2));
   return Math.log(s);
 }
 
@@ -64,7 +81,13 @@ function envelopeLogDensity(e: GaussianEnvelope, x: number): number {
  * with a 5% margin; the caller picks an envelope whose tails are heavier than p's (so p/q falls
  * outside the grid) — then the accepted draws are exact samples of p.
  */
-export function rejection1d(logp: (x: number) => number, env: GaussianEnvelope, lo: number, hi: number, gridPoints = 20001): (rng: SamplerRng) => number {
+export function rejection1d(
+  logp: (x: number) => number,
+  env: GaussianEnvelope,
+  lo: number,
+  hi: number,
+  gridPoints = 20001,
+): (rng: SamplerRng) => number {
   let logM = -Infinity;
   for (let i = 0; i < gridPoints; i++) {
     const x = lo + ((hi - lo) * i) / (gridPoints - 1);
@@ -95,7 +118,10 @@ const RING8_STD = 0.5;
 export const RING8_MIXTURE: GaussianMixture = {
   dim: 2,
   weights: Array.from({ length: 8 }, () => 1 / 8),
-  means: Array.from({ length: 8 }, (_, j) => [RING8_RADIUS * Math.cos((2 * Math.PI * j) / 8), RING8_RADIUS * Math.sin((2 * Math.PI * j) / 8)]),
+  means: Array.from({ length: 8 }, (_, j) => [
+    RING8_RADIUS * Math.cos((2 * Math.PI * j) / 8),
+    RING8_RADIUS * Math.sin((2 * Math.PI * j) / 8),
+  ]),
   stds: Array.from({ length: 8 }, () => RING8_STD),
 };
 
@@ -103,7 +129,12 @@ function hostGmmLog(g: GaussianMixture, x: readonly number[]): number {
   const terms = g.weights.map((w, j) => {
     let d2 = 0;
     for (let i = 0; i < g.dim; i++) d2 += (x[i] - g.means[j][i]) ** 2;
-    return Math.log(w) - g.dim * Math.log(g.stds[j]) - (g.dim / 2) * Math.log(2 * Math.PI) - d2 / (2 * g.stds[j] ** 2);
+    return (
+      Math.log(w) -
+      g.dim * Math.log(g.stds[j]) -
+      (g.dim / 2) * Math.log(2 * Math.PI) -
+      d2 / (2 * g.stds[j] ** 2)
+    );
   });
   const m = Math.max(...terms);
   return m + Math.log(terms.reduce((a, t) => a + Math.exp(t - m), 0));
@@ -181,7 +212,10 @@ export const doubleWell: Energy2D = {
   logDensity: () => (x: Tensor) => {
     const a = slice(x, 1, 0, 1);
     const b = slice(x, 1, 1, 2);
-    const e = add(add(mul(square(sub(square(a), 4)), 0.25), mul(a, DOUBLE_WELL_TILT)), mul(square(b), 0.5));
+    const e = add(
+      add(mul(square(sub(square(a), 4)), 0.25), mul(a, DOUBLE_WELL_TILT)),
+      mul(square(b), 0.5),
+    );
     return reshape(neg(e), [x.shape[0]]);
   },
   logDensityAt: (a, b) => doubleWellLogX0(a) - (b * b) / 2,
@@ -196,7 +230,11 @@ export const doubleWell: Energy2D = {
   extent: 4,
 };
 
-export const ENERGIES: Readonly<Record<EnergyName, Energy2D>> = { ring8, rings, 'double-well': doubleWell };
+export const ENERGIES: Readonly<Record<EnergyName, Energy2D>> = {
+  ring8,
+  rings,
+  'double-well': doubleWell,
+};
 
 export function getEnergy(name: string): Energy2D {
   const e = (ENERGIES as Record<string, Energy2D>)[name];

@@ -7,7 +7,18 @@
  *     = sum_j r_j N(x1; (s_j^2 mu + sigma^2 c_j) / (s_j^2 + sigma^2), ...),
  *   r_j ∝ pi_j N(mu; c_j, (s_j^2 + sigma^2) I).
  */
-import { type Backend, type Tensor, add, logsumexp, mul, reshape, square, sub, sum, tensor } from '../engine/index.ts';
+import {
+  type Backend,
+  type Tensor,
+  add,
+  logsumexp,
+  mul,
+  reshape,
+  square,
+  sub,
+  sum,
+  tensor,
+} from '../engine/index.ts';
 import type { LogTarget } from './posterior-mean.ts';
 
 export interface GaussianMixture {
@@ -24,8 +35,18 @@ export function gmmLogTarget(g: GaussianMixture, backend?: Backend): LogTarget {
   const J = g.weights.length;
   const D = g.dim;
   const c = tensor(g.means.flat(), [1, J, D], backend);
-  const inv2s2 = tensor(g.stds.map((s) => -1 / (2 * s * s)), [1, J], backend);
-  const logNorm = tensor(g.weights.map((w, j) => Math.log(w) - D * Math.log(g.stds[j]) - (D / 2) * Math.log(2 * Math.PI)), [1, J], backend);
+  const inv2s2 = tensor(
+    g.stds.map((s) => -1 / (2 * s * s)),
+    [1, J],
+    backend,
+  );
+  const logNorm = tensor(
+    g.weights.map(
+      (w, j) => Math.log(w) - D * Math.log(g.stds[j]) - (D / 2) * Math.log(2 * Math.PI),
+    ),
+    [1, J],
+    backend,
+  );
   return (x: Tensor) => {
     const n = x.shape[0];
     const d2 = sum(square(sub(reshape(x, [n, 1, D]), c)), 2); // [N, J]
@@ -34,7 +55,11 @@ export function gmmLogTarget(g: GaussianMixture, backend?: Backend): LogTarget {
 }
 
 /** Exact E[x1 | proposal mean mu, std sigma] (host arithmetic, float64). */
-export function gmmPosteriorMean(g: GaussianMixture, mu: ArrayLike<number>, sigma: number): Float64Array {
+export function gmmPosteriorMean(
+  g: GaussianMixture,
+  mu: ArrayLike<number>,
+  sigma: number,
+): Float64Array {
   const D = g.dim;
   const J = g.weights.length;
   const logr = new Float64Array(J);
@@ -51,13 +76,18 @@ export function gmmPosteriorMean(g: GaussianMixture, mu: ArrayLike<number>, sigm
   for (let j = 0; j < J; j++) {
     const r = Math.exp(logr[j] - m) / z;
     const s2 = g.stds[j] ** 2;
-    for (let i = 0; i < D; i++) out[i] += (r * (s2 * mu[i] + sigma ** 2 * g.means[j][i])) / (s2 + sigma ** 2);
+    for (let i = 0; i < D; i++)
+      out[i] += (r * (s2 * mu[i] + sigma ** 2 * g.means[j][i])) / (s2 + sigma ** 2);
   }
   return out;
 }
 
 /** Exact samples: pick a component by weight, then a Gaussian draw. */
-export function gmmSample(g: GaussianMixture, n: number, rng: { uniform(): number; normal(): number }): Float64Array {
+export function gmmSample(
+  g: GaussianMixture,
+  n: number,
+  rng: { uniform(): number; normal(): number },
+): Float64Array {
   const out = new Float64Array(n * g.dim);
   for (let k = 0; k < n; k++) {
     let u = rng.uniform();

@@ -14,8 +14,31 @@
  * Shapes: B conditioning points, K reverse samples, D dimensions.
  */
 import {
-  type Rng, type Tensor,
-  add, clamp, div, expand, grad, max, unary, mean, min, mul, neg, noGrad, randn, reshape, softmax, square, sub, sum, tensor, variable, logSech2, tanh, zeros,
+  type Rng,
+  type Tensor,
+  add,
+  clamp,
+  div,
+  expand,
+  grad,
+  max,
+  unary,
+  mean,
+  min,
+  mul,
+  neg,
+  noGrad,
+  randn,
+  reshape,
+  softmax,
+  square,
+  sub,
+  sum,
+  tensor,
+  variable,
+  logSech2,
+  tanh,
+  zeros,
 } from '../engine/index.ts';
 
 /**
@@ -23,7 +46,9 @@ import {
  * A target may also carry `valueAndGrad`, computing both without the tape (a fused kernel); it
  * must agree with autodiff of the function.
  */
-export type LogTarget = ((x: Tensor) => Tensor) & { valueAndGrad?: (x: Tensor) => { value: Tensor; grad: Tensor } };
+export type LogTarget = ((x: Tensor) => Tensor) & {
+  valueAndGrad?: (x: Tensor) => { value: Tensor; grad: Tensor };
+};
 
 /** Values and gradients of a log-target at x [N, D]: value [N], grad [N, D]. */
 export function logTargetValueAndGrad(l: LogTarget, x: Tensor): { value: Tensor; grad: Tensor } {
@@ -68,7 +93,13 @@ export interface ReverseProposals {
 }
 
 /** K reverse proposals per row of x_t [B, D], with path coefficients a, b [B, 1]. */
-export function reverseProposals(xt: Tensor, a: Tensor, b: Tensor, K: number, rng: Rng): ReverseProposals {
+export function reverseProposals(
+  xt: Tensor,
+  a: Tensor,
+  b: Tensor,
+  K: number,
+  rng: Rng,
+): ReverseProposals {
   const [B, D] = xt.shape;
   const x0 = randn([B, K, D], rng, xt.backend);
   const a3 = reshape(a, [B, 1, 1]);
@@ -115,7 +146,13 @@ export interface PosteriorMeanResult {
  *   c* = - sum_k w_k^2 (x1_k - m1)(s_k - ms) / (sum_k w_k^2 (s_k - ms)^2 + ridge), clipped to [-clip, clip].
  * w2 [B, K, 1], x1c and sc centred [B, K, D] -> [B, D].
  */
-export function controlVariateCoefficient(w2: Tensor, x1c: Tensor, sc: Tensor, ridge: number, clip: number): Tensor {
+export function controlVariateCoefficient(
+  w2: Tensor,
+  x1c: Tensor,
+  sc: Tensor,
+  ridge: number,
+  clip: number,
+): Tensor {
   const num = sum(mul(w2, mul(x1c, sc)), 1);
   const den = add(sum(mul(w2, square(sc)), 1), ridge);
   return clamp(neg(div(num, den)), -clip, clip);
@@ -155,8 +192,16 @@ export function posteriorMean(
         c = expand(tensor([cv.value], [1, 1], m1.backend), [B, D]);
         break;
       case 'schedule': {
-        if (!t || t.length !== B) throw new Error(`posteriorMean: a schedule needs t for each of the ${B} rows`);
-        c = expand(tensor(Float32Array.from(t, (ti) => cv.fn(ti)), [B, 1], m1.backend), [B, D]);
+        if (!t || t.length !== B)
+          throw new Error(`posteriorMean: a schedule needs t for each of the ${B} rows`);
+        c = expand(
+          tensor(
+            Float32Array.from(t, (ti) => cv.fn(ti)),
+            [B, 1],
+            m1.backend,
+          ),
+          [B, D],
+        );
         break;
       }
       case 'cv': {
@@ -181,29 +226,65 @@ export function posteriorMean(
  * posteriorMean in one kernel, where the backend has it (the same formulas, each row in double):
  * null otherwise. c for the fixed kinds is made here, rounded to float32 as the composition's.
  */
-function fusedPosteriorMean(p: ReverseProposals, logValues: Tensor, logGrads: Tensor, cv: ControlVariate, t?: ArrayLike<number>): PosteriorMeanResult | null {
+function fusedPosteriorMean(
+  p: ReverseProposals,
+  logValues: Tensor,
+  logGrads: Tensor,
+  cv: ControlVariate,
+  t?: ArrayLike<number>,
+): PosteriorMeanResult | null {
   const [B, K, D] = p.x1.shape;
   const be = p.x1.backend;
   const kernel = be.posteriorMean;
   const inputs = [p.x0, logValues, logGrads, p.aOverB, p.sigma];
-  if (!kernel || inputs.some((x) => x.backend !== be || x.disposed) || p.x0.size !== B * K * D || logValues.size !== B * K || logGrads.size !== B * K * D || p.aOverB.size !== B || p.sigma.size !== B) return null;
+  if (
+    !kernel ||
+    inputs.some((x) => x.backend !== be || x.disposed) ||
+    p.x0.size !== B * K * D ||
+    logValues.size !== B * K ||
+    logGrads.size !== B * K * D ||
+    p.aOverB.size !== B ||
+    p.sigma.size !== B
+  )
+    return null;
   let cRow: Float32Array | null = null;
   switch (cv.kind) {
-    case 'ne': cRow = new Float32Array(B); break;
-    case 'ge': cRow = square(reshape(p.sigma, [B])).toArray(); break;
-    case 'fixed': cRow = new Float32Array(B).fill(cv.value); break;
+    case 'ne':
+      cRow = new Float32Array(B);
+      break;
+    case 'ge':
+      cRow = square(reshape(p.sigma, [B])).toArray();
+      break;
+    case 'fixed':
+      cRow = new Float32Array(B).fill(cv.value);
+      break;
     case 'schedule':
-      if (!t || t.length !== B) throw new Error(`posteriorMean: a schedule needs t for each of the ${B} rows`);
+      if (!t || t.length !== B)
+        throw new Error(`posteriorMean: a schedule needs t for each of the ${B} rows`);
       cRow = Float32Array.from(t, (ti) => cv.fn(ti));
       break;
-    case 'cv': break;
+    case 'cv':
+      break;
   }
   const m = zeros([B, D], be);
   const c = zeros([B, D], be);
   const w = zeros([B, K], be);
   const diagnostics = kernel.call(
-    be, p.x1.storage, p.x0.storage, logValues.storage, logGrads.storage, p.aOverB.storage, cRow ? tensor(cRow, [B], be).storage : null,
-    m.storage, c.storage, w.storage, B, K, D, cv.kind === 'cv' ? cv.ridge ?? 1e-4 : 0, cv.kind === 'cv' ? cv.clip ?? 2 : 0,
+    be,
+    p.x1.storage,
+    p.x0.storage,
+    logValues.storage,
+    logGrads.storage,
+    p.aOverB.storage,
+    cRow ? tensor(cRow, [B], be).storage : null,
+    m.storage,
+    c.storage,
+    w.storage,
+    B,
+    K,
+    D,
+    cv.kind === 'cv' ? (cv.ridge ?? 1e-4) : 0,
+    cv.kind === 'cv' ? (cv.clip ?? 2) : 0,
   );
   return { mean: m, c, weights: w, diagnostics };
 }

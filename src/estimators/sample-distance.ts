@@ -13,13 +13,20 @@
  */
 
 function checkShapes(x: ArrayLike<number>, y: ArrayLike<number>, dim: number): void {
-  if (!(Number.isInteger(dim) && dim >= 1)) throw new Error(`sample distance: dim must be a positive integer, got ${dim}`);
-  if (x.length % dim !== 0 || y.length % dim !== 0) throw new Error(`sample distance: ${x.length} and ${y.length} values are not rows of ${dim}`);
+  if (!(Number.isInteger(dim) && dim >= 1))
+    throw new Error(`sample distance: dim must be a positive integer, got ${dim}`);
+  if (x.length % dim !== 0 || y.length % dim !== 0)
+    throw new Error(`sample distance: ${x.length} and ${y.length} values are not rows of ${dim}`);
   if (x.length === 0 || y.length === 0) throw new Error('sample distance: empty sample set');
 }
 
 /** mean over i, j of f(|a_i - b_j|^2). */
-function meanPair(a: ArrayLike<number>, b: ArrayLike<number>, dim: number, f: (d2: number) => number): number {
+function meanPair(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  dim: number,
+  f: (d2: number) => number,
+): number {
   const na = a.length / dim;
   const nb = b.length / dim;
   let s = 0;
@@ -47,7 +54,12 @@ export function energyDistance(x: ArrayLike<number>, y: ArrayLike<number>, dim: 
 }
 
 /** Squared MMD with a Gaussian kernel of bandwidth h between x and y (rows of `dim`). */
-export function mmdGaussian(x: ArrayLike<number>, y: ArrayLike<number>, dim: number, h: number): number {
+export function mmdGaussian(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  dim: number,
+  h: number,
+): number {
   checkShapes(x, y, dim);
   if (!(h > 0)) throw new Error(`mmdGaussian: bandwidth must be > 0, got ${h}`);
   const f = (d2: number) => Math.exp(-d2 / (2 * h * h));

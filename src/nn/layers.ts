@@ -1,7 +1,26 @@
 /** Layers: Linear, MLP, residual block, LayerNorm, sinusoidal embedding. */
 import {
-  type Activation, type Backend, type MlpLayer, type Rng, type Tensor,
-  add, concat, cos, linear, mlpForward, slice, mean, mul, reshape, sin, sub, square, tensor, unary, zeros, ones,
+  type Activation,
+  type Backend,
+  type MlpLayer,
+  type Rng,
+  type Tensor,
+  add,
+  concat,
+  cos,
+  linear,
+  mlpForward,
+  slice,
+  mean,
+  mul,
+  reshape,
+  sin,
+  sub,
+  square,
+  tensor,
+  unary,
+  zeros,
+  ones,
 } from '../engine/index.ts';
 import { lecunNormal, orthogonal, torchUniform, type InitName } from './init.ts';
 import { Module, defaultBackend } from './module.ts';
@@ -28,13 +47,21 @@ export class Linear extends Module {
     const be = defaultBackend(opts.backend);
     const init = opts.init ?? 'torch';
     const w =
-      init === 'orthogonal' ? orthogonal(rng, outFeatures, inFeatures, opts.gain ?? 1)
-      : init === 'lecun' ? lecunNormal(rng, outFeatures, inFeatures)
-      : torchUniform(rng, outFeatures * inFeatures, inFeatures);
+      init === 'orthogonal'
+        ? orthogonal(rng, outFeatures, inFeatures, opts.gain ?? 1)
+        : init === 'lecun'
+          ? lecunNormal(rng, outFeatures, inFeatures)
+          : torchUniform(rng, outFeatures * inFeatures, inFeatures);
     this.weight = this.param('weight', tensor(w, [outFeatures, inFeatures], be));
     this.bias =
-      opts.bias === false ? null
-      : this.param('bias', init === 'torch' ? tensor(torchUniform(rng, outFeatures, inFeatures), [outFeatures], be) : zeros([outFeatures], be));
+      opts.bias === false
+        ? null
+        : this.param(
+            'bias',
+            init === 'torch'
+              ? tensor(torchUniform(rng, outFeatures, inFeatures), [outFeatures], be)
+              : zeros([outFeatures], be),
+          );
   }
   /** act(x W^T + b), plus `residual` (the output's shape) after the activation when given. */
   forward(x: Tensor, act: Activation = 'none', residual: Tensor | null = null): Tensor {
@@ -55,23 +82,35 @@ export class MLP extends Module {
   readonly activation: Activation;
   constructor(sizes: readonly number[], rng: Rng, opts: MLPOptions = {}) {
     super();
-    if (sizes.length < 2) throw new Error(`MLP: need at least input and output sizes, got [${sizes}]`);
+    if (sizes.length < 2)
+      throw new Error(`MLP: need at least input and output sizes, got [${sizes}]`);
     this.activation = opts.activation ?? 'relu';
     this.layers = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
       const last = i + 2 === sizes.length;
-      const o = last ? { ...opts, init: opts.outputInit ?? opts.init, gain: opts.outputGain ?? opts.gain } : opts;
+      const o = last
+        ? { ...opts, init: opts.outputInit ?? opts.init, gain: opts.outputGain ?? opts.gain }
+        : opts;
       this.layers.push(this.child(String(i), new Linear(sizes[i], sizes[i + 1], rng, o)));
     }
   }
   /** The layers as an engine chain (`mlpForward`: one fused kernel when no gradient is recorded). */
   /** The layers as a chain for mlpForward / mseGradients. */
   chain(): MlpLayer[] {
-    return this.layers.map((l, i) => ({ weight: l.weight, bias: l.bias, act: i + 1 < this.layers.length ? this.activation : 'none' }));
+    return this.layers.map((l, i) => ({
+      weight: l.weight,
+      bias: l.bias,
+      act: i + 1 < this.layers.length ? this.activation : 'none',
+    }));
   }
 
   forward(x: Tensor): Tensor {
-    return x.rank === 2 ? mlpForward(x, this.chain()) : mlpForward(reshape(x, [-1, x.shape[x.rank - 1]]), this.chain()).reshape([...x.shape.slice(0, -1), this.layers[this.layers.length - 1].weight.shape[0]]);
+    return x.rank === 2
+      ? mlpForward(x, this.chain())
+      : mlpForward(reshape(x, [-1, x.shape[x.rank - 1]]), this.chain()).reshape([
+          ...x.shape.slice(0, -1),
+          this.layers[this.layers.length - 1].weight.shape[0],
+        ]);
   }
 
   /**
@@ -84,8 +123,15 @@ export class MLP extends Module {
     const [B, C] = cond.shape;
     const D = x.shape[x.rank - 1];
     const first = this.layers[0];
-    if (cond.rank !== 2 || x.rank !== 2 || C + D !== first.weight.shape[1] || x.shape[0] % B !== 0) {
-      throw new Error(`MLP.forwardRepeated: condition ${fmtShape(cond.shape)} and rows ${fmtShape(x.shape)} do not fit a first layer of ${first.weight.shape[1]} inputs (rows must be a multiple of the conditions)`);
+    if (
+      cond.rank !== 2 ||
+      x.rank !== 2 ||
+      C + D !== first.weight.shape[1] ||
+      x.shape[0] % B !== 0
+    ) {
+      throw new Error(
+        `MLP.forwardRepeated: condition ${fmtShape(cond.shape)} and rows ${fmtShape(x.shape)} do not fit a first layer of ${first.weight.shape[1]} inputs (rows must be a multiple of the conditions)`,
+      );
     }
     const condPart = linear(cond, slice(first.weight, 1, 0, C), first.bias); // [B, H]
     const chain = this.chain();
@@ -99,7 +145,12 @@ const fmtShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 /** h + act(Dense(h)): the residual block of the RFM velocity network. */
 export class ResidualBlock extends Module {
   readonly dense: Linear;
-  constructor(width: number, rng: Rng, readonly activation: Activation = 'gelu', opts: LinearOptions = {}) {
+  constructor(
+    width: number,
+    rng: Rng,
+    readonly activation: Activation = 'gelu',
+    opts: LinearOptions = {},
+  ) {
     super();
     this.dense = this.child('dense', new Linear(width, width, rng, opts));
   }
@@ -113,7 +164,11 @@ export class ResidualBlock extends Module {
 export class LayerNorm extends Module {
   readonly scale: Tensor;
   readonly shift: Tensor;
-  constructor(readonly features: number, readonly eps = 1e-5, backend?: Backend) {
+  constructor(
+    readonly features: number,
+    readonly eps = 1e-5,
+    backend?: Backend,
+  ) {
     super();
     const be = defaultBackend(backend);
     this.scale = this.param('scale', ones([features], be));
@@ -137,7 +192,13 @@ export class LayerNorm extends Module {
 export function sinusoidalEmbedding(t: Tensor, size: number, maxPeriod = 1000): Tensor {
   if (size % 2 !== 0) throw new Error(`sinusoidalEmbedding: size must be even, got ${size}`);
   const h = size / 2;
-  const freqs = tensor(Float32Array.from({ length: h }, (_, i) => Math.exp((-Math.log(maxPeriod) * i) / Math.max(h - 1, 1))), [1, h], t.backend);
+  const freqs = tensor(
+    Float32Array.from({ length: h }, (_, i) =>
+      Math.exp((-Math.log(maxPeriod) * i) / Math.max(h - 1, 1)),
+    ),
+    [1, h],
+    t.backend,
+  );
   const arg = mul(reshape(t, [-1, 1]), freqs); // [B, h]
   return concat([sin(arg), cos(arg)], 1);
 }

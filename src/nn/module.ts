@@ -39,7 +39,9 @@ export abstract class Module {
 
   /** Host copies of every parameter, by name. */
   stateDict(): Map<string, { data: Float32Array; shape: number[] }> {
-    return new Map(this.namedParameters().map(([n, t]) => [n, { data: t.toArray(), shape: [...t.shape] }]));
+    return new Map(
+      this.namedParameters().map(([n, t]) => [n, { data: t.toArray(), shape: [...t.shape] }]),
+    );
   }
   /** Loads values by name; every parameter must be present with its exact shape. */
   loadStateDict(state: Map<string, { data: Float32Array; shape: readonly number[] }>): void {
@@ -47,7 +49,9 @@ export abstract class Module {
       const s = state.get(n);
       if (!s) throw new Error(`loadStateDict: missing parameter '${n}'`);
       if (s.shape.length !== t.shape.length || s.shape.some((d, i) => d !== t.shape[i])) {
-        throw new Error(`loadStateDict: parameter '${n}' has shape [${s.shape}] in the file, [${t.shape}] in the module`);
+        throw new Error(
+          `loadStateDict: parameter '${n}' has shape [${s.shape}] in the file, [${t.shape}] in the module`,
+        );
       }
       t.backend.write(t.storage, s.data);
     }
@@ -57,7 +61,8 @@ export abstract class Module {
     const src = new Map(other.namedParameters());
     for (const [n, t] of this.namedParameters()) {
       const s = src.get(n);
-      if (!s || s.size !== t.size) throw new Error(`copyFrom: parameter '${n}' missing or of another size`);
+      if (!s || s.size !== t.size)
+        throw new Error(`copyFrom: parameter '${n}' missing or of another size`);
       t.backend.scale(s.storage, 1, t.storage);
     }
   }

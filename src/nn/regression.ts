@@ -7,7 +7,13 @@
  */
 import { type MlpLayer, type Tensor, full } from '../engine/index.ts';
 
-export function mseGradients(chain: readonly MlpLayer[], x: Tensor, target: Tensor, scale = 1, pred: Tensor | null = null): number | null {
+export function mseGradients(
+  chain: readonly MlpLayer[],
+  x: Tensor,
+  target: Tensor,
+  scale = 1,
+  pred: Tensor | null = null,
+): number | null {
   const be = x.backend;
   const kernel = be.mlpMseGrads;
   if (!kernel || x.rank !== 2 || chain.length === 0 || chain.length > 12) return null;
@@ -16,18 +22,44 @@ export function mseGradients(chain: readonly MlpLayer[], x: Tensor, target: Tens
   for (const l of chain) {
     const [out, inp] = l.weight.shape;
     const b = l.bias;
-    if (l.weight.rank !== 2 || inp !== width || l.weight.backend !== be || (b && (b.rank !== 1 || b.shape[0] !== out || b.backend !== be))) return null;
+    if (
+      l.weight.rank !== 2 ||
+      inp !== width ||
+      l.weight.backend !== be ||
+      (b && (b.rank !== 1 || b.shape[0] !== out || b.backend !== be))
+    )
+      return null;
     if (l.residual && (inp !== out || l.act === 'tanh' || l.act === 'sigmoid')) return null;
     width = out;
   }
-  if (target.size !== M * width || target.backend !== be || (pred && (pred.size !== M * width || pred.backend !== be))) return null;
+  if (
+    target.size !== M * width ||
+    target.backend !== be ||
+    (pred && (pred.size !== M * width || pred.backend !== be))
+  )
+    return null;
   const gradOf = (p: Tensor | null) => {
     if (!p || !p.requiresGrad) return null;
     if (!p.grad) p.grad = full(p.shape, 0, be).keep();
     return p.grad.storage;
   };
-  return kernel.call(be, x.storage, target.storage, pred ? pred.storage : null, M, chain.map((l) => ({
-    w: l.weight.storage, bias: l.bias ? l.bias.storage : null, in: l.weight.shape[1], out: l.weight.shape[0], act: l.act,
-    residual: !!l.residual, biasGroups: 1, gw: gradOf(l.weight), gb: gradOf(l.bias),
-  })), scale);
+  return kernel.call(
+    be,
+    x.storage,
+    target.storage,
+    pred ? pred.storage : null,
+    M,
+    chain.map((l) => ({
+      w: l.weight.storage,
+      bias: l.bias ? l.bias.storage : null,
+      in: l.weight.shape[1],
+      out: l.weight.shape[0],
+      act: l.act,
+      residual: !!l.residual,
+      biasGroups: 1,
+      gw: gradOf(l.weight),
+      gb: gradOf(l.bias),
+    })),
+    scale,
+  );
 }

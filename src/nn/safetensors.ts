@@ -12,13 +12,17 @@ export interface NamedArray {
   readonly shape: readonly number[];
 }
 
-export function encodeSafetensors(tensors: Map<string, NamedArray>, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: Map<string, NamedArray>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = {};
   if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
   let offset = 0;
   for (const [name, t] of tensors) {
     const n = t.shape.reduce((a, b) => a * b, 1);
-    if (n !== t.data.length) throw new Error(`safetensors: '${name}' has ${t.data.length} values for shape [${t.shape}]`);
+    if (n !== t.data.length)
+      throw new Error(`safetensors: '${name}' has ${t.data.length} values for shape [${t.shape}]`);
     header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + 4 * n] };
     offset += 4 * n;
   }
@@ -50,7 +54,8 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   if (bytes.length < 8) throw new Error('safetensors: file shorter than its 8-byte header length');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(dv.getBigUint64(0, true));
-  if (n > bytes.length - 8) throw new Error(`safetensors: header length ${n} exceeds the file (${bytes.length} bytes)`);
+  if (n > bytes.length - 8)
+    throw new Error(`safetensors: header length ${n} exceeds the file (${bytes.length} bytes)`);
   let header: Record<string, any>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
@@ -61,10 +66,14 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   const tensors = new Map<string, NamedArray>();
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (info.dtype !== 'F32') throw new Error(`safetensors: '${name}' has dtype ${info.dtype}; only F32 is supported`);
+    if (info.dtype !== 'F32')
+      throw new Error(`safetensors: '${name}' has dtype ${info.dtype}; only F32 is supported`);
     const [b, e] = info.data_offsets as [number, number];
     const count = (info.shape as number[]).reduce((a, c) => a * c, 1);
-    if (e - b !== 4 * count || base + e > bytes.length) throw new Error(`safetensors: '${name}' offsets [${b}, ${e}] do not fit shape [${info.shape}] or the file`);
+    if (e - b !== 4 * count || base + e > bytes.length)
+      throw new Error(
+        `safetensors: '${name}' offsets [${b}, ${e}] do not fit shape [${info.shape}] or the file`,
+      );
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) data[i] = dv.getFloat32(base + b + 4 * i, true);
     tensors.set(name, { data, shape: info.shape });

@@ -33,7 +33,10 @@ export type VpSchedule = 'cosine' | 'linear';
 
 /** VP path. Cosine: alphabar(s) = cos^2(pi/2 (s + e)/(1 + e)) / cos^2(pi/2 e/(1 + e)), e = 0.008.
  *  Linear: alphabar(s) = exp(-(bmin s + (bmax - bmin) s^2 / 2)), bmin = 0.1, bmax = 20. */
-export function vpPath(schedule: VpSchedule = 'cosine', opts: { offset?: number; betaMin?: number; betaMax?: number } = {}): GaussianPath {
+export function vpPath(
+  schedule: VpSchedule = 'cosine',
+  opts: { offset?: number; betaMin?: number; betaMax?: number } = {},
+): GaussianPath {
   const e = opts.offset ?? 0.008;
   const bmin = opts.betaMin ?? 0.1;
   const bmax = opts.betaMax ?? 20;
@@ -42,7 +45,10 @@ export function vpPath(schedule: VpSchedule = 'cosine', opts: { offset?: number;
   const alphabar = (s: number): [number, number] => {
     if (schedule === 'cosine') {
       const u = ((Math.PI / 2) * (s + e)) / (1 + e);
-      return [Math.cos(u) ** 2 / f0, (-2 * Math.cos(u) * Math.sin(u) * (Math.PI / 2)) / (1 + e) / f0];
+      return [
+        Math.cos(u) ** 2 / f0,
+        (-2 * Math.cos(u) * Math.sin(u) * (Math.PI / 2)) / (1 + e) / f0,
+      ];
     }
     const ab = Math.exp(-(bmin * s + 0.5 * (bmax - bmin) * s * s));
     return [ab, -ab * (bmin + (bmax - bmin) * s)];
@@ -60,9 +66,18 @@ export function vpPath(schedule: VpSchedule = 'cosine', opts: { offset?: number;
 }
 
 /** Per-row coefficients as [B, 1] tensors for per-row times t. */
-export function coefficientTensors(path: GaussianPath, t: ArrayLike<number>, like: Tensor): { a: Tensor; b: Tensor; da: Tensor; db: Tensor } {
+export function coefficientTensors(
+  path: GaussianPath,
+  t: ArrayLike<number>,
+  like: Tensor,
+): { a: Tensor; b: Tensor; da: Tensor; db: Tensor } {
   const n = t.length;
-  const arrs = { a: new Float32Array(n), b: new Float32Array(n), da: new Float32Array(n), db: new Float32Array(n) };
+  const arrs = {
+    a: new Float32Array(n),
+    b: new Float32Array(n),
+    da: new Float32Array(n),
+    db: new Float32Array(n),
+  };
   for (let i = 0; i < n; i++) {
     const c = path.coefficients(t[i]);
     arrs.a[i] = c.a;

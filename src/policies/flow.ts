@@ -6,11 +6,32 @@
  * -> Dense d. Orthogonal init (gain sqrt 2), as the reference.
  */
 import {
-  type Backend, type Rng, type Tensor,
+  type Backend,
+  type Rng,
+  type Tensor,
   type MlpLayer,
-  add, concat, detach, linear, mlpEuler, mlpForward, mul, randn, reshape, slice, tensor, tidy, noGrad,
+  add,
+  concat,
+  detach,
+  linear,
+  mlpEuler,
+  mlpForward,
+  mul,
+  randn,
+  reshape,
+  slice,
+  tensor,
+  tidy,
+  noGrad,
 } from '../engine/index.ts';
-import { Linear, Module, ResidualBlock, defaultBackend, mseGradients, sinusoidalEmbedding } from '../nn/index.ts';
+import {
+  Linear,
+  Module,
+  ResidualBlock,
+  defaultBackend,
+  mseGradients,
+  sinusoidalEmbedding,
+} from '../nn/index.ts';
 
 export type Solver = 'euler' | 'heun';
 
@@ -31,14 +52,20 @@ export class VelocityNet extends Module {
   readonly input: Linear;
   readonly blocks: ResidualBlock[];
   readonly output: Linear;
-  constructor(readonly config: VelocityNetConfig, rng: Rng, backend?: Backend) {
+  constructor(
+    readonly config: VelocityNetConfig,
+    rng: Rng,
+    backend?: Backend,
+  ) {
     super();
     const be = defaultBackend(backend);
     const c = config;
     const inDim = c.condDim + c.dim + c.embedding * (c.temperatureInput ? 2 : 1);
     const o = { init: 'orthogonal' as const, gain: Math.SQRT2, backend: be };
     this.input = this.child('input', new Linear(inDim, c.hidden, rng, o));
-    this.blocks = Array.from({ length: c.residualBlocks }, (_, i) => this.child(`block${i}`, new ResidualBlock(c.hidden, rng, 'gelu', o)));
+    this.blocks = Array.from({ length: c.residualBlocks }, (_, i) =>
+      this.child(`block${i}`, new ResidualBlock(c.hidden, rng, 'gelu', o)),
+    );
     this.output = this.child('output', new Linear(c.hidden, c.dim, rng, o));
   }
 
@@ -53,7 +80,12 @@ export class VelocityNet extends Module {
   chain(): MlpLayer[] {
     return [
       { weight: this.input.weight, bias: this.input.bias, act: 'gelu' },
-      ...this.blocks.map((b) => ({ weight: b.dense.weight, bias: b.dense.bias, act: b.activation, residual: true })),
+      ...this.blocks.map((b) => ({
+        weight: b.dense.weight,
+        bias: b.dense.bias,
+        act: b.activation,
+        residual: true,
+      })),
       { weight: this.output.weight, bias: this.output.bias, act: 'none' as const },
     ];
   }
@@ -62,9 +94,17 @@ export class VelocityNet extends Module {
    * The regression loss mean((forward(...) - target)^2) with its parameter gradients accumulated
    * in one backend call (nn/regression.ts); null where the backend cannot (then compose it).
    */
-  mseGradients(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null, target: Tensor): number | null {
+  mseGradients(
+    cond: Tensor | null,
+    y: Tensor,
+    t: Tensor,
+    temperature: Tensor | null,
+    target: Tensor,
+  ): number | null {
     if (!y.backend.mlpMseGrads) return null;
-    return noGrad(() => tidy(() => mseGradients(this.chain(), this.inputRows(cond, y, t, temperature), target)));
+    return noGrad(() =>
+      tidy(() => mseGradients(this.chain(), this.inputRows(cond, y, t, temperature), target)),
+    );
   }
 
   /** The first layer's input rows [cond, y, emb(t), emb(T)]. */
@@ -72,7 +112,8 @@ export class VelocityNet extends Module {
     const c = this.config;
     const parts = [y, sinusoidalEmbedding(t, c.embedding)];
     if (c.temperatureInput) {
-      if (!temperature) throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
+      if (!temperature)
+        throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
       parts.push(sinusoidalEmbedding(temperature, c.embedding));
     }
     return cond ? concat([cond, ...parts], 1) : concat(parts, 1);
@@ -87,7 +128,9 @@ export class VelocityNet extends Module {
  * per time (not per row). `biasAt(ts)` gives the first layer's bias at times ts, [S, B, H].
  */
 function particleChain(
-  net: VelocityNet, cond: Tensor | null, temperature: number | null,
+  net: VelocityNet,
+  cond: Tensor | null,
+  temperature: number | null,
 ): { B: number; layers: MlpLayer[]; biasAt: (ts: readonly number[]) => Tensor } {
   const c = net.config;
   const W = net.input.weight; // [H, condDim + dim + E (+ E)]
@@ -102,7 +145,10 @@ function particleChain(
     condPart = tidy(() => {
       let part: Tensor | null = cond && o > 0 ? linear(cond, slice(W, 1, 0, o), null) : null; // [B, H]
       if (c.temperatureInput) {
-        if (temperature === null) throw new Error('particleVelocity: this network is conditioned on the temperature; pass it');
+        if (temperature === null)
+          throw new Error(
+            'particleVelocity: this network is conditioned on the temperature; pass it',
+          );
         const eT = sinusoidalEmbedding(tensor([temperature], [1], be), E);
         const tPart = linear(eT, slice(W, 1, o + c.dim + E, o + c.dim + 2 * E), null); // [1, H]
         part = part ? add(part, tPart) : tPart;
@@ -113,11 +159,18 @@ function particleChain(
   const B = condPart ? condPart.shape[0] : 1;
   const biasAt = (ts: readonly number[]): Tensor => {
     const tb = linear(sinusoidalEmbedding(tensor(ts, [ts.length], be), E), Wt, net.input.bias); // [S, H]
-    return condPart ? add(reshape(condPart, [1, B, H]), reshape(tb, [ts.length, 1, H])) : reshape(tb, [ts.length, 1, H]);
+    return condPart
+      ? add(reshape(condPart, [1, B, H]), reshape(tb, [ts.length, 1, H]))
+      : reshape(tb, [ts.length, 1, H]);
   };
   const layers: MlpLayer[] = [
     { weight: Wy, bias: null, act: 'gelu' },
-    ...net.blocks.map((b) => ({ weight: b.dense.weight, bias: b.dense.bias, act: b.activation, residual: true })),
+    ...net.blocks.map((b) => ({
+      weight: b.dense.weight,
+      bias: b.dense.bias,
+      act: b.activation,
+      residual: true,
+    })),
     { weight: net.output.weight, bias: net.output.bias, act: 'none' as const },
   ];
   return { B, layers, biasAt };
@@ -129,7 +182,11 @@ function particleChain(
  * made once. Call it inside a tidy() scope: the precomputed parts live until that scope ends.
  */
 export function particleVelocity(
-  net: VelocityNet, cond: Tensor | null, particles: number, temperature: number | null, times?: readonly number[],
+  net: VelocityNet,
+  cond: Tensor | null,
+  particles: number,
+  temperature: number | null,
+  times?: readonly number[],
 ): (y: Tensor, t: number) => Tensor {
   const H = net.config.hidden;
   const { B, layers, biasAt } = particleChain(net, cond, temperature);
@@ -137,7 +194,8 @@ export function particleVelocity(
   const grid = times && times.length > 0 ? biasAt(times) : null;
   return (y: Tensor, t: number) => {
     const n = y.shape[0];
-    if (B * particles !== n && B !== 1) throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
+    if (B * particles !== n && B !== 1)
+      throw new Error(`particleVelocity: ${n} rows for ${B} conditions x ${particles} particles`);
     const i = times ? times.indexOf(t) : -1;
     const all = grid && i >= 0 ? slice(grid, 0, i, i + 1) : biasAt([t]);
     const bias = B === 1 ? reshape(all, [H]) : reshape(all, [B, H]);
@@ -152,20 +210,27 @@ export function particleVelocity(
  * as stepping with particleVelocity; the backend makes all steps in one kernel (mlpEuler).
  */
 export function integrateParticles(
-  net: VelocityNet, cond: Tensor | null, y0: Tensor, temperature: number | null, times: readonly number[],
+  net: VelocityNet,
+  cond: Tensor | null,
+  y0: Tensor,
+  temperature: number | null,
+  times: readonly number[],
 ): Tensor {
-  return noGrad(() => tidy(() => {
-    const H = net.config.hidden;
-    const { B, layers, biasAt } = particleChain(net, cond, temperature);
-    const n = y0.shape[0];
-    if (B !== 1 && n % B !== 0) throw new Error(`integrateParticles: ${n} rows do not split among ${B} conditions`);
-    const K = times.length - 1;
-    if (K < 1) return detach(y0);
-    // the whole grid's biases (as particleVelocity makes them: the same numbers), the last unused
-    const grid = slice(biasAt(times), 0, 0, K); // [K, B, H]
-    const h = Array.from({ length: K }, (_, k) => times[k + 1] - times[k]);
-    return mlpEuler(y0, layers, B === 1 ? reshape(grid, [K, H]) : grid, h);
-  }));
+  return noGrad(() =>
+    tidy(() => {
+      const H = net.config.hidden;
+      const { B, layers, biasAt } = particleChain(net, cond, temperature);
+      const n = y0.shape[0];
+      if (B !== 1 && n % B !== 0)
+        throw new Error(`integrateParticles: ${n} rows do not split among ${B} conditions`);
+      const K = times.length - 1;
+      if (K < 1) return detach(y0);
+      // the whole grid's biases (as particleVelocity makes them: the same numbers), the last unused
+      const grid = slice(biasAt(times), 0, 0, K); // [K, B, H]
+      const h = Array.from({ length: K }, (_, k) => times[k + 1] - times[k]);
+      return mlpEuler(y0, layers, B === 1 ? reshape(grid, [K, H]) : grid, h);
+    }),
+  );
 }
 
 export interface SampleOptions {
@@ -192,7 +257,12 @@ export type VelocityField = (y: Tensor, t: number) => Tensor;
  * integrateParticles makes the Euler steps in one backend call for a VelocityNet; it draws no
  * noise, so both paths give the same numbers from the same y0.
  */
-export function integrate(v: VelocityField, y0: Tensor, times: readonly number[], solver: Solver = 'euler'): Tensor {
+export function integrate(
+  v: VelocityField,
+  y0: Tensor,
+  times: readonly number[],
+  solver: Solver = 'euler',
+): Tensor {
   return noGrad(() => {
     let y = y0;
     for (let k = 0; k + 1 < times.length; k++) {
@@ -217,14 +287,32 @@ export function integrate(v: VelocityField, y0: Tensor, times: readonly number[]
  * temperature [N] or null. One integrator serves stochastic and greedy sampling alike: the caller
  * owns the noise y0.
  */
-export function integrateFlow(net: VelocityNet, cond: Tensor | null, y0: Tensor, temperature: Tensor | null, opts: SampleOptions): Tensor {
+export function integrateFlow(
+  net: VelocityNet,
+  cond: Tensor | null,
+  y0: Tensor,
+  temperature: Tensor | null,
+  opts: SampleOptions,
+): Tensor {
   const n = y0.shape[0];
   const tAt = (v: number) => tensor(new Float32Array(n).fill(v), [n], y0.backend);
-  return integrate((y, t) => net.forward(cond, y, tAt(t), temperature), y0, timeGrid(opts.steps, opts.tMin), opts.solver);
+  return integrate(
+    (y, t) => net.forward(cond, y, tAt(t), temperature),
+    y0,
+    timeGrid(opts.steps, opts.tMin),
+    opts.solver,
+  );
 }
 
 /** Draws y0 ~ N(0, I) for `n` rows and integrates; returns the latent endpoints [n, dim]. */
-export function sampleFlow(net: VelocityNet, cond: Tensor | null, n: number, temperature: Tensor | null, opts: SampleOptions, rng: Rng): Tensor {
+export function sampleFlow(
+  net: VelocityNet,
+  cond: Tensor | null,
+  n: number,
+  temperature: Tensor | null,
+  opts: SampleOptions,
+  rng: Rng,
+): Tensor {
   const y0 = randn([n, net.config.dim], rng, defaultBackend(cond?.backend));
   return integrateFlow(net, cond, y0, temperature, opts);
 }

@@ -11,11 +11,29 @@
  * the backend has it); the caller makes the optimiser step. Random draws, in order: t (B
  * uniforms), eps [B, A], then the estimator's reverse noise.
  */
-import { type Rng, type Tensor, backward, mean, randn, square, sub, tensor } from '../engine/index.ts';
 import {
-  type ControlVariate, type LogTarget, type PosteriorMeanDiagnostics, estimatePosteriorMean,
+  type Rng,
+  type Tensor,
+  backward,
+  mean,
+  randn,
+  square,
+  sub,
+  tensor,
+} from '../engine/index.ts';
+import {
+  type ControlVariate,
+  type LogTarget,
+  type PosteriorMeanDiagnostics,
+  estimatePosteriorMean,
 } from '../estimators/posterior-mean.ts';
-import { type GaussianPath, coefficientTensors, interpolate, noiseFromPosteriorMean, velocityFromPosteriorMean } from '../paths/index.ts';
+import {
+  type GaussianPath,
+  coefficientTensors,
+  interpolate,
+  noiseFromPosteriorMean,
+  velocityFromPosteriorMean,
+} from '../paths/index.ts';
 import type { VelocityNet } from './flow.ts';
 
 export interface FlowMatchingStep {
@@ -39,16 +57,33 @@ export interface FlowMatchingStep {
 }
 
 /** One regression step's gradients (accumulated in net's parameters); returns the loss and the estimator's diagnostics. */
-export function flowMatchingStep(s: FlowMatchingStep): { loss: number; diagnostics: PosteriorMeanDiagnostics } {
+export function flowMatchingStep(s: FlowMatchingStep): {
+  loss: number;
+  diagnostics: PosteriorMeanDiagnostics;
+} {
   const [B, A] = s.y1.shape;
   const be = s.y1.backend;
   const t = Float32Array.from({ length: B }, () => s.tMin + (1 - 2 * s.tMin) * s.rng.uniform());
   const coef = coefficientTensors(s.path, t, s.y1);
   const yt = interpolate(coef, s.y1.detach(), randn([B, A], s.rng, be));
-  const est = estimatePosteriorMean(s.logTarget, yt, coef.a, coef.b, s.reverseSamples, s.cv, s.rng, t);
-  const target = (s.prediction === 'velocity' ? velocityFromPosteriorMean(coef, est.mean, yt) : noiseFromPosteriorMean(coef, est.mean, yt)).detach();
+  const est = estimatePosteriorMean(
+    s.logTarget,
+    yt,
+    coef.a,
+    coef.b,
+    s.reverseSamples,
+    s.cv,
+    s.rng,
+    t,
+  );
+  const target = (
+    s.prediction === 'velocity'
+      ? velocityFromPosteriorMean(coef, est.mean, yt)
+      : noiseFromPosteriorMean(coef, est.mean, yt)
+  ).detach();
   const ts = tensor(t, [B], be);
-  const temps = s.temperature === null ? null : tensor(new Float32Array(B).fill(s.temperature), [B], be);
+  const temps =
+    s.temperature === null ? null : tensor(new Float32Array(B).fill(s.temperature), [B], be);
   const fused = s.net.mseGradients(s.cond, yt, ts, temps, target);
   if (fused !== null) return { loss: fused, diagnostics: est.diagnostics };
   const loss = mean(square(sub(s.net.forward(s.cond, yt, ts, temps), target)));

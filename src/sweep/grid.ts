@@ -25,8 +25,21 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
-  ALGO_SECTION, applyPatch, canonicalKey, checkAlgo, checkPreset, ConfigError, defaultConfig, FIELDS, flattenConfig, parseConfigText, resolveConfig,
-  unknownKeyMessage, validateConfig, type Algo, type Config,
+  ALGO_SECTION,
+  applyPatch,
+  canonicalKey,
+  checkAlgo,
+  checkPreset,
+  ConfigError,
+  defaultConfig,
+  FIELDS,
+  flattenConfig,
+  parseConfigText,
+  resolveConfig,
+  unknownKeyMessage,
+  validateConfig,
+  type Algo,
+  type Config,
 } from '../config/index.ts';
 import { envSpec } from '../envs/index.ts';
 
@@ -76,48 +89,69 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function checkKeys(o: Record<string, unknown>, allowed: string[], where: string): void {
   for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new SweepError(`${where}: unknown key '${k}' (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(k))
+      throw new SweepError(`${where}: unknown key '${k}' (allowed: ${allowed.join(', ')})`);
   }
 }
 
 function stringList(v: unknown, key: string, where: string): string[] {
   const list = typeof v === 'string' ? [v] : v;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((x) => typeof x === 'string' && x !== '')) {
-    throw new SweepError(`${where}: '${key}' must be a non-empty list of names, got ${describe(v)}`);
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((x) => typeof x === 'string' && x !== '')
+  ) {
+    throw new SweepError(
+      `${where}: '${key}' must be a non-empty list of names, got ${describe(v)}`,
+    );
   }
   return list as string[];
 }
 
 function checkSeed(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new SweepError(`${where}: a seed must be an integer >= 0, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0)
+    throw new SweepError(`${where}: a seed must be an integer >= 0, got ${describe(v)}`);
   return v;
 }
 
 function seedList(v: unknown, where: string): number[] {
   if (typeof v === 'number') {
-    if (!Number.isSafeInteger(v) || v < 1 || v > 10_000) throw new SweepError(`${where}: 'seeds' as a count must be an integer in [1, 10000], got ${describe(v)}`);
+    if (!Number.isSafeInteger(v) || v < 1 || v > 10_000)
+      throw new SweepError(
+        `${where}: 'seeds' as a count must be an integer in [1, 10000], got ${describe(v)}`,
+      );
     return Array.from({ length: v }, (_, i) => i);
   }
-  if (!Array.isArray(v) || v.length === 0) throw new SweepError(`${where}: 'seeds' must be a list of integers or a count, got ${describe(v)}`);
+  if (!Array.isArray(v) || v.length === 0)
+    throw new SweepError(
+      `${where}: 'seeds' must be a list of integers or a count, got ${describe(v)}`,
+    );
   return v.map((s) => checkSeed(s, where));
 }
 
 function checkSteps(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new SweepError(`${where}: 'steps' must be a positive integer, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new SweepError(`${where}: 'steps' must be a positive integer, got ${describe(v)}`);
   return v;
 }
 
 /** The `set` block as axes: key -> its alternatives (a fixed value is a one-value axis). */
 function setAxes(v: unknown, where: string, allowLists: boolean): [string, unknown[]][] {
   if (v === undefined) return [];
-  if (!isObject(v)) throw new SweepError(`${where}: 'set' must map config keys to values, got ${describe(v)}`);
+  if (!isObject(v))
+    throw new SweepError(`${where}: 'set' must map config keys to values, got ${describe(v)}`);
   const axes: [string, unknown[]][] = [];
   // a section written as a mapping (train: { evalEvery: 500 }) is its dotted keys
-  const entries = Object.entries(v).flatMap(([k, x]) => (!k.includes('.') && isObject(x) ? Object.entries(x).map(([n, y]) => [`${k}.${n}`, y] as const) : [[k, x] as const]));
+  const entries = Object.entries(v).flatMap(([k, x]) =>
+    !k.includes('.') && isObject(x)
+      ? Object.entries(x).map(([n, y]) => [`${k}.${n}`, y] as const)
+      : [[k, x] as const],
+  );
   for (const [k, x] of entries) {
     if (canonicalKey(k) === null) throw new SweepError(unknownKeyMessage(k, `${where}: set`));
     if (Array.isArray(x) && allowLists) {
-      if (x.length === 0) throw new SweepError(`${where}: set.${k} is an empty list of alternatives`);
+      if (x.length === 0)
+        throw new SweepError(`${where}: set.${k} is an empty list of alternatives`);
       axes.push([k, x]);
     } else axes.push([k, [x]]);
   }
@@ -187,44 +221,68 @@ function resolveRun(sweep: string, d: Declared, where: string): RunSpec {
     throw new SweepError(`${where}: ${(e as Error).message.split('\n')[0]}`);
   }
   const id = runId(algo, d.env, d.seed, config);
-  if (!SAFE_NAME.test(id)) throw new SweepError(`${where}: environment id '${d.env}' cannot be part of a run folder name`);
-  return { sweep, id, algo, envId: d.env, seed: d.seed, label: { preset: d.preset, set: d.set }, config };
+  if (!SAFE_NAME.test(id))
+    throw new SweepError(`${where}: environment id '${d.env}' cannot be part of a run folder name`);
+  return {
+    sweep,
+    id,
+    algo,
+    envId: d.env,
+    seed: d.seed,
+    label: { preset: d.preset, set: d.set },
+    config,
+  };
 }
 
 /** Validates a parsed grid and expands it into runs. `fallbackName`: the name when the grid has none. */
 export function expandGrid(raw: unknown, fallbackName: string, where = 'grid'): Grid {
-  if (!isObject(raw)) throw new SweepError(`${where}: expected a mapping of grid keys (${GRID_KEYS.join(', ')})`);
+  if (!isObject(raw))
+    throw new SweepError(`${where}: expected a mapping of grid keys (${GRID_KEYS.join(', ')})`);
   checkKeys(raw, GRID_KEYS, where);
   const name = raw.name ?? fallbackName;
   if (typeof name !== 'string' || !SAFE_NAME.test(name)) {
-    throw new SweepError(`${where}: 'name' must be letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${describe(name)}`);
+    throw new SweepError(
+      `${where}: 'name' must be letters, digits, '.', '_' or '-' (starting with a letter or digit), got ${describe(name)}`,
+    );
   }
   const out = raw.out ?? `sweeps/${name}`;
-  if (typeof out !== 'string' || out === '') throw new SweepError(`${where}: 'out' must be a folder path, got ${describe(raw.out)}`);
+  if (typeof out !== 'string' || out === '')
+    throw new SweepError(`${where}: 'out' must be a folder path, got ${describe(raw.out)}`);
   const steps = raw.steps === undefined ? undefined : checkSteps(raw.steps, where);
   const declared: [Declared, string][] = [];
   const productKeys = ['algos', 'envs', 'seeds'].filter((k) => raw[k] !== undefined);
   if (productKeys.length > 0 || raw.presets !== undefined || raw.set !== undefined) {
     for (const k of ['algos', 'envs', 'seeds']) {
-      if (raw[k] === undefined) throw new SweepError(`${where}: '${k}' is missing (the product needs algos, envs and seeds)`);
+      if (raw[k] === undefined)
+        throw new SweepError(
+          `${where}: '${k}' is missing (the product needs algos, envs and seeds)`,
+        );
     }
     const algos = stringList(raw.algos, 'algos', where);
     const envs = stringList(raw.envs, 'envs', where);
     const seeds = seedList(raw.seeds, where);
-    const presets: (string | null)[] = raw.presets === undefined ? [null] : stringList(raw.presets, 'presets', where);
+    const presets: (string | null)[] =
+      raw.presets === undefined ? [null] : stringList(raw.presets, 'presets', where);
     const axes = setAxes(raw.set, where, true);
     if (steps !== undefined) axes.push(['train.steps', [steps]]);
-    for (const algo of algos) for (const env of envs) for (const preset of presets) for (const set of product(axesOf(algo, axes))) {
-      for (const seed of seeds) declared.push([{ algo, env, seed, preset, set }, `${where}: ${algo} on ${env}`]);
-    }
+    for (const algo of algos)
+      for (const env of envs)
+        for (const preset of presets)
+          for (const set of product(axesOf(algo, axes))) {
+            for (const seed of seeds)
+              declared.push([{ algo, env, seed, preset, set }, `${where}: ${algo} on ${env}`]);
+          }
   }
   if (raw.runs !== undefined) {
-    if (!Array.isArray(raw.runs)) throw new SweepError(`${where}: 'runs' must be a list of runs, got ${describe(raw.runs)}`);
+    if (!Array.isArray(raw.runs))
+      throw new SweepError(`${where}: 'runs' must be a list of runs, got ${describe(raw.runs)}`);
     raw.runs.forEach((r, i) => {
       const w = `${where}: runs[${i}]`;
-      if (!isObject(r)) throw new SweepError(`${w}: expected a mapping with ${RUN_KEYS.join(', ')}`);
+      if (!isObject(r))
+        throw new SweepError(`${w}: expected a mapping with ${RUN_KEYS.join(', ')}`);
       checkKeys(r, RUN_KEYS, w);
-      for (const k of ['algo', 'env', 'seed']) if (r[k] === undefined) throw new SweepError(`${w}: '${k}' is missing`);
+      for (const k of ['algo', 'env', 'seed'])
+        if (r[k] === undefined) throw new SweepError(`${w}: '${k}' is missing`);
       const [algo] = stringList(r.algo, 'algo', w);
       const [env] = stringList(r.env, 'env', w);
       const preset = r.preset === undefined ? null : stringList(r.preset, 'preset', w)[0];
@@ -234,7 +292,8 @@ export function expandGrid(raw: unknown, fallbackName: string, where = 'grid'): 
       declared.push([{ algo, env, seed: checkSeed(r.seed, w), preset, set }, w]);
     });
   }
-  if (declared.length === 0) throw new SweepError(`${where}: no runs (give algos, envs and seeds, or a list of runs)`);
+  if (declared.length === 0)
+    throw new SweepError(`${where}: no runs (give algos, envs and seeds, or a list of runs)`);
   const runs = new Map<string, RunSpec>();
   for (const [d, w] of declared) {
     const spec = resolveRun(name, d, w);
@@ -249,7 +308,9 @@ export function loadGrid(path: string): Grid {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new SweepError(`cannot read grid file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new SweepError(
+      `cannot read grid file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   let raw: unknown;
   try {
@@ -257,7 +318,10 @@ export function loadGrid(path: string): Grid {
   } catch (e) {
     throw new SweepError((e as Error).message.split('\n')[0]);
   }
-  const stem = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '') || 'sweep';
+  const stem =
+    basename(path, extname(path))
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .replace(/^[^A-Za-z0-9]+/, '') || 'sweep';
   return expandGrid(raw, stem, path);
 }
 
@@ -273,10 +337,28 @@ export interface RunPayload {
   config: Record<string, unknown>;
 }
 
-export const PAYLOAD_KEYS = ['v', 'sweep', 'id', 'algo', 'envId', 'seed', 'label', 'config'] as const;
+export const PAYLOAD_KEYS = [
+  'v',
+  'sweep',
+  'id',
+  'algo',
+  'envId',
+  'seed',
+  'label',
+  'config',
+] as const;
 
 export function toPayload(s: RunSpec): RunPayload {
-  return { v: 1, sweep: s.sweep, id: s.id, algo: s.algo, envId: s.envId, seed: s.seed, label: s.label, config: flattenConfig(s.config) };
+  return {
+    v: 1,
+    sweep: s.sweep,
+    id: s.id,
+    algo: s.algo,
+    envId: s.envId,
+    seed: s.seed,
+    label: s.label,
+    config: flattenConfig(s.config),
+  };
 }
 
 /**
@@ -291,22 +373,32 @@ export function checkPayload(data: unknown): RunSpec {
   };
   if (!isObject(data)) bad('not an object');
   const p = data as Record<string, unknown>;
-  for (const k of Object.keys(p)) if (!(PAYLOAD_KEYS as readonly string[]).includes(k)) bad(`unexpected key '${k}'`);
+  for (const k of Object.keys(p))
+    if (!(PAYLOAD_KEYS as readonly string[]).includes(k)) bad(`unexpected key '${k}'`);
   for (const k of PAYLOAD_KEYS) if (p[k] === undefined) bad(`missing key '${k}'`);
   if (p.v !== 1) bad(`unsupported version ${describe(p.v)}`);
-  if (typeof p.sweep !== 'string' || !SAFE_NAME.test(p.sweep)) bad(`sweep name ${describe(p.sweep)} is not a plain folder name`);
-  if (typeof p.id !== 'string' || !SAFE_NAME.test(p.id)) bad(`run id ${describe(p.id)} is not a plain folder name`);
-  if (typeof p.seed !== 'number' || !Number.isSafeInteger(p.seed) || p.seed < 0) bad(`seed ${describe(p.seed)} is not an integer >= 0`);
+  if (typeof p.sweep !== 'string' || !SAFE_NAME.test(p.sweep))
+    bad(`sweep name ${describe(p.sweep)} is not a plain folder name`);
+  if (typeof p.id !== 'string' || !SAFE_NAME.test(p.id))
+    bad(`run id ${describe(p.id)} is not a plain folder name`);
+  if (typeof p.seed !== 'number' || !Number.isSafeInteger(p.seed) || p.seed < 0)
+    bad(`seed ${describe(p.seed)} is not an integer >= 0`);
   if (typeof p.envId !== 'string') bad('envId is not a string');
   if (!isObject(p.config)) bad('config is not an object');
   const cfg = p.config as Record<string, unknown>;
   for (const k of Object.keys(FIELDS)) if (!(k in cfg)) bad(`config lacks ${k}`);
   const label = p.label;
-  if (!isObject(label) || Object.keys(label).some((k) => k !== 'preset' && k !== 'set') || !isObject(label.set) || !(label.preset === null || typeof label.preset === 'string')) {
+  if (
+    !isObject(label) ||
+    Object.keys(label).some((k) => k !== 'preset' && k !== 'set') ||
+    !isObject(label.set) ||
+    !(label.preset === null || typeof label.preset === 'string')
+  ) {
     bad('label must be { preset: name or null, set: { key: value } }');
   }
   const lab = label as { preset: string | null; set: Record<string, unknown> };
-  for (const k of Object.keys(lab.set)) if (canonicalKey(k) === null) bad(`label sets unknown config key '${k}'`);
+  for (const k of Object.keys(lab.set))
+    if (canonicalKey(k) === null) bad(`label sets unknown config key '${k}'`);
   let algo: Algo;
   let config: Config;
   try {
@@ -319,6 +411,15 @@ export function checkPayload(data: unknown): RunSpec {
     throw e;
   }
   const id = runId(algo!, p.envId as string, p.seed as number, config!);
-  if (id !== p.id) bad(`run id ${p.id} does not match its config (expected ${id}); the payload was altered`);
-  return { sweep: p.sweep as string, id, algo: algo!, envId: p.envId as string, seed: p.seed as number, label: { preset: lab.preset, set: lab.set }, config: config! };
+  if (id !== p.id)
+    bad(`run id ${p.id} does not match its config (expected ${id}); the payload was altered`);
+  return {
+    sweep: p.sweep as string,
+    id,
+    algo: algo!,
+    envId: p.envId as string,
+    seed: p.seed as number,
+    label: { preset: lab.preset, set: lab.set },
+    config: config!,
+  };
 }

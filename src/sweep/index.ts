@@ -9,7 +9,41 @@
  *   ./queue.ts    BullMQ on Redis (`rfm sweep GRID --queue URL`, `rfm worker`, `rfm sweep status`)
  *   ./report.ts   `rfm sweep report`
  */
-export { expandGrid, loadGrid, checkPayload, toPayload, runId, SweepError, SAFE_NAME, type Grid, type RunSpec, type RunPayload, type RunLabel } from './grid.ts';
-export { startRun, runDirOf, readDone, RFM_BIN, DONE_FILE, type RunOutcome, type RunProgress, type RunHandle, type DoneInfo } from './runner.ts';
-export { LocalPool, defaultWorkers, writeSweepIndex, type PoolOptions, type PoolSummary } from './pool.ts';
-export { sweepReport, reportMarkdown, reportJson, type SweepReport, type ReportRow } from './report.ts';
+export {
+  expandGrid,
+  loadGrid,
+  checkPayload,
+  toPayload,
+  runId,
+  SweepError,
+  SAFE_NAME,
+  type Grid,
+  type RunSpec,
+  type RunPayload,
+  type RunLabel,
+} from './grid.ts';
+export {
+  startRun,
+  runDirOf,
+  readDone,
+  RFM_BIN,
+  DONE_FILE,
+  type RunOutcome,
+  type RunProgress,
+  type RunHandle,
+  type DoneInfo,
+} from './runner.ts';
+export {
+  LocalPool,
+  defaultWorkers,
+  writeSweepIndex,
+  type PoolOptions,
+  type PoolSummary,
+} from './pool.ts';
+export {
+  sweepReport,
+  reportMarkdown,
+  reportJson,
+  type SweepReport,
+  type ReportRow,
+} from './report.ts';

@@ -7,7 +7,17 @@
  * its recorded processes (the worker and its `rfm train` child) is alive; on another host, when
  * the file has not been touched for `staleMs`.
  */
-import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -32,7 +42,12 @@ export class RunLock {
   /** Takes the lock of `runDir` (which must exist), or returns null when a live holder has it. */
   static acquire(runDir: string, staleMs = 60_000): RunLock | null {
     const path = join(runDir, LOCK_FILE);
-    const body: LockBody = { host: hostname(), pids: [process.pid], token: randomBytes(8).toString('hex'), since: new Date().toISOString() };
+    const body: LockBody = {
+      host: hostname(),
+      pids: [process.pid],
+      token: randomBytes(8).toString('hex'),
+      since: new Date().toISOString(),
+    };
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = openSync(path, 'wx');
@@ -75,7 +90,8 @@ export class RunLock {
         return true;
       }
     }
-    if (held.host === hostname() && Array.isArray(held.pids)) return !held.pids.some((p) => Number.isInteger(p) && processAlive(p));
+    if (held.host === hostname() && Array.isArray(held.pids))
+      return !held.pids.some((p) => Number.isInteger(p) && processAlive(p));
     return Date.now() - mtime > staleMs;
   }
 

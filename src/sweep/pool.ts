@@ -43,8 +43,18 @@ export function defaultWorkers(): number {
 /** sweep.json: the grid's expansion, written next to the runs. */
 export function writeSweepIndex(grid: Grid, sweepDir: string): void {
   makeDirs(sweepDir); // not mkdirSync's recursive mode: it retries forever under /proc
-  const runs = grid.runs.map((r) => ({ id: r.id, algo: r.algo, envId: r.envId, seed: r.seed, label: r.label, steps: r.config.train.steps }));
-  writeFileAtomic(join(sweepDir, 'sweep.json'), JSON.stringify({ name: grid.name, written: new Date().toISOString(), runs }, null, 1) + '\n');
+  const runs = grid.runs.map((r) => ({
+    id: r.id,
+    algo: r.algo,
+    envId: r.envId,
+    seed: r.seed,
+    label: r.label,
+    steps: r.config.train.steps,
+  }));
+  writeFileAtomic(
+    join(sweepDir, 'sweep.json'),
+    JSON.stringify({ name: grid.name, written: new Date().toISOString(), runs }, null, 1) + '\n',
+  );
 }
 
 export class LocalPool {
@@ -59,7 +69,8 @@ export class LocalPool {
     private readonly sweepDir: string,
     private readonly o: PoolOptions,
   ) {
-    if (!(Number.isInteger(o.workers) && o.workers >= 1)) throw new Error(`workers must be a positive integer, got ${o.workers}`);
+    if (!(Number.isInteger(o.workers) && o.workers >= 1))
+      throw new Error(`workers must be a positive integer, got ${o.workers}`);
   }
 
   /** Asks every running child to checkpoint and exit; starts nothing more. */
@@ -84,22 +95,27 @@ export class LocalPool {
     const total = this.runs.length;
     // Children share the cores: unless told otherwise, each native backend gets its share of threads.
     const env: Record<string, string> = {};
-    if (!process.env.RFM_THREADS) env.RFM_THREADS = String(Math.max(1, Math.floor(availableParallelism() / this.o.workers)));
+    if (!process.env.RFM_THREADS)
+      env.RFM_THREADS = String(Math.max(1, Math.floor(availableParallelism() / this.o.workers)));
     const totals = () => {
-      const remaining = pending.concat([...this.running.keys()].map((id) => this.runs.find((r) => r.id === id)!))
+      const remaining = pending
+        .concat([...this.running.keys()].map((id) => this.runs.find((r) => r.id === id)!))
         .reduce((s, r) => s + r.config.train.steps - (this.progress.get(r.id) ?? 0), 0);
       const sec = (performance.now() - this.t0) / 1000;
       const eta = this.stepsSeen > 0 ? formatDuration((remaining * sec) / this.stepsSeen) : '?';
       return `[${done + skipped}/${total} done, ${this.running.size} running, ${failed.length} failed, ETA ${eta}]`;
     };
-    if (skipped > 0) log(`${skipped} of ${total} runs already finished in ${this.sweepDir}; skipping them`);
+    if (skipped > 0)
+      log(`${skipped} of ${total} runs already finished in ${this.sweepDir}; skipping them`);
     this.t0 = performance.now();
 
     let waiting = 0; // busy runs waiting to be tried again
     await new Promise<void>((finish) => {
       const launchNext = () => {
-        while (!this.stopping && this.running.size < this.o.workers && pending.length > 0) launch(pending.shift()!);
-        if (this.running.size === 0 && waiting === 0 && (pending.length === 0 || this.stopping)) finish();
+        while (!this.stopping && this.running.size < this.o.workers && pending.length > 0)
+          launch(pending.shift()!);
+        if (this.running.size === 0 && waiting === 0 && (pending.length === 0 || this.stopping))
+          finish();
       };
       const launch = (r: RunSpec) => {
         const h = startRun(r, this.sweepDir, {
@@ -113,7 +129,10 @@ export class LocalPool {
             const before = this.progress.get(r.id) ?? 0;
             if (p.step > before) this.stepsSeen += p.step - before;
             this.progress.set(r.id, p.step);
-            const ev = p.evalReturn === null ? '' : `, eval return ${p.evalReturn.toFixed(1)} at ${p.evalStep}`;
+            const ev =
+              p.evalReturn === null
+                ? ''
+                : `, eval return ${p.evalReturn.toFixed(1)} at ${p.evalStep}`;
             log(`${totals()} ${r.id} step ${p.step}/${p.total}${ev}`);
           },
         });
@@ -125,7 +144,9 @@ export class LocalPool {
               if (out.skipped) skipped++;
               else done++;
               const ret = out.info.finalReturn === null ? 'n/a' : out.info.finalReturn.toFixed(2);
-              log(`${totals()} done ${r.id}: final eval return ${ret}${out.skipped ? ' (finished elsewhere)' : ` in ${formatDuration(out.info.seconds)}`}`);
+              log(
+                `${totals()} done ${r.id}: final eval return ${ret}${out.skipped ? ' (finished elsewhere)' : ` in ${formatDuration(out.info.seconds)}`}`,
+              );
             } else if (out.state === 'busy') {
               log(`${totals()} ${r.id} is being trained by another process; trying again later`);
               waiting++;
@@ -144,7 +165,9 @@ export class LocalPool {
                 failed.push({ id: r.id, error: out.error });
                 log(`${totals()} FAILED ${r.id} (attempt ${n} of ${attempts}): ${out.error}`);
               } else {
-                log(`${totals()} ${r.id} failed at step ${out.step} (attempt ${n} of ${attempts}): ${out.error}; resuming it`);
+                log(
+                  `${totals()} ${r.id} failed at step ${out.step} (attempt ${n} of ${attempts}): ${out.error}; resuming it`,
+                );
                 pending.unshift(r);
               }
             }

@@ -20,7 +20,14 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { DelayedError, Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import {
+  DelayedError,
+  Queue,
+  UnrecoverableError,
+  Worker,
+  type ConnectionOptions,
+  type Job,
+} from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { checkPayload, SweepError, toPayload, type Grid, type RunPayload } from './grid.ts';
 import { startRun, type RunHandle, type RunProgress } from './runner.ts';
@@ -39,10 +46,14 @@ export function parseRedisUrl(url: string): RedisOptions {
   } catch {
     throw new SweepError(`--queue must be a URL like redis://HOST:PORT, got '${url}'`);
   }
-  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new SweepError(`--queue must be a redis:// or rediss:// URL, got '${url}'`);
+  if (u.protocol !== 'redis:' && u.protocol !== 'rediss:')
+    throw new SweepError(`--queue must be a redis:// or rediss:// URL, got '${url}'`);
   const port = u.port === '' ? 6379 : Number(u.port);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db) || db < 0) throw new SweepError(`--queue: the database in '${url}' must be a number (redis://HOST:PORT/DB)`);
+  if (!Number.isInteger(db) || db < 0)
+    throw new SweepError(
+      `--queue: the database in '${url}' must be a number (redis://HOST:PORT/DB)`,
+    );
   const o: RedisOptions = { host: u.hostname || '127.0.0.1', port, db };
   if (u.username) o.username = decodeURIComponent(u.username);
   if (u.password) o.password = decodeURIComponent(u.password);
@@ -58,7 +69,15 @@ function shown(o: RedisOptions): string {
 /** Connects once (no retries) and pings; an unreachable server is a one-line SweepError. */
 export async function checkRedis(o: RedisOptions, timeoutMs = 3000): Promise<void> {
   // disconnectTimeout: after a refused connection ioredis otherwise keeps the process alive 2 s.
-  const r = new Redis({ ...o, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs, enableOfflineQueue: false, disconnectTimeout: 50 });
+  const r = new Redis({
+    ...o,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    enableOfflineQueue: false,
+    disconnectTimeout: 50,
+  });
   let last: Error | null = null;
   r.on('error', (e: Error) => (last = e));
   try {
@@ -66,7 +85,9 @@ export async function checkRedis(o: RedisOptions, timeoutMs = 3000): Promise<voi
     await r.ping();
   } catch (e) {
     const err = (last ?? e) as NodeJS.ErrnoException;
-    throw new SweepError(`cannot reach Redis at ${shown(o)}: ${err.code ?? err.message.split('\n')[0]}`);
+    throw new SweepError(
+      `cannot reach Redis at ${shown(o)}: ${err.code ?? err.message.split('\n')[0]}`,
+    );
   } finally {
     r.disconnect();
   }
@@ -74,7 +95,11 @@ export async function checkRedis(o: RedisOptions, timeoutMs = 3000): Promise<voi
 
 /** BullMQ's connection options: reconnect forever (workers ride out a Redis restart). */
 function bullConnection(o: RedisOptions): ConnectionOptions {
-  return { ...o, maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(200 * times, 2000) } as ConnectionOptions;
+  return {
+    ...o,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times: number) => Math.min(200 * times, 2000),
+  } as ConnectionOptions;
 }
 
 export const jobIdOf = (p: Pick<RunPayload, 'sweep' | 'id'>) => `${p.sweep}/${p.id}`;
@@ -105,7 +130,13 @@ export async function enqueueGrid(grid: Grid, redis: RedisOptions): Promise<Enqu
         } else present++;
         continue;
       }
-      await q.add('train', payload, { jobId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+      await q.add('train', payload, {
+        jobId,
+        attempts: ATTEMPTS,
+        backoff: { type: 'fixed', delay: 1000 },
+        removeOnComplete: false,
+        removeOnFail: false,
+      });
       added++;
     }
   } finally {
@@ -167,7 +198,10 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
     const h = startRun(spec, join(o.root, spec.sweep), {
       env: o.env,
       pollMs: o.pollMs,
-      onStart: (from) => log(`${from > 0 ? 'resume' : 'start'} ${job.id}${from > 0 ? ` from step ${from}` : ''} (try ${job.attemptsMade + 1} of ${ATTEMPTS})`),
+      onStart: (from) =>
+        log(
+          `${from > 0 ? 'resume' : 'start'} ${job.id}${from > 0 ? ` from step ${from}` : ''} (try ${job.attemptsMade + 1} of ${ATTEMPTS})`,
+        ),
       onProgress: (p) => {
         const now = Date.now();
         if (now - lastSent < 500 && p.step < p.total) return;
@@ -187,13 +221,22 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
     await sent; // the job's last progress lands before its new state
     switch (out.state) {
       case 'done':
-        log(`done ${job.id}: ${out.info.steps} steps, final eval return ${out.info.finalReturn === null ? 'n/a' : out.info.finalReturn.toFixed(2)}`);
+        log(
+          `done ${job.id}: ${out.info.steps} steps, final eval return ${out.info.finalReturn === null ? 'n/a' : out.info.finalReturn.toFixed(2)}`,
+        );
         return { steps: out.info.steps, finalReturn: out.info.finalReturn, skipped: out.skipped };
       case 'busy':
       case 'stopped':
         // Not a failed try: back to the queue (at once when this worker is stopping).
-        log(out.state === 'busy' ? `${job.id}: another live process trains this run; putting the job back` : `stopped ${job.id} at step ${out.step} (resumable); putting the job back`);
-        await job.moveToDelayed(Date.now() + (out.state === 'busy' ? (o.busyRetryMs ?? Math.min(5000, lockMs)) : 0), token);
+        log(
+          out.state === 'busy'
+            ? `${job.id}: another live process trains this run; putting the job back`
+            : `stopped ${job.id} at step ${out.step} (resumable); putting the job back`,
+        );
+        await job.moveToDelayed(
+          Date.now() + (out.state === 'busy' ? (o.busyRetryMs ?? Math.min(5000, lockMs)) : 0),
+          token,
+        );
         throw new DelayedError();
       case 'failed':
         log(`${job.id} failed (try ${job.attemptsMade + 1} of ${ATTEMPTS}): ${out.error}`);
@@ -215,7 +258,9 @@ export async function startWorker(redis: RedisOptions, o: WorkerOptions): Promis
     lastError = Date.now();
     log(`worker: ${e.message.split('\n')[0]} (retrying)`);
   });
-  worker.on('stalled', (id: string) => log(`job ${id} stalled (its worker stopped answering); it goes back to the queue`));
+  worker.on('stalled', (id: string) =>
+    log(`job ${id} stalled (its worker stopped answering); it goes back to the queue`),
+  );
   return {
     name,
     async close() {
@@ -246,10 +291,16 @@ export async function queueStatus(redis: RedisOptions, sweep?: string): Promise<
     for (const state of states) {
       for (const job of await q.getJobs([state])) {
         if (!job || (sweep && !String(job.id).startsWith(`${sweep}/`))) continue;
-        const progress = job.progress && typeof job.progress === 'object' ? (job.progress as Partial<JobProgress>) : null;
+        const progress =
+          job.progress && typeof job.progress === 'object'
+            ? (job.progress as Partial<JobProgress>)
+            : null;
         const rv = job.returnvalue as { finalReturn?: number | null } | null;
         out.push({
-          id: String(job.id), state, progress, attempts: job.attemptsMade,
+          id: String(job.id),
+          state,
+          progress,
+          attempts: job.attemptsMade,
           error: job.failedReason ? job.failedReason.split('\n')[0] : null,
           finalReturn: rv && typeof rv.finalReturn === 'number' ? rv.finalReturn : null,
         });
@@ -266,7 +317,12 @@ export function formatStatus(jobs: readonly JobStatus[]): string[] {
   const lines = jobs.map((j) => {
     const p = j.progress;
     const step = p && typeof p.step === 'number' ? ` step ${p.step}/${p.total}` : '';
-    const ev = j.finalReturn !== null ? ` final return ${j.finalReturn.toFixed(2)}` : p && typeof p.evalReturn === 'number' ? ` eval return ${p.evalReturn.toFixed(1)}` : '';
+    const ev =
+      j.finalReturn !== null
+        ? ` final return ${j.finalReturn.toFixed(2)}`
+        : p && typeof p.evalReturn === 'number'
+          ? ` eval return ${p.evalReturn.toFixed(1)}`
+          : '';
     const who = j.state === 'active' && p?.worker ? ` on ${p.worker}` : '';
     const err = j.error && j.state !== 'completed' ? ` error: ${j.error}` : '';
     const failedTries = j.state === 'completed' ? j.attempts - 1 : j.attempts; // a completed job's count includes its last try
@@ -274,6 +330,8 @@ export function formatStatus(jobs: readonly JobStatus[]): string[] {
   });
   const count = (s: string) => jobs.filter((j) => j.state === s).length;
   const waiting = count('waiting') + count('prioritized') + count('delayed');
-  lines.push(`${jobs.length} runs: ${count('completed')} done, ${count('active')} running, ${waiting} waiting, ${count('failed')} failed`);
+  lines.push(
+    `${jobs.length} runs: ${count('completed')} done, ${count('active')} running, ${waiting} waiting, ${count('failed')} failed`,
+  );
   return lines;
 }

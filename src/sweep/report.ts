@@ -42,7 +42,9 @@ export interface SweepReport {
 function labelOf(dir: string): Map<string, string> {
   const out = new Map<string, string>();
   try {
-    const l = (JSON.parse(readFileSync(join(dir, 'sweep-run.json'), 'utf8')) as { label?: RunLabel }).label;
+    const l = (
+      JSON.parse(readFileSync(join(dir, 'sweep-run.json'), 'utf8')) as { label?: RunLabel }
+    ).label;
     if (l?.preset) out.set('preset', l.preset);
     for (const k of Object.keys(l?.set ?? {}).sort()) out.set(k, JSON.stringify(l!.set[k]));
   } catch {
@@ -51,11 +53,25 @@ function labelOf(dir: string): Map<string, string> {
   return out;
 }
 
-export function sweepReport(sweepDir: string, o: { metric?: string; resamples?: number; seed?: number } = {}): SweepReport {
+export function sweepReport(
+  sweepDir: string,
+  o: { metric?: string; resamples?: number; seed?: number } = {},
+): SweepReport {
   const metric = o.metric ?? 'eval/return';
   const resamples = o.resamples ?? 2000;
   const seed = o.seed ?? 0;
-  const groups = new Map<string, { env: string; algo: string; settings: string; finals: number[]; steps: number[]; runs: number; finished: number }>();
+  const groups = new Map<
+    string,
+    {
+      env: string;
+      algo: string;
+      settings: string;
+      finals: number[];
+      steps: number[];
+      runs: number;
+      finished: number;
+    }
+  >();
   const runs = findRuns(sweepDir, 1).filter((r) => r.id !== '.');
   const labels = runs.map((r) => labelOf(r.dir));
   // A setting with one value in every run that has it (every run, or every run of the algorithm
@@ -68,10 +84,17 @@ export function sweepReport(sweepDir: string, o: { metric?: string; resamples?: 
     if (values.size === 1) common.set(k, [...values][0]);
   }
   for (const [i, r] of runs.entries()) {
-    const settings = [...labels[i]].filter(([k]) => !common.has(k)).map(([k, v]) => `${k}=${v}`).join(' ');
+    const settings = [...labels[i]]
+      .filter(([k]) => !common.has(k))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
     const key = [r.env, r.algo, settings].join('\u0000');
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { env: r.env, algo: r.algo, settings, finals: [], steps: [], runs: 0, finished: 0 }));
+    if (!g)
+      groups.set(
+        key,
+        (g = { env: r.env, algo: r.algo, settings, finals: [], steps: [], runs: 0, finished: 0 }),
+      );
     g.runs++;
     if (readDone(r.dir)) g.finished++;
     const pts = metricSeries(readMetrics(r.dir), metric);
@@ -82,11 +105,23 @@ export function sweepReport(sweepDir: string, o: { metric?: string; resamples?: 
   }
   const rows: ReportRow[] = [];
   for (const g of groups.values()) {
-    const agg = aggregateCurves([0], g.finals.map((v) => [v]), { resamples, seed });
+    const agg = aggregateCurves(
+      [0],
+      g.finals.map((v) => [v]),
+      { resamples, seed },
+    );
     rows.push({
-      env: g.env, algo: g.algo, settings: g.settings, runs: g.runs, finished: g.finished, finalReturns: g.finals,
+      env: g.env,
+      algo: g.algo,
+      settings: g.settings,
+      runs: g.runs,
+      finished: g.finished,
+      finalReturns: g.finals,
       mean: g.finals.length ? g.finals.reduce((s, x) => s + x, 0) / g.finals.length : NaN,
-      iqm: agg.iqm[0], low: agg.low[0] ?? NaN, high: agg.high[0] ?? NaN, minStep: g.steps.length ? Math.min(...g.steps) : NaN,
+      iqm: agg.iqm[0],
+      low: agg.low[0] ?? NaN,
+      high: agg.high[0] ?? NaN,
+      minStep: g.steps.length ? Math.min(...g.steps) : NaN,
     });
   }
   rows.sort((a, b) => (a.env + a.algo + a.settings < b.env + b.algo + b.settings ? -1 : 1));
@@ -100,18 +135,33 @@ export function reportMarkdown(r: SweepReport): string {
     `# Sweep report: ${r.sweepDir}`,
     '',
     `Final value of \`${r.metric}\` per run; IQM across runs with a 95% percentile-bootstrap interval (${r.resamples} resamples, seed ${r.seed}).`,
-    ...(Object.keys(r.common).length ? ['', `Every run (that has the setting): ${Object.entries(r.common).map(([k, v]) => `${k}=${v}`).join(' ')}.`] : []),
+    ...(Object.keys(r.common).length
+      ? [
+          '',
+          `Every run (that has the setting): ${Object.entries(r.common)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}.`,
+        ]
+      : []),
     '',
     '| task | algorithm | settings | runs (finished) | last step | mean | IQM | 95% interval | final values |',
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const x of r.rows) {
-    lines.push(`| ${x.env} | ${x.algo} | ${x.settings || '-'} | ${x.runs} (${x.finished}) | ${Number.isFinite(x.minStep) ? x.minStep : 'n/a'} | ${num(x.mean)} | ${num(x.iqm)} | [${num(x.low)}, ${num(x.high)}] | ${x.finalReturns.map(num).join(', ')} |`);
+    lines.push(
+      `| ${x.env} | ${x.algo} | ${x.settings || '-'} | ${x.runs} (${x.finished}) | ${Number.isFinite(x.minStep) ? x.minStep : 'n/a'} | ${num(x.mean)} | ${num(x.iqm)} | [${num(x.low)}, ${num(x.high)}] | ${x.finalReturns.map(num).join(', ')} |`,
+    );
   }
   return lines.join('\n') + '\n';
 }
 
 /** JSON with NaN as null. */
 export function reportJson(r: SweepReport): string {
-  return JSON.stringify(r, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1) + '\n';
+  return (
+    JSON.stringify(
+      r,
+      (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+      1,
+    ) + '\n'
+  );
 }

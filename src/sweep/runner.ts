@@ -14,7 +14,16 @@
  * `rfm train --resume` (exact); one with neither starts over.
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { listCheckpoints, writeFileAtomic } from '../train/checkpoint.ts';
@@ -53,7 +62,12 @@ export type RunOutcome =
   /** Stopped on request (stop() or a signal); a checkpoint was written, the run is resumable. */
   | { readonly state: 'stopped'; readonly step: number }
   /** `permanent`: retrying cannot help (the child refused its arguments). */
-  | { readonly state: 'failed'; readonly error: string; readonly permanent: boolean; readonly step: number };
+  | {
+      readonly state: 'failed';
+      readonly error: string;
+      readonly permanent: boolean;
+      readonly step: number;
+    };
 
 export interface RunOptions {
   /** Called when the run's metrics advance (polled every `pollMs`). */
@@ -78,7 +92,13 @@ export function runDirOf(sweepDir: string, id: string): string {
   const root = resolve(sweepDir);
   const dir = resolve(root, id);
   const rel = relative(root, dir);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.includes('/') || rel.includes('\\')) {
+  if (
+    rel === '' ||
+    rel.startsWith('..') ||
+    isAbsolute(rel) ||
+    rel.includes('/') ||
+    rel.includes('\\')
+  ) {
     throw new Error(`run id '${id}' would leave the output folder ${root}`);
   }
   return dir;
@@ -145,8 +165,13 @@ function readFrom(path: string, start: number, max: number): string {
 
 /** The most telling line of a failed child's stderr: its error line, else its last line. */
 function errorLine(stderr: string, code: number | null, signal: string | null): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
-  const hit = lines.find((l) => /^rfm [\w-]+: /.test(l)) ?? lines.find((l) => /^[A-Z]\w*(Error|Exception)\b.*:/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const hit =
+    lines.find((l) => /^rfm [\w-]+: /.test(l)) ??
+    lines.find((l) => /^[A-Z]\w*(Error|Exception)\b.*:/.test(l));
   const why = signal ? `killed by ${signal}` : `exit code ${code}`;
   const line = hit ?? lines[lines.length - 1];
   return line ? `${line} (${why})` : why;
@@ -191,7 +216,22 @@ export function startRun(spec: RunSpec, sweepDir: string, o: RunOptions = {}): R
         args = ['train', '--resume', runDir, '--quiet'];
       } else {
         for (const f of TRAIN_FILES) rmSync(join(runDir, f), { recursive: true, force: true });
-        args = ['train', '--algo', spec.algo, '--env', spec.envId, '--seed', String(spec.seed), '--config', configPath, '--out', dirname(runDir), '--name', spec.id, '--quiet'];
+        args = [
+          'train',
+          '--algo',
+          spec.algo,
+          '--env',
+          spec.envId,
+          '--seed',
+          String(spec.seed),
+          '--config',
+          configPath,
+          '--out',
+          dirname(runDir),
+          '--name',
+          spec.id,
+          '--quiet',
+        ];
       }
       if (stopRequested) return { state: 'stopped', step: resumeStep };
       const t0 = performance.now();
@@ -248,11 +288,18 @@ export function startRun(spec: RunSpec, sweepDir: string, o: RunOptions = {}): R
       clearInterval(timer);
       poll();
       if (code === 0) {
-        const info: DoneInfo = { id: spec.id, steps: step, finalReturn: evalReturn, seconds: (performance.now() - t0) / 1000, finished: new Date().toISOString() };
+        const info: DoneInfo = {
+          id: spec.id,
+          steps: step,
+          finalReturn: evalReturn,
+          seconds: (performance.now() - t0) / 1000,
+          finished: new Date().toISOString(),
+        };
         writeFileAtomic(join(runDir, DONE_FILE), JSON.stringify(info, null, 1) + '\n');
         return { state: 'done', skipped: false, info };
       }
-      if (code === 130 || (stopRequested && (signal === 'SIGINT' || signal === 'SIGTERM'))) return { state: 'stopped', step };
+      if (code === 130 || (stopRequested && (signal === 'SIGINT' || signal === 'SIGTERM')))
+        return { state: 'stopped', step };
       const said = spawnError || readFrom(log, logStart, 8000);
       return { state: 'failed', error: errorLine(said, code, signal), permanent: code === 2, step };
     }

@@ -31,7 +31,10 @@ export interface CheckpointMeta {
 }
 
 /** What the caller of saveCheckpoint / encodeCheckpoint provides (the rest is derived). */
-export type CheckpointInput = Omit<CheckpointMeta, 'format' | 'version' | 'tensorsFile' | 'sha256' | 'bytes'>;
+export type CheckpointInput = Omit<
+  CheckpointMeta,
+  'format' | 'version' | 'tensorsFile' | 'sha256' | 'bytes'
+>;
 
 export interface Checkpoint {
   readonly meta: CheckpointMeta;
@@ -59,12 +62,23 @@ export interface EncodedCheckpoint {
   readonly jsonText: string;
 }
 
-export function encodeCheckpoint(meta: CheckpointInput, tensors: Map<string, NamedArray>, hash: Hasher = sha256Hex): EncodedCheckpoint {
+export function encodeCheckpoint(
+  meta: CheckpointInput,
+  tensors: Map<string, NamedArray>,
+  hash: Hasher = sha256Hex,
+): EncodedCheckpoint {
   const stem = checkpointStem(meta.step);
-  const tensorBytes = encodeSafetensors(tensors, { format: CHECKPOINT_FORMAT, step: String(meta.step) });
+  const tensorBytes = encodeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    step: String(meta.step),
+  });
   const full: CheckpointMeta = {
-    format: CHECKPOINT_FORMAT, version: CHECKPOINT_VERSION, ...meta,
-    tensorsFile: `${stem}.safetensors`, sha256: hash(tensorBytes), bytes: tensorBytes.length,
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    ...meta,
+    tensorsFile: `${stem}.safetensors`,
+    sha256: hash(tensorBytes),
+    bytes: tensorBytes.length,
   };
   return { stem, meta: full, tensorBytes, jsonText: JSON.stringify(full, null, 1) + '\n' };
 }
@@ -75,15 +89,28 @@ export function parseCheckpointMeta(jsonText: string, name: string): CheckpointM
   try {
     meta = JSON.parse(jsonText);
   } catch (e) {
-    throw new CheckpointError(`checkpoint ${name} is unreadable or not valid JSON (${(e as Error).message})`);
+    throw new CheckpointError(
+      `checkpoint ${name} is unreadable or not valid JSON (${(e as Error).message})`,
+    );
   }
-  if (meta === null || typeof meta !== 'object' || meta.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${name} is not an rfm-rl checkpoint (format '${String(meta?.format)}')`);
-  if (meta.version !== CHECKPOINT_VERSION) throw new CheckpointError(`${name}: checkpoint version ${meta.version} is not supported (this build reads ${CHECKPOINT_VERSION})`);
+  if (meta === null || typeof meta !== 'object' || meta.format !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(
+      `${name} is not an rfm-rl checkpoint (format '${String(meta?.format)}')`,
+    );
+  if (meta.version !== CHECKPOINT_VERSION)
+    throw new CheckpointError(
+      `${name}: checkpoint version ${meta.version} is not supported (this build reads ${CHECKPOINT_VERSION})`,
+    );
   return meta;
 }
 
 /** Verifies the tensor half against its recorded size and hash (`name`: how errors call it) and decodes it. */
-export function decodeCheckpointTensors(meta: CheckpointMeta, bytes: Uint8Array, name: string, hash: Hasher = sha256Hex): Map<string, NamedArray> {
+export function decodeCheckpointTensors(
+  meta: CheckpointMeta,
+  bytes: Uint8Array,
+  name: string,
+  hash: Hasher = sha256Hex,
+): Map<string, NamedArray> {
   const got = hash(bytes);
   if (got !== meta.sha256 || bytes.length !== meta.bytes) {
     throw new CheckpointError(
@@ -100,12 +127,20 @@ export function decodeCheckpointTensors(meta: CheckpointMeta, bytes: Uint8Array,
 /** Throws CheckpointError when the checkpoint's agent state is not finite (`name`: how the error calls it). */
 export function checkFiniteAgent(ck: Checkpoint, name: string): Checkpoint {
   const bad = checkAgentTensors(withPrefix(ck.tensors, 'agent'), Infinity);
-  if (bad) throw new CheckpointError(`checkpoint ${name} holds a non-finite agent state (${bad.quantity} ${bad.reason})`);
+  if (bad)
+    throw new CheckpointError(
+      `checkpoint ${name} holds a non-finite agent state (${bad.quantity} ${bad.reason})`,
+    );
   return ck;
 }
 
 /** The entries of `tensors` under `prefix.`, with the prefix removed. */
-export function withPrefix(tensors: ReadonlyMap<string, NamedArray>, prefix: string): Map<string, NamedArray> {
+export function withPrefix(
+  tensors: ReadonlyMap<string, NamedArray>,
+  prefix: string,
+): Map<string, NamedArray> {
   const p = prefix + '.';
-  return new Map([...tensors].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v]));
+  return new Map(
+    [...tensors].filter(([k]) => k.startsWith(p)).map(([k, v]) => [k.slice(p.length), v]),
+  );
 }

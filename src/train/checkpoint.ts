@@ -14,14 +14,27 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import {
-  checkFiniteAgent, checkpointStem, CheckpointError, decodeCheckpointTensors, encodeCheckpoint, parseCheckpointMeta, withPrefix,
-  type Checkpoint, type CheckpointInput,
+  checkFiniteAgent,
+  checkpointStem,
+  CheckpointError,
+  decodeCheckpointTensors,
+  encodeCheckpoint,
+  parseCheckpointMeta,
+  withPrefix,
+  type Checkpoint,
+  type CheckpointInput,
 } from './checkpoint-format.ts';
 import type { NamedArray } from '../nn/index.ts';
 import { makeDirs, writeFileAtomic } from './files.ts';
 
 export { writeFileAtomic, CheckpointError, withPrefix };
-export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type Checkpoint, type CheckpointInput, type CheckpointMeta } from './checkpoint-format.ts';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  type Checkpoint,
+  type CheckpointInput,
+  type CheckpointMeta,
+} from './checkpoint-format.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -60,11 +73,14 @@ export function loadCheckpoint(jsonPath: string): Checkpoint {
   try {
     text = readFileSync(jsonPath, 'utf8');
   } catch (e) {
-    throw new CheckpointError(`checkpoint ${jsonPath} is unreadable or not valid JSON (${(e as Error).message})`);
+    throw new CheckpointError(
+      `checkpoint ${jsonPath} is unreadable or not valid JSON (${(e as Error).message})`,
+    );
   }
   const meta = parseCheckpointMeta(text, jsonPath);
   const tpath = join(dirname(jsonPath), basename(meta.tensorsFile));
-  if (!existsSync(tpath)) throw new CheckpointError(`checkpoint ${jsonPath}: its tensor file ${tpath} is missing`);
+  if (!existsSync(tpath))
+    throw new CheckpointError(`checkpoint ${jsonPath}: its tensor file ${tpath} is missing`);
   const tensors = decodeCheckpointTensors(meta, new Uint8Array(readFileSync(tpath)), tpath, sha256);
   return { meta, tensors };
 }
@@ -108,7 +124,10 @@ export function loadGoodCheckpoint(jsonPath: string): Checkpoint {
  *   - otherwise the newest checkpoint that verifies (hash, format, finite agent state); each newer
  *     one that does not is reported through `warn` with its reason and skipped.
  */
-export function findCheckpoint(path: string, opts: { step?: number; warn?: (line: string) => void } = {}): LoadedCheckpoint {
+export function findCheckpoint(
+  path: string,
+  opts: { step?: number; warn?: (line: string) => void } = {},
+): LoadedCheckpoint {
   if (path.endsWith('.json')) {
     if (!existsSync(path)) throw new CheckpointError(`checkpoint ${path} does not exist`);
     return { path, checkpoint: loadGoodCheckpoint(path), skipped: [] };
@@ -120,7 +139,9 @@ export function findCheckpoint(path: string, opts: { step?: number; warn?: (line
     const want = all.find((f) => basename(f) === `${checkpointStem(opts.step!)}.json`);
     if (!want) {
       const steps = all.map((f) => Number(/ckpt-(\d+)/.exec(basename(f))![1]));
-      throw new CheckpointError(`no checkpoint at step ${opts.step} in ${dir} (there are: ${steps.join(', ')})`);
+      throw new CheckpointError(
+        `no checkpoint at step ${opts.step} in ${dir} (there are: ${steps.join(', ')})`,
+      );
     }
     return { path: want, checkpoint: loadGoodCheckpoint(want), skipped: [] };
   }
@@ -135,5 +156,7 @@ export function findCheckpoint(path: string, opts: { step?: number; warn?: (line
       opts.warn?.(`skipping checkpoint ${basename(p)}: ${e.message}`);
     }
   }
-  throw new CheckpointError(`no checkpoint in ${dir} verifies (${skipped.map((s) => s.reason).join('; ')})`);
+  throw new CheckpointError(
+    `no checkpoint in ${dir} verifies (${skipped.map((s) => s.reason).join('; ')})`,
+  );
 }

@@ -23,7 +23,11 @@ export interface EnvStack {
   readonly actDim: number;
 }
 
-export async function buildEnv(envId: string, cfg: TrainConfig, factory: EnvFactory = defaultEnvFactory): Promise<EnvStack> {
+export async function buildEnv(
+  envId: string,
+  cfg: TrainConfig,
+  factory: EnvFactory = defaultEnvFactory,
+): Promise<EnvStack> {
   const base = await factory(envId, cfg);
   const rescaled = new RescaleAction(base, -1, 1);
   const normalizer = cfg.normalizeObs ? new NormalizeObservation(rescaled) : null;

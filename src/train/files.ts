@@ -13,7 +13,17 @@
  * '*' to match a prefix). POINT is 'before-rename' (the temp file is complete and synced, the
  * target untouched) or 'after-rename' (the target is replaced, the folder not yet synced).
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export type FaultPoint = 'before-rename' | 'after-rename';
@@ -155,7 +165,9 @@ export function checkCreatableDir(path: string): void {
   try {
     mkdirSync(probe);
   } catch (e) {
-    throw new Error(`cannot write in ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(
+      `cannot write in ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   rmSync(probe, { recursive: true, force: true });
 }

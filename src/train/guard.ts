@@ -52,14 +52,21 @@ function scan(data: Float32Array): number {
  * Checks an agent's tensors (AgentState.tensors, or a checkpoint's 'agent.' entries with the
  * prefix removed). `threshold` Infinity checks finiteness only. Returns null when all is well.
  */
-export function checkAgentTensors(tensors: ReadonlyMap<string, NamedArray>, threshold: number): StateProblem | null {
+export function checkAgentTensors(
+  tensors: ReadonlyMap<string, NamedArray>,
+  threshold: number,
+): StateProblem | null {
   for (const name of [...tensors.keys()].sort()) {
     const moment = isOptimiserMoment(name);
     const v = scan(tensors.get(name)!.data);
     const quantity = `${moment ? 'optimiser moment' : 'parameter'} ${name}`;
     if (!Number.isFinite(v)) return { quantity, value: v, reason: `is ${v}` };
     if (!moment && v > threshold) {
-      return { quantity, value: v, reason: `reached |x| = ${v.toExponential(2)} > train.divergenceThreshold (${threshold.toExponential(0)})` };
+      return {
+        quantity,
+        value: v,
+        reason: `reached |x| = ${v.toExponential(2)} > train.divergenceThreshold (${threshold.toExponential(0)})`,
+      };
     }
   }
   return null;

@@ -13,12 +13,45 @@
  * Run folder: run.json (algo, env, seed), config.json (the resolved Config), metrics.jsonl and
  * metrics.csv (one row per logged step), checkpoints/ckpt-<step>.{safetensors,json} (the newest two).
  */
-export { train, resumeTraining, NonFiniteError, type TrainOptions, type TrainResult, type TrainCallbacks, type StepInfo, type RunInfo } from './loop.ts';
-export { runTraining, runLoop, type RunStore, type LoopOptions, type Interrupts, type ProgressSink } from './loop-core.ts';
+export {
+  train,
+  resumeTraining,
+  NonFiniteError,
+  type TrainOptions,
+  type TrainResult,
+  type TrainCallbacks,
+  type StepInfo,
+  type RunInfo,
+} from './loop.ts';
+export {
+  runTraining,
+  runLoop,
+  type RunStore,
+  type LoopOptions,
+  type Interrupts,
+  type ProgressSink,
+} from './loop-core.ts';
 export { MemoryRunStore } from './memory-store.ts';
 export { evaluate, type EvalResult } from './evaluate.ts';
-export { buildEnv, defaultEnvFactory, trainEpisodeSeed, evalEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';
-export { saveCheckpoint, loadCheckpoint, latestCheckpoint, listCheckpoints, writeFileAtomic, CheckpointError, withPrefix, type Checkpoint, type CheckpointMeta } from './checkpoint.ts';
+export {
+  buildEnv,
+  defaultEnvFactory,
+  trainEpisodeSeed,
+  evalEpisodeSeed,
+  type EnvFactory,
+  type EnvStack,
+} from './env.ts';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  latestCheckpoint,
+  listCheckpoints,
+  writeFileAtomic,
+  CheckpointError,
+  withPrefix,
+  type Checkpoint,
+  type CheckpointMeta,
+} from './checkpoint.ts';
 export { MetricsWriter, readMetrics } from './metrics-files.ts';
 export { MemoryMetrics, type MetricsLog, type Row } from './metrics.ts';
 export { loadAgent, saveAgent, loadAgentFile, type LoadedRun } from './load.ts';

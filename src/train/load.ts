@@ -5,7 +5,13 @@ import { dirname, join, resolve } from 'node:path';
 import { createAgent, type Agent } from '../agents/index.ts';
 import { configFromRunFile, type Config } from '../config/index.ts';
 import type { RunningMeanStdState } from '../envs/index.ts';
-import { CheckpointError, findCheckpoint, withPrefix, writeFileAtomic, type CheckpointMeta } from './checkpoint.ts';
+import {
+  CheckpointError,
+  findCheckpoint,
+  withPrefix,
+  writeFileAtomic,
+  type CheckpointMeta,
+} from './checkpoint.ts';
 import { buildEnv, type EnvFactory, type EnvStack } from './env.ts';
 
 /** An agent restored from a run's newest checkpoint, with its config and a matching evaluation environment. */
@@ -32,12 +38,15 @@ export function loadAgent(path: string, opts: { warn?: (line: string) => void } 
   const config = configFromRunFile(cfgPath);
   const obsDim = ck.tensors.get('loop.obs')?.shape[0];
   const actDim = ck.tensors.get('replay.action')?.shape[1];
-  if (!obsDim || !actDim) throw new Error(`loadAgent: checkpoint ${jsonPath} lacks loop.obs / replay.action shapes`);
+  if (!obsDim || !actDim)
+    throw new Error(`loadAgent: checkpoint ${jsonPath} lacks loop.obs / replay.action shapes`);
   const agent = createAgent(ck.meta.algo, obsDim, actDim, config, ck.meta.seed);
   agent.loadState({ tensors: withPrefix(ck.tensors, 'agent'), json: ck.meta.agent });
   const norm = (ck.meta.loop.state as { normalizer: RunningMeanStdState | null }).normalizer;
   return {
-    agent, config, meta: ck.meta,
+    agent,
+    config,
+    meta: ck.meta,
     async makeEvalEnv(factory?: EnvFactory) {
       const e = await buildEnv(ck.meta.envId, config.train, factory);
       if (e.normalizer && norm) {
@@ -58,7 +67,11 @@ const AGENT_FORMAT = 'rfm-rl/agent';
  */
 export function saveAgent(agent: Agent, path: string, config: Config, seed = 0): void {
   const meta = {
-    format: AGENT_FORMAT, algo: agent.algo, obsDim: String(agent.obsDim), actDim: String(agent.actDim), seed: String(seed),
+    format: AGENT_FORMAT,
+    algo: agent.algo,
+    obsDim: String(agent.obsDim),
+    actDim: String(agent.actDim),
+    seed: String(seed),
     config: JSON.stringify(config),
   };
   const st = agent.state();
@@ -68,7 +81,10 @@ export function saveAgent(agent: Agent, path: string, config: Config, seed = 0):
 /** Loads an agent written by saveAgent. */
 export function loadAgentFile(path: string): { agent: Agent; config: Config } {
   const { tensors, metadata: m } = decodeSafetensors(new Uint8Array(readFileSync(path)));
-  if (m.format !== AGENT_FORMAT) throw new CheckpointError(`${path} is not an agent file written by saveAgent (format '${m.format ?? 'none'}')`);
+  if (m.format !== AGENT_FORMAT)
+    throw new CheckpointError(
+      `${path} is not an agent file written by saveAgent (format '${m.format ?? 'none'}')`,
+    );
   const config = JSON.parse(m.config) as Config;
   const agent = createAgent(m.algo, Number(m.obsDim), Number(m.actDim), config, Number(m.seed));
   agent.loadState({ tensors, json: JSON.parse(m.state) });

@@ -33,7 +33,13 @@
  * (./memory-store.ts). Progress lines and signal handling are injected the same way.
  */
 import { Rng, type RngState } from '../engine/index.ts';
-import { createAgent, ReplayBuffer, type Agent, type Metrics, type ReplayState } from '../agents/index.ts';
+import {
+  createAgent,
+  ReplayBuffer,
+  type Agent,
+  type Metrics,
+  type ReplayState,
+} from '../agents/index.ts';
 import type { Algo, Config } from '../config/index.ts';
 import type { NamedArray } from '../nn/safetensors.ts';
 import type { RunningMeanStdState } from '../envs/wrappers.ts';
@@ -41,7 +47,15 @@ import { envSpec } from '../envs/registry.ts';
 import { buildEnv, trainEpisodeSeed, type EnvFactory, type EnvStack } from './env.ts';
 import { predictor, type Predict } from './predict.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
-import { accumulate, emptyAccumulator, MemoryMetrics, summarize, type MetricAccumulator, type MetricsLog, type Row } from './metrics.ts';
+import {
+  accumulate,
+  emptyAccumulator,
+  MemoryMetrics,
+  summarize,
+  type MetricAccumulator,
+  type MetricsLog,
+  type Row,
+} from './metrics.ts';
 import { withPrefix, type Checkpoint, type CheckpointInput } from './checkpoint-format.ts';
 import { checkAgentTensors, NonFiniteError, type StateProblem } from './guard.ts';
 
@@ -162,7 +176,13 @@ interface LoopState {
   updatesDue: number;
   rng: RngState;
   acc: MetricAccumulator;
-  lastEval: { step: number; mean: number; std: number; returns: number[]; lengths: number[] } | null;
+  lastEval: {
+    step: number;
+    mean: number;
+    std: number;
+    returns: number[];
+    lengths: number[];
+  } | null;
   /** Wall seconds spent before this session (so time/elapsed continues across resumes). */
   elapsed: number;
   normalizer: RunningMeanStdState | null;
@@ -189,7 +209,11 @@ const arr = (data: Float32Array, shape: number[]): NamedArray => ({ data, shape 
  * A fresh run of `algo` on `envId` with `config` (a resolved Config) kept in `store` (null: rows in
  * memory only). Under Node, train() in ./loop.ts adds the run folder and signals.
  */
-export function runTraining(envId: string, config: Config, o: LoopOptions & { algo?: Algo; seed?: number; store?: RunStore | null } = {}): Promise<TrainResult> {
+export function runTraining(
+  envId: string,
+  config: Config,
+  o: LoopOptions & { algo?: Algo; seed?: number; store?: RunStore | null } = {},
+): Promise<TrainResult> {
   const { algo = 'rfm', seed = 0, store = null, ...options } = o;
   if (!options.envFactory) envSpec(envId); // an unknown id fails here, before anything is kept
   return runLoop({ algo, envId, seed, config, store, options, resume: null, commit: null });
@@ -224,8 +248,17 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
   let buffer: ReplayBuffer;
   const writer: MetricsLog = store?.metrics ?? new MemoryMetrics();
   const s: LoopState = {
-    step: 0, episode: 0, episodeStep: 0, episodeReturn: 0, updates: 0, updatesDue: 0,
-    rng: new Rng(seed).split(0x100).state(), acc: emptyAccumulator(), lastEval: null, elapsed: 0, normalizer: null,
+    step: 0,
+    episode: 0,
+    episodeStep: 0,
+    episodeReturn: 0,
+    updates: 0,
+    updatesDue: 0,
+    rng: new Rng(seed).split(0x100).state(),
+    acc: emptyAccumulator(),
+    lastEval: null,
+    elapsed: 0,
+    normalizer: null,
   };
   let episodeActions: number[] = []; // flat [episodeStep, actDim]
   let obs: Float32Array;
@@ -239,23 +272,35 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
     if (a.resume) {
       // ---- restore: agent, buffer, loop state, then rebuild the current episode by replay ----
       const { checkpoint: ck, path } = a.resume;
-      if (ck.meta.algo !== algo || ck.meta.envId !== envId) throw new Error(`checkpoint ${path} is for ${ck.meta.algo} on ${ck.meta.envId}, not ${algo} on ${envId}`);
+      if (ck.meta.algo !== algo || ck.meta.envId !== envId)
+        throw new Error(
+          `checkpoint ${path} is for ${ck.meta.algo} on ${ck.meta.envId}, not ${algo} on ${envId}`,
+        );
       agent.loadState({ tensors: withPrefix(ck.tensors, 'agent'), json: ck.meta.agent });
       const rs = ck.meta.loop.replay as ReplayState;
       const put = (name: string, into: Float32Array) => {
         const t = ck.tensors.get(`replay.${name}`);
         if (!t) throw new Error(`checkpoint ${path}: missing replay.${name}`);
-        if (t.data.length > into.length) throw new Error(`checkpoint ${path}: its replay buffer holds more than train.bufferSize (${tc.bufferSize}) transitions`);
+        if (t.data.length > into.length)
+          throw new Error(
+            `checkpoint ${path}: its replay buffer holds more than train.bufferSize (${tc.bufferSize}) transitions`,
+          );
         into.set(t.data);
       };
-      put('obs', buffer.obs); put('action', buffer.action); put('reward', buffer.reward); put('next_obs', buffer.nextObs); put('terminated', buffer.terminated);
+      put('obs', buffer.obs);
+      put('action', buffer.action);
+      put('reward', buffer.reward);
+      put('next_obs', buffer.nextObs);
+      put('terminated', buffer.terminated);
       buffer.loadState(rs);
       Object.assign(s, ck.meta.loop.state as LoopState);
       episodeActions = Array.from(ck.tensors.get('loop.episode_actions')?.data ?? []);
       obs = replayEpisode(train, seed, s, episodeActions, actDim);
       const saved = ck.tensors.get('loop.obs')?.data;
       if (!saved || saved.some((v, i) => v !== obs[i])) {
-        throw new Error(`resume: replaying episode ${s.episode} (${s.episodeStep} steps) did not reproduce the saved observation; is ${envId} deterministic given its seed?`);
+        throw new Error(
+          `resume: replaying episode ${s.episode} (${s.episodeStep} steps) did not reproduce the saved observation; is ${envId} deterministic given its seed?`,
+        );
       }
       const kept = writer.rowsForResume(ck.meta.loop.metricRows as number, ck.meta.step);
       a.commit?.();
@@ -292,7 +337,9 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
         where = `no checkpoint was written before it, so the run cannot be continued (${store.location})`;
       }
     }
-    throw new NonFiniteError(`${what.split('\n')[0]} at step ${s.step} (update ${s.updates}); stopping. ${where}`);
+    throw new NonFiniteError(
+      `${what.split('\n')[0]} at step ${s.step} (update ${s.updates}); stopping. ${where}`,
+    );
   };
   const describe = (p: StateProblem) => `${p.quantity} ${p.reason}`;
   /** The guard on the agent's whole state (parameters, targets, optimiser moments). */
@@ -312,7 +359,8 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
       const msg = e instanceof Error ? e.message : String(e);
       const p = checkAgentTensors(agent.state().tensors, tc.divergenceThreshold);
       if (p) return diverged(describe(p));
-      if (NUMERIC.test(msg)) return diverged(`${what} failed on non-finite numbers (${msg.split('\n')[0]})`);
+      if (NUMERIC.test(msg))
+        return diverged(`${what} failed on non-finite numbers (${msg.split('\n')[0]})`);
       throw e;
     }
   };
@@ -329,13 +377,28 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
     tensors.set('replay.reward', arr(buffer.reward.subarray(0, n), [n]));
     tensors.set('replay.next_obs', arr(buffer.nextObs.subarray(0, n * obsDim), [n, obsDim]));
     tensors.set('replay.terminated', arr(buffer.terminated.subarray(0, n), [n]));
-    tensors.set('loop.episode_actions', arr(Float32Array.from(episodeActions), [s.episodeStep, actDim]));
+    tensors.set(
+      'loop.episode_actions',
+      arr(Float32Array.from(episodeActions), [s.episodeStep, actDim]),
+    );
     tensors.set('loop.obs', arr(obs, [obsDim]));
     const loopState: LoopState = {
-      ...s, rng: rng.state(), elapsed: s.elapsed + (performance.now() - t0) / 1000,
+      ...s,
+      rng: rng.state(),
+      elapsed: s.elapsed + (performance.now() - t0) / 1000,
       normalizer: train.normalizer ? train.normalizer.state() : null,
     };
-    store.saveCheckpoint({ step: s.step, algo, envId, seed, agent: st.json, loop: { state: loopState, replay: buffer.state(), metricRows: writer.rows.length } }, tensors);
+    store.saveCheckpoint(
+      {
+        step: s.step,
+        algo,
+        envId,
+        seed,
+        agent: st.json,
+        loop: { state: loopState, replay: buffer.state(), metricRows: writer.rows.length },
+      },
+      tensors,
+    );
     writer.writeCsv();
   };
 
@@ -362,7 +425,11 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
     s.lastEval = { step: s.step, ...r };
     cb.onEval?.(r, s.step);
     progress?.eval(s.step, r.mean);
-    return { 'eval/return': r.mean, 'eval/return_std': r.std, 'eval/length': r.lengths.reduce((x, y) => x + y, 0) / r.lengths.length };
+    return {
+      'eval/return': r.mean,
+      'eval/return_std': r.std,
+      'eval/length': r.lengths.reduce((x, y) => x + y, 0) / r.lengths.length,
+    };
   };
 
   let interrupted = false;
@@ -442,11 +509,14 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
       }
       if (tc.evalEvery > 0 && s.step % tc.evalEvery === 0) Object.assign(row, runEval());
       if (Object.keys(row).length > 0) writer.write({ step: s.step, ...row });
-      if ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps) snapshot();
+      if ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps)
+        snapshot();
       progress?.step(s.step);
     }
     if (interrupted) {
-      const saved = store !== null && ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps);
+      const saved =
+        store !== null &&
+        ((tc.checkpointEvery > 0 && s.step % tc.checkpointEvery === 0) || s.step === tc.steps);
       if (!saved) snapshot();
       progress?.done();
       options.interrupts?.stopped(s.step);
@@ -468,7 +538,19 @@ export async function runLoop(a: RunArgs): Promise<TrainResult> {
     options.interrupts?.end();
     closeEnvs();
   }
-  return { agent, algo, envId, seed, config, runDir: store?.location ?? null, steps: s.step, rows: writer.rows, lastEval, interrupted, predict: predictor(agent, train) };
+  return {
+    agent,
+    algo,
+    envId,
+    seed,
+    config,
+    runDir: store?.location ?? null,
+    steps: s.step,
+    rows: writer.rows,
+    lastEval,
+    interrupted,
+    predict: predictor(agent, train),
+  };
 }
 
 /** A replay buffer of `capacity` transitions, or a one-line error saying why it cannot be allocated. */
@@ -477,12 +559,20 @@ function allocateBuffer(capacity: number, obsDim: number, actDim: number): Repla
     return new ReplayBuffer(capacity, obsDim, actDim);
   } catch (e) {
     const gb = (capacity * (2 * obsDim + actDim + 2) * 4) / 2 ** 30;
-    throw new Error(`train.bufferSize ${capacity}: cannot allocate the replay buffer (${gb.toPrecision(3)} GiB of float32; ${(e as Error).message}); choose a smaller train.bufferSize`);
+    throw new Error(
+      `train.bufferSize ${capacity}: cannot allocate the replay buffer (${gb.toPrecision(3)} GiB of float32; ${(e as Error).message}); choose a smaller train.bufferSize`,
+    );
   }
 }
 
 /** Resets the training env to the start of episode s.episode and replays its actions; returns the current observation. */
-function replayEpisode(train: EnvStack, seed: number, s: LoopState, actions: number[], actDim: number): Float32Array {
+function replayEpisode(
+  train: EnvStack,
+  seed: number,
+  s: LoopState,
+  actions: number[],
+  actDim: number,
+): Float32Array {
   const norm = train.normalizer;
   if (norm && s.normalizer) {
     norm.loadState(s.normalizer);
@@ -490,11 +580,15 @@ function replayEpisode(train: EnvStack, seed: number, s: LoopState, actions: num
   }
   let [o] = train.env.reset({ seed: trainEpisodeSeed(seed, s.episode) });
   for (let t = 0; t < s.episodeStep; t++) {
-    const [next, , terminated, truncated] = train.env.step(Float32Array.from(actions.slice(t * actDim, (t + 1) * actDim)));
-    if (terminated || truncated) throw new Error(`resume: the replayed episode ended after ${t + 1} of ${s.episodeStep} steps`);
+    const [next, , terminated, truncated] = train.env.step(
+      Float32Array.from(actions.slice(t * actDim, (t + 1) * actDim)),
+    );
+    if (terminated || truncated)
+      throw new Error(
+        `resume: the replayed episode ended after ${t + 1} of ${s.episodeStep} steps`,
+      );
     o = next;
   }
   if (norm) norm.update = true;
   return Float32Array.from(o);
 }
-

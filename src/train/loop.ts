@@ -10,14 +10,36 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NamedArray } from '../nn/index.ts';
-import { applySet, configFromRunFile, validateConfig, type Algo, type Config } from '../config/index.ts';
+import {
+  applySet,
+  configFromRunFile,
+  validateConfig,
+  type Algo,
+  type Config,
+} from '../config/index.ts';
 import { envSpec } from '../envs/index.ts';
 import type { EnvFactory } from './env.ts';
 import { MetricsWriter, readMetrics } from './metrics-files.ts';
-import { checkpointsDir, findCheckpoint, listCheckpoints, saveCheckpoint, type CheckpointInput } from './checkpoint.ts';
+import {
+  checkpointsDir,
+  findCheckpoint,
+  listCheckpoints,
+  saveCheckpoint,
+  type CheckpointInput,
+} from './checkpoint.ts';
 import { checkCreatableDir, makeDirs, removeStaleTemps, writeFileAtomic } from './files.ts';
 import { Progress } from './progress.ts';
-import { NonFiniteError, runConfigText, runLoop, type Interrupts, type LoopOptions, type RunInfo, type RunStore, type TrainCallbacks, type TrainResult } from './loop-core.ts';
+import {
+  NonFiniteError,
+  runConfigText,
+  runLoop,
+  type Interrupts,
+  type LoopOptions,
+  type RunInfo,
+  type RunStore,
+  type TrainCallbacks,
+  type TrainResult,
+} from './loop-core.ts';
 
 export { NonFiniteError };
 export type { StepInfo, TrainCallbacks, TrainResult, RunInfo } from './loop-core.ts';
@@ -75,11 +97,23 @@ class FolderStore implements RunStore {
 }
 
 /** The loop options of a Node run: the progress line on stderr and SIGINT / SIGTERM handling, as asked. */
-function nodeLoopOptions(options: TrainOptions, algo: Algo, envId: string, config: Config, runDir: string | null): LoopOptions {
+function nodeLoopOptions(
+  options: TrainOptions,
+  algo: Algo,
+  envId: string,
+  config: Config,
+  runDir: string | null,
+): LoopOptions {
   const tc = config.train;
   const out: LoopOptions = { callbacks: options.callbacks, envFactory: options.envFactory };
   if (options.progress) {
-    out.progress = (start) => new Progress({ total: tc.steps, start, label: `${algo} ${envId}`, plainEvery: Math.max(tc.logEvery, Math.ceil(tc.steps / 20)) });
+    out.progress = (start) =>
+      new Progress({
+        total: tc.steps,
+        start,
+        label: `${algo} ${envId}`,
+        plainEvery: Math.max(tc.logEvery, Math.ceil(tc.steps / 20)),
+      });
   }
   if (options.handleSignals) {
     let interrupted = false;
@@ -100,7 +134,9 @@ function nodeLoopOptions(options: TrainOptions, algo: Algo, envId: string, confi
       },
       requested: () => interrupted,
       stopped(step) {
-        process.stderr.write(`interrupted at step ${step}${runDir ? `; checkpoint written (rfm train --resume ${runDir})` : ''}\n`);
+        process.stderr.write(
+          `interrupted at step ${step}${runDir ? `; checkpoint written (rfm train --resume ${runDir})` : ''}\n`,
+        );
       },
     };
     out.interrupts = signals;
@@ -113,16 +149,26 @@ function nodeLoopOptions(options: TrainOptions, algo: Algo, envId: string, confi
  * With `outDir`, writes `<outDir>/<run>/` with run.json, config.json, metrics.jsonl, metrics.csv
  * and checkpoints/.
  */
-export async function train(envId: string, config: Config, options: TrainOptions = {}): Promise<TrainResult> {
+export async function train(
+  envId: string,
+  config: Config,
+  options: TrainOptions = {},
+): Promise<TrainResult> {
   const algo = options.algo ?? 'rfm';
   const seed = options.seed ?? 0;
   if (!options.envFactory) envSpec(envId); // an unknown id fails here, before a run folder exists
   let runDir: string | null = null;
   let commit: (() => void) | null = null;
   if (options.outDir) {
-    const dir = resolve(options.outDir, options.runName ?? `${algo}-${envId}-s${seed}-${timestamp()}`);
+    const dir = resolve(
+      options.outDir,
+      options.runName ?? `${algo}-${envId}-s${seed}-${timestamp()}`,
+    );
     runDir = dir;
-    if (existsSync(join(dir, 'run.json'))) throw new RunRequestError(`run folder ${dir} already exists (resume it with --resume, or choose another name)`);
+    if (existsSync(join(dir, 'run.json')))
+      throw new RunRequestError(
+        `run folder ${dir} already exists (resume it with --resume, or choose another name)`,
+      );
     checkCreatableDir(dir);
     // The folder is made once the environments, agent and buffer exist (see runLoop), so a
     // setup failure leaves no half-made run behind.
@@ -133,7 +179,16 @@ export async function train(envId: string, config: Config, options: TrainOptions
       writeRunConfig(dir, info, config);
     };
   }
-  return runLoop({ algo, envId, seed, config, store: runDir ? new FolderStore(runDir) : null, options: nodeLoopOptions(options, algo, envId, config, runDir), resume: null, commit });
+  return runLoop({
+    algo,
+    envId,
+    seed,
+    config,
+    store: runDir ? new FolderStore(runDir) : null,
+    options: nodeLoopOptions(options, algo, envId, config, runDir),
+    resume: null,
+    commit,
+  });
 }
 
 export interface ResumeOptions extends Omit<TrainOptions, 'algo' | 'seed' | 'outDir' | 'runName'> {
@@ -156,33 +211,50 @@ export interface ResumeOptions extends Omit<TrainOptions, 'algo' | 'seed' | 'out
  * Checkpoints newer than the one continued from are moved to checkpoints/abandoned-<time>/
  * (kept, but no longer picked up). Nothing is written unless everything checks out.
  */
-export async function resumeTraining(runDir: string, options: ResumeOptions = {}): Promise<TrainResult> {
+export async function resumeTraining(
+  runDir: string,
+  options: ResumeOptions = {},
+): Promise<TrainResult> {
   const dir = resolve(runDir);
   const warn = options.warn ?? ((line: string) => void process.stderr.write(`${line}\n`));
   if (!existsSync(dir)) throw new RunRequestError(`${dir} does not exist`);
-  if (!existsSync(join(dir, 'run.json'))) throw new RunRequestError(`${dir} is not a run folder (no run.json)`);
+  if (!existsSync(join(dir, 'run.json')))
+    throw new RunRequestError(`${dir} is not a run folder (no run.json)`);
   let info: RunInfo;
   try {
     info = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunInfo;
   } catch (e) {
-    throw new Error(`${join(dir, 'run.json')} is unreadable or not valid JSON (${(e as Error).message})`);
+    throw new Error(
+      `${join(dir, 'run.json')} is unreadable or not valid JSON (${(e as Error).message})`,
+    );
   }
   const config = configFromRunFile(join(dir, 'config.json'));
   for (const assignment of options.sets ?? []) applySet(config, assignment);
   if (options.steps !== undefined) {
-    if (!(Number.isSafeInteger(options.steps) && options.steps >= 1)) throw new RunRequestError(`resume: steps must be a positive integer, got ${options.steps}`);
+    if (!(Number.isSafeInteger(options.steps) && options.steps >= 1))
+      throw new RunRequestError(`resume: steps must be a positive integer, got ${options.steps}`);
     config.train.steps = options.steps;
   }
   validateConfig(config);
   for (const d of [dir, join(dir, 'checkpoints')]) removeStaleTemps(d);
   const from = options.from;
-  if (typeof from === 'string' && resolve(dirname(resolve(from))) !== resolve(checkpointsDir(dir))) {
-    throw new RunRequestError(`--from ${from} is not one of this run's checkpoints (they are in ${checkpointsDir(dir)})`);
+  if (
+    typeof from === 'string' &&
+    resolve(dirname(resolve(from))) !== resolve(checkpointsDir(dir))
+  ) {
+    throw new RunRequestError(
+      `--from ${from} is not one of this run's checkpoints (they are in ${checkpointsDir(dir)})`,
+    );
   }
-  const found = findCheckpoint(typeof from === 'string' ? resolve(from) : dir, { step: typeof from === 'number' ? from : undefined, warn });
+  const found = findCheckpoint(typeof from === 'string' ? resolve(from) : dir, {
+    step: typeof from === 'number' ? from : undefined,
+    warn,
+  });
   const ckStep = found.checkpoint.meta.step;
   if (config.train.steps < ckStep) {
-    throw new RunRequestError(`--steps ${config.train.steps} is below the step of the checkpoint to continue from (${ckStep}, ${basename(found.path)}); give a total of at least ${ckStep}`);
+    throw new RunRequestError(
+      `--steps ${config.train.steps} is below the step of the checkpoint to continue from (${ckStep}, ${basename(found.path)}); give a total of at least ${ckStep}`,
+    );
   }
   const changed = options.steps !== undefined || (options.sets ?? []).length > 0;
   const branches = (options.sets ?? []).length > 0 || from !== undefined; // what follows may differ from what was
@@ -196,15 +268,24 @@ export async function resumeTraining(runDir: string, options: ResumeOptions = {}
       const rows = readMetrics(dir);
       const after = rows.filter((r) => r.step > ckStep);
       if (after.length > 0) {
-        const copy = join(setAside ?? dir, setAside ? 'metrics.jsonl' : `metrics.before-resume-${timestamp()}.jsonl`);
+        const copy = join(
+          setAside ?? dir,
+          setAside ? 'metrics.jsonl' : `metrics.before-resume-${timestamp()}.jsonl`,
+        );
         writeFileAtomic(copy, readFileSync(metrics));
         warn(`kept the ${after.length} metrics row(s) after step ${ckStep} in ${copy}`);
       }
     }
   };
   return runLoop({
-    algo: info.algo, envId: info.envId, seed: info.seed, config, store: new FolderStore(dir),
-    options: nodeLoopOptions(options, info.algo, info.envId, config, dir), resume: found, commit,
+    algo: info.algo,
+    envId: info.envId,
+    seed: info.seed,
+    config,
+    store: new FolderStore(dir),
+    options: nodeLoopOptions(options, info.algo, info.envId, config, dir),
+    resume: found,
+    commit,
   });
 }
 
@@ -219,7 +300,8 @@ function setAsideNewer(dir: string, step: number, warn: (line: string) => void):
   for (let k = 2; existsSync(to); k++) to = join(dir, `abandoned-${timestamp()}-${k}`); // never over an earlier set
   makeDirs(to);
   for (const p of newer) {
-    for (const f of [p, p.replace(/\.json$/, '.safetensors')]) if (existsSync(f)) renameSync(f, join(to, basename(f)));
+    for (const f of [p, p.replace(/\.json$/, '.safetensors')])
+      if (existsSync(f)) renameSync(f, join(to, basename(f)));
   }
   warn(`moved ${newer.length} checkpoint(s) after step ${step} to ${to}`);
   return to;
@@ -229,4 +311,3 @@ function setAsideNewer(dir: string, step: number, warn: (line: string) => void):
 function writeRunConfig(dir: string, info: RunInfo, config: Config): void {
   writeFileAtomic(join(dir, 'config.json'), runConfigText(info, config));
 }
-

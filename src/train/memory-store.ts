@@ -5,7 +5,11 @@
  */
 import type { Config } from '../config/index.ts';
 import type { NamedArray } from '../nn/safetensors.ts';
-import { encodeCheckpoint, type CheckpointInput, type EncodedCheckpoint } from './checkpoint-format.ts';
+import {
+  encodeCheckpoint,
+  type CheckpointInput,
+  type EncodedCheckpoint,
+} from './checkpoint-format.ts';
 import { runConfigText, type RunInfo, type RunStore } from './loop-core.ts';
 import { MemoryMetrics } from './metrics.ts';
 
@@ -44,7 +48,10 @@ export class MemoryRunStore implements RunStore {
     return [
       { path: 'run.json', data: text(JSON.stringify(info, null, 2) + '\n') },
       { path: 'config.json', data: text(runConfigText(info, config)) },
-      { path: 'metrics.jsonl', data: text(this.metrics.rows.map((r) => JSON.stringify(r) + '\n').join('')) },
+      {
+        path: 'metrics.jsonl',
+        data: text(this.metrics.rows.map((r) => JSON.stringify(r) + '\n').join('')),
+      },
       { path: `checkpoints/${ck.stem}.safetensors`, data: ck.tensorBytes },
       { path: `checkpoints/${ck.stem}.json`, data: text(ck.jsonText) },
     ];

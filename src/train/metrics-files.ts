@@ -39,7 +39,10 @@ export class MetricsWriter implements MetricsLog {
       kept = fromCsv;
     }
     const late = kept.find((r) => r.step > step);
-    if (late) throw new Error(`metrics row ${kept.indexOf(late) + 1} is at step ${late.step}, after the checkpoint's step ${step}; metrics.jsonl does not belong to this checkpoint`);
+    if (late)
+      throw new Error(
+        `metrics row ${kept.indexOf(late) + 1} is at step ${late.step}, after the checkpoint's step ${step}; metrics.jsonl does not belong to this checkpoint`,
+      );
     return kept;
   }
 
@@ -58,8 +61,14 @@ export class MetricsWriter implements MetricsLog {
 
   writeCsv(): void {
     if (!this.csv) return;
-    const keys = ['step', ...new Set(this.rows.flatMap((r) => Object.keys(r)).filter((k) => k !== 'step'))];
-    const lines = [keys.join(','), ...this.rows.map((r) => keys.map((k) => (k in r ? String(r[k]) : '')).join(','))];
+    const keys = [
+      'step',
+      ...new Set(this.rows.flatMap((r) => Object.keys(r)).filter((k) => k !== 'step')),
+    ];
+    const lines = [
+      keys.join(','),
+      ...this.rows.map((r) => keys.map((k) => (k in r ? String(r[k]) : '')).join(',')),
+    ];
     writeFileAtomic(this.csv, lines.join('\n') + '\n');
   }
 }
@@ -76,7 +85,9 @@ function readRows(path: string): Row[] {
 /** Rows of a metrics.csv written by MetricsWriter.writeCsv (empty cells are absent keys). */
 function readCsvRows(path: string): Row[] {
   if (!existsSync(path)) return [];
-  const [header, ...lines] = readFileSync(path, 'utf8').split('\n').filter((l) => l !== '');
+  const [header, ...lines] = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   if (!header) return [];
   const keys = header.split(',');
   return lines.map((l) => {

@@ -46,7 +46,10 @@ export function curveGroups(
   metric: string,
   o: BootstrapOptions & { stepKey?: string } = {},
 ): CurveGroup[] {
-  const groups = new Map<string, { env: string; algo: string; runs: string[]; pts: [number, number][][] }>();
+  const groups = new Map<
+    string,
+    { env: string; algo: string; runs: string[]; pts: [number, number][][] }
+  >();
   for (const r of runs) {
     const pts = metricSeries(r.rows ?? readMetrics(r.dir), metric, o.stepKey);
     if (pts.length === 0) continue;
@@ -78,7 +81,16 @@ export function learningCurvesSvg(groups: readonly CurveGroup[], o: PlotOptions 
   if (groups.length === 0) throw new Error(`no run has values of '${metric}'`);
   const envs = [...new Set(groups.map((g) => g.env))];
   const algos = [...new Set(groups.map((g) => g.algo))].sort();
-  const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+  const palette = [
+    '#1f77b4',
+    '#d62728',
+    '#2ca02c',
+    '#ff7f0e',
+    '#9467bd',
+    '#8c564b',
+    '#e377c2',
+    '#7f7f7f',
+  ];
   const charts = envs.map((env) => {
     const series: Series[] = groups
       .filter((g) => g.env === env)
@@ -88,7 +100,8 @@ export function learningCurvesSvg(groups: readonly CurveGroup[], o: PlotOptions 
         const band: [number, number, number][] = [];
         c.steps.forEach((s, j) => {
           if (Number.isFinite(c.iqm[j])) pts.push([s, c.iqm[j]]);
-          if (Number.isFinite(c.low[j]) && Number.isFinite(c.high[j])) band.push([s, c.low[j], c.high[j]]);
+          if (Number.isFinite(c.low[j]) && Number.isFinite(c.high[j]))
+            band.push([s, c.low[j], c.high[j]]);
         });
         const n = g.runs.length;
         return {
@@ -112,7 +125,10 @@ export function learningCurvesSvg(groups: readonly CurveGroup[], o: PlotOptions 
 }
 
 interface ResvgModule {
-  Resvg: new (svg: string, opts?: Record<string, unknown>) => { render(): { width: number; height: number; asPng(): Uint8Array } };
+  Resvg: new (
+    svg: string,
+    opts?: Record<string, unknown>,
+  ) => { render(): { width: number; height: number; asPng(): Uint8Array } };
 }
 
 /** Rasterises an SVG document to PNG at its own pixel size (times `scale`), on white, with the system fonts. */
@@ -122,7 +138,11 @@ export function svgToPng(svg: string, scale = 1): Buffer {
   const r = new Resvg(svg, {
     background: 'white',
     fitTo: scale === 1 ? { mode: 'original' } : { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans', sansSerifFamily: 'DejaVu Sans' },
+    font: {
+      loadSystemFonts: true,
+      defaultFontFamily: 'DejaVu Sans',
+      sansSerifFamily: 'DejaVu Sans',
+    },
   });
   return Buffer.from(r.render().asPng());
 }
@@ -152,10 +172,14 @@ export interface PlotRunsOptions extends BootstrapOptions {
 export function plotRuns(paths: readonly string[], o: PlotRunsOptions): CurveGroup[] {
   const metric = o.metric ?? 'eval/return';
   const ext = extname(o.out).toLowerCase();
-  if (ext !== '.png' && ext !== '.svg') throw new Error(`plot: the output must end in .png or .svg, got '${o.out}'`);
+  if (ext !== '.png' && ext !== '.svg')
+    throw new Error(`plot: the output must end in .png or .svg, got '${o.out}'`);
   const runs = resolveRunArgs(paths);
   const groups = curveGroups(runs, metric, o);
-  if (groups.length === 0) throw new Error(`plot: none of the ${runs.length} run(s) has values of '${metric}' in metrics.jsonl / metrics.csv`);
+  if (groups.length === 0)
+    throw new Error(
+      `plot: none of the ${runs.length} run(s) has values of '${metric}' in metrics.jsonl / metrics.csv`,
+    );
   const svg = learningCurvesSvg(groups, { metric });
   makeDirs(dirname(o.out) || '.');
   writeFileSync(o.out, ext === '.svg' ? svg : svgToPng(svg));

@@ -16,7 +16,11 @@ export function decodePng(png: Uint8Array): DecodedPng {
   if (png.length < 33 || sig.some((b, i) => png[i] !== b)) throw new Error('not a PNG file');
   const dv = new DataView(png.buffer, png.byteOffset, png.byteLength);
   let pos = 8;
-  let width = 0, height = 0, depth = 0, ctype = 0, interlace = 0;
+  let width = 0,
+    height = 0,
+    depth = 0,
+    ctype = 0,
+    interlace = 0;
   const idat: Uint8Array[] = [];
   while (pos + 8 <= png.length) {
     const len = dv.getUint32(pos);
@@ -33,7 +37,10 @@ export function decodePng(png: Uint8Array): DecodedPng {
     pos += 12 + len;
   }
   const channels = ({ 0: 1, 2: 3, 4: 2, 6: 4 } as Record<number, number>)[ctype];
-  if (depth !== 8 || !channels || interlace !== 0) throw new Error(`unsupported PNG (bit depth ${depth}, colour type ${ctype}, interlace ${interlace})`);
+  if (depth !== 8 || !channels || interlace !== 0)
+    throw new Error(
+      `unsupported PNG (bit depth ${depth}, colour type ${ctype}, interlace ${interlace})`,
+    );
   const raw = inflateSync(Buffer.concat(idat));
   const stride = width * channels;
   const px = new Uint8Array(height * stride);
@@ -52,7 +59,9 @@ export function decodePng(png: Uint8Array): DecodedPng {
       else if (f === 3) v += (a + b) >> 1;
       else if (f === 4) {
         const p = a + b - c;
-        const pa = Math.abs(p - a), pb = Math.abs(p - b), pc = Math.abs(p - c);
+        const pa = Math.abs(p - a),
+          pb = Math.abs(p - b),
+          pc = Math.abs(p - c);
         v += pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
       }
       row[i] = v & 255;
@@ -75,10 +84,17 @@ export function decodePng(png: Uint8Array): DecodedPng {
 }
 
 /** Variance of the pixels' luminance (0 for a blank, one-colour image), optionally inside a rectangle. */
-export function lumaVariance(img: DecodedPng, rect?: { x: number; y: number; w: number; h: number }): number {
-  const x0 = rect?.x ?? 0, y0 = rect?.y ?? 0;
-  const w = rect?.w ?? img.width, h = rect?.h ?? img.height;
-  let s = 0, s2 = 0, n = 0;
+export function lumaVariance(
+  img: DecodedPng,
+  rect?: { x: number; y: number; w: number; h: number },
+): number {
+  const x0 = rect?.x ?? 0,
+    y0 = rect?.y ?? 0;
+  const w = rect?.w ?? img.width,
+    h = rect?.h ?? img.height;
+  let s = 0,
+    s2 = 0,
+    n = 0;
   for (let y = y0; y < y0 + h; y++) {
     for (let x = x0; x < x0 + w; x++) {
       const i = 4 * (y * img.width + x);

@@ -62,8 +62,10 @@ function actionFn(env: Env, actor: Actor): (obs: Float64Array) => ArrayLike<numb
     const a = actor.act(Float32Array.from(obs), { deterministic: true });
     const out = new Float64Array(a.length);
     for (let i = 0; i < a.length; i++) {
-      const lo = low[i], hi = high[i];
-      out[i] = Number.isFinite(lo) && Number.isFinite(hi) ? lo + ((a[i] + 1) / 2) * (hi - lo) : a[i];
+      const lo = low[i],
+        hi = high[i];
+      out[i] =
+        Number.isFinite(lo) && Number.isFinite(hi) ? lo + ((a[i] + 1) / 2) * (hi - lo) : a[i];
     }
     return out;
   };
@@ -75,7 +77,8 @@ function actionFn(env: Env, actor: Actor): (obs: Float64Array) => ArrayLike<numb
  */
 export function recordRollout(env: Env, actor: Actor, opts: RecordOptions = {}): Rollout {
   const inner = unwrap(env);
-  if (!(inner instanceof MujocoEnv)) throw new Error(`${env.id}: recording needs a MuJoCo environment (Gymnasium MuJoCo or DMC)`);
+  if (!(inner instanceof MujocoEnv))
+    throw new Error(`${env.id}: recording needs a MuJoCo environment (Gymnasium MuJoCo or DMC)`);
   const name = inner.model.name;
   const xml = opts.xml ?? modelXml(name);
   if (!xml) throw new Error(`${env.id}: no MJCF text known for model '${name}'; pass opts.xml`);
@@ -95,14 +98,24 @@ export function recordRollout(env: Env, actor: Actor, opts: RecordOptions = {}):
   }
   const qpos = new Float32Array(frames.length * nq);
   frames.forEach((f, i) => qpos.set(f, i * nq));
-  return { env: opts.envId ?? env.id, model: name, xml, nq, dt: inner.dt, steps: rewards.length, qpos, rewards: Float32Array.from(rewards) };
+  return {
+    env: opts.envId ?? env.id,
+    model: name,
+    xml,
+    nq,
+    dt: inner.dt,
+    steps: rewards.length,
+    qpos,
+    rewards: Float32Array.from(rewards),
+  };
 }
 
 function toBase64(a: Float32Array): string {
   const le = new Float32Array(a); // typed arrays are little-endian on every platform this runs on
   const bytes = new Uint8Array(le.buffer, le.byteOffset, le.byteLength);
   let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(bin); // btoa / atob: globals in browsers and in Node (no Buffer, so this runs in a page)
 }
 
@@ -142,8 +155,18 @@ export function parseRollout(text: string): Rollout {
   const qpos = fromBase64(String(j.qpos));
   const rewards = fromBase64(String(j.rewards));
   const steps = Number(j.steps);
-  if (!(nq > 0) || qpos.length !== (steps + 1) * nq || rewards.length !== steps) throw new Error('rfm-rollout: sizes do not match (nq, steps, qpos, rewards)');
-  return { env: String(j.env), model: String(j.model), xml: String(j.xml), nq, dt: Number(j.dt), steps, qpos, rewards };
+  if (!(nq > 0) || qpos.length !== (steps + 1) * nq || rewards.length !== steps)
+    throw new Error('rfm-rollout: sizes do not match (nq, steps, qpos, rewards)');
+  return {
+    env: String(j.env),
+    model: String(j.model),
+    xml: String(j.xml),
+    nq,
+    dt: Number(j.dt),
+    steps,
+    qpos,
+    rewards,
+  };
 }
 
 export function writeRollout(file: string, r: Rollout): void {

@@ -76,7 +76,12 @@ export function runMeta(dir: string, root = dir): RunMeta {
     id: rel === '' ? '.' : rel,
     algo: algo !== undefined ? String(algo) : 'unknown',
     env: env !== undefined ? String(env) : 'unknown',
-    seed: typeof seed === 'number' ? seed : typeof seed === 'string' && seed.trim() !== '' && Number.isFinite(Number(seed)) ? Number(seed) : null,
+    seed:
+      typeof seed === 'number'
+        ? seed
+        : typeof seed === 'string' && seed.trim() !== '' && Number.isFinite(Number(seed))
+          ? Number(seed)
+          : null,
     config,
   };
 }
@@ -95,7 +100,8 @@ export function parseMetricsJsonl(text: string): MetricRow[] {
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) continue;
     const row: MetricRow = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (typeof x === 'number') row[k] = x;
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      if (typeof x === 'number') row[k] = x;
     rows.push(row);
   }
   return rows;
@@ -130,7 +136,11 @@ export function readMetrics(dir: string): MetricRow[] {
 }
 
 /** (step, value) pairs of one metric, in file order; rows without either key are skipped. */
-export function metricSeries(rows: readonly MetricRow[], metric: string, stepKey = 'step'): [number, number][] {
+export function metricSeries(
+  rows: readonly MetricRow[],
+  metric: string,
+  stepKey = 'step',
+): [number, number][] {
   const out: [number, number][] = [];
   for (const r of rows) {
     const x = r[stepKey];
@@ -148,7 +158,15 @@ export function isRunDir(dir: string): boolean {
   } catch {
     return false;
   }
-  return names.some((n) => n === 'config.json' || n === 'run.json' || n === 'metrics.jsonl' || n === 'metrics.csv' || n.endsWith('.samples.json') || n.endsWith('.rollout.json'));
+  return names.some(
+    (n) =>
+      n === 'config.json' ||
+      n === 'run.json' ||
+      n === 'metrics.jsonl' ||
+      n === 'metrics.csv' ||
+      n.endsWith('.samples.json') ||
+      n.endsWith('.rollout.json'),
+  );
 }
 
 /** Run folders under `root` (the root itself included), down to `maxDepth` levels; checkpoints/ and hidden folders are not entered. Sorted by id. */
@@ -165,7 +183,13 @@ export function findRuns(root: string, maxDepth = 4): RunMeta[] {
       return;
     }
     for (const e of entries) {
-      if (!e.isDirectory() || e.name.startsWith('.') || e.name === 'checkpoints' || e.name === 'node_modules') continue;
+      if (
+        !e.isDirectory() ||
+        e.name.startsWith('.') ||
+        e.name === 'checkpoints' ||
+        e.name === 'node_modules'
+      )
+        continue;
       walk(join(dir, e.name), depth + 1);
     }
   };
@@ -208,7 +232,8 @@ export function expandGlob(pattern: string): string[] {
       } catch {
         return;
       }
-      for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) step(join2(e.name), i);
+      for (const e of entries)
+        if (e.isDirectory() && !e.name.startsWith('.')) step(join2(e.name), i);
       return;
     }
     if (!/[*?]/.test(seg)) {
@@ -222,7 +247,8 @@ export function expandGlob(pattern: string): string[] {
     } catch {
       return;
     }
-    for (const n of names.sort()) if (re.test(n) && (!n.startsWith('.') || seg.startsWith('.'))) step(join2(n), i + 1);
+    for (const n of names.sort())
+      if (re.test(n) && (!n.startsWith('.') || seg.startsWith('.'))) step(join2(n), i + 1);
   };
   step('', 0);
   return [...results].sort();
@@ -247,7 +273,8 @@ export function resolveRunArgs(args: readonly string[]): RunMeta[] {
         } else found++;
       }
     }
-    if (found === 0) throw new Error(`'${a}' holds no run folder (a folder with config.json or metrics.jsonl)`);
+    if (found === 0)
+      throw new Error(`'${a}' holds no run folder (a folder with config.json or metrics.jsonl)`);
   }
   return [...seen.values()];
 }

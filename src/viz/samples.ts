@@ -46,8 +46,13 @@ export function serializeSamples(s: SamplesFile): string {
     ...(s.yLabel !== undefined ? { yLabel: s.yLabel } : {}),
     ...(s.range ? { range: s.range } : {}),
     sets: s.sets.map((set) => {
-      if (set.points.length % 2 !== 0) throw new Error(`sample set '${set.name}': points must be [x, y] pairs`);
-      return { name: set.name, ...(set.color ? { color: set.color } : {}), points: Array.from(set.points, r5) };
+      if (set.points.length % 2 !== 0)
+        throw new Error(`sample set '${set.name}': points must be [x, y] pairs`);
+      return {
+        name: set.name,
+        ...(set.color ? { color: set.color } : {}),
+        points: Array.from(set.points, r5),
+      };
     }),
   });
 }
@@ -70,7 +75,8 @@ export function readSamples(file: string): SamplesFile {
 /** `n` stochastic actions of an agent (in [-1, 1]) for one observation, as flat pairs of the first two action dimensions. */
 export function agentActionSamples(agent: Agent, obs: ArrayLike<number>, n: number): Float32Array {
   const batch = new Float32Array(n * agent.obsDim);
-  for (let i = 0; i < n; i++) for (let k = 0; k < agent.obsDim; k++) batch[i * agent.obsDim + k] = obs[k];
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < agent.obsDim; k++) batch[i * agent.obsDim + k] = obs[k];
   const a = agent.act(batch, { deterministic: false });
   const d = agent.actDim;
   const out = new Float32Array(2 * n);
@@ -86,19 +92,32 @@ export function agentActionSamples(agent: Agent, obs: ArrayLike<number>, n: numb
  * stochastic actions (first two dimensions, in the agent's [-1, 1] units), and for
  * MultimodalBandit-v0 its optimal actions (the modes) as a reference set.
  */
-export function policySamples(agent: Agent, env: Env, o: { n?: number; seed?: number; envId?: string } = {}): SamplesFile {
+export function policySamples(
+  agent: Agent,
+  env: Env,
+  o: { n?: number; seed?: number; envId?: string } = {},
+): SamplesFile {
   const [obs] = env.reset({ seed: o.seed ?? 0 });
   const n = o.n ?? 1000;
   const id = o.envId ?? env.id;
-  const sets: SampleSet[] = [{ name: `${agent.algo} actions`, color: '#d62728', points: agentActionSamples(agent, obs, n) }];
+  const sets: SampleSet[] = [
+    { name: `${agent.algo} actions`, color: '#d62728', points: agentActionSamples(agent, obs, n) },
+  ];
   if (id.startsWith('MultimodalBandit') && agent.actDim === 2) {
-    sets.unshift({ name: 'optimal actions', color: '#2ca02c', points: optimalActions().flatMap((m) => [m[0], m[1]]) });
+    sets.unshift({
+      name: 'optimal actions',
+      color: '#2ca02c',
+      points: optimalActions().flatMap((m) => [m[0], m[1]]),
+    });
   }
   return {
     title: `${id}: ${agent.algo} action distribution`,
     xLabel: 'action[0]',
     yLabel: agent.actDim > 1 ? 'action[1]' : '(0)',
-    range: [[-1.05, 1.05], [-1.05, 1.05]],
+    range: [
+      [-1.05, 1.05],
+      [-1.05, 1.05],
+    ],
     sets,
   };
 }

@@ -62,7 +62,11 @@ export interface AggregateCurve {
  * value at `steps[j]` (NaN where run r has no value there, e.g. a run still in progress); at each
  * step only runs with a value count. Resampling picks run indices, shared by all steps.
  */
-export function aggregateCurves(steps: readonly number[], values: readonly (readonly number[])[], o: BootstrapOptions = {}): AggregateCurve {
+export function aggregateCurves(
+  steps: readonly number[],
+  values: readonly (readonly number[])[],
+  o: BootstrapOptions = {},
+): AggregateCurve {
   const B = o.resamples ?? 2000;
   const conf = o.confidence ?? 0.95;
   const n = values.length;
@@ -104,9 +108,16 @@ export function aggregateCurves(steps: readonly number[], values: readonly (read
  * at a grid step is its own value there, or the linear interpolation between its neighbouring
  * points when the step lies inside the run's range, else NaN (before its first or after its last point).
  */
-export function alignRuns(runs: readonly (readonly (readonly [number, number])[])[]): { steps: number[]; values: number[][] } {
+export function alignRuns(runs: readonly (readonly (readonly [number, number])[])[]): {
+  steps: number[];
+  values: number[][];
+} {
   const set = new Set<number>();
-  const sorted = runs.map((pts) => [...pts].filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1])).sort((a, b) => a[0] - b[0]));
+  const sorted = runs.map((pts) =>
+    [...pts]
+      .filter((p) => Number.isFinite(p[0]) && Number.isFinite(p[1]))
+      .sort((a, b) => a[0] - b[0]),
+  );
   for (const pts of sorted) for (const p of pts) set.add(p[0]);
   const steps = [...set].sort((a, b) => a - b);
   const values = sorted.map((pts) => {

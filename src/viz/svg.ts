@@ -35,10 +35,24 @@ export interface ChartOptions {
   equalAspect?: boolean;
 }
 
-const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
+const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+];
 
 export function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** A number printed compactly (enough digits for a tick label). */
@@ -62,7 +76,8 @@ export function linearTicks(lo: number, hi: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out: number[] = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -82,7 +97,11 @@ function dataRange(vals: number[], log: boolean): [number, number] {
   if (v.length === 0) return log ? [0.1, 10] : [0, 1];
   let lo = Math.min(...v);
   let hi = Math.max(...v);
-  if (log) return [10 ** Math.floor(Math.log10(lo)), 10 ** Math.ceil(Math.log10(hi) + (hi === lo ? 1e-9 : 0))];
+  if (log)
+    return [
+      10 ** Math.floor(Math.log10(lo)),
+      10 ** Math.ceil(Math.log10(hi) + (hi === lo ? 1e-9 : 0)),
+    ];
   if (hi === lo) {
     lo -= 0.5;
     hi += 0.5;
@@ -91,9 +110,20 @@ function dataRange(vals: number[], log: boolean): [number, number] {
   return [lo - m, hi + m];
 }
 
-function frameFor(series: readonly Series[], o: ChartOptions, width: number, height: number): Frame {
-  const xs = series.flatMap((s) => [...s.points.map((p) => p[0]), ...(s.band ?? []).map((b) => b[0])]);
-  const ys = series.flatMap((s) => [...s.points.map((p) => p[1]), ...(s.band ?? []).flatMap((b) => [b[1], b[2]])]);
+function frameFor(
+  series: readonly Series[],
+  o: ChartOptions,
+  width: number,
+  height: number,
+): Frame {
+  const xs = series.flatMap((s) => [
+    ...s.points.map((p) => p[0]),
+    ...(s.band ?? []).map((b) => b[0]),
+  ]);
+  const ys = series.flatMap((s) => [
+    ...s.points.map((p) => p[1]),
+    ...(s.band ?? []).flatMap((b) => [b[1], b[2]]),
+  ]);
   let xr = o.xRange ?? dataRange(xs, false);
   let yr = o.yRange ?? dataRange(ys, o.logY ?? false);
   const x0 = 70;
@@ -111,7 +141,12 @@ function frameFor(series: readonly Series[], o: ChartOptions, width: number, hei
   const ly = (y: number) => (o.logY ? Math.log10(y) : y);
   const [ya, yb] = [ly(yr[0]), ly(yr[1])];
   return {
-    x0, y0, w, h, xr, yr,
+    x0,
+    y0,
+    w,
+    h,
+    xr,
+    yr,
     sx: (x) => x0 + ((x - xr[0]) / (xr[1] - xr[0])) * w,
     sy: (y) => y0 + h - ((ly(y) - ya) / (yb - ya)) * h,
   };
@@ -119,11 +154,17 @@ function frameFor(series: readonly Series[], o: ChartOptions, width: number, hei
 
 function axes(f: Frame, o: ChartOptions, width: number, height: number): string {
   const parts: string[] = [];
-  parts.push(`<rect x="${px(f.x0)}" y="${px(f.y0)}" width="${px(f.w)}" height="${px(f.h)}" fill="none" stroke="#333" stroke-width="1"/>`);
+  parts.push(
+    `<rect x="${px(f.x0)}" y="${px(f.y0)}" width="${px(f.w)}" height="${px(f.h)}" fill="none" stroke="#333" stroke-width="1"/>`,
+  );
   for (const x of linearTicks(f.xr[0], f.xr[1])) {
     const X = f.sx(x);
-    parts.push(`<line x1="${px(X)}" y1="${px(f.y0 + f.h)}" x2="${px(X)}" y2="${px(f.y0 + f.h + 5)}" stroke="#333"/>`);
-    parts.push(`<text x="${px(X)}" y="${px(f.y0 + f.h + 18)}" text-anchor="middle" font-size="11">${num(x)}</text>`);
+    parts.push(
+      `<line x1="${px(X)}" y1="${px(f.y0 + f.h)}" x2="${px(X)}" y2="${px(f.y0 + f.h + 5)}" stroke="#333"/>`,
+    );
+    parts.push(
+      `<text x="${px(X)}" y="${px(f.y0 + f.h + 18)}" text-anchor="middle" font-size="11">${num(x)}</text>`,
+    );
   }
   let yticks: number[];
   if (o.logY) {
@@ -135,15 +176,28 @@ function axes(f: Frame, o: ChartOptions, width: number, height: number): string 
   } else yticks = linearTicks(f.yr[0], f.yr[1]);
   for (const y of yticks) {
     const Y = f.sy(y);
-    parts.push(`<line x1="${px(f.x0 - 5)}" y1="${px(Y)}" x2="${px(f.x0)}" y2="${px(Y)}" stroke="#333"/>`);
-    parts.push(`<line x1="${px(f.x0)}" y1="${px(Y)}" x2="${px(f.x0 + f.w)}" y2="${px(Y)}" stroke="#ddd" stroke-width="0.5"/>`);
+    parts.push(
+      `<line x1="${px(f.x0 - 5)}" y1="${px(Y)}" x2="${px(f.x0)}" y2="${px(Y)}" stroke="#333"/>`,
+    );
+    parts.push(
+      `<line x1="${px(f.x0)}" y1="${px(Y)}" x2="${px(f.x0 + f.w)}" y2="${px(Y)}" stroke="#ddd" stroke-width="0.5"/>`,
+    );
     const label = o.logY ? `1e${Math.round(Math.log10(y))}` : num(y);
-    parts.push(`<text x="${px(f.x0 - 8)}" y="${px(Y + 4)}" text-anchor="end" font-size="11">${label}</text>`);
+    parts.push(
+      `<text x="${px(f.x0 - 8)}" y="${px(Y + 4)}" text-anchor="end" font-size="11">${label}</text>`,
+    );
   }
-  parts.push(`<text x="${px(f.x0 + f.w / 2)}" y="${px(height - 10)}" text-anchor="middle" font-size="12" class="x-label">${escapeXml(o.xLabel)}</text>`);
+  parts.push(
+    `<text x="${px(f.x0 + f.w / 2)}" y="${px(height - 10)}" text-anchor="middle" font-size="12" class="x-label">${escapeXml(o.xLabel)}</text>`,
+  );
   const yl = o.logY ? `${o.yLabel} (log scale)` : o.yLabel;
-  parts.push(`<text x="14" y="${px(f.y0 + f.h / 2)}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${px(f.y0 + f.h / 2)})" class="y-label">${escapeXml(yl)}</text>`);
-  if (o.title) parts.push(`<text x="${px(width / 2)}" y="20" text-anchor="middle" font-size="14" font-weight="bold" class="title">${escapeXml(o.title)}</text>`);
+  parts.push(
+    `<text x="14" y="${px(f.y0 + f.h / 2)}" text-anchor="middle" font-size="12" transform="rotate(-90 14 ${px(f.y0 + f.h / 2)})" class="y-label">${escapeXml(yl)}</text>`,
+  );
+  if (o.title)
+    parts.push(
+      `<text x="${px(width / 2)}" y="20" text-anchor="middle" font-size="14" font-weight="bold" class="title">${escapeXml(o.title)}</text>`,
+    );
   return parts.join('\n');
 }
 
@@ -163,11 +217,16 @@ function legend(series: readonly Series[], f: Frame, kind: 'line' | 'dot'): stri
     return { cx, n };
   });
   const x = corners[1].n < corners[0].n ? corners[1].cx : corners[0].cx;
-  parts.push(`<rect x="${px(x - 4)}" y="${px(f.y0 + 4)}" width="${px(lw + 8)}" height="${px(lh)}" fill="white" fill-opacity="0.85" stroke="#999" stroke-width="0.5"/>`);
+  parts.push(
+    `<rect x="${px(x - 4)}" y="${px(f.y0 + 4)}" width="${px(lw + 8)}" height="${px(lh)}" fill="white" fill-opacity="0.85" stroke="#999" stroke-width="0.5"/>`,
+  );
   series.forEach((s, i) => {
     const y = f.y0 + 14 + i * 16;
     const c = s.color ?? PALETTE[i % PALETTE.length];
-    if (kind === 'line') parts.push(`<line x1="${px(x)}" y1="${px(y - 4)}" x2="${px(x + 12)}" y2="${px(y - 4)}" stroke="${c}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
+    if (kind === 'line')
+      parts.push(
+        `<line x1="${px(x)}" y1="${px(y - 4)}" x2="${px(x + 12)}" y2="${px(y - 4)}" stroke="${c}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`,
+      );
     else parts.push(`<circle cx="${px(x + 6)}" cy="${px(y - 4)}" r="3" fill="${c}"/>`);
     parts.push(`<text x="${px(x + 16)}" y="${px(y)}" font-size="11">${escapeXml(s.name)}</text>`);
   });
@@ -200,15 +259,22 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
     if (s.band && s.band.length > 1) {
       const upper = s.band.map((b) => `${px(f.sx(b[0]))},${px(f.sy(b[2]))}`);
       const lower = s.band.map((b) => `${px(f.sx(b[0]))},${px(f.sy(b[1]))}`).reverse();
-      parts.push(`<polygon class="band" data-name="${escapeXml(s.name)}" fill="${c}" fill-opacity="0.2" stroke="none" points="${[...upper, ...lower].join(' ')}"/>`);
+      parts.push(
+        `<polygon class="band" data-name="${escapeXml(s.name)}" fill="${c}" fill-opacity="0.2" stroke="none" points="${[...upper, ...lower].join(' ')}"/>`,
+      );
     }
   });
   clean.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length];
     const pts = s.points.map((p) => `${px(f.sx(p[0]))},${px(f.sy(p[1]))}`);
     parts.push(`<g class="series" data-name="${escapeXml(s.name)}">`);
-    if (pts.length > 1) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`);
-    if (s.markers !== false || pts.length === 1) for (const p of s.points) parts.push(`<circle cx="${px(f.sx(p[0]))}" cy="${px(f.sy(p[1]))}" r="3" fill="${c}"/>`);
+    if (pts.length > 1)
+      parts.push(
+        `<polyline fill="none" stroke="${c}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''} points="${pts.join(' ')}"/>`,
+      );
+    if (s.markers !== false || pts.length === 1)
+      for (const p of s.points)
+        parts.push(`<circle cx="${px(f.sx(p[0]))}" cy="${px(f.sy(p[1]))}" r="3" fill="${c}"/>`);
     parts.push('</g>');
   });
   if (clean.length) parts.push(legend(clean, f, 'line'));
@@ -216,7 +282,10 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
 }
 
 /** A scatter plot (points outside the axis ranges are dropped). */
-export function scatterChart(series: readonly Series[], o: ChartOptions & { radius?: number; opacity?: number }): string {
+export function scatterChart(
+  series: readonly Series[],
+  o: ChartOptions & { radius?: number; opacity?: number },
+): string {
   const width = o.width ?? 480;
   const height = o.height ?? 480;
   const clean = series.map((s) => ({ ...s, points: s.points.filter((p) => usable(p, false)) }));
@@ -226,7 +295,9 @@ export function scatterChart(series: readonly Series[], o: ChartOptions & { radi
   const op = o.opacity ?? 0.5;
   clean.forEach((s, i) => {
     const c = s.color ?? PALETTE[i % PALETTE.length];
-    parts.push(`<g class="series" data-name="${escapeXml(s.name)}" fill="${c}" fill-opacity="${op}">`);
+    parts.push(
+      `<g class="series" data-name="${escapeXml(s.name)}" fill="${c}" fill-opacity="${op}">`,
+    );
     for (const p of s.points) {
       if (p[0] < f.xr[0] || p[0] > f.xr[1] || p[1] < f.yr[0] || p[1] > f.yr[1]) continue;
       parts.push(`<circle cx="${px(f.sx(p[0]))}" cy="${px(f.sy(p[1]))}" r="${r}"/>`);
@@ -250,9 +321,17 @@ export function panels(charts: readonly string[], cols: number, title?: string):
   const width = cw * Math.min(cols, charts.length);
   const height = top + ch * rows;
   const parts: string[] = [];
-  if (title) parts.push(`<text x="${px(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="bold" class="title">${escapeXml(title)}</text>`);
+  if (title)
+    parts.push(
+      `<text x="${px(width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="bold" class="title">${escapeXml(title)}</text>`,
+    );
   charts.forEach((c, i) => {
-    const inner = c.replace(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/, `<svg x="${(i % cols) * cw}" y="${top + Math.floor(i / cols) * ch}"`).trimEnd();
+    const inner = c
+      .replace(
+        /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/,
+        `<svg x="${(i % cols) * cw}" y="${top + Math.floor(i / cols) * ch}"`,
+      )
+      .trimEnd();
     parts.push(inner);
   });
   return wrap(parts.join('\n'), width, height);

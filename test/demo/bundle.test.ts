@@ -12,7 +12,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEntry, bundleForBrowser } from '../../src/demo/bundle.ts';
 import { sha256Hex } from '../../src/train/sha256.ts';
-import { encodeCheckpoint, parseCheckpointMeta, decodeCheckpointTensors, CheckpointError } from '../../src/train/checkpoint-format.ts';
+import {
+  encodeCheckpoint,
+  parseCheckpointMeta,
+  decodeCheckpointTensors,
+  CheckpointError,
+} from '../../src/train/checkpoint-format.ts';
 import { runTraining } from '../../src/train/loop-core.ts';
 import { MemoryRunStore } from '../../src/train/memory-store.ts';
 import { train, loadAgent } from '../../src/train/index.ts';
@@ -26,10 +31,25 @@ test('the browser entry bundles for the browser platform without any Node built-
   const b = await bundleEntry(join(root, 'src/browser.ts'));
   assert.deepEqual(b.nodeBuiltins, []);
   const inputs = Object.keys(b.metafile.inputs);
-  assert.ok(inputs.some((p) => p.endsWith('src/host/browser/native.ts')), 'the browser host is the one bundled');
-  assert.ok(!inputs.some((p) => p.includes('src/host/node/') || p.endsWith('backend-native.ts')), 'no Node host, no native backend');
-  for (const layer of ['src/train/loop-core.ts', 'src/agents/rfm.ts', 'src/envs/dmc/base.ts', 'src/envs/gym-mujoco/index.ts', 'src/engine/backend-ts.ts']) {
-    assert.ok(inputs.some((p) => p.endsWith(layer)), `${layer} is in the bundle`);
+  assert.ok(
+    inputs.some((p) => p.endsWith('src/host/browser/native.ts')),
+    'the browser host is the one bundled',
+  );
+  assert.ok(
+    !inputs.some((p) => p.includes('src/host/node/') || p.endsWith('backend-native.ts')),
+    'no Node host, no native backend',
+  );
+  for (const layer of [
+    'src/train/loop-core.ts',
+    'src/agents/rfm.ts',
+    'src/envs/dmc/base.ts',
+    'src/envs/gym-mujoco/index.ts',
+    'src/engine/backend-ts.ts',
+  ]) {
+    assert.ok(
+      inputs.some((p) => p.endsWith(layer)),
+      `${layer} is in the bundle`,
+    );
   }
   assert.match(b.code, /from "\.\/mujoco_wasm\.js"/, 'mujoco-js is imported from the sibling file');
   // no Node global either, in our own sources (esbuild marks each source with a `// path` line)
@@ -38,13 +58,22 @@ test('the browser entry bundles for the browser platform without any Node built-
   for (const line of b.code.split('\n')) {
     const m = /^\/\/ (\S+)$/.exec(line);
     if (m) file = m[1];
-    else if (file.startsWith('src/') && /(?<![.\w])(Buffer|process|global|__dirname|__filename|require|setImmediate)\b(?!:)/.test(line.replace(/\/\/.*$|"[^"]*"|`[^`]*`/g, ''))) offences.push(`${file}: ${line.trim()}`);
+    else if (
+      file.startsWith('src/') &&
+      /(?<![.\w])(Buffer|process|global|__dirname|__filename|require|setImmediate)\b(?!:)/.test(
+        line.replace(/\/\/.*$|"[^"]*"|`[^`]*`/g, ''),
+      )
+    )
+      offences.push(`${file}: ${line.trim()}`);
   }
   assert.deepEqual(offences, []);
 });
 
 test('the check finds Node built-ins: the Node entry, bundled for a browser, is refused naming them', async () => {
-  await assert.rejects(bundleForBrowser(join(root, 'src/index.ts')), /reaches Node built-ins.*node:fs \(imported by .*src\/train\/files\.ts\)/);
+  await assert.rejects(
+    bundleForBrowser(join(root, 'src/index.ts')),
+    /reaches Node built-ins.*node:fs \(imported by .*src\/train\/files\.ts\)/,
+  );
 });
 
 test('the TypeScript SHA-256 equals node:crypto for lengths around the block boundaries', () => {
@@ -56,39 +85,79 @@ test('the TypeScript SHA-256 equals node:crypto for lengths around the block bou
 
 test('an encoded checkpoint decodes to its tensors; a changed byte is refused', () => {
   const tensors = new Map([['agent.w', { data: Float32Array.from([1, -2, 3.5]), shape: [3] }]]);
-  const enc = encodeCheckpoint({ step: 7, algo: 'sac', envId: 'Pendulum-v1', seed: 1, agent: {}, loop: {} }, tensors);
+  const enc = encodeCheckpoint(
+    { step: 7, algo: 'sac', envId: 'Pendulum-v1', seed: 1, agent: {}, loop: {} },
+    tensors,
+  );
   assert.equal(enc.stem, 'ckpt-000000007');
   const meta = parseCheckpointMeta(enc.jsonText, 'x.json');
-  assert.deepEqual(Array.from(decodeCheckpointTensors(meta, enc.tensorBytes, 'x').get('agent.w')!.data), [1, -2, 3.5]);
+  assert.deepEqual(
+    Array.from(decodeCheckpointTensors(meta, enc.tensorBytes, 'x').get('agent.w')!.data),
+    [1, -2, 3.5],
+  );
   const bad = enc.tensorBytes.slice();
   bad[bad.length - 1] ^= 1;
-  assert.throws(() => decodeCheckpointTensors(meta, bad, 'x'), (e: unknown) => e instanceof CheckpointError && /corrupted/.test((e as Error).message));
-  assert.throws(() => parseCheckpointMeta('{"format":"other"}', 'y.json'), /not an rfm-rl checkpoint/);
+  assert.throws(
+    () => decodeCheckpointTensors(meta, bad, 'x'),
+    (e: unknown) => e instanceof CheckpointError && /corrupted/.test((e as Error).message),
+  );
+  assert.throws(
+    () => parseCheckpointMeta('{"format":"other"}', 'y.json'),
+    /not an rfm-rl checkpoint/,
+  );
 });
 
-test('training in memory (as a page does) gives the Node loop\'s metrics, and its files load with the CLI loader', async () => {
+test("training in memory (as a page does) gives the Node loop's metrics, and its files load with the CLI loader", async () => {
   const before = getBackend();
   setBackend('ts');
   const dir = mkdtempSync(join(tmpdir(), 'rfm-mem-'));
   try {
-    const config = resolveConfig({ algo: 'sac', preset: 'small', sets: ['train.steps=60', 'train.randomSteps=20', 'train.logEvery=20', 'train.evalEvery=30', 'train.evalEpisodes=1', 'train.checkpointEvery=30', 'train.batchSize=8'] });
+    const config = resolveConfig({
+      algo: 'sac',
+      preset: 'small',
+      sets: [
+        'train.steps=60',
+        'train.randomSteps=20',
+        'train.logEvery=20',
+        'train.evalEvery=30',
+        'train.evalEpisodes=1',
+        'train.checkpointEvery=30',
+        'train.batchSize=8',
+      ],
+    });
     const store = new MemoryRunStore('page');
-    const mem = await runTraining('Count-v0', config, { algo: 'sac', seed: 3, store, envFactory: countEnvFactory() });
-    const node = await train('Count-v0', config, { algo: 'sac', seed: 3, envFactory: countEnvFactory() });
-    const strip = (rows: Record<string, number>[]) => rows.map(({ 'time/sps': _s, 'time/elapsed': _e, ...r }) => r);
+    const mem = await runTraining('Count-v0', config, {
+      algo: 'sac',
+      seed: 3,
+      store,
+      envFactory: countEnvFactory(),
+    });
+    const node = await train('Count-v0', config, {
+      algo: 'sac',
+      seed: 3,
+      envFactory: countEnvFactory(),
+    });
+    const strip = (rows: Record<string, number>[]) =>
+      rows.map(({ 'time/sps': _s, 'time/elapsed': _e, ...r }) => r);
     assert.ok(mem.rows.length >= 3);
     assert.deepEqual(strip(mem.rows), strip(node.rows));
     assert.equal(store.newestGood().step, 60);
     // the page's download, unpacked, is a run folder the CLI loads
     const run = join(dir, 'run');
-    for (const f of store.files({ algo: 'sac', envId: 'Count-v0', seed: 3, created: 'x' }, config)) {
+    for (const f of store.files(
+      { algo: 'sac', envId: 'Count-v0', seed: 3, created: 'x' },
+      config,
+    )) {
       mkdirSync(dirname(join(run, f.path)), { recursive: true });
       writeFileSync(join(run, f.path), f.data);
     }
     const loaded = loadAgent(run, { warn: () => {} });
     assert.equal(loaded.meta.step, 60);
     const obs = Float32Array.from([1, 0.5]);
-    assert.deepEqual(Array.from(loaded.agent.act(obs, { deterministic: true })), Array.from(mem.agent.act(obs, { deterministic: true })));
+    assert.deepEqual(
+      Array.from(loaded.agent.act(obs, { deterministic: true })),
+      Array.from(mem.agent.act(obs, { deterministic: true })),
+    );
   } finally {
     setBackend(before);
     rmSync(dir, { recursive: true, force: true });
@@ -107,5 +176,8 @@ test('every host module has a browser twin with the same exports; the browser on
   assert.equal(native.nativePhiloxBulk(), null);
   assert.equal(native.nativeNormalBulk(), null);
   const fs = await import('../../src/host/browser/fs.ts');
-  assert.throws(() => fs.readTextFile('run/config.yaml'), /^Error: cannot use the file run\/config\.yaml: there is no file system here/);
+  assert.throws(
+    () => fs.readTextFile('run/config.yaml'),
+    /^Error: cannot use the file run\/config\.yaml: there is no file system here/,
+  );
 });

@@ -17,16 +17,33 @@ import { evaluate, loadAgent, train } from '../../src/train/index.ts';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
-const skip = !haveChromium && !inCi ? `no ${CHROMIUM} (apt-get install -y chromium); required when CI=true` : false;
+const skip =
+  !haveChromium && !inCi
+    ? `no ${CHROMIUM} (apt-get install -y chromium); required when CI=true`
+    : false;
 
 // headless, software rendering, and nothing that reaches the network on its own
 const LAUNCH_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader', '--disable-quic',
-  '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--enable-unsafe-swiftshader',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** The page's SAC run: Pendulum-v1, small preset but 200 random steps, 2000 steps, evaluation and checkpoint every 500. */
-const SAC_RUN: [string, string][] = [['task', 'Pendulum-v1'], ['algo', 'sac'], ['seed', '0'], ['steps', '2000'], ['every', '500'], ['set', 'train.randomSteps=200']];
+const SAC_RUN: [string, string][] = [
+  ['task', 'Pendulum-v1'],
+  ['algo', 'sac'],
+  ['seed', '0'],
+  ['steps', '2000'],
+  ['every', '500'],
+  ['set', 'train.randomSteps=200'],
+];
 /**
  * Measured on the development machine (TypeScript backend; the same run in Node gives the same
  * evaluations): returns (5 episodes) -1599 at step 500, -1739, -1650 and -1115 at step 2000 (and
@@ -52,8 +69,24 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     const before = getBackend();
     setBackend('ts');
     try {
-      const cfg = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: ['train.steps=150', 'train.randomSteps=100', 'train.evalEvery=0', 'train.evalEpisodes=1', 'train.checkpointEvery=150'] });
-      const r = await train('Pendulum-v1', cfg, { algo: 'sac', seed: 5, outDir: join(root, 'runs'), runName: 'cli' });
+      const cfg = resolveConfig({
+        algo: 'sac',
+        envId: 'Pendulum-v1',
+        preset: 'small',
+        sets: [
+          'train.steps=150',
+          'train.randomSteps=100',
+          'train.evalEvery=0',
+          'train.evalEpisodes=1',
+          'train.checkpointEvery=150',
+        ],
+      });
+      const r = await train('Pendulum-v1', cfg, {
+        algo: 'sac',
+        seed: 5,
+        outDir: join(root, 'runs'),
+        runName: 'cli',
+      });
       cliRun = r.runDir!;
     } finally {
       setBackend(before);
@@ -70,13 +103,18 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
 
   /** A page with every console error, page error and failed request collected. */
   async function open(query: Record<string, string> | [string, string][]) {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      acceptDownloads: true,
+    });
     const problems: string[] = [];
     page.on('console', (m) => {
       if (m.type() === 'error') problems.push(`console: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+    page.on('requestfailed', (r) =>
+      problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`),
+    );
     page.on('response', (r) => {
       if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
     });
@@ -85,12 +123,16 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     return { page, problems };
   }
 
-  it('trains SAC on Pendulum-v1: the evaluation return rises, clicks are answered at once, the first updates equal Node\'s, the checkpoint evaluates with rfm eval', async () => {
+  it("trains SAC on Pendulum-v1: the evaluation return rises, clicks are answered at once, the first updates equal Node's, the checkpoint evaluates with rfm eval", async () => {
     const { page, problems } = await open(SAC_RUN);
     const t0 = Date.now();
     await page.click('#train');
     // during training (past the random steps): Pause, measured inside the page, then Resume
-    await page.waitForFunction(() => Number(document.querySelector('#step')?.textContent) > 400, undefined, { timeout: 60_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector('#step')?.textContent) > 400,
+      undefined,
+      { timeout: 60_000 },
+    );
     // (a string: tsx's transform would add helpers that the page does not have)
     const answer: { page: number; worker: number } = await page.evaluate(`new Promise((done) => {
       const button = document.querySelector('#train');
@@ -104,7 +146,10 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
       }, 2);
     })`);
     assert.ok(answer.page < 200, `the page answered the click after ${answer.page} ms`);
-    assert.ok(answer.worker < 1000, `the training worker acknowledged the pause after ${answer.worker} ms`);
+    assert.ok(
+      answer.worker < 1000,
+      `the training worker acknowledged the pause after ${answer.worker} ms`,
+    );
     const stepAtPause = Number(await page.textContent('#step'));
     await page.waitForTimeout(300);
     assert.ok(Number(await page.textContent('#step')) - stepAtPause <= 1, 'no steps while paused');
@@ -112,34 +157,74 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     await page.waitForSelector('body[data-done="true"]', { timeout: 120_000 });
     const seconds = (Date.now() - t0) / 1000;
     const st = await page.evaluate(() => {
-      const s = (window as unknown as { rfmDemo: { evalPoints: number[][]; firstUpdates: Record<string, number>[] } }).rfmDemo;
-      return { evals: s.evalPoints, first: s.firstUpdates, ups: Number(document.querySelector<HTMLElement>('#ups')!.dataset.value) };
+      const s = (
+        window as unknown as {
+          rfmDemo: { evalPoints: number[][]; firstUpdates: Record<string, number>[] };
+        }
+      ).rfmDemo;
+      return {
+        evals: s.evalPoints,
+        first: s.firstUpdates,
+        ups: Number(document.querySelector<HTMLElement>('#ups')!.dataset.value),
+      };
     });
-    console.log(`# page: SAC Pendulum-v1 2000 steps in ${seconds.toFixed(1)} s; evaluations ${JSON.stringify(st.evals)}; click answered in ${answer.page.toFixed(1)} ms (worker ${answer.worker.toFixed(1)} ms)`);
-    assert.deepEqual(st.evals.map((p) => p[0]), [500, 1000, 1500, 2000]);
+    console.log(
+      `# page: SAC Pendulum-v1 2000 steps in ${seconds.toFixed(1)} s; evaluations ${JSON.stringify(st.evals)}; click answered in ${answer.page.toFixed(1)} ms (worker ${answer.worker.toFixed(1)} ms)`,
+    );
+    assert.deepEqual(
+      st.evals.map((p) => p[0]),
+      [500, 1000, 1500, 2000],
+    );
     const returns = st.evals.map((p) => p[1]);
     const [first, last] = [returns[0], returns[returns.length - 1]];
-    assert.ok(Number(await page.getAttribute('#curve', 'data-points')) > returns.length, 'the curve has the evaluations and the training episodes');
-    assert.ok(last - first >= MIN_RISE && last > MIN_LAST, `evaluation returns ${first} -> ${last}`);
+    assert.ok(
+      Number(await page.getAttribute('#curve', 'data-points')) > returns.length,
+      'the curve has the evaluations and the training episodes',
+    );
+    assert.ok(
+      last - first >= MIN_RISE && last > MIN_LAST,
+      `evaluation returns ${first} -> ${last}`,
+    );
 
     // determinism across hosts: Node's loop on the TypeScript backend, same seed and settings
     const backend = getBackend();
     setBackend('ts');
     const node: Record<string, number>[] = [];
     try {
-      const cfg = resolveConfig({ algo: 'sac', envId: 'Pendulum-v1', preset: 'small', sets: [`train.steps=${200 + FIRST_UPDATES}`, 'train.evalEvery=500', 'train.checkpointEvery=500', 'train.randomSteps=200'] });
-      await runTraining('Pendulum-v1', cfg, { algo: 'sac', seed: 0, callbacks: { onUpdate: (m) => void (node.length < FIRST_UPDATES && node.push({ ...m })) } });
+      const cfg = resolveConfig({
+        algo: 'sac',
+        envId: 'Pendulum-v1',
+        preset: 'small',
+        sets: [
+          `train.steps=${200 + FIRST_UPDATES}`,
+          'train.evalEvery=500',
+          'train.checkpointEvery=500',
+          'train.randomSteps=200',
+        ],
+      });
+      await runTraining('Pendulum-v1', cfg, {
+        algo: 'sac',
+        seed: 0,
+        callbacks: { onUpdate: (m) => void (node.length < FIRST_UPDATES && node.push({ ...m })) },
+      });
     } finally {
       setBackend(backend);
     }
     assert.equal(st.first.length, FIRST_UPDATES);
     // Identical but for the last bits of Math.exp / sin / cos, which Chromium's V8 and Node 20's
     // round differently on a few inputs (measured: 1 ulp on 3-10% of them): relative 1e-9 at most.
-    assert.deepEqual(st.first.map((r) => Object.keys(r).sort()), node.map((r) => Object.keys(r).sort()), 'the same metrics');
+    assert.deepEqual(
+      st.first.map((r) => Object.keys(r).sort()),
+      node.map((r) => Object.keys(r).sort()),
+      'the same metrics',
+    );
     st.first.forEach((row, i) => {
       for (const [k, v] of Object.entries(row)) {
         const w = node[i][k];
-        assert.ok(v === w || Math.abs(v - w) <= 1e-9 * Math.max(Math.abs(v), Math.abs(w)), `update ${i}, ${k}: page ${v}, Node ${w}`);
+        assert.ok(
+          v === w || Math.abs(v - w) <= 1e-9 * Math.max(Math.abs(v), Math.abs(w)),
+          `update ${i}, ${k}: page ${v}, Node ${w}`,
+        );
       }
     });
 
@@ -149,14 +234,24 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     await download.saveAs(tarPath);
     assert.equal(spawnSync('tar', ['xf', tarPath, '-C', root]).status, 0);
     const runDir = join(root, download.suggestedFilename().replace(/\.tar$/, ''));
-    assert.deepEqual(readdirSync(join(runDir, 'checkpoints')), ['ckpt-000002000.json', 'ckpt-000002000.safetensors']);
-    const ev = spawnSync(process.execPath, ['bin/rfm.mjs', 'eval', runDir, '--episodes', '5', '--json'], { encoding: 'utf8', env: { ...process.env, RFM_BACKEND: 'ts' } });
+    assert.deepEqual(readdirSync(join(runDir, 'checkpoints')), [
+      'ckpt-000002000.json',
+      'ckpt-000002000.safetensors',
+    ]);
+    const ev = spawnSync(
+      process.execPath,
+      ['bin/rfm.mjs', 'eval', runDir, '--episodes', '5', '--json'],
+      { encoding: 'utf8', env: { ...process.env, RFM_BACKEND: 'ts' } },
+    );
     assert.equal(ev.status, 0, ev.stderr);
     // Equal up to the last bits of Math.sin / cos / exp ...: Chromium's V8 and Node 20's (11.3)
     // round some of them differently (measured), which float64 episode returns can show.
     const shown = Number(await page.getAttribute('#ckpt', 'data-eval-return'));
     const got = JSON.parse(ev.stdout).mean;
-    assert.ok(Math.abs(got - shown) <= 1e-6 * Math.abs(shown), `rfm eval gives ${got}, the page showed ${shown}`);
+    assert.ok(
+      Math.abs(got - shown) <= 1e-6 * Math.abs(shown),
+      `rfm eval gives ${got}, the page showed ${shown}`,
+    );
     assert.deepEqual(problems, []);
     await page.close();
   });
@@ -167,10 +262,27 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     // wrong input is a one-line message, and the page carries on
     await page.setInputFiles('#load', [join(cliRun, 'config.json')]);
     await page.waitForSelector('#message.error');
-    assert.match((await page.textContent('#message'))!, /^no checkpoint \(ckpt-<step>\.json\) among the files$/);
-    await page.setInputFiles('#load', [join(cliRun, 'config.json'), ...ck.map((f) => join(cliRun, 'checkpoints', f))]);
-    await page.waitForFunction(() => (window as unknown as { rfmDemo: { loaded: unknown } }).rfmDemo.loaded !== null, undefined, { timeout: 30_000 });
-    const loaded = await page.evaluate(() => (window as unknown as { rfmDemo: { loaded: { step: number; return: number; envId: string } } }).rfmDemo.loaded);
+    assert.match(
+      (await page.textContent('#message'))!,
+      /^no checkpoint \(ckpt-<step>\.json\) among the files$/,
+    );
+    await page.setInputFiles('#load', [
+      join(cliRun, 'config.json'),
+      ...ck.map((f) => join(cliRun, 'checkpoints', f)),
+    ]);
+    await page.waitForFunction(
+      () => (window as unknown as { rfmDemo: { loaded: unknown } }).rfmDemo.loaded !== null,
+      undefined,
+      { timeout: 30_000 },
+    );
+    const loaded = await page.evaluate(
+      () =>
+        (
+          window as unknown as {
+            rfmDemo: { loaded: { step: number; return: number; envId: string } };
+          }
+        ).rfmDemo.loaded,
+    );
     assert.equal(loaded.step, 150);
     assert.equal(loaded.envId, 'Pendulum-v1');
     // the episode it played is evaluation episode 0 of `rfm eval` (same seeds, same policy)
@@ -186,26 +298,53 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
     } finally {
       setBackend(backend);
     }
-    assert.ok(Math.abs(loaded.return - expected) < 1e-6 * Math.abs(expected), `page ${loaded.return}, Node ${expected}`);
+    assert.ok(
+      Math.abs(loaded.return - expected) < 1e-6 * Math.abs(expected),
+      `page ${loaded.return}, Node ${expected}`,
+    );
     // and it plays: the pendulum's frames advance
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#pendulum')?.dataset.frame) > 20, undefined, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => Number(document.querySelector<HTMLElement>('#pendulum')?.dataset.frame) > 20,
+      undefined,
+      { timeout: 10_000 },
+    );
     assert.deepEqual(problems, []);
     await page.close();
   });
 
   it('shows the policy of MuJoCo tasks in 3-D (DMC and Gymnasium) and the sampled actions of RFM', async () => {
     // short runs: few random steps, small batches (the page passes `set` values to the config)
-    const short = [['set', 'train.batchSize=16'], ['set', 'train.evalEpisodes=1']] as [string, string][];
-    for (const [task, algo, random, samples] of [['cartpole-swingup', 'rfm', 180, true], ['HalfCheetah-v5', 'sac', 150, false]] as const) {
+    const short = [
+      ['set', 'train.batchSize=16'],
+      ['set', 'train.evalEpisodes=1'],
+    ] as [string, string][];
+    for (const [task, algo, random, samples] of [
+      ['cartpole-swingup', 'rfm', 180, true],
+      ['HalfCheetah-v5', 'sac', 150, false],
+    ] as const) {
       const { page, problems } = await open([
-        ['task', task], ['algo', algo], ['steps', '200'], ['every', '200'], ['set', `train.randomSteps=${random}`], ...short,
+        ['task', task],
+        ['algo', algo],
+        ['steps', '200'],
+        ['every', '200'],
+        ['set', `train.randomSteps=${random}`],
+        ...short,
       ]);
       await page.click('#train');
       await page.waitForSelector('body[data-done="true"]', { timeout: 60_000 });
       await page.waitForSelector('#viewer[data-ready="true"]', { timeout: 30_000 });
-      await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#viewer')?.dataset.frame) > 0, undefined, { timeout: 10_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector<HTMLElement>('#viewer')?.dataset.frame) > 0,
+        undefined,
+        { timeout: 10_000 },
+      );
       if (samples) await page.waitForSelector('#samples[data-samples="400"]', { timeout: 10_000 });
-      else assert.equal(await page.getAttribute('#samples', 'data-samples'), null, 'no action distribution for SAC on a 6-D task');
+      else
+        assert.equal(
+          await page.getAttribute('#samples', 'data-samples'),
+          null,
+          'no action distribution for SAC on a 6-D task',
+        );
       assert.deepEqual(problems, [], task);
       await page.close();
     }

@@ -9,7 +9,8 @@ import { readTar, writeTar } from '../../src/demo/tar.ts';
 import { serveSite } from '../../src/demo/serve.ts';
 import { SITE_FILES } from '../../src/demo/site.ts';
 
-const rfm = (args: string[]) => spawnSync(process.execPath, ['bin/rfm.mjs', ...args], { encoding: 'utf8' });
+const rfm = (args: string[]) =>
+  spawnSync(process.execPath, ['bin/rfm.mjs', ...args], { encoding: 'utf8' });
 
 test('tar: what writeTar packs, system tar unpacks and readTar reads back', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rfm-tar-'));
@@ -26,15 +27,24 @@ test('tar: what writeTar packs, system tar unpacks and readTar reads back', () =
     writeFileSync(join(dir, 'a.tar'), bytes);
     const r = spawnSync('tar', ['xf', 'a.tar'], { cwd: dir, encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(new Uint8Array(readFileSync(join(dir, 'run-x/checkpoints/ckpt-000000010.safetensors'))), big);
+    assert.deepEqual(
+      new Uint8Array(readFileSync(join(dir, 'run-x/checkpoints/ckpt-000000010.safetensors'))),
+      big,
+    );
     assert.equal(readFileSync(join(dir, 'run-x/run.json'), 'utf8'), '{"a":1}\n');
     assert.deepEqual(readFileSync(join(dir, 'run-x', long)).length, 0);
-    assert.deepEqual(readTar(bytes).map((e) => e.path), entries.map((e) => `run-x/${e.path}`));
+    assert.deepEqual(
+      readTar(bytes).map((e) => e.path),
+      entries.map((e) => `run-x/${e.path}`),
+    );
     // an archive made by system tar reads too
     const r2 = spawnSync('tar', ['cf', 'b.tar', 'run-x/run.json'], { cwd: dir });
     assert.equal(r2.status, 0);
     const back = readTar(new Uint8Array(readFileSync(join(dir, 'b.tar'))));
-    assert.deepEqual(back.map((e) => [e.path, new TextDecoder().decode(e.data)]), [['run-x/run.json', '{"a":1}\n']]);
+    assert.deepEqual(
+      back.map((e) => [e.path, new TextDecoder().decode(e.data)]),
+      [['run-x/run.json', '{"a":1}\n']],
+    );
     const bad = bytes.slice();
     bad[10] ^= 1;
     assert.throws(() => readTar(bad), /not a tar archive, or a damaged one/);
@@ -51,7 +61,11 @@ test('rfm demo --out writes the site: its files, nothing loaded from another ori
     assert.deepEqual(readdirSync(join(dir, 'site')).sort(), [...SITE_FILES].sort());
     const html = readFileSync(join(dir, 'site', 'index.html'), 'utf8');
     const refs = [...html.matchAll(/(?:src|href)="([^"]*)"/g)].map((m) => m[1]);
-    assert.deepEqual(refs.filter((u) => /^(https?:)?\/\//.test(u)), [], 'no reference to another origin');
+    assert.deepEqual(
+      refs.filter((u) => /^(https?:)?\/\//.test(u)),
+      [],
+      'no reference to another origin',
+    );
     assert.deepEqual(refs.filter((u) => !u.startsWith('data:')).sort(), ['page.js', 'style.css']);
     for (const f of ['page.js', 'worker.js']) {
       const js = readFileSync(join(dir, 'site', f), 'utf8');
@@ -76,7 +90,7 @@ test('rfm demo: usage errors are one line with exit code 2', () => {
   }
 });
 
-test('the server gives exactly the site\'s files (GET and HEAD), on 127.0.0.1', async () => {
+test("the server gives exactly the site's files (GET and HEAD), on 127.0.0.1", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'rfm-serve-'));
   try {
     for (const f of SITE_FILES) writeFileSync(join(dir, f), `content of ${f}`);
@@ -106,7 +120,9 @@ test('the server gives exactly the site\'s files (GET and HEAD), on 127.0.0.1', 
 
 test('rfm demo --serve builds into a temporary folder, serves it, and on SIGINT stops and removes it', async () => {
   const before = readdirSync(tmpdir());
-  const child = spawn(process.execPath, ['bin/rfm.mjs', 'demo', '--serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/rfm.mjs', 'demo', '--serve', '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((done) => child.on('exit', done));
@@ -129,5 +145,9 @@ test('rfm demo --serve builds into a temporary folder, serves it, and on SIGINT 
     child.kill('SIGINT');
   }
   assert.equal(await exited, 0);
-  assert.deepEqual(readdirSync(tmpdir()).filter((n) => n.startsWith('rfm-demo-') && !before.includes(n)), [], 'the temporary build is removed');
+  assert.deepEqual(
+    readdirSync(tmpdir()).filter((n) => n.startsWith('rfm-demo-') && !before.includes(n)),
+    [],
+    'the temporary build is removed',
+  );
 });

@@ -1,6 +1,17 @@
 /** Shared test helpers for the engine: backends to test, finite-difference gradient checks. */
 import assert from 'node:assert/strict';
-import { availableBackends, tryBackend, Rng, tensor, variable, grad, sum, mul, type Tensor, type Backend } from '../../src/engine/index.ts';
+import {
+  availableBackends,
+  tryBackend,
+  Rng,
+  tensor,
+  variable,
+  grad,
+  sum,
+  mul,
+  type Tensor,
+  type Backend,
+} from '../../src/engine/index.ts';
 
 /** The backends under test: every available one; in CI the native backend must be among them. */
 export function testBackends(): Backend[] {
@@ -53,7 +64,10 @@ export function checkGradients(
       const fd = (lp - lm) / (2 * eps);
       const an = gs[k][i];
       const tol = atol + rtol * Math.max(Math.abs(fd), Math.abs(an));
-      assert.ok(Math.abs(fd - an) <= tol, `${name} [${backend.name}]: d/dx${k}[${i}] analytic ${an} vs finite difference ${fd}`);
+      assert.ok(
+        Math.abs(fd - an) <= tol,
+        `${name} [${backend.name}]: d/dx${k}[${i}] analytic ${an} vs finite difference ${fd}`,
+      );
     }
   });
 }

@@ -12,7 +12,14 @@ function load(isa: string | undefined): { isa?: string; error?: string } {
   const env = { ...process.env };
   delete env.RFM_ISA;
   if (isa !== undefined) env.RFM_ISA = isa;
-  const r = spawnSync(process.execPath, ['-e', `try { console.log(require(${JSON.stringify(NATIVE_ADDON_PATH)}).isa()) } catch (e) { console.log('ERR ' + e.message) }`], { env, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '-e',
+      `try { console.log(require(${JSON.stringify(NATIVE_ADDON_PATH)}).isa()) } catch (e) { console.log('ERR ' + e.message) }`,
+    ],
+    { env, encoding: 'utf8' },
+  );
   const out = r.stdout.trim();
   return out.startsWith('ERR ') ? { error: out.slice(4) } : { isa: out };
 }
@@ -30,19 +37,38 @@ describe('native instruction-set tiers', () => {
     assert.equal(forced.find((f) => f.got.isa)?.isa, best);
     for (const { isa, got } of forced) {
       if (got.isa) assert.equal(got.isa, isa);
-      else assert.match(got.error!, new RegExp(`^RFM_ISA=${isa}: (this CPU lacks .+|not a tier of this build \\(it has: [a-z0-9 ]+\\))$`));
+      else
+        assert.match(
+          got.error!,
+          new RegExp(
+            `^RFM_ISA=${isa}: (this CPU lacks .+|not a tier of this build \\(it has: [a-z0-9 ]+\\))$`,
+          ),
+        );
     }
     assert.equal(load('baseline').isa ?? load('neon').isa, best === 'neon' ? 'neon' : 'baseline');
-    assert.match(load('sse9').error!, /^RFM_ISA=sse9: not a tier of this build \(it has: [a-z0-9 ]+\)$/);
+    assert.match(
+      load('sse9').error!,
+      /^RFM_ISA=sse9: not a tier of this build \(it has: [a-z0-9 ]+\)$/,
+    );
   });
   it('the engine reports a forced tier it cannot load as an error, not a fall-back to TypeScript', (t) => {
     if (!existsSync(NATIVE_ADDON_PATH)) {
       t.skip('the native addon is not built');
       return;
     }
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/engine/index.ts').then((E) => console.log(E.getBackend().name))"], {
-      env: { ...process.env, RFM_ISA: 'sse9' }, encoding: 'utf8',
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        "import('./src/engine/index.ts').then((E) => console.log(E.getBackend().name))",
+      ],
+      {
+        env: { ...process.env, RFM_ISA: 'sse9' },
+        encoding: 'utf8',
+      },
+    );
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /Error: native backend: RFM_ISA=sse9: not a tier of this build/);
   });

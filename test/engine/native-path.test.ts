@@ -66,7 +66,9 @@ test(
       },
     );
     assert.equal(r.status, 0, r.stderr);
-    const want = existsSync('build/Release/rfm_native.node') ? 'build/Release/rfm_native.node' : `prebuilds/${PREBUILD_TAG}/rfm_native.node`;
+    const want = existsSync('build/Release/rfm_native.node')
+      ? 'build/Release/rfm_native.node'
+      : `prebuilds/${PREBUILD_TAG}/rfm_native.node`;
     assert.equal(r.stdout.trim(), `native ${resolve(want)}`);
   },
 );

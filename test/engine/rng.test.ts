@@ -1,6 +1,18 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, philox4x32, randn, tidy, tensor, TsBackend, setPhiloxBulk, setNormalBulk, availableBackends, nativePhiloxBulk, nativeNormalBulk } from '../../src/engine/index.ts';
+import {
+  Rng,
+  philox4x32,
+  randn,
+  tidy,
+  tensor,
+  TsBackend,
+  setPhiloxBulk,
+  setNormalBulk,
+  availableBackends,
+  nativePhiloxBulk,
+  nativeNormalBulk,
+} from '../../src/engine/index.ts';
 
 describe('Philox random numbers', () => {
   it('matches the Random123 known-answer vectors for Philox4x32-10', () => {
@@ -65,8 +77,13 @@ describe('Philox random numbers', () => {
   });
   it('bulk normals equal one-block-at-a-time draws, with the native block generator and without', () => {
     // a generator near the end of the 32-bit counter range: the bulk path must carry into the high word
-    const near = { key: [7, 9] as [number, number], counter: [0xffffffff - 3, 5] as [number, number], splits: 0 };
-    const draw = (r: Rng, sizes: number[]) => sizes.map((n) => [...r.fillNormal(new Float64Array(n))]);
+    const near = {
+      key: [7, 9] as [number, number],
+      counter: [0xffffffff - 3, 5] as [number, number],
+      splits: 0,
+    };
+    const draw = (r: Rng, sizes: number[]) =>
+      sizes.map((n) => [...r.fillNormal(new Float64Array(n))]);
     const slow = (s: typeof near, sizes: number[]) => {
       // the reference: pairs from uniform() only (never the bulk path)
       const r = Rng.fromState(s);
@@ -91,7 +108,11 @@ describe('Philox random numbers', () => {
     availableBackends(); // loads the native backend (and its block generator) when built
     const generators = [null, nativePhiloxBulk()].filter((g, i) => i === 0 || g !== null);
     try {
-      for (const start of [near, withUnaligned(near), { key: [1, 2] as [number, number], counter: [0, 0] as [number, number], splits: 0 }]) {
+      for (const start of [
+        near,
+        withUnaligned(near),
+        { key: [1, 2] as [number, number], counter: [0, 0] as [number, number], splits: 0 },
+      ]) {
         const want = slow(start, sizes);
         for (const g of generators) {
           setPhiloxBulk(g);
@@ -109,18 +130,32 @@ describe('Philox random numbers', () => {
       t.skip('the native addon is not built');
       return;
     }
-    const draw = (fn: typeof native | null, start: ReturnType<Rng['state']>, sizes: number[], mean: number, std: number) => {
+    const draw = (
+      fn: typeof native | null,
+      start: ReturnType<Rng['state']>,
+      sizes: number[],
+      mean: number,
+      std: number,
+    ) => {
       setNormalBulk(fn);
       const r = Rng.fromState(start);
       const out = sizes.map((n) => [...r.fillNormal(new Float32Array(n), mean, std)]);
       return { out, next: r.state() };
     };
     try {
-      const near = { key: [7, 9] as [number, number], counter: [0xffffffff - 3, 5] as [number, number], splits: 0 };
+      const near = {
+        key: [7, 9] as [number, number],
+        counter: [0xffffffff - 3, 5] as [number, number],
+        splits: 0,
+      };
       const unaligned = Rng.fromState(near);
       unaligned.nextUint32();
       for (const start of [near, unaligned.state(), new Rng(11).state()]) {
-        for (const [mean, std] of [[0, 1], [0.5, 2.5], [-3, 1e-3]]) {
+        for (const [mean, std] of [
+          [0, 1],
+          [0.5, 2.5],
+          [-3, 1e-3],
+        ]) {
           const sizes = [3, 1, 9, 2, 17, 600];
           const js = draw(null, start, sizes, mean, std);
           const nat = draw(native, start, sizes, mean, std);

@@ -21,7 +21,9 @@ import type { MujocoEnv } from '../../src/envs/mujoco/mujoco-env.ts';
 
 const FACTS = factsDataDir();
 /** The reference data; tests skip (saying so) where the facts folder is not available. */
-const GOLDEN = FACTS ? JSON.parse(readFileSync(join(FACTS, 'gymnasium-golden-A.json'), 'utf8')) : null;
+const GOLDEN = FACTS
+  ? JSON.parse(readFileSync(join(FACTS, 'gymnasium-golden-A.json'), 'utf8'))
+  : null;
 const SKIP = FACTS ? false : 'no facts data folder (set RFM_FACTS_DATA)';
 const STEPS = 40;
 const OBS_FLOOR = 1;

@@ -15,7 +15,9 @@ import { GYM_MODEL_XML } from '../../src/envs/gym-mujoco/models/index.ts';
 
 const FACTS = factsDataDir();
 /** The reference data; tests skip (saying so) where the facts folder is not available. */
-const DATA = FACTS ? JSON.parse(readFileSync(join(FACTS, 'gymnasium-compiled-models.json'), 'utf8')) : null;
+const DATA = FACTS
+  ? JSON.parse(readFileSync(join(FACTS, 'gymnasium-compiled-models.json'), 'utf8'))
+  : null;
 const SKIP = FACTS ? false : 'no facts data folder (set RFM_FACTS_DATA)';
 
 const JNT = ['mjJNT_FREE', 'mjJNT_BALL', 'mjJNT_SLIDE', 'mjJNT_HINGE'];

@@ -9,19 +9,36 @@ import { makeEnv, type Env } from '../../src/envs/index.ts';
 const BAD_SEEDS = [-1, 1.5, NaN, Infinity, 2 ** 53, '3'];
 
 function checkResetOptions(env: Env): void {
-  assert.throws(() => env.reset({ sed: 3 } as never), new RegExp(`^Error: ${env.id}: unknown option 'sed' \\(known: seed\\)`));
+  assert.throws(
+    () => env.reset({ sed: 3 } as never),
+    new RegExp(`^Error: ${env.id}: unknown option 'sed' \\(known: seed\\)`),
+  );
   for (const seed of BAD_SEEDS) {
-    assert.throws(() => env.reset({ seed } as never), new RegExp(`${env.id}: seed must be a non-negative safe integer`), String(seed));
+    assert.throws(
+      () => env.reset({ seed } as never),
+      new RegExp(`${env.id}: seed must be a non-negative safe integer`),
+      String(seed),
+    );
   }
   env.reset({ seed: 0 }); // a good seed still works after the refusals
 }
 
-for (const id of ['Hopper-v5', 'InvertedPendulum-v5', 'cartpole-swingup', 'walker-walk', 'Pendulum-v1', 'MountainCarContinuous-v0']) {
+for (const id of [
+  'Hopper-v5',
+  'InvertedPendulum-v5',
+  'cartpole-swingup',
+  'walker-walk',
+  'Pendulum-v1',
+  'MountainCarContinuous-v0',
+]) {
   test(`${id}: step before reset, unknown reset options and bad seeds are errors naming the env`, async () => {
     const env = await makeEnv(id, { maxEpisodeSteps: false });
     try {
       const zero = new Float64Array(env.actionSpace.size);
-      assert.throws(() => env.step(zero), new RegExp(`^Error: ${id}: step\\(\\) called before reset\\(\\)$`));
+      assert.throws(
+        () => env.step(zero),
+        new RegExp(`^Error: ${id}: step\\(\\) called before reset\\(\\)$`),
+      );
       checkResetOptions(env);
       const [, , terminated] = env.step(zero);
       assert.equal(typeof terminated, 'boolean');
@@ -31,15 +48,24 @@ for (const id of ['Hopper-v5', 'InvertedPendulum-v5', 'cartpole-swingup', 'walke
   });
 }
 
-for (const [id, push] of [['InvertedPendulum-v5', 3], ['Hopper-v5', -1]] as const) {
+for (const [id, push] of [
+  ['InvertedPendulum-v5', 3],
+  ['Hopper-v5', -1],
+] as const) {
   test(`${id}: a step after the episode terminated throws until reset`, async () => {
     const env = await makeEnv(id, { maxEpisodeSteps: false });
     try {
       env.reset({ seed: 1 });
       const a = new Float64Array(env.actionSpace.size).fill(push);
       let n = 0;
-      while (!env.step(a)[2]) assert.ok(++n < 1000, 'the episode should terminate under a constant push');
-      assert.throws(() => env.step(a), new RegExp(`^Error: ${id}: step\\(\\) called after the episode ended \\(terminated\\); call reset\\(\\) first$`));
+      while (!env.step(a)[2])
+        assert.ok(++n < 1000, 'the episode should terminate under a constant push');
+      assert.throws(
+        () => env.step(a),
+        new RegExp(
+          `^Error: ${id}: step\\(\\) called after the episode ended \\(terminated\\); call reset\\(\\) first$`,
+        ),
+      );
       env.reset();
       env.step(a); // a new episode steps again
     } finally {
@@ -54,7 +80,10 @@ test('MountainCarContinuous-v0: a step after reaching the goal throws until rese
   env.reset({ seed: 0 });
   car.setState([0.449, 0.05]); // one step short of the goal, moving towards it
   assert.equal(env.step([1])[2], true);
-  assert.throws(() => env.step([0]), /^Error: MountainCarContinuous-v0: step\(\) called after the episode ended/);
+  assert.throws(
+    () => env.step([0]),
+    /^Error: MountainCarContinuous-v0: step\(\) called after the episode ended/,
+  );
   env.reset();
   assert.equal(env.step([0])[2], false);
 });

@@ -24,13 +24,28 @@ function integrate(en: Energy2D, n = 600): Record<string, number> {
       acc.r += p * Math.hypot(x, y);
       acc.left += x < 0 ? p : 0;
     }
-  return { x: acc.x / acc.z, y: acc.y / acc.z, xx: acc.xx / acc.z, yy: acc.yy / acc.z, r: acc.r / acc.z, left: acc.left / acc.z };
+  return {
+    x: acc.x / acc.z,
+    y: acc.y / acc.z,
+    xx: acc.xx / acc.z,
+    yy: acc.yy / acc.z,
+    r: acc.r / acc.z,
+    left: acc.left / acc.z,
+  };
 }
 
-function sampleMoments(s: Float64Array): { mean: Record<string, number>; se: Record<string, number> } {
+function sampleMoments(s: Float64Array): {
+  mean: Record<string, number>;
+  se: Record<string, number>;
+} {
   const n = s.length / 2;
   const f: Record<string, (x: number, y: number) => number> = {
-    x: (x) => x, y: (_, y) => y, xx: (x) => x * x, yy: (_, y) => y * y, r: (x, y) => Math.hypot(x, y), left: (x) => (x < 0 ? 1 : 0),
+    x: (x) => x,
+    y: (_, y) => y,
+    xx: (x) => x * x,
+    yy: (_, y) => y * y,
+    r: (x, y) => Math.hypot(x, y),
+    left: (x) => (x < 0 ? 1 : 0),
   };
   const mean: Record<string, number> = {};
   const se: Record<string, number> = {};
@@ -56,22 +71,40 @@ describe('energies', () => {
       const exact = integrate(en);
       for (const k of Object.keys(exact)) {
         const tol = 5 * se[k] + 2e-3 * (1 + Math.abs(exact[k]));
-        assert.ok(Math.abs(mean[k] - exact[k]) < tol, `${en.name} ${k}: samples ${mean[k].toFixed(4)} vs integral ${exact[k].toFixed(4)} (tol ${tol.toFixed(4)})`);
+        assert.ok(
+          Math.abs(mean[k] - exact[k]) < tol,
+          `${en.name} ${k}: samples ${mean[k].toFixed(4)} vs integral ${exact[k].toFixed(4)} (tol ${tol.toFixed(4)})`,
+        );
       }
     });
 
     it(`${en.name}: engine log-density and its gradient match the host formula`, () => {
-      const pts = [[0.3, -0.2], [1.5, 2.5], [-2.1, 0.4], [0, 0]];
+      const pts = [
+        [0.3, -0.2],
+        [1.5, 2.5],
+        [-2.1, 0.4],
+        [0, 0],
+      ];
       E.tidy(() => {
         const r = logTargetValueAndGrad(en.logDensity(), E.tensor(pts.flat(), [pts.length, 2]));
         const v = r.value.toArray();
         const g = r.grad.toArray();
         pts.forEach(([a, b], i) => {
           const host = en.logDensityAt(a, b);
-          assert.ok(Math.abs(v[i] - host) < 1e-4 * (1 + Math.abs(host)), `value at (${a}, ${b}): ${v[i]} vs ${host}`);
+          assert.ok(
+            Math.abs(v[i] - host) < 1e-4 * (1 + Math.abs(host)),
+            `value at (${a}, ${b}): ${v[i]} vs ${host}`,
+          );
           const h = 1e-5;
-          const fd = [(en.logDensityAt(a + h, b) - en.logDensityAt(a - h, b)) / (2 * h), (en.logDensityAt(a, b + h) - en.logDensityAt(a, b - h)) / (2 * h)];
-          for (let d = 0; d < 2; d++) assert.ok(Math.abs(g[2 * i + d] - fd[d]) < 1e-3 * (1 + Math.abs(fd[d])), `grad at (${a}, ${b}): ${g[2 * i + d]} vs ${fd[d]}`);
+          const fd = [
+            (en.logDensityAt(a + h, b) - en.logDensityAt(a - h, b)) / (2 * h),
+            (en.logDensityAt(a, b + h) - en.logDensityAt(a, b - h)) / (2 * h),
+          ];
+          for (let d = 0; d < 2; d++)
+            assert.ok(
+              Math.abs(g[2 * i + d] - fd[d]) < 1e-3 * (1 + Math.abs(fd[d])),
+              `grad at (${a}, ${b}): ${g[2 * i + d]} vs ${fd[d]}`,
+            );
         });
       });
     });
@@ -99,7 +132,9 @@ describe('sample distances', () => {
     assert.equal(mmdGaussian(x, x, 2, 1), 0);
     const h = 0.7;
     const d = 1.3;
-    assert.ok(Math.abs(mmdGaussian([0], [d], 1, h) - (2 - 2 * Math.exp(-(d * d) / (2 * h * h)))) < 1e-12);
+    assert.ok(
+      Math.abs(mmdGaussian([0], [d], 1, h) - (2 - 2 * Math.exp(-(d * d) / (2 * h * h)))) < 1e-12,
+    );
     assert.throws(() => energyDistance([1, 2, 3], [1, 2], 2), /rows of 2/);
   });
 });
@@ -107,10 +142,20 @@ describe('sample distances', () => {
 describe('Boltzmann flow sampler', () => {
   it('a short RFM run moves the flow towards the double well (energy distance falls by half)', () => {
     const r = trainBoltzmann({
-      energy: ENERGIES['double-well'], estimator: 'cv', steps: 100, seed: 2, batch: 64, K: 32, evalSamples: 400, evalSteps: 8,
+      energy: ENERGIES['double-well'],
+      estimator: 'cv',
+      steps: 100,
+      seed: 2,
+      batch: 64,
+      K: 32,
+      evalSamples: 400,
+      evalSteps: 8,
     });
     assert.equal(r.generated.length, 800);
     assert.ok(r.generated.every(Number.isFinite));
-    assert.ok(r.energyDistance < 0.5 * r.initialEnergyDistance, `initial ${r.initialEnergyDistance}, after 100 steps ${r.energyDistance}`);
+    assert.ok(
+      r.energyDistance < 0.5 * r.initialEnergyDistance,
+      `initial ${r.initialEnergyDistance}, after 100 steps ${r.energyDistance}`,
+    );
   });
 });

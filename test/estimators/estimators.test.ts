@@ -2,22 +2,51 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.ts';
 import {
-  CV, GE, NE, estimatePosteriorMean, posteriorMean, gmmLogTarget, gmmPosteriorMean, gmmSample, logTargetValueAndGrad, tanhLatentLogTarget,
-  type ControlVariate, type GaussianMixture,
+  CV,
+  GE,
+  NE,
+  estimatePosteriorMean,
+  posteriorMean,
+  gmmLogTarget,
+  gmmPosteriorMean,
+  gmmSample,
+  logTargetValueAndGrad,
+  tanhLatentLogTarget,
+  type ControlVariate,
+  type GaussianMixture,
 } from '../../src/estimators/index.ts';
 import {
-  coefficientTensors, linearFlowPath, vpPath, velocityFromPosteriorMean, posteriorMeanFromVelocity, noiseFromPosteriorMean,
-  posteriorMeanFromNoise, scoreFromPosteriorMean, posteriorMeanFromScore, interpolate,
+  coefficientTensors,
+  linearFlowPath,
+  vpPath,
+  velocityFromPosteriorMean,
+  posteriorMeanFromVelocity,
+  noiseFromPosteriorMean,
+  posteriorMeanFromNoise,
+  scoreFromPosteriorMean,
+  posteriorMeanFromScore,
+  interpolate,
 } from '../../src/paths/index.ts';
 
 /** Runs the estimator on a flow path at times t for conditioning points xt; returns m_hat rows. */
-function run(l: E.Tensor extends never ? never : (x: E.Tensor) => E.Tensor, xt: number[][], t: number[], K: number, cv: ControlVariate, seed: number) {
+function run(
+  l: E.Tensor extends never ? never : (x: E.Tensor) => E.Tensor,
+  xt: number[][],
+  t: number[],
+  K: number,
+  cv: ControlVariate,
+  seed: number,
+) {
   return E.tidy(() => {
     const D = xt[0].length;
     const x = E.tensor(xt.flat(), [xt.length, D]);
     const c = coefficientTensors(linearFlowPath, t, x);
     const r = estimatePosteriorMean(l, x, c.a, c.b, K, cv, new E.Rng(seed), t);
-    return { m: r.mean.toNested() as number[][], c: r.c.toNested() as number[][], diag: r.diagnostics };
+    return {
+      m: r.mean.toNested() as number[][],
+      c: r.c.toNested() as number[][],
+      diag: r.diagnostics,
+    };
   });
 }
 
@@ -31,7 +60,9 @@ describe('posterior-mean estimators: closed forms', () => {
     const xt = [[0.2, 0.1]];
     const mu = xt[0].map((v) => v / t);
     const sigma = (1 - t) / t;
-    const exact = mu.map((m, i) => (s0 * s0 * m + sigma * sigma * c0[i]) / (s0 * s0 + sigma * sigma));
+    const exact = mu.map(
+      (m, i) => (s0 * s0 * m + sigma * sigma * c0[i]) / (s0 * s0 + sigma * sigma),
+    );
     const cOpt = (s0 * s0 * sigma * sigma) / (s0 * s0 + sigma * sigma);
     const spread = (cv: ControlVariate) => {
       const ms = [1, 2, 3, 4, 5, 6].map((seed) => run(l, xt, [t], 16, cv, seed).m[0]);
@@ -51,7 +82,15 @@ describe('posterior-mean estimators: closed forms', () => {
   });
 
   it('Gaussian mixture: NE, GE and CV converge to the exact posterior mean as K grows; CV has the lowest error at large K', () => {
-    const gmm: GaussianMixture = { dim: 2, weights: [0.3, 0.7], means: [[-1, 0.5], [1, -0.5]], stds: [0.3, 0.5] };
+    const gmm: GaussianMixture = {
+      dim: 2,
+      weights: [0.3, 0.7],
+      means: [
+        [-1, 0.5],
+        [1, -0.5],
+      ],
+      stds: [0.3, 0.5],
+    };
     const l = gmmLogTarget(gmm);
     const rng = new E.Rng(17);
     const B = 64;
@@ -61,7 +100,13 @@ describe('posterior-mean estimators: closed forms', () => {
     const draws = gmmSample(gmm, B, rng);
     const x1 = Array.from({ length: B }, (_, i) => [draws[2 * i], draws[2 * i + 1]]);
     const xt = x1.map((x, i) => x.map((v) => t[i] * v + (1 - t[i]) * rng.normal()));
-    const exact = xt.map((x, i) => gmmPosteriorMean(gmm, x.map((v) => v / t[i]), (1 - t[i]) / t[i]));
+    const exact = xt.map((x, i) =>
+      gmmPosteriorMean(
+        gmm,
+        x.map((v) => v / t[i]),
+        (1 - t[i]) / t[i],
+      ),
+    );
     const mse = (K: number, cv: ControlVariate) => {
       const { m } = run(l, xt, t, K, cv, 5);
       let e = 0;
@@ -69,14 +114,25 @@ describe('posterior-mean estimators: closed forms', () => {
       return e / B;
     };
     const res: Record<string, number[]> = {};
-    for (const [name, cv] of [['ne', NE], ['ge', GE], ['cv', CV]] as const) res[name] = [8, 64, 1024].map((K) => mse(K, cv));
+    for (const [name, cv] of [
+      ['ne', NE],
+      ['ge', GE],
+      ['cv', CV],
+    ] as const)
+      res[name] = [8, 64, 1024].map((K) => mse(K, cv));
     for (const [name, errs] of Object.entries(res)) {
-      assert.ok(errs[2] < errs[0] / 8, `${name}: mse ${errs.map((e) => e.toExponential(2)).join(' -> ')} should fall with K`);
+      assert.ok(
+        errs[2] < errs[0] / 8,
+        `${name}: mse ${errs.map((e) => e.toExponential(2)).join(' -> ')} should fall with K`,
+      );
       assert.ok(errs[2] < 0.05, `${name}: mse at K=1024 is ${errs[2]}`);
     }
     // NOTE: at small K the autotuned c* is itself estimated from few effective samples and can
     // cost more than it saves (measured here at K = 8 and 64); at K = 1024 it wins clearly.
-    assert.ok(res.cv[2] <= Math.min(res.ne[2], res.ge[2]), `K=1024: cv ${res.cv[2]} ne ${res.ne[2]} ge ${res.ge[2]}`);
+    assert.ok(
+      res.cv[2] <= Math.min(res.ne[2], res.ge[2]),
+      `K=1024: cv ${res.cv[2]} ne ${res.ne[2]} ge ${res.ge[2]}`,
+    );
   });
 
   it('diagnostics: ESS within [1, K], weights sum to one', () => {
@@ -98,22 +154,54 @@ describe('posterior-mean estimators: closed forms', () => {
     const [B, K, D] = [9, 13, 3];
     const r = new E.Rng(8);
     const data = {
-      x1: r.fillNormal(new Float32Array(B * K * D)), x0: r.fillNormal(new Float32Array(B * K * D)),
-      logits: r.fillNormal(new Float32Array(B * K), 0, 3), grads: r.fillNormal(new Float32Array(B * K * D)),
-      a: r.fillUniform(new Float32Array(B), 0.1, 0.9), t: r.fillUniform(new Float32Array(B), 0.01, 0.99),
+      x1: r.fillNormal(new Float32Array(B * K * D)),
+      x0: r.fillNormal(new Float32Array(B * K * D)),
+      logits: r.fillNormal(new Float32Array(B * K), 0, 3),
+      grads: r.fillNormal(new Float32Array(B * K * D)),
+      a: r.fillUniform(new Float32Array(B), 0.1, 0.9),
+      t: r.fillUniform(new Float32Array(B), 0.01, 0.99),
     };
-    const kinds: ControlVariate[] = [CV, { kind: 'cv', ridge: 0.5, clip: 0.3 }, NE, GE, { kind: 'fixed', value: 0.37 }, { kind: 'schedule', fn: (ti) => 1 - ti }];
-    const on = (be: E.Backend, cv: ControlVariate) => E.tidy(() => {
-      const T = (d: Float32Array, shape: number[]) => E.tensor(d, shape, be);
-      const a = T(data.a, [B, 1]);
-      const b = E.add(E.mul(a, -1), 1);
-      const p = { x1: T(data.x1, [B, K, D]), x0: T(data.x0, [B, K, D]), mu: T(new Float32Array(B * D), [B, D]), sigma: E.div(b, a), aOverB: E.div(a, b) };
-      const res = posteriorMean(p, T(data.logits, [B * K]), T(data.grads, [B * K, D]), cv, data.t);
-      return { m: res.mean.toArray(), c: res.c.toArray(), w: res.weights.toArray(), diag: res.diagnostics };
-    });
+    const kinds: ControlVariate[] = [
+      CV,
+      { kind: 'cv', ridge: 0.5, clip: 0.3 },
+      NE,
+      GE,
+      { kind: 'fixed', value: 0.37 },
+      { kind: 'schedule', fn: (ti) => 1 - ti },
+    ];
+    const on = (be: E.Backend, cv: ControlVariate) =>
+      E.tidy(() => {
+        const T = (d: Float32Array, shape: number[]) => E.tensor(d, shape, be);
+        const a = T(data.a, [B, 1]);
+        const b = E.add(E.mul(a, -1), 1);
+        const p = {
+          x1: T(data.x1, [B, K, D]),
+          x0: T(data.x0, [B, K, D]),
+          mu: T(new Float32Array(B * D), [B, D]),
+          sigma: E.div(b, a),
+          aOverB: E.div(a, b),
+        };
+        const res = posteriorMean(
+          p,
+          T(data.logits, [B * K]),
+          T(data.grads, [B * K, D]),
+          cv,
+          data.t,
+        );
+        return {
+          m: res.mean.toArray(),
+          c: res.c.toArray(),
+          w: res.weights.toArray(),
+          diag: res.diagnostics,
+        };
+      });
     const near = (name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: number) => {
       assert.equal(got.length, want.length);
-      for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])), `${name}[${i}]: ${got[i]} vs ${want[i]}`);
+      for (let i = 0; i < want.length; i++)
+        assert.ok(
+          Math.abs(got[i] - want[i]) <= tol * (1 + Math.abs(want[i])),
+          `${name}[${i}]: ${got[i]} vs ${want[i]}`,
+        );
     };
     for (const cv of kinds) {
       const want = on(ts, cv);
@@ -129,9 +217,15 @@ describe('posterior-mean estimators: closed forms', () => {
     const q = (a: E.Tensor) => E.sum(E.mul(E.square(E.sub(a, 0.3)), -2), 1); // Q(a) = -2 |a - 0.3|^2
     const T = 0.5;
     const l = tanhLatentLogTarget((a) => E.mul(q(a), 1 / T));
-    const ys = [[0.2, -1.3], [2.5, 0.4]];
+    const ys = [
+      [0.2, -1.3],
+      [2.5, 0.4],
+    ];
     const host = (y: number[]) =>
-      y.reduce((s, yi) => s + (-2 * (Math.tanh(yi) - 0.3) ** 2) / T + Math.log(1 / Math.cosh(yi) ** 2), 0);
+      y.reduce(
+        (s, yi) => s + (-2 * (Math.tanh(yi) - 0.3) ** 2) / T + Math.log(1 / Math.cosh(yi) ** 2),
+        0,
+      );
     const { value, grad } = E.tidy(() => {
       const r = logTargetValueAndGrad(l, E.tensor(ys.flat(), [2, 2]));
       return { value: r.value.toArray(), grad: r.grad.toArray() };
@@ -144,7 +238,10 @@ describe('posterior-mean estimators: closed forms', () => {
         yp[d] += 1e-5;
         ym[d] -= 1e-5;
         const fd = (host(yp) - host(ym)) / 2e-5;
-        assert.ok(Math.abs(grad[i * 2 + d] - fd) < 1e-3 * (1 + Math.abs(fd)), `grad ${grad[i * 2 + d]} vs ${fd}`);
+        assert.ok(
+          Math.abs(grad[i * 2 + d] - fd) < 1e-3 * (1 + Math.abs(fd)),
+          `grad ${grad[i * 2 + d]} vs ${fd}`,
+        );
       }
     });
   });
@@ -158,15 +255,25 @@ describe('Gaussian paths', () => {
         const h = 1e-6;
         const cp = path.coefficients(t + h);
         const cm = path.coefficients(t - h);
-        assert.ok(Math.abs((cp.a - cm.a) / (2 * h) - c.da) < 1e-4 * (1 + Math.abs(c.da)), `${path.name} da at ${t}`);
-        assert.ok(Math.abs((cp.b - cm.b) / (2 * h) - c.db) < 1e-4 * (1 + Math.abs(c.db)), `${path.name} db at ${t}`);
+        assert.ok(
+          Math.abs((cp.a - cm.a) / (2 * h) - c.da) < 1e-4 * (1 + Math.abs(c.da)),
+          `${path.name} da at ${t}`,
+        );
+        assert.ok(
+          Math.abs((cp.b - cm.b) / (2 * h) - c.db) < 1e-4 * (1 + Math.abs(c.db)),
+          `${path.name} db at ${t}`,
+        );
         if (path.name.startsWith('vp')) assert.ok(Math.abs(c.a * c.a + c.b * c.b - 1) < 1e-9);
       }
       E.tidy(() => {
         const rng = new E.Rng(2);
         const t = [0.2, 0.5, 0.8];
         const m = E.randn([3, 4], rng);
-        const xt = interpolate(coefficientTensors(path, t, m), E.randn([3, 4], rng), E.randn([3, 4], rng));
+        const xt = interpolate(
+          coefficientTensors(path, t, m),
+          E.randn([3, 4], rng),
+          E.randn([3, 4], rng),
+        );
         const c = coefficientTensors(path, t, m);
         const close = (x: E.Tensor, y: E.Tensor) => {
           const a = x.toArray();
@@ -181,7 +288,11 @@ describe('Gaussian paths', () => {
           const v = velocityFromPosteriorMean(c, m, xt).toNested() as number[][];
           const mh = m.toNested() as number[][];
           const xh = xt.toNested() as number[][];
-          v.forEach((row, i) => row.forEach((vi, d) => assert.ok(Math.abs(vi - (mh[i][d] - xh[i][d]) / (1 - t[i])) < 1e-4)));
+          v.forEach((row, i) =>
+            row.forEach((vi, d) =>
+              assert.ok(Math.abs(vi - (mh[i][d] - xh[i][d]) / (1 - t[i])) < 1e-4),
+            ),
+          );
         }
       });
     });

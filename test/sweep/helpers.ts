@@ -57,13 +57,22 @@ export interface CliResult {
 }
 
 /** Starts `rfm ARGS` in `cwd`; `done` resolves with its exit and output. */
-export function startCli(args: string[], cwd: string): { child: ChildProcess; done: Promise<CliResult>; output(): string } {
-  const child = spawn(process.execPath, [RFM_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+export function startCli(
+  args: string[],
+  cwd: string,
+): { child: ChildProcess; done: Promise<CliResult>; output(): string } {
+  const child = spawn(process.execPath, [RFM_BIN, ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: 'true' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((res) => child.on('close', (code, signal) => res({ code, signal, stdout, stderr })));
+  const done = new Promise<CliResult>((res) =>
+    child.on('close', (code, signal) => res({ code, signal, stdout, stderr })),
+  );
   return { child, done, output: () => stdout + stderr };
 }
 
@@ -74,7 +83,11 @@ export function runCli(args: string[], cwd: string): Promise<CliResult> {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls `f` every 50 ms until it returns a truthy value; fails after `ms`. */
-export async function waitFor<T>(f: () => T | Promise<T>, ms: number, what: string): Promise<NonNullable<T>> {
+export async function waitFor<T>(
+  f: () => T | Promise<T>,
+  ms: number,
+  what: string,
+): Promise<NonNullable<T>> {
   const t0 = Date.now();
   for (;;) {
     const v = await f();
@@ -87,26 +100,39 @@ export async function waitFor<T>(f: () => T | Promise<T>, ms: number, what: stri
 /** The run folders of a sweep folder. */
 export function runDirs(sweepDir: string): string[] {
   if (!existsSync(sweepDir)) return [];
-  return readdirSync(sweepDir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(sweepDir, e.name)).sort();
+  return readdirSync(sweepDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => join(sweepDir, e.name))
+    .sort();
 }
 
 export function metricRows(runDir: string): Record<string, number>[] {
   const p = join(runDir, 'metrics.jsonl');
   if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, number>);
+  return readFileSync(p, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, number>);
 }
 
 /** Rows without wall-clock entries (time/*): what must match between a resumed run and a straight one. */
 export function noTime(rows: Record<string, number>[]): Record<string, number>[] {
-  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('time/'))));
+  return rows.map((r) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('time/'))),
+  );
 }
 
 /** SHA-256 of the newest checkpoint's tensor file (agent, optimiser, replay buffer, episode). */
 export function finalTensorsHash(runDir: string): string {
   const dir = join(runDir, 'checkpoints');
-  const last = readdirSync(dir).filter((f) => /^ckpt-\d+\.safetensors$/.test(f)).sort().pop();
+  const last = readdirSync(dir)
+    .filter((f) => /^ckpt-\d+\.safetensors$/.test(f))
+    .sort()
+    .pop();
   if (!last) throw new Error(`no checkpoint in ${dir}`);
-  return createHash('sha256').update(readFileSync(join(dir, last))).digest('hex');
+  return createHash('sha256')
+    .update(readFileSync(join(dir, last)))
+    .digest('hex');
 }
 
 /** Whether every process recorded in a run's lock file has exited (or there is no lock). */
@@ -133,7 +159,10 @@ export function lockHoldersGone(runDir: string): boolean {
 export function trainStarts(runDir: string): { fresh: number; resumed: number } {
   const p = join(runDir, 'sweep.log');
   const text = existsSync(p) ? readFileSync(p, 'utf8') : '';
-  return { fresh: (text.match(/^--- .* rfm train --algo/gm) ?? []).length, resumed: (text.match(/^--- .* rfm train --resume/gm) ?? []).length };
+  return {
+    fresh: (text.match(/^--- .* rfm train --algo/gm) ?? []).length,
+    resumed: (text.match(/^--- .* rfm train --resume/gm) ?? []).length,
+  };
 }
 
 /** Metric steps strictly increase, and the run ends at `steps`. */
@@ -177,12 +206,31 @@ export class TestRedis {
   }
 
   private async up(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', resolve(this.dir), '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes'];
+    const args = [
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      resolve(this.dir),
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--protected-mode',
+      'yes',
+    ];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = proc;
     let log = '';
     proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
-    await waitFor(() => log.includes('Ready to accept connections') || proc.exitCode !== null, 10_000, 'redis-server to start');
+    await waitFor(
+      () => log.includes('Ready to accept connections') || proc.exitCode !== null,
+      10_000,
+      'redis-server to start',
+    );
     if (proc.exitCode !== null) throw new Error(`redis-server exited: ${log.slice(-500)}`);
   }
 

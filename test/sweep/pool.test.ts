@@ -11,7 +11,20 @@ import { join } from 'node:path';
 import { loadGrid } from '../../src/sweep/grid.ts';
 import { startRun } from '../../src/sweep/runner.ts';
 import {
-  finalTensorsHash, lockHoldersGone, metricRows, noTime, runCli, runDirs, startCli, stepsOk, FAILING_GRID, tempDir, tinyGrid, trainStarts, waitFor, writeFile,
+  finalTensorsHash,
+  lockHoldersGone,
+  metricRows,
+  noTime,
+  runCli,
+  runDirs,
+  startCli,
+  stepsOk,
+  FAILING_GRID,
+  tempDir,
+  tinyGrid,
+  trainStarts,
+  waitFor,
+  writeFile,
 } from './helpers.ts';
 
 const STEPS = 400;
@@ -58,10 +71,20 @@ describe('rfm sweep (local pool)', () => {
 
     // kill -9 once the next session has resumed something: its orphaned children stop themselves.
     const second = startCli(['sweep', grid, '--workers', '2', '--out', out], dir);
-    await waitFor(() => /resume \S+ from step|start \S+/.test(second.output()) && runDirs(sweepDir).some((d) => metricRows(d).length > 2), 30_000, 'the second session to train');
+    await waitFor(
+      () =>
+        /resume \S+ from step|start \S+/.test(second.output()) &&
+        runDirs(sweepDir).some((d) => metricRows(d).length > 2),
+      30_000,
+      'the second session to train',
+    );
     second.child.kill('SIGKILL');
     await second.done;
-    await waitFor(() => runDirs(sweepDir).every(lockHoldersGone), 30_000, 'the orphaned rfm train children to stop');
+    await waitFor(
+      () => runDirs(sweepDir).every(lockHoldersGone),
+      30_000,
+      'the orphaned rfm train children to stop',
+    );
 
     const third = await runCli(['sweep', grid, '--workers', '2', '--out', out], dir);
     assert.equal(third.code, 0, third.stdout + third.stderr);
@@ -96,7 +119,11 @@ describe('rfm sweep (local pool)', () => {
       ['algos: [sca]\nenvs: [Pendulum-v1]\nseeds: 1\n', /unknown algorithm 'sca'/],
       ['algos: [sac\n', /not valid YAML/],
     ] as const;
-    const results = await Promise.all(cases.map(([text], i) => runCli(['sweep', writeFile(dir, `bad${i}.yaml`, text), '--out', 'sweeps/bad'], dir)));
+    const results = await Promise.all(
+      cases.map(([text], i) =>
+        runCli(['sweep', writeFile(dir, `bad${i}.yaml`, text), '--out', 'sweeps/bad'], dir),
+      ),
+    );
     for (const [i, [text, re]] of cases.entries()) {
       const r = results[i];
       assert.equal(r.code, 2, text);
@@ -111,8 +138,14 @@ describe('rfm sweep (local pool)', () => {
     const g = writeFile(dir, 'failing.yaml', FAILING_GRID);
     const r = await runCli(['sweep', g, '--workers', '2', '--out', 'sweeps/failing'], dir);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /failed at step \d+ \(attempt 1 of 3\): rfm train: loss\/\w+ is (Infinity|NaN)/);
-    assert.match(r.stdout, /FAILED \S+ \(attempt 3 of 3\): rfm train: loss\/\w+ is (Infinity|NaN) at step \d+/);
+    assert.match(
+      r.stdout,
+      /failed at step \d+ \(attempt 1 of 3\): rfm train: loss\/\w+ is (Infinity|NaN)/,
+    );
+    assert.match(
+      r.stdout,
+      /FAILED \S+ \(attempt 3 of 3\): rfm train: loss\/\w+ is (Infinity|NaN) at step \d+/,
+    );
     assert.match(r.stdout, /1 of 2 done \(0 earlier\), 1 failed, 0 stopped/);
     const runs = runDirs(join(dir, 'sweeps', 'failing'));
     assert.deepEqual(runs.map((x) => existsSync(join(x, 'done.json'))).sort(), [false, true]);
@@ -125,13 +158,24 @@ describe('rfm sweep (local pool)', () => {
     assert.equal((r.stdout.match(/\[done\]/g) ?? []).length, 4);
     const rep = await runCli(['sweep', 'report', straight], dir);
     assert.equal(rep.code, 0, rep.stderr);
-    const json = JSON.parse(readFileSync(join(dir, straight, 'report.json'), 'utf8')) as { rows: { settings: string; runs: number; finalReturns: number[]; iqm: number }[] };
-    assert.deepEqual(json.rows.map((x) => [x.settings, x.runs]), [['sac.tau=0.005', 2], ['sac.tau=0.01', 2]]);
+    const json = JSON.parse(readFileSync(join(dir, straight, 'report.json'), 'utf8')) as {
+      rows: { settings: string; runs: number; finalReturns: number[]; iqm: number }[];
+    };
+    assert.deepEqual(
+      json.rows.map((x) => [x.settings, x.runs]),
+      [
+        ['sac.tau=0.005', 2],
+        ['sac.tau=0.01', 2],
+      ],
+    );
     for (const row of json.rows) {
       // with two runs the IQM is their mean
       assert.ok(Math.abs(row.iqm - (row.finalReturns[0] + row.finalReturns[1]) / 2) < 1e-9);
     }
-    assert.match(readFileSync(join(dir, straight, 'report.md'), 'utf8'), /\| Pendulum-v1 \| sac \| sac.tau=0.005 \| 2 \(2\) \| 400 \|/);
+    assert.match(
+      readFileSync(join(dir, straight, 'report.md'), 'utf8'),
+      /\| Pendulum-v1 \| sac \| sac.tau=0.005 \| 2 \(2\) \| 400 \|/,
+    );
     // rfm plot takes the sweep folder as it is: its runs grouped by task and algorithm
     const plot = await runCli(['plot', straight, '--out', 'curves.svg'], dir);
     assert.equal(plot.code, 0, plot.stderr);

@@ -6,7 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
@@ -37,17 +44,52 @@ const oneLine = (err: string) => {
   return lines[0];
 };
 
-const TINY = ['--preset', 'small', '--steps', '30', '--set', 'train.randomSteps=10', '--set', 'train.checkpointEvery=10', '--set', 'train.evalEvery=0', '--set', 'train.evalEpisodes=1', '--set', 'sac.actorHidden=8', '--set', 'sac.criticHidden=8', '--quiet'];
+const TINY = [
+  '--preset',
+  'small',
+  '--steps',
+  '30',
+  '--set',
+  'train.randomSteps=10',
+  '--set',
+  'train.checkpointEvery=10',
+  '--set',
+  'train.evalEvery=0',
+  '--set',
+  'train.evalEpisodes=1',
+  '--set',
+  'sac.actorHidden=8',
+  '--set',
+  'sac.criticHidden=8',
+  '--quiet',
+];
 
 test('reportError: usage errors exit 2 with their message, others 1 with the first line only', () => {
   const out: string[] = [];
-  assert.equal(reportError(new UsageError('bad flag\nusage: ...'), 'train', (t) => out.push(t)), 2);
-  assert.equal(reportError(new Error('disk full\n    at somewhere'), 'train', (t) => out.push(t)), 1);
+  assert.equal(
+    reportError(new UsageError('bad flag\nusage: ...'), 'train', (t) => out.push(t)),
+    2,
+  );
+  assert.equal(
+    reportError(new Error('disk full\n    at somewhere'), 'train', (t) => out.push(t)),
+    1,
+  );
   const named = new Error('steps below the checkpoint');
   named.name = 'RunRequestError';
-  assert.equal(reportError(named, 'train', (t) => out.push(t)), 2);
-  assert.equal(reportError('a string', undefined, (t) => out.push(t)), 1);
-  assert.deepEqual(out, ['rfm train: bad flag\nusage: ...\n', 'rfm train: disk full\n', 'rfm train: steps below the checkpoint\n', 'rfm: a string\n']);
+  assert.equal(
+    reportError(named, 'train', (t) => out.push(t)),
+    2,
+  );
+  assert.equal(
+    reportError('a string', undefined, (t) => out.push(t)),
+    1,
+  );
+  assert.deepEqual(out, [
+    'rfm train: bad flag\nusage: ...\n',
+    'rfm train: disk full\n',
+    'rfm train: steps below the checkpoint\n',
+    'rfm: a string\n',
+  ]);
 });
 
 test('train: bad requests are one line with exit code 2 and write nothing', async () => {
@@ -61,26 +103,52 @@ test('train: bad requests are one line with exit code 2 and write nothing', asyn
   assert.equal(r.code, 2);
   assert.match(oneLine(r.err), /no such run folder/);
 
-  r = await rfm('train', '--algo', 'sac', '--env', 'Pendulum-v1', ...TINY, '--out', out, '--name', 'r');
+  r = await rfm(
+    'train',
+    '--algo',
+    'sac',
+    '--env',
+    'Pendulum-v1',
+    ...TINY,
+    '--out',
+    out,
+    '--name',
+    'r',
+  );
   assert.equal(r.code, 0, r.err);
   const dir = join(out, 'r');
-  const before = Object.fromEntries(['config.json', 'run.json', 'metrics.jsonl', 'metrics.csv'].map((f) => [f, readFileSync(join(dir, f), 'utf8')]));
+  const before = Object.fromEntries(
+    ['config.json', 'run.json', 'metrics.jsonl', 'metrics.csv'].map((f) => [
+      f,
+      readFileSync(join(dir, f), 'utf8'),
+    ]),
+  );
   const ckpts = readdirSync(join(dir, 'checkpoints')).sort();
 
   for (const [args, want] of [
     [['--resume', dir, '--steps', '0'], /steps must be a positive integer, got 0/],
-    [['--resume', dir, '--steps', '5'], /--steps 5 is below the step of the checkpoint to continue from \(30, ckpt-000000030\.json\)/],
+    [
+      ['--resume', dir, '--steps', '5'],
+      /--steps 5 is below the step of the checkpoint to continue from \(30, ckpt-000000030\.json\)/,
+    ],
     [['--resume', dir, '--steps', '60', '--from', '7'], /no checkpoint at step 7/],
     [['--resume', dir, '--steps', '60', '--set', 'sac.nope=1'], /sac\.nope/],
     [['--resume', dir, '--algo', 'td3'], /only --steps, --from and --set may be given/],
-    [['--algo', 'sac', '--env', 'Pendulum-v1', ...TINY, '--out', out, '--name', 'r'], /run folder .*r already exists/],
+    [
+      ['--algo', 'sac', '--env', 'Pendulum-v1', ...TINY, '--out', out, '--name', 'r'],
+      /run folder .*r already exists/,
+    ],
   ] as const) {
     r = await rfm('train', ...args, '--quiet');
     const line = oneLine(r.err);
     assert.ok(want.test(line), `${args.join(' ')}: ${line}`);
-    assert.ok(r.code === 2 || (r.code === 1 && /no checkpoint at step/.test(line)), `${args.join(' ')}: exit ${r.code}`);
+    assert.ok(
+      r.code === 2 || (r.code === 1 && /no checkpoint at step/.test(line)),
+      `${args.join(' ')}: exit ${r.code}`,
+    );
   }
-  for (const [f, text] of Object.entries(before)) assert.equal(readFileSync(join(dir, f), 'utf8'), text, `${f} untouched`);
+  for (const [f, text] of Object.entries(before))
+    assert.equal(readFileSync(join(dir, f), 'utf8'), text, `${f} untouched`);
   assert.deepEqual(readdirSync(join(dir, 'checkpoints')).sort(), ckpts, 'checkpoints untouched');
 });
 
@@ -88,7 +156,16 @@ test('train: runtime failures are one line with exit code 1; no half-made run fo
   const out = tmp();
   const file = join(out, 'a-file');
   writeFileSync(file, 'x');
-  let r = await rfm('train', '--algo', 'sac', '--env', 'Pendulum-v1', ...TINY, '--out', join(file, 'runs'));
+  let r = await rfm(
+    'train',
+    '--algo',
+    'sac',
+    '--env',
+    'Pendulum-v1',
+    ...TINY,
+    '--out',
+    join(file, 'runs'),
+  );
   assert.equal(r.code, 1);
   assert.match(oneLine(r.err), /^rfm train: cannot create folder .*a-file is not a folder$/);
 
@@ -99,15 +176,42 @@ test('train: runtime failures are one line with exit code 1; no half-made run fo
   assert.ok(performance.now() - t0 < 5000, '--out /proc/x answers at once');
   assert.ok(!existsSync('/proc/x'));
 
-  r = await rfm('train', '--algo', 'sac', '--env', 'Pendulum-v1', ...TINY, '--set', 'train.bufferSize=1000000000000', '--out', out, '--name', 'big');
+  r = await rfm(
+    'train',
+    '--algo',
+    'sac',
+    '--env',
+    'Pendulum-v1',
+    ...TINY,
+    '--set',
+    'train.bufferSize=1000000000000',
+    '--out',
+    out,
+    '--name',
+    'big',
+  );
   assert.equal(r.code, 1);
-  assert.match(oneLine(r.err), /^rfm train: train\.bufferSize 1000000000000: cannot allocate the replay buffer/);
+  assert.match(
+    oneLine(r.err),
+    /^rfm train: train\.bufferSize 1000000000000: cannot allocate the replay buffer/,
+  );
   assert.ok(!existsSync(join(out, 'big')), 'no run folder made');
 });
 
 test('eval: a run with a bad config.json or no run at all is one line', async () => {
   const out = tmp();
-  let r = await rfm('train', '--algo', 'sac', '--env', 'Pendulum-v1', ...TINY, '--out', out, '--name', 'r');
+  let r = await rfm(
+    'train',
+    '--algo',
+    'sac',
+    '--env',
+    'Pendulum-v1',
+    ...TINY,
+    '--out',
+    out,
+    '--name',
+    'r',
+  );
   assert.equal(r.code, 0, r.err);
   writeFileSync(join(out, 'r', 'config.json'), '{"train": {"steps": "many"}}');
   r = await rfm('eval', join(out, 'r'), '--episodes', '1');
@@ -123,11 +227,26 @@ test('output paths are checked before any work: eval --record/--samples, plot --
   const file = join(out, 'a-file');
   writeFileSync(file, 'x');
   for (const [args, want] of [
-    [['eval', join(out, 'whatever'), '--record', join(file, 'sub', 'x.rollout.json')], /^rfm eval: --record .*: cannot create folder .*a-file is not a folder$/],
-    [['eval', join(out, 'whatever'), '--samples', out], /^rfm eval: --samples .* is a folder, not a file$/],
-    [['plot', join(out, 'whatever'), '--out', '/proc/x/p.svg'], /^rfm plot: --out \/proc\/x\/p\.svg: cannot write in \/proc/],
-    [['sample-energy', '--energy', 'ring8', '--estimator', 'cv', '--out', '/proc/x'], /^rfm sample-energy: --out \/proc\/x: cannot write in \/proc/],
-    [['estimators', '--out', join(file, 'charts')], /^rfm estimators: --out .*: cannot create folder .*a-file is not a folder$/],
+    [
+      ['eval', join(out, 'whatever'), '--record', join(file, 'sub', 'x.rollout.json')],
+      /^rfm eval: --record .*: cannot create folder .*a-file is not a folder$/,
+    ],
+    [
+      ['eval', join(out, 'whatever'), '--samples', out],
+      /^rfm eval: --samples .* is a folder, not a file$/,
+    ],
+    [
+      ['plot', join(out, 'whatever'), '--out', '/proc/x/p.svg'],
+      /^rfm plot: --out \/proc\/x\/p\.svg: cannot write in \/proc/,
+    ],
+    [
+      ['sample-energy', '--energy', 'ring8', '--estimator', 'cv', '--out', '/proc/x'],
+      /^rfm sample-energy: --out \/proc\/x: cannot write in \/proc/,
+    ],
+    [
+      ['estimators', '--out', join(file, 'charts')],
+      /^rfm estimators: --out .*: cannot create folder .*a-file is not a folder$/,
+    ],
   ] as const) {
     const t0 = performance.now();
     const r = await rfm(...args);
@@ -140,7 +259,10 @@ test('output paths are checked before any work: eval --record/--samples, plot --
 test('the stack is printed only with RFM_DEBUG=1 (a separate process)', () => {
   const dir = tmp();
   const run = (env: Record<string, string>) =>
-    spawnSync(process.execPath, ['bin/rfm.mjs', 'train', '--resume', dir, '--quiet'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    spawnSync(process.execPath, ['bin/rfm.mjs', 'train', '--resume', dir, '--quiet'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
   const plain = run({ RFM_DEBUG: '' });
   assert.equal(plain.status, 2);
   assert.equal(plain.stderr.trim().split('\n').length, 1, plain.stderr);
@@ -149,13 +271,23 @@ test('the stack is printed only with RFM_DEBUG=1 (a separate process)', () => {
   assert.match(debug.stderr, /^rfm train: .*is not a run folder.*\n.*RunRequestError.*\n\s+at /);
 });
 
-test('sweep report --out a folder that cannot be made (under /proc): one line, no endless mkdir', { skip: !existsSync('/proc/self') && 'no /proc' }, async () => {
-  const sweep = tmp();
-  const run = join(sweep, 'r0');
-  mkdirSync(run);
-  writeFileSync(join(run, 'config.json'), JSON.stringify({ algo: 'sac', envId: 'Pendulum-v1', seed: 0 }));
-  writeFileSync(join(run, 'metrics.jsonl'), `${JSON.stringify({ step: 100, 'eval/return': -5 })}\n`);
-  const r = await rfm('sweep', 'report', sweep, '--out', '/proc/rfm-report-test/x');
-  assert.equal(r.code, 1);
-  assert.match(oneLine(r.err), /^rfm sweep: cannot create folder \/proc\/rfm-report-test/);
-});
+test(
+  'sweep report --out a folder that cannot be made (under /proc): one line, no endless mkdir',
+  { skip: !existsSync('/proc/self') && 'no /proc' },
+  async () => {
+    const sweep = tmp();
+    const run = join(sweep, 'r0');
+    mkdirSync(run);
+    writeFileSync(
+      join(run, 'config.json'),
+      JSON.stringify({ algo: 'sac', envId: 'Pendulum-v1', seed: 0 }),
+    );
+    writeFileSync(
+      join(run, 'metrics.jsonl'),
+      `${JSON.stringify({ step: 100, 'eval/return': -5 })}\n`,
+    );
+    const r = await rfm('sweep', 'report', sweep, '--out', '/proc/rfm-report-test/x');
+    assert.equal(r.code, 1);
+    assert.match(oneLine(r.err), /^rfm sweep: cannot create folder \/proc\/rfm-report-test/);
+  },
+);

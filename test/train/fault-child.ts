@@ -9,6 +9,12 @@ import { resumeTraining, train } from '../../src/train/index.ts';
 import { faultConfig } from './fault-config.ts';
 
 const [mode, a, b, c] = process.argv.slice(2);
-if (mode === 'train') await train('Pendulum-v1', faultConfig(Number(c)), { algo: 'sac', seed: 4, outDir: a, runName: b });
+if (mode === 'train')
+  await train('Pendulum-v1', faultConfig(Number(c)), {
+    algo: 'sac',
+    seed: 4,
+    outDir: a,
+    runName: b,
+  });
 else if (mode === 'resume') await resumeTraining(a, { steps: Number(b), warn: () => {} });
 else throw new Error(`fault-child: unknown mode ${mode}`);

@@ -1,5 +1,12 @@
 /** Small deterministic environments for loop tests. */
-import { Box, TimeLimit, envRng, type Env, type Info, type StepResult } from '../../src/envs/index.ts';
+import {
+  Box,
+  TimeLimit,
+  envRng,
+  type Env,
+  type Info,
+  type StepResult,
+} from '../../src/envs/index.ts';
 
 /**
  * obs = [t, startBit]; reward = 1 - a^2 (or NaN from global step `nanFrom` on). An episode whose
@@ -30,4 +37,7 @@ export class CountEnv implements Env {
   close(): void {}
 }
 
-export const countEnvFactory = (nanFrom = Infinity) => async () => new TimeLimit(new CountEnv(nanFrom), 5);
+export const countEnvFactory =
+  (nanFrom = Infinity) =>
+  async () =>
+    new TimeLimit(new CountEnv(nanFrom), 5);

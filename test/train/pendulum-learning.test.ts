@@ -25,21 +25,35 @@ async function evalCurve(sets: string[]): Promise<{ evals: number[]; msg: string
   const r = await train('Pendulum-v1', config, { algo: 'sac', seed: 0 });
   const evals = r.rows.filter((x) => 'eval/return' in x).map((x) => x['eval/return']);
   const seconds = (performance.now() - t0) / 1000;
-  return { evals, msg: `${getBackend().name} backend: eval returns ${evals.map((v) => v.toFixed(0)).join(', ')} in ${seconds.toFixed(1)} s` };
+  return {
+    evals,
+    msg: `${getBackend().name} backend: eval returns ${evals.map((v) => v.toFixed(0)).join(', ')} in ${seconds.toFixed(1)} s`,
+  };
 }
 
-test('SAC (small preset) improves clearly on Pendulum-v1 within 5,000 steps', { skip: slow ? 'TypeScript backend: ~2-5 min for this budget (RFM_SLOW_TESTS=1 runs it)' : false }, async (t) => {
-  const { evals, msg } = await evalCurve([]);
-  t.diagnostic(msg);
-  assert.equal(evals.length, 5, msg);
-  assert.ok(evals[4] > -1000, msg);
-  assert.ok(evals[4] - evals[0] > 400, msg);
-});
+test(
+  'SAC (small preset) improves clearly on Pendulum-v1 within 5,000 steps',
+  {
+    skip: slow ? 'TypeScript backend: ~2-5 min for this budget (RFM_SLOW_TESTS=1 runs it)' : false,
+  },
+  async (t) => {
+    const { evals, msg } = await evalCurve([]);
+    t.diagnostic(msg);
+    assert.equal(evals.length, 5, msg);
+    assert.ok(evals[4] > -1000, msg);
+    assert.ok(evals[4] - evals[0] > 400, msg);
+  },
+);
 
 test('SAC (small preset, [32, 32] networks, batch 32) improves clearly on Pendulum-v1 within 5,000 steps on any backend', async (t) => {
   const { evals, msg } = await evalCurve([
-    'train.randomSteps=300', 'sac.actorHidden=32,32', 'sac.criticHidden=32,32', 'train.batchSize=32',
-    'sac.actorLr=1e-3', 'sac.criticLr=2e-3', 'sac.alphaLr=3e-3',
+    'train.randomSteps=300',
+    'sac.actorHidden=32,32',
+    'sac.criticHidden=32,32',
+    'train.batchSize=32',
+    'sac.actorLr=1e-3',
+    'sac.criticLr=2e-3',
+    'sac.alphaLr=3e-3',
   ]);
   t.diagnostic(msg);
   assert.equal(evals.length, 5, msg);

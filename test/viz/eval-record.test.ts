@@ -17,13 +17,36 @@ describe('rfm eval --record / --samples on a trained run', () => {
     console.log = () => {};
     try {
       const runs = join(dir, 'runs');
-      const trained = await main(['train', '--algo', 'sac', '--env', 'Hopper-v5', '--steps', '300', '--preset', 'small',
-        '--set', 'train.randomSteps=100', '--set', 'train.evalEvery=150', '--set', 'train.evalEpisodes=1', '--out', runs, '--name', 't', '--quiet']);
+      const trained = await main([
+        'train',
+        '--algo',
+        'sac',
+        '--env',
+        'Hopper-v5',
+        '--steps',
+        '300',
+        '--preset',
+        'small',
+        '--set',
+        'train.randomSteps=100',
+        '--set',
+        'train.evalEvery=150',
+        '--set',
+        'train.evalEpisodes=1',
+        '--out',
+        runs,
+        '--name',
+        't',
+        '--quiet',
+      ]);
       assert.equal(trained, 0);
       const run = join(runs, 't');
       const rec = join(run, 'eval.rollout.json');
       const smp = join(run, 'actions.samples.json');
-      assert.equal(await main(['eval', run, '--episodes', '1', '--record', rec, '--samples', smp]), 0);
+      assert.equal(
+        await main(['eval', run, '--episodes', '1', '--record', rec, '--samples', smp]),
+        0,
+      );
       const r = readRollout(rec);
       assert.equal(r.env, 'Hopper-v5');
       assert.equal(r.model, 'Hopper');

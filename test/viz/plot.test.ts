@@ -17,10 +17,18 @@ function makeRuns(root: string): void {
       for (let seed = 0; seed < 3; seed++) {
         const d = join(root, `${algo}-${env}-s${seed}`);
         mkdirSync(join(d, 'checkpoints'), { recursive: true });
-        writeFileSync(join(d, 'config.json'), JSON.stringify({ algo, env, seed, config: { train: { steps: 4000 } } }));
+        writeFileSync(
+          join(d, 'config.json'),
+          JSON.stringify({ algo, env, seed, config: { train: { steps: 4000 } } }),
+        );
         const lines: string[] = [];
         for (let step = 0; step <= 4000; step += 1000) {
-          lines.push(JSON.stringify({ step, 'eval/return': (step / 1000) * (1 + seed) + (algo === 'rfm' ? 10 : 0) }));
+          lines.push(
+            JSON.stringify({
+              step,
+              'eval/return': (step / 1000) * (1 + seed) + (algo === 'rfm' ? 10 : 0),
+            }),
+          );
           lines.push(JSON.stringify({ step: step + 1, 'loss/critic': 1 / (step + 1) }));
         }
         writeFileSync(join(d, 'metrics.jsonl'), lines.join('\n') + '\n{"step": 5000, "eval/ret'); // a half-written last line
@@ -42,13 +50,21 @@ describe('run folders', () => {
   });
 
   it('skips a half-written last line of metrics.jsonl', () => {
-    const rows = parseMetricsJsonl('{"step": 1, "a": 2}\n\nnot json\n{"step": 2, "a": 3, "s": "text"}\n{"step": 3, "a"');
-    assert.deepEqual(rows, [{ step: 1, a: 2 }, { step: 2, a: 3 }]);
+    const rows = parseMetricsJsonl(
+      '{"step": 1, "a": 2}\n\nnot json\n{"step": 2, "a": 3, "s": "text"}\n{"step": 3, "a"',
+    );
+    assert.deepEqual(rows, [
+      { step: 1, a: 2 },
+      { step: 2, a: 3 },
+    ]);
   });
 
   it('expands globs', () => {
     const got = expandGlob(join(dir, 'runs', 'sac-*-s1'));
-    assert.deepEqual(got.map((p) => p.split('/').pop()), ['sac-Hopper-v5-s1', 'sac-Pendulum-v1-s1']);
+    assert.deepEqual(
+      got.map((p) => p.split('/').pop()),
+      ['sac-Hopper-v5-s1', 'sac-Pendulum-v1-s1'],
+    );
     assert.equal(expandGlob(join(dir, '**', 'rfm-Hopper*')).length, 3);
     assert.equal(resolveRunArgs([join(dir, 'runs', '*-Hopper-v5-*')]).length, 6);
     assert.throws(() => resolveRunArgs([join(dir, 'nothing-*')]), /no run folder matches/);
@@ -64,7 +80,9 @@ describe('learning curves', () => {
     assert.deepEqual(g.curve.steps, [0, 1000, 2000, 3000, 4000]);
     // at step 4000 the seeds give 4, 8, 12: fewer than 4 values, so the IQM is their mean
     assert.equal(g.curve.iqm[4], 8);
-    assert.ok(g.curve.low[4] >= 4 && g.curve.high[4] <= 12 && g.curve.low[4] < 8 && g.curve.high[4] > 8);
+    assert.ok(
+      g.curve.low[4] >= 4 && g.curve.high[4] <= 12 && g.curve.low[4] < 8 && g.curve.high[4] > 8,
+    );
   });
 
   it('draws one panel per task with a band and a line per algorithm, labelled axes', () => {
@@ -80,7 +98,11 @@ describe('learning curves', () => {
   });
 
   it('rasterises to a PNG of the expected size that is not blank', () => {
-    const groups = curveGroups(findRuns(join(dir, 'runs')).filter((r) => r.env === 'Hopper-v5'), 'eval/return', { resamples: 100 });
+    const groups = curveGroups(
+      findRuns(join(dir, 'runs')).filter((r) => r.env === 'Hopper-v5'),
+      'eval/return',
+      { resamples: 100 },
+    );
     const png = svgToPng(learningCurvesSvg(groups, { width: 400, height: 300 }));
     assert.deepEqual(pngSize(png), { width: 400, height: 300 });
     const img = decodePng(png);
@@ -88,7 +110,8 @@ describe('learning curves', () => {
     assert.ok(lumaVariance(img) > 100, `variance ${lumaVariance(img)}`);
     // the plotting area holds coloured pixels (the curves), not only grey axes
     let coloured = 0;
-    for (let i = 0; i < img.rgba.length; i += 4) if (Math.abs(img.rgba[i] - img.rgba[i + 2]) > 80) coloured++;
+    for (let i = 0; i < img.rgba.length; i += 4)
+      if (Math.abs(img.rgba[i] - img.rgba[i + 2]) > 80) coloured++;
     assert.ok(coloured > 200, `${coloured} coloured pixels`);
   });
 
@@ -97,8 +120,23 @@ describe('learning curves', () => {
     const log = console.log;
     console.log = () => {};
     try {
-      assert.equal(await main(['plot', join(dir, 'runs', '*'), '--out', png, '--resamples', '100']), 0);
-      assert.equal(await main(['plot', join(dir, 'runs'), '--metric', 'loss/critic', '--out', join(dir, 'out', 'loss.svg'), '--resamples', '50']), 0);
+      assert.equal(
+        await main(['plot', join(dir, 'runs', '*'), '--out', png, '--resamples', '100']),
+        0,
+      );
+      assert.equal(
+        await main([
+          'plot',
+          join(dir, 'runs'),
+          '--metric',
+          'loss/critic',
+          '--out',
+          join(dir, 'out', 'loss.svg'),
+          '--resamples',
+          '50',
+        ]),
+        0,
+      );
     } finally {
       console.log = log;
     }
@@ -109,7 +147,10 @@ describe('learning curves', () => {
     console.error = () => {};
     try {
       assert.equal(await main(['plot', join(dir, 'runs'), '--out', join(dir, 'x.gif')]), 2);
-      assert.equal(await main(['plot', join(dir, 'runs'), '--metric', 'nope', '--out', join(dir, 'x.svg')]), 1);
+      assert.equal(
+        await main(['plot', join(dir, 'runs'), '--metric', 'nope', '--out', join(dir, 'x.svg')]),
+        1,
+      );
     } finally {
       console.error = err;
     }

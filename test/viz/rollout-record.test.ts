@@ -4,7 +4,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeEnv } from '../../src/envs/index.ts';
-import { modelXml, parseRollout, readRollout, recordRollout, serializeRollout, writeRollout } from '../../src/viz/rollout-record.ts';
+import {
+  modelXml,
+  parseRollout,
+  readRollout,
+  recordRollout,
+  serializeRollout,
+  writeRollout,
+} from '../../src/viz/rollout-record.ts';
 import { parseSamples, policySamples, serializeSamples } from '../../src/viz/samples.ts';
 import type { Agent } from '../../src/agents/types.ts';
 import { Wrapper } from '../../src/envs/wrappers.ts';
@@ -79,7 +86,12 @@ describe('rollout recording', () => {
   });
 
   it('samples files round-trip', () => {
-    const s = parseSamples(serializeSamples({ title: 't', sets: [{ name: 'a', points: Float64Array.of(1, 2, 3.123456789, 4) }] }));
+    const s = parseSamples(
+      serializeSamples({
+        title: 't',
+        sets: [{ name: 'a', points: Float64Array.of(1, 2, 3.123456789, 4) }],
+      }),
+    );
     assert.deepEqual(s.sets[0].points, [1, 2, 3.1235, 4]);
     assert.throws(() => serializeSamples({ sets: [{ name: 'odd', points: [1, 2, 3] }] }), /pairs/);
   });
@@ -103,7 +115,10 @@ describe('rollout recording', () => {
     } as Agent;
     const s = policySamples(agent, env, { n: 7 });
     assert.equal(calls, 1); // one batch of n observations
-    assert.deepEqual(s.sets.map((x) => x.name), ['optimal actions', 'toy actions']);
+    assert.deepEqual(
+      s.sets.map((x) => x.name),
+      ['optimal actions', 'toy actions'],
+    );
     assert.equal(s.sets[0].points.length, 8);
     assert.deepEqual(Array.from(s.sets[1].points).slice(0, 4), [-0.5, 0.5, -0.5, 0.5]);
     assert.equal(s.sets[1].points.length, 14);

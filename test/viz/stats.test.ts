@@ -30,7 +30,14 @@ describe('bootstrap band', () => {
     assert.deepEqual(c.low, [0]);
     assert.deepEqual(c.high, [3]);
     // Two runs 0 and 1: resample IQMs are 0, 0.5, 1 with probabilities 1/4, 1/2, 1/4.
-    const d = aggregateCurves([0, 1], [[0, 2], [1, 2]], { resamples: 2000, seed: 2 });
+    const d = aggregateCurves(
+      [0, 1],
+      [
+        [0, 2],
+        [1, 2],
+      ],
+      { resamples: 2000, seed: 2 },
+    );
     assert.deepEqual(d.iqm, [0.5, 2]);
     assert.deepEqual([d.low[0], d.high[0]], [0, 1]);
     assert.deepEqual([d.low[1], d.high[1]], [2, 2]); // identical values: a band of zero width
@@ -52,7 +59,10 @@ describe('bootstrap band', () => {
     const b = aggregateCurves([0, 1, 2, 3], vals, { resamples: 500, seed: 7 });
     assert.deepEqual(a, b);
     for (let j = 0; j < 4; j++) {
-      assert.ok(a.low[j] <= a.iqm[j] && a.iqm[j] <= a.high[j], `step ${j}: ${a.low[j]} <= ${a.iqm[j]} <= ${a.high[j]}`);
+      assert.ok(
+        a.low[j] <= a.iqm[j] && a.iqm[j] <= a.high[j],
+        `step ${j}: ${a.low[j]} <= ${a.iqm[j]} <= ${a.high[j]}`,
+      );
       assert.equal(a.count[j], 5);
     }
     // IQM at the last step: sorted 1 3 5 8 9, drop one each end: (3+5+8)/3
@@ -60,7 +70,14 @@ describe('bootstrap band', () => {
   });
 
   it('counts only runs that reach a step', () => {
-    const c = aggregateCurves([0, 1], [[1, 2], [3, NaN]], { resamples: 100 });
+    const c = aggregateCurves(
+      [0, 1],
+      [
+        [1, 2],
+        [3, NaN],
+      ],
+      { resamples: 100 },
+    );
     assert.deepEqual(c.count, [2, 1]);
     assert.equal(c.iqm[1], 2);
   });
@@ -69,8 +86,15 @@ describe('bootstrap band', () => {
 describe('alignRuns', () => {
   it('puts runs on the union of their steps, interpolating inside each run and NaN outside', () => {
     const { steps, values } = alignRuns([
-      [[0, 0], [10, 10]],
-      [[0, 1], [5, 2], [20, 4]],
+      [
+        [0, 0],
+        [10, 10],
+      ],
+      [
+        [0, 1],
+        [5, 2],
+        [20, 4],
+      ],
     ]);
     assert.deepEqual(steps, [0, 5, 10, 20]);
     assert.deepEqual(values[0].slice(0, 3), [0, 5, 10]);

@@ -12,13 +12,27 @@
  * step into forward / backward / optimiser and the time inside the backend's kernels.
  */
 import {
-  type Backend, type Storage, Rng, backward, getBackend, mean, randn, square, sub, tidy, tryBackend,
+  type Backend,
+  type Storage,
+  Rng,
+  backward,
+  getBackend,
+  mean,
+  randn,
+  square,
+  sub,
+  tidy,
+  tryBackend,
 } from '../../engine/index.ts';
 import { Adam } from '../../nn/optim.ts';
 import { MLP } from '../../nn/layers.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
 
-export const GEMM_SHAPES: readonly [number, number, number][] = [[256, 256, 256], [8192, 256, 256], [25600, 279, 256]];
+export const GEMM_SHAPES: readonly [number, number, number][] = [
+  [256, 256, 256],
+  [8192, 256, 256],
+  [25600, 279, 256],
+];
 export const MLP_ROWS = [256, 8192] as const;
 export const MLP_SIZES = [23, 256, 256, 1] as const;
 
@@ -72,7 +86,14 @@ export function mlpStepFlops(rows: number): number {
 }
 
 /** A training-step closure for the benchmark MLP at `rows` rows (its tensors kept across steps). */
-export function mlpTrainStep(be: Backend, rows: number, seed = 0): { step: () => void; parts: { forward: () => unknown; backward: (loss: unknown) => void; optimise: () => void } } {
+export function mlpTrainStep(
+  be: Backend,
+  rows: number,
+  seed = 0,
+): {
+  step: () => void;
+  parts: { forward: () => unknown; backward: (loss: unknown) => void; optimise: () => void };
+} {
   const rng = new Rng(seed);
   const net = new MLP(MLP_SIZES, rng, { activation: 'relu', backend: be });
   const opt = new Adam(net.parameters(), { lr: 1e-4 });
@@ -100,9 +121,18 @@ export function mlpGflops(be: Backend, rows: number, seconds: number): number {
   return mlpStepFlops(rows) / timeMedian(step, seconds) / 1e9;
 }
 
-export function benchEngine(be: Backend, seconds: number, log: (line: string) => void = () => {}): EngineBenchResult {
+export function benchEngine(
+  be: Backend,
+  seconds: number,
+  log: (line: string) => void = () => {},
+): EngineBenchResult {
   const isa = (be as unknown as { isa?: string }).isa;
-  const res: EngineBenchResult = { backend: be.name, ...(isa ? { isa } : {}), gemmGflops: {}, mlpTrainStepGflops: {} };
+  const res: EngineBenchResult = {
+    backend: be.name,
+    ...(isa ? { isa } : {}),
+    gemmGflops: {},
+    mlpTrainStepGflops: {},
+  };
   for (const [m, k, n] of GEMM_SHAPES) {
     const key = `${m}x${k}x${n}`;
     res.gemmGflops[key] = gemmGflops(be, m, k, n, seconds);
@@ -111,7 +141,9 @@ export function benchEngine(be: Backend, seconds: number, log: (line: string) =>
   for (const rows of MLP_ROWS) {
     res.mlpTrainStepGflops[String(rows)] = mlpGflops(be, rows, seconds);
     const g = res.mlpTrainStepGflops[String(rows)];
-    log(`  MLP step ${String(rows).padStart(5)} rows  ${g.toFixed(1).padStart(8)} GFLOP/s  (${((mlpStepFlops(rows) / g / 1e9) * 1e3).toFixed(3)} ms/step)`);
+    log(
+      `  MLP step ${String(rows).padStart(5)} rows  ${g.toFixed(1).padStart(8)} GFLOP/s  (${((mlpStepFlops(rows) / g / 1e9) * 1e3).toFixed(3)} ms/step)`,
+    );
   }
   return res;
 }
@@ -119,8 +151,20 @@ export function benchEngine(be: Backend, seconds: number, log: (line: string) =>
 /** Time of the 256-row step split into forward, backward, optimiser, and time spent in kernels. */
 function profileStep(be: Backend, rows: number, seconds: number): void {
   const { parts } = mlpTrainStep(be, rows);
-  const fwd = timeMedian(() => tidy(() => { parts.forward(); }), seconds);
-  const fb = timeMedian(() => tidy(() => { parts.backward(parts.forward()); }), seconds);
+  const fwd = timeMedian(
+    () =>
+      tidy(() => {
+        parts.forward();
+      }),
+    seconds,
+  );
+  const fb = timeMedian(
+    () =>
+      tidy(() => {
+        parts.backward(parts.forward());
+      }),
+    seconds,
+  );
   const opt = timeMedian(() => parts.optimise(), seconds);
   // time inside backend calls: wrap each method of this backend instance
   const inKernels = new Map<string, { calls: number; seconds: number }>();
@@ -145,28 +189,38 @@ function profileStep(be: Backend, rows: number, seconds: number): void {
   const steps = 50;
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) {
-    tidy(() => { parts.backward(parts.forward()); });
+    tidy(() => {
+      parts.backward(parts.forward());
+    });
     parts.optimise();
   }
   const total = (performance.now() - t0) / 1000 / steps;
   for (const name of wrapped) delete (be as unknown as Record<string, unknown>)[name];
   const ms = (s: number): string => (s * 1e3).toFixed(3).padStart(8);
-  console.log(`profile of the ${rows}-row step (median ms): forward ${ms(fwd)}  forward+backward ${ms(fb)}  optimiser ${ms(opt)}`);
+  console.log(
+    `profile of the ${rows}-row step (median ms): forward ${ms(fwd)}  forward+backward ${ms(fb)}  optimiser ${ms(opt)}`,
+  );
   let kern = 0;
-  const lines = [...inKernels].sort((a, b) => b[1].seconds - a[1].seconds).map(([n, e]) => {
-    kern += e.seconds;
-    return `    ${n.padEnd(16)} ${String(e.calls / steps).padStart(6)} calls/step ${ms(e.seconds / steps)} ms/step`;
-  });
-  console.log(`  per step (instrumented, ${steps} steps): total ${ms(total)} ms, in backend calls ${ms(kern / steps)} ms, engine outside them ${ms(total - kern / steps)} ms`);
+  const lines = [...inKernels]
+    .sort((a, b) => b[1].seconds - a[1].seconds)
+    .map(([n, e]) => {
+      kern += e.seconds;
+      return `    ${n.padEnd(16)} ${String(e.calls / steps).padStart(6)} calls/step ${ms(e.seconds / steps)} ms/step`;
+    });
+  console.log(
+    `  per step (instrumented, ${steps} steps): total ${ms(total)} ms, in backend calls ${ms(kern / steps)} ms, engine outside them ${ms(total - kern / steps)} ms`,
+  );
   for (const l of lines) console.log(l);
 }
 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, ['seconds', 'backend'], ['json', 'profile', 'help']);
   if (optFlag(p, 'help')) {
-    console.log('usage: rfm bench engine [--json] [--seconds S] [--backend ts|native] [--profile]\n' +
-      'GEMM GFLOP/s (256x256x256, 8192x256x256, 25600x279x256; M x K x N) and the MLP [23-256-256-1] ReLU\n' +
-      'training-step GFLOP/s at 256 and 8192 rows; medians after warm-up, S seconds per figure (default 1).');
+    console.log(
+      'usage: rfm bench engine [--json] [--seconds S] [--backend ts|native] [--profile]\n' +
+        'GEMM GFLOP/s (256x256x256, 8192x256x256, 25600x279x256; M x K x N) and the MLP [23-256-256-1] ReLU\n' +
+        'training-step GFLOP/s at 256 and 8192 rows; medians after warm-up, S seconds per figure (default 1).',
+    );
     return 0;
   }
   const seconds = optNumber(p, 'seconds', 1);
@@ -175,7 +229,9 @@ export async function run(args: string[]): Promise<number> {
   const be = name ? tryBackend(name) : getBackend();
   if (!be) throw new UsageError(`backend '${name}' is not available`);
   const info = be as unknown as { threads?: number; isa?: string };
-  console.log(`engine benchmark: backend ${be.name}${info.isa ? ` (${info.isa}, ${info.threads} threads)` : ''}, ${seconds} s per figure`);
+  console.log(
+    `engine benchmark: backend ${be.name}${info.isa ? ` (${info.isa}, ${info.threads} threads)` : ''}, ${seconds} s per figure`,
+  );
   if (optFlag(p, 'profile')) {
     profileStep(be, 256, seconds);
     profileStep(be, 8192, seconds);

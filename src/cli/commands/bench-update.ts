@@ -43,14 +43,24 @@ export interface UpdateBenchResult {
   rounds: number[];
 }
 
-export function benchUpdate(preset: string, seconds: number, algo = 'rfm', seed = 0, repeat = 1): UpdateBenchResult {
+export function benchUpdate(
+  preset: string,
+  seconds: number,
+  algo = 'rfm',
+  seed = 0,
+  repeat = 1,
+): UpdateBenchResult {
   // the presets of BENCHMARKS.md section 1 live in src/config/presets.ts
   const p = PRESETS[preset as PresetName];
-  if (!p) throw new UsageError(`unknown preset '${preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
+  if (!p)
+    throw new UsageError(`unknown preset '${preset}' (known: ${Object.keys(PRESETS).join(', ')})`);
   const algos = ['rfm', 'rfm-diffusion'];
-  if (!algos.includes(algo)) throw new UsageError(`--algo must be one of ${algos.join(', ')}, got '${algo}'`);
-  if (!(Number.isInteger(repeat) && repeat >= 1)) throw new UsageError(`--repeat must be a positive integer, got ${repeat}`);
-  if (!(seconds >= 0)) throw new UsageError(`--seconds must be a non-negative number, got ${seconds}`);
+  if (!algos.includes(algo))
+    throw new UsageError(`--algo must be one of ${algos.join(', ')}, got '${algo}'`);
+  if (!(Number.isInteger(repeat) && repeat >= 1))
+    throw new UsageError(`--repeat must be a positive integer, got ${repeat}`);
+  if (!(seconds >= 0))
+    throw new UsageError(`--seconds must be a non-negative number, got ${seconds}`);
   const batchSize = p.train?.batchSize ?? 256;
   const agent = new RfmAgent(algo as RfmAlgo, OBS, ACT, p.rfm ?? {}, seed);
   const batch = syntheticBatch(batchSize, new Rng(seed + 1));
@@ -74,7 +84,10 @@ export function benchUpdate(preset: string, seconds: number, algo = 'rfm', seed 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const be = getBackend();
   return {
-    preset, backend: be.name, ...(be instanceof NativeBackend ? { isa: be.isa } : {}), algo,
+    preset,
+    backend: be.name,
+    ...(be instanceof NativeBackend ? { isa: be.isa } : {}),
+    algo,
     updatesPerSec: median(rounds),
     updates: times.length,
     seconds: total,
@@ -86,15 +99,25 @@ export function benchUpdate(preset: string, seconds: number, algo = 'rfm', seed 
 export async function run(args: string[]): Promise<number> {
   const p = parseArgs(args, ['preset', 'seconds', 'algo', 'seed', 'repeat'], ['json', 'help']);
   if (optFlag(p, 'help')) {
-    console.log('usage: rfm bench update [--preset paper|lite|small] [--seconds S] [--repeat N] [--algo rfm|rfm-diffusion] [--json]\n' +
-      'Times the RFM agent\'s own update on a synthetic batch (obs 17, action 6) after 3 warm-up updates;\n' +
-      '--repeat N: N rounds of S seconds, reporting the median round.');
+    console.log(
+      'usage: rfm bench update [--preset paper|lite|small] [--seconds S] [--repeat N] [--algo rfm|rfm-diffusion] [--json]\n' +
+        "Times the RFM agent's own update on a synthetic batch (obs 17, action 6) after 3 warm-up updates;\n" +
+        '--repeat N: N rounds of S seconds, reporting the median round.',
+    );
     return 0;
   }
   const preset = optString(p, 'preset') ?? 'lite';
-  const r = benchUpdate(preset, optNumber(p, 'seconds', 10), optString(p, 'algo') ?? 'rfm', optNumber(p, 'seed', 0), optNumber(p, 'repeat', 1));
+  const r = benchUpdate(
+    preset,
+    optNumber(p, 'seconds', 10),
+    optString(p, 'algo') ?? 'rfm',
+    optNumber(p, 'seed', 0),
+    optNumber(p, 'repeat', 1),
+  );
   console.log(`preset ${r.preset}  backend ${describeBackend(getBackend())}  algo ${r.algo}`);
-  console.log(`${r.updates} updates in ${r.seconds.toFixed(2)} s: ${r.updatesPerSec.toFixed(2)} updates/s${r.rounds.length > 1 ? ` (median of ${r.rounds.length} rounds: ${r.rounds.map((x) => x.toFixed(2)).join(', ')})` : ''}, median ${(r.medianUpdateSeconds * 1000).toFixed(1)} ms per update`);
+  console.log(
+    `${r.updates} updates in ${r.seconds.toFixed(2)} s: ${r.updatesPerSec.toFixed(2)} updates/s${r.rounds.length > 1 ? ` (median of ${r.rounds.length} rounds: ${r.rounds.map((x) => x.toFixed(2)).join(', ')})` : ''}, median ${(r.medianUpdateSeconds * 1000).toFixed(1)} ms per update`,
+  );
   if (optFlag(p, 'json')) console.log(JSON.stringify(r));
   return 0;
 }

@@ -16,12 +16,15 @@ export const command: Command = {
       console.log(USAGE);
       return 0;
     }
-    if (p.positionals.length) throw new UsageError(`unexpected arguments '${p.positionals.join(' ')}'`);
+    if (p.positionals.length)
+      throw new UsageError(`unexpected arguments '${p.positionals.join(' ')}'`);
     const runsDir = optString(p, 'runs') ?? 'runs';
     const port = optNumber(p, 'port', 8080);
     const host = optString(p, 'host') ?? '127.0.0.1';
-    if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError('--port must be an integer in [0, 65535]');
-    if (!existsSync(runsDir) || !statSync(runsDir).isDirectory()) throw new UsageError(`runs folder '${runsDir}' does not exist`);
+    if (!(Number.isInteger(port) && port >= 0 && port < 65536))
+      throw new UsageError('--port must be an integer in [0, 65535]');
+    if (!existsSync(runsDir) || !statSync(runsDir).isDirectory())
+      throw new UsageError(`runs folder '${runsDir}' does not exist`);
     const { startDashboard } = await import('../../dashboard/server.ts');
     let d;
     try {
@@ -29,7 +32,9 @@ export const command: Command = {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-        console.error(`rfm dashboard: cannot listen on ${host}:${port} (${code}); choose another --port or --host`);
+        console.error(
+          `rfm dashboard: cannot listen on ${host}:${port} (${code}); choose another --port or --host`,
+        );
         return 1;
       }
       throw e;

@@ -29,14 +29,17 @@ export const command: Command = {
       console.log(USAGE);
       return 0;
     }
-    if (p.positionals.length) throw new UsageError(`unexpected arguments '${p.positionals.join(' ')}'`);
+    if (p.positionals.length)
+      throw new UsageError(`unexpected arguments '${p.positionals.join(' ')}'`);
     const serve = optFlag(p, 'serve');
     let out = optString(p, 'out');
     if (!out && !serve) throw new UsageError(USAGE);
     const port = optNumber(p, 'port', 8090);
     const host = optString(p, 'host') ?? '127.0.0.1';
-    if (!(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError('--port must be an integer in [0, 65535]');
-    if (!serve && (optString(p, 'port') !== undefined || optString(p, 'host') !== undefined)) throw new UsageError('--port and --host go with --serve');
+    if (!(Number.isInteger(port) && port >= 0 && port < 65536))
+      throw new UsageError('--port must be an integer in [0, 65535]');
+    if (!serve && (optString(p, 'port') !== undefined || optString(p, 'host') !== undefined))
+      throw new UsageError('--port and --host go with --serve');
     const temporary = !out;
     if (out) checkOutputDir(out, 'out');
     else out = mkdtempSync(join(tmpdir(), 'rfm-demo-'));
@@ -63,12 +66,16 @@ export const command: Command = {
       cleanUp();
       const code = (e as { code?: string }).code;
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-        console.error(`rfm demo: cannot listen on ${host}:${port} (${code}); choose another --port or --host`);
+        console.error(
+          `rfm demo: cannot listen on ${host}:${port} (${code}); choose another --port or --host`,
+        );
         return 1;
       }
       throw e;
     }
-    console.log(`rfm demo: serving ${temporary ? 'a temporary build' : site} at ${s.url}  (Ctrl-C stops)`);
+    console.log(
+      `rfm demo: serving ${temporary ? 'a temporary build' : site} at ${s.url}  (Ctrl-C stops)`,
+    );
     await new Promise<void>((done) => {
       const stop = () => void s.close().then(done);
       process.once('SIGINT', stop);

@@ -18,7 +18,8 @@ export const command: Command = {
     }
     if (p.positionals.length !== 1) throw new UsageError(USAGE);
     const episodes = optNumber(p, 'episodes', 10);
-    if (!(Number.isInteger(episodes) && episodes >= 1)) throw new UsageError(`--episodes must be a positive integer, got ${episodes}`);
+    if (!(Number.isInteger(episodes) && episodes >= 1))
+      throw new UsageError(`--episodes must be a positive integer, got ${episodes}`);
     for (const flag of ['record', 'samples']) {
       const f = optString(p, flag);
       if (f !== undefined) checkOutputFile(f, flag); // before the (long) evaluation
@@ -40,7 +41,13 @@ export const command: Command = {
     // the first evaluation episode again, with qpos recorded (src/viz/rollout-record.ts)
     if (record) {
       try {
-        writeRollout(record, recordRollout(env.env, run.agent, { seed: evalEpisodeSeed(seed, 0), envId: run.meta.envId }));
+        writeRollout(
+          record,
+          recordRollout(env.env, run.agent, {
+            seed: evalEpisodeSeed(seed, 0),
+            envId: run.meta.envId,
+          }),
+        );
       } catch (e) {
         env.env.close();
         console.error(`rfm eval: --record: ${(e as Error).message}`);
@@ -48,11 +55,30 @@ export const command: Command = {
       }
     }
     const samples = optString(p, 'samples');
-    if (samples) writeSamples(samples, policySamples(run.agent, env.env, { seed: evalEpisodeSeed(seed, 0), envId: run.meta.envId }));
+    if (samples)
+      writeSamples(
+        samples,
+        policySamples(run.agent, env.env, {
+          seed: evalEpisodeSeed(seed, 0),
+          envId: run.meta.envId,
+        }),
+      );
     env.env.close();
-    const out = { algo: run.meta.algo, env: run.meta.envId, step: run.meta.step, episodes, mean: r.mean, std: r.std, returns: r.returns, lengths: r.lengths };
+    const out = {
+      algo: run.meta.algo,
+      env: run.meta.envId,
+      step: run.meta.step,
+      episodes,
+      mean: r.mean,
+      std: r.std,
+      returns: r.returns,
+      lengths: r.lengths,
+    };
     if (optFlag(p, 'json')) console.log(JSON.stringify(out));
-    else console.log(`${out.algo} on ${out.env} at step ${out.step}: return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes`);
+    else
+      console.log(
+        `${out.algo} on ${out.env} at step ${out.step}: return ${r.mean.toFixed(2)} ± ${r.std.toFixed(2)} over ${episodes} episodes`,
+      );
     return 0;
   },
 };

@@ -19,15 +19,18 @@ export const command: Command = {
       console.log(USAGE);
       return 0;
     }
-    if (p.positionals.length === 0) throw new UsageError('name at least one run folder or glob (rfm plot --help)');
+    if (p.positionals.length === 0)
+      throw new UsageError('name at least one run folder or glob (rfm plot --help)');
     const metric = optString(p, 'metric') ?? 'eval/return';
     const out = optString(p, 'out') ?? 'plot.png';
     const ext = extname(out).toLowerCase();
-    if (ext !== '.png' && ext !== '.svg') throw new UsageError(`--out must end in .png or .svg, got '${out}'`);
+    if (ext !== '.png' && ext !== '.svg')
+      throw new UsageError(`--out must end in .png or .svg, got '${out}'`);
     checkOutputFile(out, 'out');
     const resamples = optNumber(p, 'resamples', 2000);
     const seed = optNumber(p, 'seed', 0);
-    if (!(Number.isInteger(resamples) && resamples >= 1)) throw new UsageError('--resamples must be a positive integer');
+    if (!(Number.isInteger(resamples) && resamples >= 1))
+      throw new UsageError('--resamples must be a positive integer');
     let groups;
     try {
       groups = plotRuns(p.positionals, { metric, out, resamples, seed });
@@ -41,7 +44,9 @@ export const command: Command = {
     }
     for (const g of groups) {
       const last = g.curve.steps.length - 1;
-      console.log(`${g.env} / ${g.algo}: ${g.runs.length} run(s); last step ${g.curve.steps[last]}: IQM ${g.curve.iqm[last].toFixed(2)} [${g.curve.low[last].toFixed(2)}, ${g.curve.high[last].toFixed(2)}]`);
+      console.log(
+        `${g.env} / ${g.algo}: ${g.runs.length} run(s); last step ${g.curve.steps[last]}: IQM ${g.curve.iqm[last].toFixed(2)} [${g.curve.low[last].toFixed(2)}, ${g.curve.high[last].toFixed(2)}]`,
+      );
     }
     console.log(`wrote ${out}`);
     return 0;

@@ -9,7 +9,11 @@ import { checkOutputDir } from '../errors.ts';
 import { join } from 'node:path';
 import type { Command } from '../main.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
-import { BOLTZMANN_DEFAULTS, trainBoltzmann, type EstimatorChoice } from '../../estimators/boltzmann.ts';
+import {
+  BOLTZMANN_DEFAULTS,
+  trainBoltzmann,
+  type EstimatorChoice,
+} from '../../estimators/boltzmann.ts';
 import { ENERGY_NAMES, getEnergy } from '../../estimators/energies.ts';
 import { scatterChart } from '../../viz/svg.ts';
 import { writeSamples } from '../../viz/samples.ts';
@@ -43,25 +47,35 @@ Energies (src/estimators/energies.ts):
 
 export const command: Command = {
   async run(args) {
-    const p = parseArgs(args, ['energy', 'estimator', 'steps', 'seed', 'out', 'k', 't-min', 'batch'], ['json', 'help']);
+    const p = parseArgs(
+      args,
+      ['energy', 'estimator', 'steps', 'seed', 'out', 'k', 't-min', 'batch'],
+      ['json', 'help'],
+    );
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
     }
-    if (p.positionals.length) throw new UsageError(`unexpected arguments '${p.positionals.join(' ')}'`);
+    if (p.positionals.length)
+      throw new UsageError(`unexpected arguments '${p.positionals.join(' ')}'`);
     const energyName = optString(p, 'energy');
     const estimator = optString(p, 'estimator');
-    if (!energyName || !(ENERGY_NAMES as readonly string[]).includes(energyName)) throw new UsageError(`--energy must be one of ${ENERGY_NAMES.join(', ')}`);
-    if (!estimator || !['ne', 'ge', 'cv'].includes(estimator)) throw new UsageError('--estimator must be one of ne, ge, cv');
+    if (!energyName || !(ENERGY_NAMES as readonly string[]).includes(energyName))
+      throw new UsageError(`--energy must be one of ${ENERGY_NAMES.join(', ')}`);
+    if (!estimator || !['ne', 'ge', 'cv'].includes(estimator))
+      throw new UsageError('--estimator must be one of ne, ge, cv');
     const steps = optNumber(p, 'steps', DEFAULT_STEPS);
     const seed = optNumber(p, 'seed', 0);
-    if (!(Number.isInteger(steps) && steps >= 1)) throw new UsageError('--steps must be a positive integer');
-    if (!(Number.isSafeInteger(seed) && seed >= 0)) throw new UsageError('--seed must be a non-negative integer');
+    if (!(Number.isInteger(steps) && steps >= 1))
+      throw new UsageError('--steps must be a positive integer');
+    if (!(Number.isSafeInteger(seed) && seed >= 0))
+      throw new UsageError('--seed must be a non-negative integer');
     const K = optNumber(p, 'k', B.K);
     const tMin = optNumber(p, 't-min', B.tMin);
     const batch = optNumber(p, 'batch', B.batch);
     if (!(Number.isInteger(K) && K >= 2)) throw new UsageError('--k must be an integer >= 2');
-    if (!(Number.isInteger(batch) && batch >= 1)) throw new UsageError('--batch must be a positive integer');
+    if (!(Number.isInteger(batch) && batch >= 1))
+      throw new UsageError('--batch must be a positive integer');
     if (!(tMin > 0 && tMin < 0.5)) throw new UsageError('--t-min must lie in (0, 0.5)');
     const out = optString(p, 'out') ?? 'runs/sample-energy';
     checkOutputDir(out, 'out');
@@ -69,34 +83,79 @@ export const command: Command = {
     const energy = getEnergy(energyName);
     const logEvery = Math.max(1, Math.round(steps / 10));
     const r = trainBoltzmann({
-      energy, estimator: estimator as EstimatorChoice, steps, seed, logEvery, K, tMin, batch,
-      onLog: json ? undefined : (l) => console.log(`step ${String(l.step).padStart(6)}  loss ${l.loss.toExponential(3)}  ESS ${l.ess.toFixed(1)}  mean c ${l.meanC.toExponential(2)}  |grad| ${l.gradNorm.toFixed(2)}  ${l.seconds.toFixed(1)} s`),
+      energy,
+      estimator: estimator as EstimatorChoice,
+      steps,
+      seed,
+      logEvery,
+      K,
+      tMin,
+      batch,
+      onLog: json
+        ? undefined
+        : (l) =>
+            console.log(
+              `step ${String(l.step).padStart(6)}  loss ${l.loss.toExponential(3)}  ESS ${l.ess.toFixed(1)}  mean c ${l.meanC.toExponential(2)}  |grad| ${l.gradNorm.toFixed(2)}  ${l.seconds.toFixed(1)} s`,
+            ),
     });
     makeDirs(out);
-    const pts = (a: Float64Array) => Array.from({ length: a.length / 2 }, (_, i) => [a[2 * i], a[2 * i + 1]] as [number, number]);
+    const pts = (a: Float64Array) =>
+      Array.from({ length: a.length / 2 }, (_, i) => [a[2 * i], a[2 * i + 1]] as [number, number]);
     const L = energy.extent;
     const svg = scatterChart(
       [
         { name: `exact (${r.exact.length / 2})`, points: pts(r.exact), color: '#7f7f7f' },
-        { name: `flow, ${estimator.toUpperCase()} (${r.generated.length / 2})`, points: pts(r.generated), color: '#d62728' },
+        {
+          name: `flow, ${estimator.toUpperCase()} (${r.generated.length / 2})`,
+          points: pts(r.generated),
+          color: '#d62728',
+        },
       ],
       {
         title: `${energyName}, ${estimator.toUpperCase()}, ${steps} steps: energy distance ${r.energyDistance.toFixed(4)}`,
-        xLabel: 'x0 (target units)', yLabel: 'x1 (target units)', xRange: [-L, L], yRange: [-L, L], equalAspect: true,
+        xLabel: 'x0 (target units)',
+        yLabel: 'x1 (target units)',
+        xRange: [-L, L],
+        yRange: [-L, L],
+        equalAspect: true,
       },
     );
     const file = join(out, `${energyName}-${estimator}-seed${seed}.svg`);
     writeFileSync(file, svg);
     // the same points for the dashboard's scatter view (format: src/viz/samples.ts)
     writeSamples(join(out, `${energyName}-${estimator}-seed${seed}.samples.json`), {
-      title: `${energyName}, ${estimator.toUpperCase()}, ${steps} steps`, xLabel: 'x0', yLabel: 'x1', range: [[-L, L], [-L, L]],
-      sets: [{ name: 'exact', color: '#7f7f7f', points: r.exact }, { name: `flow, ${estimator.toUpperCase()}`, color: '#d62728', points: r.generated }],
+      title: `${energyName}, ${estimator.toUpperCase()}, ${steps} steps`,
+      xLabel: 'x0',
+      yLabel: 'x1',
+      range: [
+        [-L, L],
+        [-L, L],
+      ],
+      sets: [
+        { name: 'exact', color: '#7f7f7f', points: r.exact },
+        { name: `flow, ${estimator.toUpperCase()}`, color: '#d62728', points: r.generated },
+      ],
     });
     const summary = {
-      energy: energyName, estimator, steps, energyDistance: r.energyDistance, initialEnergyDistance: r.initialEnergyDistance,
-      seconds: r.seconds, seed, K, tMin, batch, samples: r.generated.length / 2, finalLoss: r.logs[r.logs.length - 1]?.loss ?? null, backend: getBackend().name, plot: file,
+      energy: energyName,
+      estimator,
+      steps,
+      energyDistance: r.energyDistance,
+      initialEnergyDistance: r.initialEnergyDistance,
+      seconds: r.seconds,
+      seed,
+      K,
+      tMin,
+      batch,
+      samples: r.generated.length / 2,
+      finalLoss: r.logs[r.logs.length - 1]?.loss ?? null,
+      backend: getBackend().name,
+      plot: file,
     };
-    if (!json) console.log(`\n${energyName} / ${estimator}: energy distance ${r.energyDistance.toFixed(4)} (untrained flow ${r.initialEnergyDistance.toFixed(4)}); ${r.seconds.toFixed(1)} s; plot ${file}`);
+    if (!json)
+      console.log(
+        `\n${energyName} / ${estimator}: energy distance ${r.energyDistance.toFixed(4)} (untrained flow ${r.initialEnergyDistance.toFixed(4)}); ${r.seconds.toFixed(1)} s; plot ${file}`,
+      );
     if (json) console.log(JSON.stringify(summary));
     return 0;
   },

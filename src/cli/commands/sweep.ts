@@ -10,7 +10,17 @@ import { optFlag, optNumber, optString, parseArgs, UsageError } from '../args.ts
 import { listCheckpoints } from '../../train/checkpoint.ts';
 import { makeDirs } from '../../train/files.ts';
 import {
-  defaultWorkers, LocalPool, loadGrid, readDone, reportJson, reportMarkdown, runDirOf, sweepReport, SweepError, writeSweepIndex, type Grid,
+  defaultWorkers,
+  LocalPool,
+  loadGrid,
+  readDone,
+  reportJson,
+  reportMarkdown,
+  runDirOf,
+  sweepReport,
+  SweepError,
+  writeSweepIndex,
+  type Grid,
 } from '../../sweep/index.ts';
 
 const USAGE = `usage: rfm sweep GRID.yaml|json [--workers N] [--out DIR] [--dry-run]
@@ -93,12 +103,18 @@ function report(args: string[]): number {
     console.log(USAGE);
     return 0;
   }
-  if (p.positionals.length !== 1) throw new UsageError('report takes one sweep folder (rfm sweep report SWEEP_DIR)');
+  if (p.positionals.length !== 1)
+    throw new UsageError('report takes one sweep folder (rfm sweep report SWEEP_DIR)');
   const dir = p.positionals[0];
   if (!existsSync(dir)) throw new UsageError(`no such sweep folder: ${dir}`);
   const resamples = optNumber(p, 'resamples', 2000);
-  if (!(Number.isInteger(resamples) && resamples >= 1)) throw new UsageError('--resamples must be a positive integer');
-  const r = sweepReport(dir, { metric: optString(p, 'metric'), resamples, seed: optNumber(p, 'seed', 0) });
+  if (!(Number.isInteger(resamples) && resamples >= 1))
+    throw new UsageError('--resamples must be a positive integer');
+  const r = sweepReport(dir, {
+    metric: optString(p, 'metric'),
+    resamples,
+    seed: optNumber(p, 'seed', 0),
+  });
   if (r.rows.length === 0) {
     console.error(`rfm sweep: ${dir} holds no run folders`);
     return 1;
@@ -119,23 +135,37 @@ async function run(args: string[]): Promise<number> {
     console.log(USAGE);
     return optFlag(p, 'help') ? 0 : 2;
   }
-  if (p.positionals.length > 1) throw new UsageError(`one grid file, got ${p.positionals.length} arguments`);
+  if (p.positionals.length > 1)
+    throw new UsageError(`one grid file, got ${p.positionals.length} arguments`);
   const g = grid(p.positionals[0]);
   const url = optString(p, 'queue');
   const dry = optFlag(p, 'dry-run');
   if (url !== undefined) {
-    for (const k of ['workers', 'out']) if (p.options.has(k)) throw new UsageError(`--${k} is for local sweeps; with --queue, the workers' --out and --concurrency decide`);
+    for (const k of ['workers', 'out'])
+      if (p.options.has(k))
+        throw new UsageError(
+          `--${k} is for local sweeps; with --queue, the workers' --out and --concurrency decide`,
+        );
     const q = await loadQueue();
     const redis = wrapSweep(() => q.parseRedisUrl(url));
     if (dry) {
-      for (const r of g.runs) console.log(`${r.id}  ${r.algo} ${r.envId} seed ${r.seed}, ${r.config.train.steps} steps ${settingsOf(r)}`);
-      console.log(`${g.runs.length} runs of sweep '${g.name}' would be enqueued on ${url} (dry run)`);
+      for (const r of g.runs)
+        console.log(
+          `${r.id}  ${r.algo} ${r.envId} seed ${r.seed}, ${r.config.train.steps} steps ${settingsOf(r)}`,
+        );
+      console.log(
+        `${g.runs.length} runs of sweep '${g.name}' would be enqueued on ${url} (dry run)`,
+      );
       return 0;
     }
     try {
       const res = await q.enqueueGrid(g, redis);
-      console.log(`sweep '${g.name}': ${res.added} runs enqueued, ${res.retried} failed runs retried, ${res.present} already queued or done (of ${g.runs.length})`);
-      console.log(`workers: rfm worker --queue ${url} --out ROOT   (runs go to ROOT/${g.name}/); progress: rfm sweep status --queue ${url} --sweep ${g.name}`);
+      console.log(
+        `sweep '${g.name}': ${res.added} runs enqueued, ${res.retried} failed runs retried, ${res.present} already queued or done (of ${g.runs.length})`,
+      );
+      console.log(
+        `workers: rfm worker --queue ${url} --out ROOT   (runs go to ROOT/${g.name}/); progress: rfm sweep status --queue ${url} --sweep ${g.name}`,
+      );
       return 0;
     } catch (e) {
       if (e instanceof SweepError) {
@@ -148,15 +178,24 @@ async function run(args: string[]): Promise<number> {
   const sweepDir = resolve(optString(p, 'out') ?? g.out);
   const workersOpt = optString(p, 'workers');
   const workers = workersOpt === undefined ? defaultWorkers() : Number(workersOpt);
-  if (!(Number.isInteger(workers) && workers >= 1)) throw new UsageError(`--workers must be a positive integer, got '${workersOpt}'`);
+  if (!(Number.isInteger(workers) && workers >= 1))
+    throw new UsageError(`--workers must be a positive integer, got '${workersOpt}'`);
   if (dry) {
     for (const r of g.runs) {
       const dir = runDirOf(sweepDir, r.id);
       const ck = listCheckpoints(join(dir, 'checkpoints'));
-      const state = readDone(dir) ? 'done' : ck.length > 0 ? `resumable (${ck[ck.length - 1].replace(/.*ckpt-0*(\d+)\.json$/, 'step $1')})` : 'new';
-      console.log(`${r.id}  ${r.algo} ${r.envId} seed ${r.seed}, ${r.config.train.steps} steps ${settingsOf(r)}  [${state}]`);
+      const state = readDone(dir)
+        ? 'done'
+        : ck.length > 0
+          ? `resumable (${ck[ck.length - 1].replace(/.*ckpt-0*(\d+)\.json$/, 'step $1')})`
+          : 'new';
+      console.log(
+        `${r.id}  ${r.algo} ${r.envId} seed ${r.seed}, ${r.config.train.steps} steps ${settingsOf(r)}  [${state}]`,
+      );
     }
-    console.log(`${g.runs.length} runs in ${sweepDir}${g.duplicates ? ` (${g.duplicates} duplicate declarations dropped)` : ''} (dry run)`);
+    console.log(
+      `${g.runs.length} runs in ${sweepDir}${g.duplicates ? ` (${g.duplicates} duplicate declarations dropped)` : ''} (dry run)`,
+    );
     return 0;
   }
   writeSweepIndex(g, sweepDir);
@@ -164,7 +203,10 @@ async function run(args: string[]): Promise<number> {
   const pool = new LocalPool(g.runs, sweepDir, { workers });
   let signalled = false;
   const onSignal = () => {
-    if (!signalled) console.log('stopping: every running run writes a checkpoint; run the same command again to continue');
+    if (!signalled)
+      console.log(
+        'stopping: every running run writes a checkpoint; run the same command again to continue',
+      );
     signalled = true;
     pool.stop();
   };
@@ -177,14 +219,18 @@ async function run(args: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  console.log(`sweep '${g.name}': ${s.done + s.skipped} of ${s.total} done (${s.skipped} earlier), ${s.failed.length} failed, ${s.stopped} stopped`);
+  console.log(
+    `sweep '${g.name}': ${s.done + s.skipped} of ${s.total} done (${s.skipped} earlier), ${s.failed.length} failed, ${s.stopped} stopped`,
+  );
   for (const f of s.failed) console.log(`  failed ${f.id}: ${f.error}`);
-  if (s.done + s.skipped === s.total) console.log(`report: rfm sweep report ${sweepDir}; curves: rfm plot ${sweepDir}`);
+  if (s.done + s.skipped === s.total)
+    console.log(`report: rfm sweep report ${sweepDir}; curves: rfm plot ${sweepDir}`);
   return signalled ? 130 : s.failed.length > 0 ? 1 : 0;
 }
 
 export const command: Command = {
-  summary: 'run a grid of training runs (local pool, or BullMQ on Redis with --queue); status; report',
+  summary:
+    'run a grid of training runs (local pool, or BullMQ on Redis with --queue); status; report',
   async run(args) {
     if (args[0] === 'status') return status(args.slice(1));
     if (args[0] === 'report') return report(args.slice(1));

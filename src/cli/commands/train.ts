@@ -26,12 +26,30 @@ function intOpt(v: string | undefined, name: string): number | undefined {
 
 export const command: Command = {
   async run(args) {
-    const p = parseArgs(args, ['algo', 'env', 'steps', 'seed', 'seeds', 'preset', 'config', 'set', 'out', 'name', 'resume', 'from'], ['help', 'quiet']);
+    const p = parseArgs(
+      args,
+      [
+        'algo',
+        'env',
+        'steps',
+        'seed',
+        'seeds',
+        'preset',
+        'config',
+        'set',
+        'out',
+        'name',
+        'resume',
+        'from',
+      ],
+      ['help', 'quiet'],
+    );
     if (optFlag(p, 'help')) {
       console.log(USAGE);
       return 0;
     }
-    if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
+    if (p.positionals.length > 0)
+      throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
     const steps = intOpt(optString(p, 'steps'), 'steps');
     const progress = !optFlag(p, 'quiet');
     const results: TrainResult[] = [];
@@ -43,7 +61,10 @@ export const command: Command = {
       const resume = optString(p, 'resume');
       if (resume !== undefined) {
         for (const k of ['algo', 'env', 'seed', 'seeds', 'preset', 'config', 'out', 'name']) {
-          if (p.options.has(k)) throw new UsageError(`--resume continues a run with its own settings; only --steps, --from and --set may be given (got --${k})`);
+          if (p.options.has(k))
+            throw new UsageError(
+              `--resume continues a run with its own settings; only --steps, --from and --set may be given (got --${k})`,
+            );
         }
         if (!existsSync(resume)) throw new UsageError(`--resume ${resume}: no such run folder`);
         const fromText = optString(p, 'from');
@@ -51,10 +72,21 @@ export const command: Command = {
         if (fromText !== undefined) {
           if (/^\d+$/.test(fromText)) from = Number(fromText);
           else if (existsSync(fromText) && fromText.endsWith('.json')) from = fromText;
-          else throw new UsageError(`--from must be a checkpoint's step or its .json file, got '${fromText}'`);
+          else
+            throw new UsageError(
+              `--from must be a checkpoint's step or its .json file, got '${fromText}'`,
+            );
         }
         announce();
-        results.push(await resumeTraining(resume, { steps, from, sets: p.options.get('set') ?? [], progress, handleSignals: true }));
+        results.push(
+          await resumeTraining(resume, {
+            steps,
+            from,
+            sets: p.options.get('set') ?? [],
+            progress,
+            handleSignals: true,
+          }),
+        );
       } else {
         if (p.options.has('from')) throw new UsageError('--from goes with --resume');
         const algo = optString(p, 'algo');
@@ -67,16 +99,31 @@ export const command: Command = {
         } catch (e) {
           throw new UsageError((e as Error).message);
         }
-        const config = resolveConfig({ algo, envId, preset: optString(p, 'preset'), files: p.options.get('config') ?? [], sets });
+        const config = resolveConfig({
+          algo,
+          envId,
+          preset: optString(p, 'preset'),
+          files: p.options.get('config') ?? [],
+          sets,
+        });
         if (!availableAgents().includes(algo as never)) {
-          throw new UsageError(`algorithm '${algo}' is not available in this build (available: ${availableAgents().join(', ')})`);
+          throw new UsageError(
+            `algorithm '${algo}' is not available in this build (available: ${availableAgents().join(', ')})`,
+          );
         }
         const seeds = seedList(p);
         const name = optString(p, 'name');
         announce();
         for (const seed of seeds) {
           const runName = name !== undefined && seeds.length > 1 ? `${name}-s${seed}` : name;
-          const r = await train(envId, config, { algo: algo as never, seed, outDir: optString(p, 'out') ?? 'runs', runName, progress, handleSignals: true });
+          const r = await train(envId, config, {
+            algo: algo as never,
+            seed,
+            outDir: optString(p, 'out') ?? 'runs',
+            runName,
+            progress,
+            handleSignals: true,
+          });
           results.push(r);
           report(r);
           if (r.interrupted) break;
@@ -93,7 +140,9 @@ export const command: Command = {
 
 function report(result: TrainResult): void {
   const ev = result.lastEval;
-  console.log(`${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`);
+  console.log(
+    `${result.algo} on ${result.envId}, seed ${result.seed}: ${result.steps} steps; final eval return ${ev ? `${ev.mean.toFixed(2)} ± ${ev.std.toFixed(2)} over ${ev.returns.length} episodes` : 'n/a'}`,
+  );
   if (result.runDir) console.log(`run folder: ${result.runDir}`);
 }
 
@@ -103,7 +152,9 @@ function seedList(p: ParsedArgs): number[] {
   if (list === undefined) return [intOpt(optString(p, 'seed'), 'seed') ?? 0];
   if (p.options.has('seed')) throw new UsageError('give --seed S or --seeds LIST, not both');
   const seeds = list.split(',').map((x) => intOpt(x.trim(), 'seeds') as number);
-  if (seeds.length === 0 || seeds.some((x) => x === undefined || x < 0)) throw new UsageError(`--seeds must be comma-separated non-negative integers, got '${list}'`);
-  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds repeats a seed: '${list}'`);
+  if (seeds.length === 0 || seeds.some((x) => x === undefined || x < 0))
+    throw new UsageError(`--seeds must be comma-separated non-negative integers, got '${list}'`);
+  if (new Set(seeds).size !== seeds.length)
+    throw new UsageError(`--seeds repeats a seed: '${list}'`);
   return seeds;
 }

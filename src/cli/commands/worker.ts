@@ -22,7 +22,8 @@ runs 'rfm train' with a validated config, inside ROOT.
 function positiveInt(v: string | undefined, name: string, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!(Number.isInteger(n) && n >= 1)) throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new UsageError(`--${name} must be a positive integer, got '${v}'`);
   return n;
 }
 
@@ -34,16 +35,24 @@ export const command: Command = {
       console.log(USAGE);
       return 0;
     }
-    if (p.positionals.length > 0) throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
+    if (p.positionals.length > 0)
+      throw new UsageError(`unexpected argument '${p.positionals[0]}'\n${USAGE}`);
     const url = optString(p, 'queue');
     const out = optString(p, 'out');
-    if (!url || !out) throw new UsageError('--queue redis://HOST:PORT and --out ROOT are required (rfm worker --help)');
+    if (!url || !out)
+      throw new UsageError(
+        '--queue redis://HOST:PORT and --out ROOT are required (rfm worker --help)',
+      );
     const concurrency = positiveInt(optString(p, 'concurrency'), 'concurrency', 1);
     const lockMs = positiveInt(optString(p, 'lock-ms'), 'lock-ms', 30_000);
     const q = await import('../../sweep/queue.ts');
     let worker;
     try {
-      worker = await q.startWorker(q.parseRedisUrl(url), { root: resolve(out), concurrency, lockMs });
+      worker = await q.startWorker(q.parseRedisUrl(url), {
+        root: resolve(out),
+        concurrency,
+        lockMs,
+      });
     } catch (e) {
       if (e instanceof SweepError) {
         console.error(`rfm worker: ${e.message}`);
@@ -51,7 +60,9 @@ export const command: Command = {
       }
       throw e;
     }
-    console.log(`worker ${worker.name}: taking jobs from ${url}, ${concurrency} at a time, runs under ${resolve(out)}`);
+    console.log(
+      `worker ${worker.name}: taking jobs from ${url}, ${concurrency} at a time, runs under ${resolve(out)}`,
+    );
     await new Promise<void>((res) => {
       process.once('SIGINT', res);
       process.once('SIGTERM', res);

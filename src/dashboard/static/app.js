@@ -5,7 +5,15 @@ import { Chart, PALETTE, aggregate } from '/app/chart.js';
 const $ = (s) => document.querySelector(s);
 const enc = encodeURIComponent;
 
-const DIAGNOSTICS = ['rfm/ess', 'rfm/mean_c', 'loss/critic', 'loss/actor', 'q/mean', 'q/std', 'temperature'];
+const DIAGNOSTICS = [
+  'rfm/ess',
+  'rfm/mean_c',
+  'loss/critic',
+  'loss/actor',
+  'q/mean',
+  'q/std',
+  'temperature',
+];
 const LABELS = {
   'eval/return': 'return',
   'train/return': 'return (training episodes)',
@@ -29,7 +37,12 @@ const state = {
 };
 
 const curve = new Chart($('#curve'), { xLabel: 'environment steps', yLabel: 'return' });
-const scatter = new Chart($('#scatter'), { xLabel: 'x0', yLabel: 'x1', kind: 'scatter', equalAspect: true });
+const scatter = new Chart($('#scatter'), {
+  xLabel: 'x0',
+  yLabel: 'x1',
+  kind: 'scatter',
+  equalAspect: true,
+});
 const diagCharts = new Map();
 let viewer; // created on first use (loads three.js)
 
@@ -134,14 +147,18 @@ function selectedRuns() {
 
 function metricKeys() {
   const keys = new Set();
-  for (const r of selectedRuns()) for (const row of state.rows.get(r.id) ?? []) for (const k of Object.keys(row)) if (k !== 'step') keys.add(k);
-  if (keys.size === 0) for (const r of state.runs) for (const k of r.keys) if (k !== 'step') keys.add(k);
+  for (const r of selectedRuns())
+    for (const row of state.rows.get(r.id) ?? [])
+      for (const k of Object.keys(row)) if (k !== 'step') keys.add(k);
+  if (keys.size === 0)
+    for (const r of state.runs) for (const k of r.keys) if (k !== 'step') keys.add(k);
   return [...keys].sort();
 }
 
 function fillSelect(sel, values, preferred) {
   const cur = sel.value;
-  const same = sel.options.length === values.length && [...sel.options].every((o, i) => o.value === values[i]);
+  const same =
+    sel.options.length === values.length && [...sel.options].every((o, i) => o.value === values[i]);
   if (!same) {
     sel.textContent = '';
     for (const v of values) {
@@ -160,7 +177,10 @@ function refreshSelectors() {
   fillSelect($('#metric'), metricKeys(), 'eval/return');
   // files of every run, the selected runs' first
   const pick = (suffix) => {
-    const list = (runs) => runs.flatMap((r) => r.files.filter((f) => f.endsWith(suffix)).map((f) => `${r.id}\u0000${f}`));
+    const list = (runs) =>
+      runs.flatMap((r) =>
+        r.files.filter((f) => f.endsWith(suffix)).map((f) => `${r.id}\u0000${f}`),
+      );
     return [...list(selectedRuns()), ...list(state.runs.filter((r) => !state.selected.has(r.id)))];
   };
   const sBefore = $('#samples-file').value;
@@ -175,7 +195,9 @@ function seriesOf(metric) {
   return selectedRuns()
     .map((r) => {
       const pts = [];
-      for (const row of state.rows.get(r.id) ?? []) if (Number.isFinite(row.step) && Number.isFinite(row[metric])) pts.push([row.step, row[metric]]);
+      for (const row of state.rows.get(r.id) ?? [])
+        if (Number.isFinite(row.step) && Number.isFinite(row[metric]))
+          pts.push([row.step, row[metric]]);
       return { run: r, name: r.id, color: colorOf(r.id), points: pts };
     })
     .filter((s) => s.points.length);
@@ -192,7 +214,11 @@ function redrawCurves() {
       if (!groups.has(k)) groups.set(k, []);
       groups.get(k).push(s.points);
     }
-    series = [...groups].map(([k, runs], i) => ({ name: `${k} (${runs.length})`, color: PALETTE[i % PALETTE.length], ...aggregate(runs) }));
+    series = [...groups].map(([k, runs], i) => ({
+      name: `${k} (${runs.length})`,
+      color: PALETTE[i % PALETTE.length],
+      ...aggregate(runs),
+    }));
     curve.opts.yLabel = `${yl} (IQM, 95% CI)`;
   } else curve.opts.yLabel = yl;
   curve.opts.title = metric;
@@ -202,12 +228,14 @@ function redrawCurves() {
 function redrawDiagnostics() {
   const grid = $('#diag-grid');
   const keys = new Set(DIAGNOSTICS);
-  for (const k of metricKeys()) if (/^(rfm|loss|q|grad)\//.test(k) || k === 'temperature' || k.startsWith('alpha')) keys.add(k);
+  for (const k of metricKeys())
+    if (/^(rfm|loss|q|grad)\//.test(k) || k === 'temperature' || k.startsWith('alpha')) keys.add(k);
   const present = [...keys].filter((k) => seriesOf(k).length);
-  for (const [k, c] of diagCharts) if (!present.includes(k)) {
-    c.canvas.remove();
-    diagCharts.delete(k);
-  }
+  for (const [k, c] of diagCharts)
+    if (!present.includes(k)) {
+      c.canvas.remove();
+      diagCharts.delete(k);
+    }
   for (const k of present) {
     if (!diagCharts.has(k)) {
       const cv = document.createElement('canvas');
@@ -218,7 +246,9 @@ function redrawDiagnostics() {
     }
     diagCharts.get(k).set(seriesOf(k));
   }
-  if (!present.length) grid.textContent = 'No RFM diagnostics in the selected runs (rfm/ess, rfm/mean_c, loss/*, q/*, temperature).';
+  if (!present.length)
+    grid.textContent =
+      'No RFM diagnostics in the selected runs (rfm/ess, rfm/mean_c, loss/*, q/*, temperature).';
   else if (grid.firstChild && grid.firstChild.nodeType === 3) grid.firstChild.remove();
 }
 
@@ -240,7 +270,10 @@ async function loadSamples() {
     s.sets.map((set, i) => ({
       name: `${set.name} (${set.points.length / 2})`,
       color: set.color ?? PALETTE[i % PALETTE.length],
-      points: Array.from({ length: set.points.length / 2 }, (_, k) => [set.points[2 * k], set.points[2 * k + 1]]),
+      points: Array.from({ length: set.points.length / 2 }, (_, k) => [
+        set.points[2 * k],
+        set.points[2 * k + 1],
+      ]),
     })),
   );
 }
@@ -260,7 +293,8 @@ async function loadRollout() {
     await viewer.load(rec);
     // a later choice may have been made meanwhile: its own load reports
     if ($('#rollout-file').value !== v) return;
-    $('#rollout-info').textContent = `${rec.env}: ${rec.steps} steps, return ${Number(rec.return).toFixed(1)}`;
+    $('#rollout-info').textContent =
+      `${rec.env}: ${rec.steps} steps, return ${Number(rec.return).toFixed(1)}`;
   } catch (e) {
     $('#rollout-info').textContent = `could not load: ${e.message ?? e}`;
     throw e;
@@ -269,8 +303,10 @@ async function loadRollout() {
 
 function setTab(tab) {
   state.tab = tab;
-  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === tab);
-  for (const t of document.querySelectorAll('.tab')) t.classList.toggle('hidden', t.id !== `tab-${tab}`);
+  for (const b of document.querySelectorAll('#tabs button'))
+    b.classList.toggle('active', b.dataset.tab === tab);
+  for (const t of document.querySelectorAll('.tab'))
+    t.classList.toggle('hidden', t.id !== `tab-${tab}`);
   if (tab === 'samples') loadSamples();
   if (tab === 'replay') loadRollout();
   redraw();
@@ -302,14 +338,16 @@ $('#filter').addEventListener('input', (e) => {
   renderRunList();
 });
 $('#select-all').addEventListener('change', (e) => {
-  for (const r of shownRuns()) if (state.selected.has(r.id) !== e.target.checked) toggle(r.id, e.target.checked);
+  for (const r of shownRuns())
+    if (state.selected.has(r.id) !== e.target.checked) toggle(r.id, e.target.checked);
   renderRunList();
 });
 $('#metric').addEventListener('change', redraw);
 $('#aggregate').addEventListener('change', redraw);
 $('#samples-file').addEventListener('change', loadSamples);
 $('#rollout-file').addEventListener('change', loadRollout);
-for (const b of document.querySelectorAll('#tabs button')) b.addEventListener('click', () => setTab(b.dataset.tab));
+for (const b of document.querySelectorAll('#tabs button'))
+  b.addEventListener('click', () => setTab(b.dataset.tab));
 
 const initialTab = new URLSearchParams(location.search).get('tab');
 await refreshRuns();

@@ -3,7 +3,18 @@
 // redrawn whole on every update. Each chart keeps the number of series and points it drew in
 // data-series / data-points attributes of its canvas (read by the browser tests).
 
-export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+export const PALETTE = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 function niceTicks(lo, hi, count = 5) {
   if (!(hi > lo)) return [lo];
@@ -11,7 +22,8 @@ function niceTicks(lo, hi, count = 5) {
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const out = [];
-  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
 }
 
@@ -72,8 +84,12 @@ export class Chart {
     const w = W - x0 - 12;
     const h = H - y0 - 44;
     const all = this.series;
-    const xs = all.flatMap((s) => s.points.map((p) => p[0]).concat((s.band ?? []).map((b) => b[0])));
-    const ys = all.flatMap((s) => s.points.map((p) => p[1]).concat((s.band ?? []).flatMap((b) => [b[1], b[2]])));
+    const xs = all.flatMap((s) =>
+      s.points.map((p) => p[0]).concat((s.band ?? []).map((b) => b[0])),
+    );
+    const ys = all.flatMap((s) =>
+      s.points.map((p) => p[1]).concat((s.band ?? []).flatMap((b) => [b[1], b[2]])),
+    );
     let xr = o.range ? o.range[0] : range(xs, o.kind === 'scatter' ? 0.05 : 0.02);
     let yr = o.range ? o.range[1] : range(ys);
     if (o.equalAspect) {
@@ -126,7 +142,10 @@ export class Chart {
     g.rect(x0, y0, w, h);
     g.clip();
     let points = 0;
-    const order = o.kind === 'scatter' ? [...all.keys()].sort((a, b) => all[b].points.length - all[a].points.length) : [...all.keys()];
+    const order =
+      o.kind === 'scatter'
+        ? [...all.keys()].sort((a, b) => all[b].points.length - all[a].points.length)
+        : [...all.keys()];
     order.forEach((i) => {
       const s = all[i];
       const col = s.color ?? PALETTE[i % PALETTE.length];
@@ -152,7 +171,9 @@ export class Chart {
         g.strokeStyle = col;
         g.lineWidth = 1.8;
         g.beginPath();
-        s.points.forEach((p, k) => (k ? g.lineTo(sx(p[0]), sy(p[1])) : g.moveTo(sx(p[0]), sy(p[1]))));
+        s.points.forEach((p, k) =>
+          k ? g.lineTo(sx(p[0]), sy(p[1])) : g.moveTo(sx(p[0]), sy(p[1])),
+        );
         g.stroke();
         if (s.points.length < 60) {
           g.fillStyle = col;
@@ -180,11 +201,12 @@ export class Chart {
       ];
       const covered = ([cx, cy]) => {
         let n = 0;
-        for (const s of all) for (const p of s.points) {
-          const X = sx(p[0]);
-          const Y = sy(p[1]);
-          if (X >= cx - 8 && X <= cx + lw + 8 && Y >= cy - 8 && Y <= cy + lh + 8) n++;
-        }
+        for (const s of all)
+          for (const p of s.points) {
+            const X = sx(p[0]);
+            const Y = sy(p[1]);
+            if (X >= cx - 8 && X <= cx + lw + 8 && Y >= cy - 8 && Y <= cy + lh + 8) n++;
+          }
         return n;
       };
       const counts = corners.map(covered);
@@ -241,7 +263,7 @@ export function aggregate(runs, resamples = 500) {
     });
   });
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
   const n = runs.length;
   const boot = steps.map(() => []);
   for (let b = 0; b < resamples; b++) {

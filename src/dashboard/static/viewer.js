@@ -7,7 +7,8 @@ import * as THREE from 'three';
 
 let mujocoPromise;
 function loadMujoco() {
-  if (!mujocoPromise) mujocoPromise = import('/vendor/mujoco/mujoco_wasm.js').then((m) => m.default());
+  if (!mujocoPromise)
+    mujocoPromise = import('/vendor/mujoco/mujoco_wasm.js').then((m) => m.default());
   return mujocoPromise;
 }
 
@@ -19,7 +20,12 @@ function b64floats(s) {
 }
 
 // MuJoCo geom types (mjtGeom)
-const PLANE = 0, SPHERE = 2, CAPSULE = 3, ELLIPSOID = 4, CYLINDER = 5, BOX = 6;
+const PLANE = 0,
+  SPHERE = 2,
+  CAPSULE = 3,
+  ELLIPSOID = 4,
+  CYLINDER = 5,
+  BOX = 6;
 
 function checkerTexture() {
   const c = document.createElement('canvas');
@@ -129,11 +135,15 @@ export class RolloutViewer {
       drag = { x: e.clientX, y: e.clientY };
       this.render();
     });
-    this.canvas.addEventListener('wheel', (e) => {
-      e.preventDefault();
-      this.distance = Math.max(0.3, Math.min(40, this.distance * Math.exp(e.deltaY * 0.001)));
-      this.render();
-    }, { passive: false });
+    this.canvas.addEventListener(
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        this.distance = Math.max(0.3, Math.min(40, this.distance * Math.exp(e.deltaY * 0.001)));
+        this.render();
+      },
+      { passive: false },
+    );
   }
 
   resize() {
@@ -183,10 +193,15 @@ export class RolloutViewer {
     for (let i = 0; i < m.ngeom; i++) {
       let rgba = [rgbas[4 * i], rgbas[4 * i + 1], rgbas[4 * i + 2], rgbas[4 * i + 3]];
       const mid = matids ? matids[i] : -1;
-      if (mid >= 0 && matRgba) rgba = [matRgba[4 * mid], matRgba[4 * mid + 1], matRgba[4 * mid + 2], matRgba[4 * mid + 3]];
+      if (mid >= 0 && matRgba)
+        rgba = [matRgba[4 * mid], matRgba[4 * mid + 1], matRgba[4 * mid + 2], matRgba[4 * mid + 3]];
       // MuJoCo's default grey would vanish against the floor: draw bodies in a warm tone instead
-      else if (types[i] !== PLANE && rgba[0] === 0.5 && rgba[1] === 0.5 && rgba[2] === 0.5) rgba = [0.85, 0.55, 0.3, rgba[3]];
-      const mesh = rgba[3] > 0 && groups[i] < 3 ? geomMesh(types[i], [sizes[3 * i], sizes[3 * i + 1], sizes[3 * i + 2]], rgba) : null;
+      else if (types[i] !== PLANE && rgba[0] === 0.5 && rgba[1] === 0.5 && rgba[2] === 0.5)
+        rgba = [0.85, 0.55, 0.3, rgba[3]];
+      const mesh =
+        rgba[3] > 0 && groups[i] < 3
+          ? geomMesh(types[i], [sizes[3 * i], sizes[3 * i + 1], sizes[3 * i + 2]], rgba)
+          : null;
       if (mesh) {
         mesh.matrixAutoUpdate = false;
         this.scene.add(mesh);
@@ -228,7 +243,24 @@ export class RolloutViewer {
     this.meshes.forEach((mesh, i) => {
       if (!mesh) return;
       const r = xmat.subarray(9 * i, 9 * i + 9);
-      mat.set(r[0], r[1], r[2], xpos[3 * i], r[3], r[4], r[5], xpos[3 * i + 1], r[6], r[7], r[8], xpos[3 * i + 2], 0, 0, 0, 1);
+      mat.set(
+        r[0],
+        r[1],
+        r[2],
+        xpos[3 * i],
+        r[3],
+        r[4],
+        r[5],
+        xpos[3 * i + 1],
+        r[6],
+        r[7],
+        r[8],
+        xpos[3 * i + 2],
+        0,
+        0,
+        0,
+        1,
+      );
       mesh.matrix.copy(mat);
       mesh.matrixWorldNeedsUpdate = true;
     });

@@ -32,7 +32,16 @@ if (params.get('algo')) $('#algo').value = params.get('algo');
 for (const k of ['seed', 'steps', 'every']) if (params.get(k)) $(`#${k}`).value = params.get(k);
 
 const curve = new Chart($('#curve'), { xLabel: 'environment steps', yLabel: 'return' });
-const samplesChart = new Chart($('#samples'), { xLabel: 'action[0]', yLabel: 'action[1]', kind: 'scatter', equalAspect: true, range: [[-1.05, 1.05], [-1.05, 1.05]] });
+const samplesChart = new Chart($('#samples'), {
+  xLabel: 'action[0]',
+  yLabel: 'action[1]',
+  kind: 'scatter',
+  equalAspect: true,
+  range: [
+    [-1.05, 1.05],
+    [-1.05, 1.05],
+  ],
+});
 curve.set([]);
 samplesChart.set([]);
 
@@ -47,8 +56,10 @@ function say(text, error = false) {
 
 function drawCurve() {
   const series = [];
-  if (state.trainPoints.length) series.push({ name: 'training episodes', color: '#aab6c2', points: state.trainPoints });
-  if (state.evalPoints.length) series.push({ name: 'evaluation', color: '#1f77b4', points: state.evalPoints });
+  if (state.trainPoints.length)
+    series.push({ name: 'training episodes', color: '#aab6c2', points: state.trainPoints });
+  if (state.evalPoints.length)
+    series.push({ name: 'evaluation', color: '#1f77b4', points: state.evalPoints });
   curve.set(series);
 }
 
@@ -70,8 +81,13 @@ $('#train').addEventListener('click', () => {
     samplesChart.set([]);
     const sets = params.getAll('set');
     worker.postMessage({
-      type: 'start', envId: $('#task').value, algo: $('#algo').value, seed: Number($('#seed').value),
-      steps: Number($('#steps').value), evalEvery: Number($('#every').value), sets,
+      type: 'start',
+      envId: $('#task').value,
+      algo: $('#algo').value,
+      seed: Number($('#seed').value),
+      steps: Number($('#steps').value),
+      evalEvery: Number($('#every').value),
+      sets,
     });
     state.running = true;
     state.paused = false;
@@ -94,22 +110,31 @@ $('#download').addEventListener('click', () => worker.postMessage({ type: 'downl
 $('#load').addEventListener('change', async (e) => {
   const files = [...e.target.files];
   if (!files.length) return;
-  const payload = await Promise.all(files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })));
-  worker.postMessage({ type: 'load', files: payload }, payload.map((f) => f.data.buffer));
+  const payload = await Promise.all(
+    files.map(async (f) => ({ name: f.name, data: new Uint8Array(await f.arrayBuffer()) })),
+  );
+  worker.postMessage(
+    { type: 'load', files: payload },
+    payload.map((f) => f.data.buffer),
+  );
   say(`loading ${files.map((f) => f.name).join(', ')}`);
   e.target.value = '';
 });
 
 function showEpisode(m) {
   state.lastEpisode = { step: m.step, source: m.source, return: m.return };
-  $('#episode-note').textContent = `${m.source === 'loaded' ? 'loaded checkpoint' : 'policy'} at step ${m.step}: episode return ${m.return.toFixed(2)}`;
+  $('#episode-note').textContent =
+    `${m.source === 'loaded' ? 'loaded checkpoint' : 'policy'} at step ${m.step}: episode return ${m.return.toFixed(2)}`;
   $('#episode-note').dataset.return = String(m.return);
   if (m.rollout) {
     $('#pendulum').classList.add('hidden');
     $('#viewer').classList.remove('hidden');
     if (!state.viewer) state.viewer = new RolloutViewer($('#viewer'));
     const rec = JSON.parse(m.rollout);
-    state.viewer.load(rec).then(() => state.viewer.play()).catch((err) => say(`3-D view: ${err.message}`, true));
+    state.viewer
+      .load(rec)
+      .then(() => state.viewer.play())
+      .catch((err) => say(`3-D view: ${err.message}`, true));
   } else if (m.angles) {
     $('#viewer').classList.add('hidden');
     $('#pendulum').classList.remove('hidden');
@@ -134,9 +159,12 @@ function playPendulum(angles, dt) {
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.fillStyle = '#fff';
     g.fillRect(0, 0, W, H);
-    const cx = W / 2, cy = H / 2, L = Math.min(W, H) * 0.38;
+    const cx = W / 2,
+      cy = H / 2,
+      L = Math.min(W, H) * 0.38;
     const th = angles[k];
-    const x = cx + L * Math.sin(th), y = cy - L * Math.cos(th);
+    const x = cx + L * Math.sin(th),
+      y = cy - L * Math.cos(th);
     g.strokeStyle = '#d8894c';
     g.lineWidth = 12;
     g.lineCap = 'round';
@@ -158,10 +186,12 @@ function playPendulum(angles, dt) {
 
 function showSamples(m) {
   const pts = [];
-  for (let i = 0; i < m.points.length / 2; i++) pts.push([m.points[2 * i], m.actDim > 1 ? m.points[2 * i + 1] : (i % 40) / 40 - 0.5]);
-  $('#samples-note').textContent = m.actDim > 1
-    ? `${pts.length} actions sampled from the flow policy at step ${m.step} (first state of the episode).`
-    : `${pts.length} actions sampled from the flow policy at step ${m.step}; 1-D actions, spread vertically for visibility.`;
+  for (let i = 0; i < m.points.length / 2; i++)
+    pts.push([m.points[2 * i], m.actDim > 1 ? m.points[2 * i + 1] : (i % 40) / 40 - 0.5]);
+  $('#samples-note').textContent =
+    m.actDim > 1
+      ? `${pts.length} actions sampled from the flow policy at step ${m.step} (first state of the episode).`
+      : `${pts.length} actions sampled from the flow policy at step ${m.step}; 1-D actions, spread vertically for visibility.`;
   samplesChart.set([{ name: 'sampled actions', color: '#d62728', points: pts }]);
   $('#samples').dataset.samples = String(pts.length);
 }
@@ -182,7 +212,9 @@ worker.onmessage = (e) => {
   switch (m.type) {
     case 'started':
       $('#total').textContent = String(m.steps);
-      say(`training ${m.algo} on ${m.envId} (seed ${m.seed}; ${m.obsDim}-D observations, ${m.actDim}-D actions)`);
+      say(
+        `training ${m.algo} on ${m.envId} (seed ${m.seed}; ${m.obsDim}-D observations, ${m.actDim}-D actions)`,
+      );
       break;
     case 'progress':
       $('#step').textContent = String(m.step);
@@ -200,14 +232,17 @@ worker.onmessage = (e) => {
         $('#eval-return').dataset.value = String(m.row['eval/return']);
         $('#eval-return').dataset.step = String(m.row.step);
       }
-      if ('train/episode_return' in m.row) state.trainPoints.push([m.row.step, m.row['train/episode_return']]);
+      if ('train/episode_return' in m.row)
+        state.trainPoints.push([m.row.step, m.row['train/episode_return']]);
       drawCurve();
       break;
     case 'first-updates':
       state.firstUpdates = m.metrics;
       break;
     case 'checkpoint':
-      $('#ckpt').textContent = `step ${m.step}` + (m.evalReturn === null ? '' : ` (eval return ${m.evalReturn.toFixed(2)})`);
+      $('#ckpt').textContent =
+        `step ${m.step}` +
+        (m.evalReturn === null ? '' : ` (eval return ${m.evalReturn.toFixed(2)})`);
       $('#ckpt').dataset.step = String(m.step);
       $('#ckpt').dataset.evalReturn = m.evalReturn === null ? '' : String(m.evalReturn);
       $('#download').disabled = false;
@@ -227,14 +262,19 @@ worker.onmessage = (e) => {
       break;
     case 'loaded':
       state.loaded = m;
-      say(`loaded ${m.algo} on ${m.envId} at step ${m.step}: episode return ${m.return.toFixed(2)}`);
+      say(
+        `loaded ${m.algo} on ${m.envId} at step ${m.step}: episode return ${m.return.toFixed(2)}`,
+      );
       break;
     case 'done':
       state.running = false;
       state.paused = false;
       state.done = m;
       setButtons();
-      say(`${m.interrupted ? 'stopped' : 'finished'} at step ${m.step}` + (m.lastEval === null ? '' : `; last evaluation return ${m.lastEval.toFixed(2)}`));
+      say(
+        `${m.interrupted ? 'stopped' : 'finished'} at step ${m.step}` +
+          (m.lastEval === null ? '' : `; last evaluation return ${m.lastEval.toFixed(2)}`),
+      );
       document.body.dataset.done = 'true';
       break;
     case 'error':

@@ -1,6 +1,9 @@
 /** A page has no file system: reading or writing a file by path is an error that says so. Same exports as src/host/node/fs.ts. */
 
-const none = (path: string) => new Error(`cannot use the file ${path}: there is no file system here (pass the data as an object or text)`);
+const none = (path: string) =>
+  new Error(
+    `cannot use the file ${path}: there is no file system here (pass the data as an object or text)`,
+  );
 
 export function readTextFile(path: string): string {
   throw none(path);
