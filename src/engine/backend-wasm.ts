@@ -163,7 +163,10 @@ export class WasmBackend extends TsBackend {
       throw new Error('matmul: arrays too short for the sizes');
     }
     const flags = (transA ? 1 : 0) | (transB ? 2 : 0) | (accumulate ? 4 : 0);
-    this.run([[ad, 'in'], [bd, 'in'], [cd, accumulate ? 'inout' : 'out']], ([pa, pb, pc]) =>
+    // C is copied in too unless the products cover it whole (no gaps between them, no tail)
+    const overlaid = batch === 1 || strideC === 0;
+    const whole = (overlaid || strideC === m * n) && (overlaid ? m * n : batch * m * n) === cd.length;
+    this.run([[ad, 'in'], [bd, 'in'], [cd, accumulate || !whole ? 'inout' : 'out']], ([pa, pb, pc]) =>
       this.k.rfm_matmul(pa, pb, pc, m, n, k, flags, batch, strideA, strideB, strideC));
   }
 
