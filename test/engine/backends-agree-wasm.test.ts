@@ -6,6 +6,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+// type-only: erased, so the engine loads after RFM_AGREE_BACKEND is set below
+import type { Backend } from '../../src/engine/index.ts';
 
 process.env.RFM_AGREE_BACKEND = 'wasm';
 await import('./backends-agree.test.ts');
@@ -39,7 +41,7 @@ describe('wasm backend', () => {
     for (const n of [8, 600]) {
       const a = rng.fillUniform(new Float32Array(n * n), -1, 1);
       const b = rng.fillUniform(new Float32Array(n * n), -1, 1);
-      const run = (be: E.Backend): Float32Array => {
+      const run = (be: Backend): Float32Array => {
         const c = be.alloc(n * n);
         be.matmul(be.fromArray(a), be.fromArray(b), c, n, n, n, false, true, false, 1, 0, 0, 0);
         return be.read(c);
