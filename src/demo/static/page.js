@@ -71,7 +71,7 @@ $('#train').addEventListener('click', () => {
     const sets = params.getAll('set');
     worker.postMessage({
       type: 'start', envId: $('#task').value, algo: $('#algo').value, seed: Number($('#seed').value),
-      steps: Number($('#steps').value), evalEvery: Number($('#every').value), sets,
+      steps: Number($('#steps').value), evalEvery: Number($('#every').value), sets, backend: $('#backend').value,
     });
     state.running = true;
     state.paused = false;
