@@ -29,7 +29,7 @@ window.rfmDemo = state;
 for (const t of TASKS) $('#task').append(new Option(t, t));
 if (params.get('task')) $('#task').value = params.get('task');
 if (params.get('algo')) $('#algo').value = params.get('algo');
-for (const k of ['seed', 'steps', 'every']) if (params.get(k)) $(`#${k}`).value = params.get(k);
+for (const k of ['seed', 'steps', 'every', 'backend']) if (params.get(k)) $(`#${k}`).value = params.get(k);
 
 const curve = new Chart($('#curve'), { xLabel: 'environment steps', yLabel: 'return' });
 const samplesChart = new Chart($('#samples'), { xLabel: 'action[0]', yLabel: 'action[1]', kind: 'scatter', equalAspect: true, range: [[-1.05, 1.05], [-1.05, 1.05]] });
