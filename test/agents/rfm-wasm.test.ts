@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import * as E from '../../src/engine/index.ts';
 import { RfmAgent } from '../../src/agents/rfm.ts';
 import { PRESETS } from '../../src/config/index.ts';
-import { syntheticBatch } from '../../src/cli/commands/bench-update.ts';
+import { benchUpdate, syntheticBatch } from '../../src/cli/commands/bench-update.ts';
+import { describeBackend } from '../../src/engine/backend-native.ts';
 
 const wasm = E.tryBackend('wasm');
 const ts = E.tryBackend('ts')!;
@@ -38,5 +39,19 @@ describe('RFM update on the wasm backend', { skip: wasm ? false : `wasm backend 
     let last = first;
     for (let u = 0; u < 40; u++) last = a.update(batch)[key];
     assert.ok(last < 0.5 * first, `${key}: ${first} -> ${last}`);
+  });
+
+  it('rfm bench update names the backend and its instruction set (wasm-simd128, one thread)', () => {
+    const before = E.getBackend();
+    E.setBackend('wasm');
+    try {
+      const r = benchUpdate('small', 0);
+      assert.equal(r.backend, 'wasm');
+      assert.equal(r.isa, 'wasm-simd128');
+      assert.ok(r.updates >= 3 && r.updatesPerSec > 0);
+      assert.equal(describeBackend(E.getBackend()), 'wasm (wasm-simd128, 1 threads)');
+    } finally {
+      E.setBackend(before);
+    }
   });
 });
