@@ -59,3 +59,16 @@ void rfm_mlp_euler(const float* y0, long M, const int* meta, const float* const*
   rfm::MlpLayer layers[12];
   if (layers_of(meta, ptrs, nl, layers)) rfm::mlp_euler(y0, M, layers, nl, steps, stepBias, groups, h, y);
 }
+
+// Strided walks (rfm::Walk) as the backend writes them: int32 nd, shape[16], off[3], stride[3][16]
+// (long is 32 bits on wasm32).
+static_assert(sizeof(rfm::Walk) == 4 * (1 + 16 + 3 + 3 * 16), "Walk: the layout backend-wasm.ts writes");
+RFM_EXPORT(rfm_binary) void rfm_binary(int op, const float* a, const float* b, float* out, const rfm::Walk* w) {
+  rfm::binary(op, a, b, out, *w);
+}
+RFM_EXPORT(rfm_where) void rfm_where(const float* c, const float* a, const float* b, float* out, const rfm::Walk* w) {
+  rfm::where(c, a, b, out, *w);
+}
+RFM_EXPORT(rfm_copy) void rfm_copy(const float* src, float* dst, const rfm::Walk* w, int accumulate) {
+  rfm::copy(src, dst, *w, accumulate != 0);
+}

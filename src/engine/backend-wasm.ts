@@ -8,14 +8,15 @@
  * pool are inherited). A kernel call copies its arrays into the module's memory, runs, and copies
  * its outputs back: one pass over the data, small beside the products and transcendental
  * functions that the module speeds up. The kernels covered are the GEMM, the fused linear forward
- * and backward, the unary ops and their derivatives, and the whole-MLP forward and Euler
- * integration (mlpForward, mlpEuler); everything else is the TypeScript backend's.
+ * and backward, the unary ops and their derivatives, the strided binary ops, where and copy, and the
+ * whole-MLP forward and Euler integration (mlpForward, mlpEuler); everything else is the TypeScript
+ * backend's.
  *
  * Browser-safe: nothing from Node. The host hands over the module's bytes (src/host/node/wasm.ts
  * reads the file; a page fetches it and calls `registerWasmBackend`).
  */
-import type { Activation, MlpLayerStorage, Storage, UnaryOp } from './backend.ts';
-import { UNARY_OPS } from './backend.ts';
+import type { Activation, BinaryOp, MlpLayerStorage, Storage, UnaryOp, View } from './backend.ts';
+import { BINARY_OPS, UNARY_OPS } from './backend.ts';
 import { TsBackend, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
 
@@ -34,9 +35,15 @@ interface Kernels {
   ): void;
   rfm_mlp_forward(x: number, m: number, meta: number, ptrs: number, nl: number, y: number): void;
   rfm_mlp_euler(y0: number, m: number, meta: number, ptrs: number, nl: number, steps: number, stepBias: number, groups: number, h: number, y: number): void;
+  rfm_binary(op: number, a: number, b: number, out: number, walk: number): void;
+  rfm_where(c: number, a: number, b: number, out: number, walk: number): void;
+  rfm_copy(src: number, dst: number, walk: number, accumulate: number): void;
 }
 
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((op, i) => [op, i])) as Record<UnaryOp, number>;
+const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((op, i) => [op, i])) as Record<BinaryOp, number>;
+/** The most dims of a strided walk (native/src/common.h, MAX_DIMS). */
+const MAX_DIMS = 16;
 const ACT_CODE: Record<Activation, number> = { none: -1, relu: UNARY_CODE.relu, gelu: UNARY_CODE.gelu, tanh: UNARY_CODE.tanh, silu: UNARY_CODE.silu, sigmoid: UNARY_CODE.sigmoid };
 /** The kernels' limits (native/src/common.h): layer widths of the row-block kernels, layers per chain. */
 const BLOCK_MAX_DEPTH = 512;
@@ -148,6 +155,56 @@ export class WasmBackend extends TsBackend {
     const n = xd.length;
     if (yd.length < n || gyd.length < n || gxd.length < n) throw new Error('unaryBackward: arrays shorter than x');
     this.run([[xd, 'in'], [yd, 'in'], [gyd, 'in'], [gxd, 'out']], ([a, b, c, o]) => this.k.rfm_unary_backward(UNARY_CODE[op], a, b, c, o, n, p0, p1));
+  }
+
+  /**
+   * The kernels' Walk for views over `shape` (int32 nd, shape[16], off[3], stride[3][16]), each view
+   * checked to stay inside its array: a walk outside it would read or write another array's place.
+   */
+  private walk(fn: string, views: readonly View[], shape: readonly number[]): Int32Array {
+    const nd = shape.length;
+    if (nd > MAX_DIMS) throw new Error(`${fn}: tensors of rank ${nd} (at most ${MAX_DIMS})`);
+    const w = new Int32Array(1 + MAX_DIMS + 3 + 3 * MAX_DIMS);
+    w[0] = nd;
+    w.set(shape, 1);
+    const empty = shape.some((s) => s === 0);
+    views.forEach((v, i) => {
+      let lo = v.offset;
+      let hi = v.offset;
+      for (let d = 0; d < nd; d++) {
+        const span = (shape[d] - 1) * v.strides[d];
+        if (span < 0) lo += span;
+        else hi += span;
+      }
+      if (!empty && (lo < 0 || hi >= this.d(v.storage).length)) throw new Error(`${fn}: a view's elements [${lo}, ${hi}] out of range [0, ${this.d(v.storage).length})`);
+      w[1 + MAX_DIMS + i] = v.offset;
+      w.set(v.strides, 1 + MAX_DIMS + 3 + MAX_DIMS * i);
+    });
+    return w;
+  }
+
+  override binary(op: BinaryOp, a: View, b: View, out: Storage, shape: readonly number[]): void {
+    const od = this.d(out);
+    const n = shape.reduce((x, y) => x * y, 1);
+    if (od.length < n) throw new Error(`binary: output of ${od.length} for shape [${shape.join(', ')}]`);
+    const w = this.walk('binary', [a, b], shape);
+    this.run([[this.d(a.storage), 'in'], [this.d(b.storage), 'in'], [w, 'in'], [od, od.length > n ? 'inout' : 'out']], ([pa, pb, pw, po]) =>
+      this.k.rfm_binary(BINARY_CODE[op], pa, pb, po, pw));
+  }
+
+  override where(cond: View, a: View, b: View, out: Storage, shape: readonly number[]): void {
+    const od = this.d(out);
+    const n = shape.reduce((x, y) => x * y, 1);
+    if (od.length < n) throw new Error(`where: output of ${od.length} for shape [${shape.join(', ')}]`);
+    const w = this.walk('where', [cond, a, b], shape);
+    this.run([[this.d(cond.storage), 'in'], [this.d(a.storage), 'in'], [this.d(b.storage), 'in'], [w, 'in'], [od, od.length > n ? 'inout' : 'out']], ([pc, pa, pb, pw, po]) =>
+      this.k.rfm_where(pc, pa, pb, po, pw));
+  }
+
+  override copy(src: View, dst: View, shape: readonly number[], accumulate: boolean): void {
+    const w = this.walk('copy', [src, dst], shape);
+    // dst is a view: what it does not cover keeps its values
+    this.run([[this.d(src.storage), 'in'], [w, 'in'], [this.d(dst.storage), 'inout']], ([ps, pw, pd]) => this.k.rfm_copy(ps, pd, pw, accumulate ? 1 : 0));
   }
 
   override matmul(
