@@ -3,6 +3,9 @@
  * (./worker.ts). Plain data only (structured clone); byte arrays are transferred.
  */
 
+/** The wasm backend's module, a file of the site beside worker.js. */
+export const WASM_KERNELS_FILE = 'rfm_kernels.wasm';
+
 /** Page -> worker. */
 export type ToWorker =
   | {
@@ -15,6 +18,11 @@ export type ToWorker =
       evalEvery: number;
       /** Extra `key=value` settings (tests shorten runs with them). */
       sets?: string[];
+      /**
+       * The engine backend: 'ts' (the default; the same numbers as Node's TypeScript backend) or
+       * 'wasm' (the C++ kernels as WebAssembly, fetched from WASM_KERNELS_FILE beside the worker).
+       */
+      backend?: 'ts' | 'wasm';
     }
   | { type: 'pause' }
   | { type: 'resume' }

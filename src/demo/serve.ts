@@ -12,6 +12,7 @@ const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   css: 'text/css; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
+  wasm: 'application/wasm',
 };
 
 export interface DemoServer {

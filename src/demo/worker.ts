@@ -1,6 +1,6 @@
 /**
  * The demo page's Web Worker: trains with the library's own loop (src/train/loop-core.ts) on the
- * TypeScript backend, so the page stays responsive, and reports to the page (./protocol.ts):
+ * TypeScript backend (or, when the page asks, the wasm one: ../engine/backend-wasm.ts), so the page stays responsive, and reports to the page (./protocol.ts):
  * progress and steps/s, metrics rows, and at every evaluation a checkpoint kept in memory, from
  * which the current policy plays an episode (a MuJoCo rollout for the 3-D view, or pendulum
  * angles) and, for RFM on a 1- or 2-D action task, its sampled action distribution.
@@ -10,7 +10,7 @@
  */
 import { createAgent, type Agent, type Metrics } from '../agents/index.ts';
 import { configFromRunText, resolveConfig, type Algo, type Config } from '../config/index.ts';
-import { setBackend } from '../engine/index.ts';
+import { registerWasmBackend, setBackend, tryBackend } from '../engine/index.ts';
 import { unwrap } from '../envs/wrappers.ts';
 import { MujocoEnv } from '../envs/mujoco/mujoco-env.ts';
 import { PENDULUM, PendulumEnv } from '../envs/classic/pendulum.ts';
@@ -34,7 +34,7 @@ import { MemoryRunStore } from '../train/memory-store.ts';
 import type { NamedArray } from '../nn/safetensors.ts';
 import { recordRollout, serializeRollout } from '../viz/rollout-record.ts';
 import { agentActionSamples } from '../viz/samples.ts';
-import { FIRST_UPDATES, type FromWorker, type ToWorker } from './protocol.ts';
+import { FIRST_UPDATES, WASM_KERNELS_FILE, type FromWorker, type ToWorker } from './protocol.ts';
 import { readTar, writeTar, type TarEntry } from './tar.ts';
 
 interface WorkerScope {
@@ -44,7 +44,25 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 const post = (m: FromWorker, transfer: Transferable[] = []) => scope.postMessage(m, transfer);
 
-setBackend('ts'); // the only backend a page has (the WebAssembly one is future work)
+setBackend('ts'); // until a start message asks for another
+
+let wasmBytes: ArrayBuffer | null = null;
+/** Makes `name` the engine's backend; 'wasm' fetches the kernels' module beside this script first. */
+async function useBackend(name: 'ts' | 'wasm'): Promise<void> {
+  if (name === 'wasm' && !wasmBytes) {
+    const url = new URL(
+      WASM_KERNELS_FILE,
+      (globalThis as unknown as { location: { href: string } }).location.href,
+    );
+    const r = await fetch(url);
+    if (!r.ok) throw new Error(`the wasm backend's module ${url.href}: HTTP ${r.status}`);
+    const bytes = await r.arrayBuffer();
+    wasmBytes = bytes;
+    registerWasmBackend(() => bytes);
+    if (!tryBackend('wasm')) throw new Error('the wasm backend did not load');
+  }
+  setBackend(name);
+}
 
 /** How many sampled actions the distribution view shows. */
 const SAMPLES = 400;
@@ -176,6 +194,7 @@ const interrupts: Interrupts = {
 
 async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   if (training) throw new Error('a run is in progress: stop it first');
+  await useBackend(m.backend ?? 'ts');
   const algo: Algo = m.algo;
   const sets = [
     `train.steps=${m.steps}`,

@@ -23,6 +23,7 @@ import type {
 } from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
 import { TsBackend, dataOf } from './backend-ts.ts';
+import { WasmBackend } from './backend-wasm.ts';
 import { registerBackend } from './registry.ts';
 import { type NormalBulk, type PhiloxBulk, setNormalBulk, setPhiloxBulk } from './rng.ts';
 
@@ -657,7 +658,9 @@ export class NativeBackend extends TsBackend {
 
 /** A backend in words: its name, with the native backend's instruction-set tier and threads ("native (avx2, 2 threads)"). */
 export function describeBackend(be: { name: string }): string {
-  return be instanceof NativeBackend ? `${be.name} (${be.isa}, ${be.threads} threads)` : be.name;
+  return be instanceof NativeBackend || be instanceof WasmBackend
+    ? `${be.name} (${be.isa}, ${be.threads} threads)`
+    : be.name;
 }
 
 let nativeBulk: PhiloxBulk | null = null;

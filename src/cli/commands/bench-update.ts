@@ -11,6 +11,7 @@ import type { Batch } from '../../agents/types.ts';
 import { Rng, getBackend } from '../../engine/index.ts';
 import { UsageError, optFlag, optNumber, optString, parseArgs } from '../args.ts';
 import { NativeBackend, describeBackend } from '../../engine/backend-native.ts';
+import { WasmBackend } from '../../engine/backend-wasm.ts';
 
 const OBS = 17;
 const ACT = 6;
@@ -30,7 +31,7 @@ export function syntheticBatch(size: number, rng: Rng): Batch {
 export interface UpdateBenchResult {
   preset: string;
   backend: string;
-  /** The native backend's instruction-set tier (avx512, avx2, baseline, neon); absent on others. */
+  /** The native backend's instruction-set tier (avx512, avx2, baseline, neon), wasm-simd128 on the wasm backend; absent on ts. */
   isa?: string;
   algo: string;
   /** Updates per second: of the one round, or the median round with --repeat. */
@@ -86,7 +87,7 @@ export function benchUpdate(
   return {
     preset,
     backend: be.name,
-    ...(be instanceof NativeBackend ? { isa: be.isa } : {}),
+    ...(be instanceof NativeBackend || be instanceof WasmBackend ? { isa: be.isa } : {}),
     algo,
     updatesPerSec: median(rounds),
     updates: times.length,

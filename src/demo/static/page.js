@@ -29,7 +29,8 @@ window.rfmDemo = state;
 for (const t of TASKS) $('#task').append(new Option(t, t));
 if (params.get('task')) $('#task').value = params.get('task');
 if (params.get('algo')) $('#algo').value = params.get('algo');
-for (const k of ['seed', 'steps', 'every']) if (params.get(k)) $(`#${k}`).value = params.get(k);
+for (const k of ['seed', 'steps', 'every', 'backend'])
+  if (params.get(k)) $(`#${k}`).value = params.get(k);
 
 const curve = new Chart($('#curve'), { xLabel: 'environment steps', yLabel: 'return' });
 const samplesChart = new Chart($('#samples'), {
@@ -88,6 +89,7 @@ $('#train').addEventListener('click', () => {
       steps: Number($('#steps').value),
       evalEvery: Number($('#every').value),
       sets,
+      backend: $('#backend').value,
     });
     state.running = true;
     state.paused = false;
