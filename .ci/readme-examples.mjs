@@ -130,7 +130,7 @@ const checks = {
       rmSync('runs/rfm-bandit', { recursive: true, force: true });
       const { seconds } = sh(cmd);
       const ret = lastEval('runs/rfm-bandit');
-      assert.ok(seconds < 60, `README: under a minute; took ${seconds.toFixed(0)} s`);
+      assert.ok(seconds < 150, `README: one to two minutes; took ${seconds.toFixed(0)} s`);
       assert.ok(ret > 0.5, `README: evaluation return above 0.5; got ${ret}`);
       return `${seconds.toFixed(0)} s, eval return ${ret.toFixed(2)}`;
     },

@@ -9,7 +9,7 @@ import { train } from '../../src/train/index.ts';
 
 const ENV = 'MultimodalBandit-v0';
 
-test('the bandit keeps its loop and sampler sizes under every preset; files and --set still win', () => {
+test('the bandit keeps its loop, sampler sizes and temperature under every preset; files and --set still win', () => {
   for (const preset of [undefined, ...PRESET_NAMES]) {
     const c = resolveConfig({ algo: 'rfm', envId: ENV, preset });
     assert.deepEqual(
@@ -19,8 +19,9 @@ test('the bandit keeps its loop and sampler sizes under every preset; files and 
         c.train.evalEpisodes,
         c.rfm.particles,
         c.rfm.reverseSamples,
+        c.rfm.temperature,
       ],
-      [2_000, 200, 20, 32, 100],
+      [2_000, 200, 20, 128, 100, 0.1],
       `preset ${preset}`,
     );
   }
@@ -41,17 +42,21 @@ test('the bandit keeps its loop and sampler sizes under every preset; files and 
   );
 });
 
-test('rfm with the demo config puts its samples on the optima of the bandit, more than one of them (shortened run)', async () => {
-  // The demo's config, 700 steps instead of 2000 (200 random, 500 updates): by then most samples sit
-  // on optima, spread over two or more of them; the full demo (CI) reaches all four.
+test('rfm with the demo config puts its samples on all four optima of the bandit (shortened run)', async () => {
+  // README's promise as .ci/readme-examples.mjs checks the full demo (1000 stochastic actions at
+  // the bandit's state, at least 5% of them within each optimum's kernel: reward >= 0.5), on the
+  // demo's config shortened to 1000 steps (200 random, 800 updates) to keep the test in seconds.
+  // By then every optimum holds a share (seed 0: 59, 327, 149, 48 of 1000); the full 2000 steps
+  // bring each to 5% or more (seeds 0-2: the least 110, 142, 71).
+  const STEPS = 1_000;
   const config = resolveConfig({
     algo: 'rfm',
     envId: ENV,
     preset: 'small',
-    sets: ['train.steps=700', 'train.evalEvery=0', 'train.evalEpisodes=1'],
+    sets: [`train.steps=${STEPS}`, 'train.evalEvery=0', 'train.evalEpisodes=1'],
   });
   const run = await train(ENV, config, { algo: 'rfm', seed: 0 });
-  const n = 200;
+  const n = 1000;
   const acts = run.agent.act(new Float32Array(n).fill(1), { deterministic: false });
   const modes = optimalActions();
   const perMode = modes.map(() => 0);
@@ -71,10 +76,10 @@ test('rfm with the demo config puts its samples on the optima of the bandit, mor
     near >= 0.5 * n,
     `only ${near}/${n} samples earn reward >= 0.5 (per mode ${perMode}, ${corners} at the corners)`,
   );
-  assert.ok(perMode.filter((c) => c >= 0.08 * n).length >= 2, `one mode only: ${perMode}`);
+  for (const c of perMode) assert.ok(c >= 0.03 * n, `an optimum is lost: per optimum ${perMode}`);
   assert.ok(corners <= 0.05 * n, `${corners}/${n} samples at the corners of the box`);
   assert.ok(
-    run.lastEval !== null && run.lastEval.mean >= 0.5,
+    run.lastEval !== null && run.lastEval.mean > 0.5,
     `evaluation return ${run.lastEval?.mean}`,
   );
 });
