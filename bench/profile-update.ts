@@ -57,15 +57,18 @@ const batch = syntheticBatch(p.train?.batchSize ?? 256, new Rng(1));
 for (let i = 0; i < 3; i++) agent.update(batch);
 times.clear();
 const t0 = performance.now();
+const c0 = process.cpuUsage();
 for (let i = 0; i < updates; i++) agent.update(batch);
 const wall = (performance.now() - t0) / updates;
+const cpu = process.cpuUsage(c0);
+const cpuMs = (cpu.user + cpu.system) / 1e3 / updates;
 let kernel = 0;
 const rows = [...times]
   .map(([k, v]) => ({ k, ms: v.ms / updates, calls: v.calls / updates }))
   .sort((a, b) => b.ms - a.ms);
 for (const r of rows) kernel += r.ms;
 console.log(
-  `preset ${preset}, backend ${getBackend().name}: ${wall.toFixed(2)} ms per update, kernels ${kernel.toFixed(2)} ms, rest (JS) ${(wall - kernel).toFixed(2)} ms`,
+  `preset ${preset}, backend ${getBackend().name}: ${wall.toFixed(2)} ms per update (CPU ${cpuMs.toFixed(2)} ms, all threads), kernels ${kernel.toFixed(2)} ms, rest (JS) ${(wall - kernel).toFixed(2)} ms`,
 );
 for (const r of rows.slice(0, 40))
   console.log(

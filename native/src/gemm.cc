@@ -24,6 +24,42 @@ static thread_local Buffer tl_misc;   // partial column sums etc.
 //   PACKED: A is packed k-major (a[k * MR + i]); else A is row-major with row stride lda.
 //   Bp: kc rows of NR floats. Columns >= nr and rows >= mr of C are not touched.
 
+/**
+ * The fused epilogue's activation OP over mr full-width rows of a tile: z (row stride ldz, the
+ * pre-activations) to ep->y (or in place), plus ep->res; R rows at a time (all their vectors
+ * loaded before any is stored: y may be z).
+ */
+template <int OP, int R>
+static inline void heavy_group(const float* z, long ldz, float* y, long ldy, const float* res, long ldr) {
+  Vec x[R][NV];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) x[r][v] = Vec::load(z + r * ldz + v * Vec::W);
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) x[r][v] = tile_activate(OP, x[r][v]);
+  if (res)
+#pragma GCC unroll 4
+    for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) x[r][v] = Vec::add(x[r][v], Vec::load(res + r * ldr + v * Vec::W));
+#pragma GCC unroll 4
+  for (int r = 0; r < R; r++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) Vec::store(y + r * ldy + v * Vec::W, x[r][v]);
+}
+template <int OP>
+static void heavy_rows(const float* c, long ldc, const TileEpi* ep, int mr) {
+  float* y = ep->y ? ep->y : const_cast<float*>(c);
+  const long ldy = ep->y ? ep->ldy : ldc;
+  int i = 0;
+  for (; i + 2 <= mr; i += 2)
+    heavy_group<OP, 2>(c + i * ldc, ldc, y + i * ldy, ldy, ep->res ? ep->res + i * ep->ldr : nullptr, ep->ldr);
+  if (i < mr) heavy_group<OP, 1>(c + i * ldc, ldc, y + i * ldy, ldy, ep->res ? ep->res + i * ep->ldr : nullptr, ep->ldr);
+}
+
 template <bool PACKED, bool EPI>
 static inline void micro(long kc, const float* __restrict a, long lda, const float* __restrict b, float* __restrict c,
                          long ldc, int mr, int nr, bool accum, const TileEpi* ep) {
@@ -121,8 +157,19 @@ static inline void micro(long kc, const float* __restrict a, long lda, const flo
     }
   }
   if (EPI && heavy) {
-    // transcendental activations from the tile just written (in L1): a plain loop keeps the
-    // accumulators out of the way (applied in registers above, they spill)
+    // transcendental activations from the tile just written (in L1): applied in registers above,
+    // the accumulators would spill. Full-width tiles go two rows at a time with the activation
+    // fixed at compile time, so that 2 NV independent evaluations overlap (one at a time, each
+    // waits on its own long chain of dependent steps); the same function on the same values.
+    if (nr == NR) {
+      switch (ep->act) {
+        case U_GELU: heavy_rows<U_GELU>(c, ldc, ep, mr); break;
+        case U_SILU: heavy_rows<U_SILU>(c, ldc, ep, mr); break;
+        case U_TANH: heavy_rows<U_TANH>(c, ldc, ep, mr); break;
+        default: heavy_rows<U_SIGMOID>(c, ldc, ep, mr); break;
+      }
+      return;
+    }
 #pragma GCC unroll 1
     for (int i = 0; i < mr; i++) {
       const float* zi = c + i * ldc;
