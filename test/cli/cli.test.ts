@@ -82,7 +82,7 @@ test('rfm config show: every key with its value and default, marked where they d
   assert.equal(lines.length, 2 + keys.length);
   assert.match(r.out, /^\* train\.steps +2000 +250000$/m);
   assert.match(r.out, /^\* rfm\.temperature +0\.05 +0\.02$/m);
-  assert.match(r.out, /^ {2}rfm\.particles +32 +32$/m);
+  assert.match(r.out, /^\* rfm\.particles +128 +32$/m); // the bandit's task requirement
   const j = await rfm('config', 'show', '--algo', 'sac', '--env', 'Pendulum-v1', '--json');
   const parsed = JSON.parse(j.out) as {
     config: Record<string, unknown>;
