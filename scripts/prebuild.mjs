@@ -43,7 +43,7 @@ copyFileSync(built, join(dir, 'rfm_native.node'));
 strip('strip', join(dir, 'rfm_native.node'));
 // A prebuild must run on every CPU of its architecture: the addon picks its instruction-set tier
 // at load (native/README.md), so nothing may be compiled for the build machine alone.
-if (readFileSync(join(root, 'binding.gyp'), 'utf8').includes('-march=native')) {
+if (readFileSync(join(root, 'binding.gyp'), 'utf8').includes('"-march=native"')) {
   console.error(
     '[rfm] prebuild: binding.gyp uses -march=native; a prebuild would not run on other CPUs',
   );
