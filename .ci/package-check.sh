@@ -23,7 +23,7 @@ node -e "
 const p = require('$WORK/pack.json')[0];
 const files = p.files.map((f) => f.path);
 console.log('tarball ' + p.filename + ': ' + (p.size / 1024).toFixed(0) + ' KiB packed, ' + (p.unpackedSize / 1024).toFixed(0) + ' KiB unpacked, ' + files.length + ' files');
-const allowed = /^(dist\/|bin\/|native\/|prebuilds\/|binding\.gyp$|scripts\/(build-native|install-native)\.mjs$|README\.md$|LICENSE$|package\.json$)/;
+const allowed = /^(dist\/|bin\/|native\/|prebuilds\/|binding\.gyp$|scripts\/(build-native|install-native|build-wasm)\.mjs$|README\.md$|LICENSE$|package\.json$)/;
 const extra = files.filter((f) => !allowed.test(f));
 if (extra.length) { console.error('unexpected files in the tarball: ' + extra.join(', ')); process.exit(1); }
 const needs = ['dist/index.js', 'dist/index.d.ts', 'bin/rfm.mjs', 'prebuilds/linux-x64/rfm_native.node', 'LICENSE'];
