@@ -39,29 +39,13 @@ import {
   tensor,
   tidy,
 } from '../engine/index.ts';
-import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, DqsConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
-import {
-  type SavedParts,
-  column,
-  loadBaseline,
-  saveBaseline,
-  scoreAtRows,
-  scoreNetwork,
-  stateSeededNormal,
-} from './diffusion-common.ts';
+import { column, scoreAtRows, scoreNetwork, stateSeededNormal } from './diffusion-common.ts';
+import { DiffusionBaseline } from './diffusion-baseline.ts';
 import { registerAgent } from './registry.ts';
-import {
-  type ActOptions,
-  type Agent,
-  type AgentState,
-  type Batch,
-  type Metrics,
-  type Observation,
-  float32Obs,
-} from './types.ts';
+import { type ActOptions, type Batch, type Metrics, type Observation } from './types.ts';
 
 /** The VE geometric noise: h(t) (variance) and g(t) (diffusion coefficient). */
 export function veNoise(
@@ -102,41 +86,17 @@ export function boltzmannScoreTarget(
   });
 }
 
-export class DqsAgent implements Agent {
+export class DqsAgent extends DiffusionBaseline<DqsConfig, VelocityNet> {
   readonly algo = 'dqs';
-  readonly policy: VelocityNet;
-  readonly critic: TwinCritic;
-  readonly actorOptimizer: Adam;
   private readonly noise: ReturnType<typeof veNoise>;
-  private readonly backend: Backend;
-  private readonly rng: Rng;
-  private updates = 0;
 
-  constructor(
-    readonly obsDim: number,
-    readonly actDim: number,
-    readonly config: DqsConfig,
-    seed = 0,
-    backend?: Backend,
-  ) {
+  constructor(obsDim: number, actDim: number, config: DqsConfig, seed = 0, backend?: Backend) {
+    super(obsDim, actDim, config, seed, backend, {
+      policy: (rng, be) => scoreNetwork(obsDim, actDim, config, rng, be),
+    });
     const cfg = config;
     if (!(cfg.sigmaMax > cfg.sigmaMin))
       throw new Error(`dqs: sigmaMax (${cfg.sigmaMax}) must exceed sigmaMin (${cfg.sigmaMin})`);
-    this.backend = defaultBackend(backend);
-    const root = new Rng(seed);
-    this.rng = root.split(1);
-    this.policy = scoreNetwork(obsDim, actDim, cfg, root.split(2), this.backend);
-    this.critic = new TwinCritic(
-      obsDim,
-      actDim,
-      { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity },
-      root.split(3),
-      this.backend,
-    );
-    this.actorOptimizer = new Adam(this.policy.parameters(), {
-      lr: cfg.actorLr,
-      maxGradNorm: cfg.maxGradNorm ?? Infinity,
-    });
     this.noise = veNoise(cfg.sigmaMin, cfg.sigmaMax);
   }
 
@@ -185,22 +145,23 @@ export class DqsAgent implements Agent {
   }
 
   act(observations: Observation, opts: ActOptions): Float32Array {
-    const obs = float32Obs(observations);
-    const B = obs.length / this.obsDim;
-    return tidy(() => {
-      const s = tensor(obs, [B, this.obsDim], this.backend);
-      if (opts.deterministic)
-        return this.sample(
-          s,
-          tensor(stateSeededNormal(obs, this.obsDim, this.actDim), [B, this.actDim], this.backend),
-          0,
-        ).toArray();
-      return this.sample(
-        s,
-        randn([B, this.actDim], this.rng, this.backend),
-        this.config.diffusionScale,
-      ).toArray();
-    });
+    return this.actOn(observations, (s, obs, B) =>
+      opts.deterministic
+        ? this.sample(
+            s,
+            tensor(
+              stateSeededNormal(obs, this.obsDim, this.actDim),
+              [B, this.actDim],
+              this.backend,
+            ),
+            0,
+          )
+        : this.sample(
+            s,
+            randn([B, this.actDim], this.rng, this.backend),
+            this.config.diffusionScale,
+          ),
+    );
   }
 
   update(b: Batch): Metrics {
@@ -264,20 +225,6 @@ export class DqsAgent implements Agent {
         temperature: cfg.temperature,
       };
     });
-  }
-
-  private parts(): SavedParts {
-    return {
-      modules: [['policy', this.policy]],
-      optimizers: [['actor', this.actorOptimizer]],
-      critic: this.critic,
-    };
-  }
-  state(): AgentState {
-    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
-  }
-  loadState(s: AgentState): void {
-    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 

@@ -24,7 +24,6 @@
 import {
   type Backend,
   type Tensor,
-  Rng,
   add,
   backward,
   clamp,
@@ -43,32 +42,21 @@ import {
   argmax,
   indexSelect,
 } from '../engine/index.ts';
-import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, MaxEntDpConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import {
-  type SavedParts,
   clippedX0,
   column,
   cosineAlphabar,
   posteriorMean,
-  loadBaseline,
-  saveBaseline,
   scoreAtRows,
   scoreNetwork,
   stateSeededDraws,
 } from './diffusion-common.ts';
+import { DiffusionBaseline } from './diffusion-baseline.ts';
 import { registerAgent } from './registry.ts';
-import {
-  type ActOptions,
-  type Agent,
-  type AgentState,
-  type Batch,
-  type Metrics,
-  type Observation,
-  float32Obs,
-} from './types.ts';
+import { type ActOptions, type Batch, type Metrics, type Observation } from './types.ts';
 
 const CLIP_AB = 1e-5;
 const CLIP_SIGMA = 1e-5;
@@ -156,42 +144,18 @@ export function truncatedNormal(lo: number, hi: number, u: number, fallback: num
   return Number.isFinite(x) ? Math.min(Math.max(x, lo), hi) : Math.min(Math.max(fallback, lo), hi);
 }
 
-export class MaxEntDpAgent implements Agent {
+export class MaxEntDpAgent extends DiffusionBaseline<MaxEntDpConfig, VelocityNet> {
   readonly algo = 'maxentdp';
-  readonly policy: VelocityNet;
-  readonly critic: TwinCritic;
-  readonly actorOptimizer: Adam;
   /** The sampler's grid u_0 .. u_N on [tMin, tMax] and alphabar there. */
   readonly grid: Float64Array;
   readonly gridAlphabar: Float64Array;
   readonly tMax: number;
-  private readonly backend: Backend;
-  private readonly rng: Rng;
-  private updates = 0;
 
-  constructor(
-    readonly obsDim: number,
-    readonly actDim: number,
-    readonly config: MaxEntDpConfig,
-    seed = 0,
-    backend?: Backend,
-  ) {
-    const cfg = config;
-    this.backend = defaultBackend(backend);
-    const root = new Rng(seed);
-    this.rng = root.split(1);
-    this.policy = scoreNetwork(obsDim, actDim, cfg, root.split(2), this.backend);
-    this.critic = new TwinCritic(
-      obsDim,
-      actDim,
-      { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity },
-      root.split(3),
-      this.backend,
-    );
-    this.actorOptimizer = new Adam(this.policy.parameters(), {
-      lr: cfg.actorLr,
-      maxGradNorm: cfg.maxGradNorm ?? Infinity,
+  constructor(obsDim: number, actDim: number, config: MaxEntDpConfig, seed = 0, backend?: Backend) {
+    super(obsDim, actDim, config, seed, backend, {
+      policy: (rng, be) => scoreNetwork(obsDim, actDim, config, rng, be),
     });
+    const cfg = config;
     this.tMax = maxentTMax();
     if (!(cfg.tMin < this.tMax))
       throw new Error(`maxentdp: tMin (${cfg.tMin}) must be below tMax (${this.tMax})`);
@@ -240,11 +204,8 @@ export class MaxEntDpAgent implements Agent {
   }
 
   act(observations: Observation, opts: ActOptions): Float32Array {
-    const obs = float32Obs(observations);
-    const B = obs.length / this.obsDim;
-    return tidy(() => {
-      const s = tensor(obs, [B, this.obsDim], this.backend);
-      if (!opts.deterministic) return this.sample(s, 1, this.randomDraws(B)).toArray();
+    return this.actOn(observations, (s, obs, B) => {
+      if (!opts.deterministic) return this.sample(s, 1, this.randomDraws(B));
       // evaluation: C state-seeded candidates per state, the best under the target critics
       const C = this.config.evalCandidates;
       const cand = this.sample(
@@ -261,7 +222,7 @@ export class MaxEntDpAgent implements Agent {
       );
       const q = this.critic.minQRepeated(s, cand, true);
       const best = Array.from(argmax(reshape(q, [B, C]), 1).toArray(), (j, b) => b * C + j);
-      return indexSelect(cand, 0, best).toArray();
+      return indexSelect(cand, 0, best);
     });
   }
 
@@ -399,20 +360,6 @@ export class MaxEntDpAgent implements Agent {
         temperature: cfg.temperature,
       };
     });
-  }
-
-  private parts(): SavedParts {
-    return {
-      modules: [['policy', this.policy]],
-      optimizers: [['actor', this.actorOptimizer]],
-      critic: this.critic,
-    };
-  }
-  state(): AgentState {
-    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
-  }
-  loadState(s: AgentState): void {
-    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 

@@ -22,7 +22,6 @@
 import {
   type Backend,
   type Tensor,
-  Rng,
   add,
   backward,
   clamp,
@@ -38,65 +37,30 @@ import {
   tidy,
   variable,
 } from '../engine/index.ts';
-import { Adam, defaultBackend } from '../nn/index.ts';
 import type { Config, QsmConfig } from '../config/index.ts';
 import type { VelocityNet } from '../policies/flow.ts';
 import { TwinCritic } from './critic.ts';
 import {
   type DdpmSchedule,
-  type SavedParts,
   column,
-  loadBaseline,
-  saveBaseline,
   scoreAtRows,
   scoreNetwork,
   stateSeededDraws,
   vpDiscreteSchedule,
 } from './diffusion-common.ts';
+import { DiffusionBaseline } from './diffusion-baseline.ts';
 import { registerAgent } from './registry.ts';
-import {
-  type ActOptions,
-  type Agent,
-  type AgentState,
-  type Batch,
-  type Metrics,
-  type Observation,
-  float32Obs,
-} from './types.ts';
+import { type ActOptions, type Batch, type Metrics, type Observation } from './types.ts';
 
-export class QsmAgent implements Agent {
+export class QsmAgent extends DiffusionBaseline<QsmConfig, VelocityNet> {
   readonly algo = 'qsm';
-  readonly policy: VelocityNet;
-  readonly critic: TwinCritic;
-  readonly actorOptimizer: Adam;
   readonly schedule: DdpmSchedule;
-  private readonly backend: Backend;
-  private readonly rng: Rng;
-  private updates = 0;
 
-  constructor(
-    readonly obsDim: number,
-    readonly actDim: number,
-    readonly config: QsmConfig,
-    seed = 0,
-    backend?: Backend,
-  ) {
-    const cfg = config;
-    this.backend = defaultBackend(backend);
-    const root = new Rng(seed);
-    this.rng = root.split(1);
-    this.policy = scoreNetwork(obsDim, actDim, cfg, root.split(2), this.backend);
-    this.critic = new TwinCritic(
-      obsDim,
-      actDim,
-      { hidden: cfg.criticHidden, lr: cfg.criticLr, maxGradNorm: cfg.maxGradNorm ?? Infinity },
-      root.split(3),
-      this.backend,
-    );
-    this.actorOptimizer = new Adam(this.policy.parameters(), {
-      lr: cfg.actorLr,
-      maxGradNorm: cfg.maxGradNorm ?? Infinity,
+  constructor(obsDim: number, actDim: number, config: QsmConfig, seed = 0, backend?: Backend) {
+    super(obsDim, actDim, config, seed, backend, {
+      policy: (rng, be) => scoreNetwork(obsDim, actDim, config, rng, be),
     });
+    const cfg = config;
     this.schedule = vpDiscreteSchedule(cfg.diffusionSteps);
   }
 
@@ -147,22 +111,18 @@ export class QsmAgent implements Agent {
   }
 
   act(observations: Observation, opts: ActOptions): Float32Array {
-    const obs = float32Obs(observations);
-    const B = obs.length / this.obsDim;
-    const A = this.actDim;
-    return tidy(() => {
-      const s = tensor(obs, [B, this.obsDim], this.backend);
-      if (!opts.deterministic) return this.noisyActions(s, this.config.explorationNoise).toArray();
+    return this.actOn(observations, (s, obs) => {
+      if (!opts.deterministic) return this.noisyActions(s, this.config.explorationNoise);
       // evaluation: the same stochastic sampler, every draw seeded by the state
       const next = stateSeededDraws(
         obs,
         this.obsDim,
         1,
-        A,
+        this.actDim,
         this.config.diffusionSteps + 1,
         this.backend,
       );
-      return this.sample(s, next(), next).toArray();
+      return this.sample(s, next(), next);
     });
   }
 
@@ -220,20 +180,6 @@ export class QsmAgent implements Agent {
         'qsm/target_norm': mean(sum(square(target), 1)).item(),
       };
     });
-  }
-
-  private parts(): SavedParts {
-    return {
-      modules: [['policy', this.policy]],
-      optimizers: [['actor', this.actorOptimizer]],
-      critic: this.critic,
-    };
-  }
-  state(): AgentState {
-    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
-  }
-  loadState(s: AgentState): void {
-    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
   }
 }
 

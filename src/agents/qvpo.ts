@@ -45,14 +45,7 @@ import {
   tidy,
   unary,
 } from '../engine/index.ts';
-import {
-  Adam,
-  Linear,
-  Module,
-  defaultBackend,
-  polyakUpdate,
-  sinusoidalEmbedding,
-} from '../nn/index.ts';
+import { Linear, Module, polyakUpdate, sinusoidalEmbedding } from '../nn/index.ts';
 import type { Config, QvpoConfig } from '../config/index.ts';
 import { TwinCritic } from './critic.ts';
 import {
@@ -61,20 +54,11 @@ import {
   clippedX0,
   cosineDiscreteSchedule,
   posteriorMean,
-  loadBaseline,
-  saveBaseline,
   stateSeededDraws,
 } from './diffusion-common.ts';
+import { DiffusionBaseline } from './diffusion-baseline.ts';
 import { registerAgent } from './registry.ts';
-import {
-  type ActOptions,
-  type Agent,
-  type AgentState,
-  type Batch,
-  type Metrics,
-  type Observation,
-  float32Obs,
-} from './types.ts';
+import { type ActOptions, type Batch, type Metrics, type Observation } from './types.ts';
 
 const mish = (x: Tensor): Tensor => unary(x, 'mish');
 
@@ -142,63 +126,19 @@ export class QvpoNet extends Module {
   }
 }
 
-export class QvpoAgent implements Agent {
+export class QvpoAgent extends DiffusionBaseline<QvpoConfig, QvpoNet> {
   readonly algo = 'qvpo';
-  readonly policy: QvpoNet;
   /** The EMA copy of the policy that proposes the TD target's next actions. */
   readonly policyTarget: QvpoNet;
-  readonly critic: TwinCritic;
-  readonly actorOptimizer: Adam;
   readonly schedule: DdpmSchedule;
-  private readonly backend: Backend;
-  private readonly rng: Rng;
-  private updates = 0;
 
-  constructor(
-    readonly obsDim: number,
-    readonly actDim: number,
-    readonly config: QvpoConfig,
-    seed = 0,
-    backend?: Backend,
-  ) {
-    const cfg = config;
-    this.backend = defaultBackend(backend);
-    const root = new Rng(seed);
-    this.rng = root.split(1);
-    this.policy = new QvpoNet(
-      obsDim,
-      actDim,
-      cfg.hidden,
-      cfg.embedding,
-      root.split(2),
-      this.backend,
-    );
-    this.policyTarget = new QvpoNet(
-      obsDim,
-      actDim,
-      cfg.hidden,
-      cfg.embedding,
-      root.split(4),
-      this.backend,
-    );
+  constructor(obsDim: number, actDim: number, config: QvpoConfig, seed = 0, backend?: Backend) {
+    const net = (rng: Rng, be: Backend) =>
+      new QvpoNet(obsDim, actDim, config.hidden, config.embedding, rng, be);
+    super(obsDim, actDim, config, seed, backend, { policy: net, criticActivation: 'mish' });
+    this.policyTarget = net(this.root.split(4), this.backend);
     this.policyTarget.copyFrom(this.policy);
-    this.critic = new TwinCritic(
-      obsDim,
-      actDim,
-      {
-        hidden: cfg.criticHidden,
-        lr: cfg.criticLr,
-        maxGradNorm: cfg.maxGradNorm ?? Infinity,
-        activation: 'mish',
-      },
-      root.split(3),
-      this.backend,
-    );
-    this.actorOptimizer = new Adam(this.policy.parameters(), {
-      lr: cfg.actorLr,
-      maxGradNorm: cfg.maxGradNorm ?? Infinity,
-    });
-    this.schedule = cosineDiscreteSchedule(cfg.diffusionSteps);
+    this.schedule = cosineDiscreteSchedule(config.diffusionSteps);
   }
 
   /** The reverse chain of `net` for states obs [B, O], R rows each: the first draw is x_N [B*R, A], then one per step. */
@@ -249,11 +189,8 @@ export class QvpoAgent implements Agent {
   }
 
   act(observations: Observation, opts: ActOptions): Float32Array {
-    const obs = float32Obs(observations);
-    const B = obs.length / this.obsDim;
     const cfg = this.config;
-    return tidy(() => {
-      const s = tensor(obs, [B, this.obsDim], this.backend);
+    return this.actOn(observations, (s, obs, B) => {
       if (opts.deterministic) {
         const C = cfg.evalSamples;
         return this.best(
@@ -262,7 +199,7 @@ export class QvpoAgent implements Agent {
           C,
           stateSeededDraws(obs, this.obsDim, C, this.actDim, cfg.diffusionSteps + 1, this.backend),
           false,
-        ).action.toArray();
+        ).action;
       }
       return this.best(
         this.policy,
@@ -270,7 +207,7 @@ export class QvpoAgent implements Agent {
         cfg.behaviorSamples,
         this.randomDraws(B * cfg.behaviorSamples),
         false,
-      ).action.toArray();
+      ).action;
     });
   }
 
@@ -378,21 +315,9 @@ export class QvpoAgent implements Agent {
     });
   }
 
-  private parts(): SavedParts {
-    return {
-      modules: [
-        ['policy', this.policy],
-        ['policy_target', this.policyTarget],
-      ],
-      optimizers: [['actor', this.actorOptimizer]],
-      critic: this.critic,
-    };
-  }
-  state(): AgentState {
-    return saveBaseline(this.algo, this.parts(), this.updates, this.rng);
-  }
-  loadState(s: AgentState): void {
-    this.updates = loadBaseline(this.algo, this.parts(), s, this.rng);
+  protected override parts(): SavedParts {
+    const p = super.parts();
+    return { ...p, modules: [...p.modules, ['policy_target', this.policyTarget]] };
   }
 }
 
