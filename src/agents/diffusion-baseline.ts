@@ -12,7 +12,7 @@
 import { type Backend, type Tensor, Rng, tensor, tidy } from '../engine/index.ts';
 import { Adam, type Module, defaultBackend } from '../nn/index.ts';
 import type { DiffusionBaselineConfig } from '../config/index.ts';
-import { TwinCritic, type CriticConfig } from './critic.ts';
+import { TwinCritic, type CriticConfig, type CriticMetrics } from './critic.ts';
 import { loadBaseline, saveBaseline, type SavedParts } from './diffusion-common.ts';
 import type { Agent, ActOptions, AgentState, Batch, Metrics, Observation } from './types.ts';
 import { float32Obs } from './types.ts';
@@ -70,6 +70,38 @@ export abstract class DiffusionBaseline<
   }
 
   abstract update(batch: Batch): Metrics;
+
+  /** An update's metrics: the critics' and the policy's losses and gradient norms, the Q statistics, then `extra`. */
+  protected updateMetrics(
+    critic: CriticMetrics,
+    actorLoss: number,
+    actorGrad: number,
+    extra: Metrics,
+  ): Metrics {
+    return {
+      'loss/critic': critic.loss,
+      'loss/actor': actorLoss,
+      'grad/critic': critic.gradNorm,
+      'grad/actor': actorGrad,
+      'q/mean': critic.qMean,
+      'q/std': critic.qStd,
+      ...extra,
+    };
+  }
+
+  /** Floats as a tensor on this agent's backend. */
+  protected readonly host = (x: Float32Array, shape: number[]): Tensor =>
+    tensor(x, shape, this.backend);
+
+  /** A replay batch's states [B, O], actions [B, A] and next states [B, O] as tensors (inside tidy()). */
+  protected batchTensors(b: Batch): { obs: Tensor; action: Tensor; nextObs: Tensor } {
+    const [B, O, A] = [b.size, this.obsDim, this.actDim];
+    return {
+      obs: this.host(b.obs, [B, O]),
+      action: this.host(b.action, [B, A]),
+      nextObs: this.host(b.nextObs, [B, O]),
+    };
+  }
 
   /** Actions [B, A] for observations [B, O]: `f` gets them as a tensor s [B, O], the raw floats and B, inside tidy(). */
   protected actOn(

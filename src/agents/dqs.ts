@@ -166,14 +166,10 @@ export class DqsAgent extends DiffusionBaseline<DqsConfig, VelocityNet> {
 
   update(b: Batch): Metrics {
     const cfg = this.config;
-    const [B, O, A] = [b.size, this.obsDim, this.actDim];
+    const [B, A] = [b.size, this.actDim];
     return tidy(() => {
-      const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [
-        host(b.obs, [B, O]),
-        host(b.action, [B, A]),
-        host(b.nextObs, [B, O]),
-      ];
+      const host = this.host;
+      const { obs, action, nextObs } = this.batchTensors(b);
 
       // 1. the TD target's next action from the pre-update actor
       const nextA = this.sample(nextObs, randn([B, A], this.rng, this.backend), cfg.diffusionScale);
@@ -215,15 +211,7 @@ export class DqsAgent extends DiffusionBaseline<DqsConfig, VelocityNet> {
       const critic = this.critic.step(obs, action, y);
       this.critic.updateTargets(cfg.tau);
       this.updates++;
-      return {
-        'loss/critic': critic.loss,
-        'loss/actor': loss.item(),
-        'grad/critic': critic.gradNorm,
-        'grad/actor': actorGrad,
-        'q/mean': critic.qMean,
-        'q/std': critic.qStd,
-        temperature: cfg.temperature,
-      };
+      return this.updateMetrics(critic, loss.item(), actorGrad, { temperature: cfg.temperature });
     });
   }
 }

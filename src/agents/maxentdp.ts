@@ -300,14 +300,10 @@ export class MaxEntDpAgent extends DiffusionBaseline<MaxEntDpConfig, VelocityNet
 
   update(b: Batch): Metrics {
     const cfg = this.config;
-    const [B, O, A] = [b.size, this.obsDim, this.actDim];
+    const [B, A] = [b.size, this.actDim];
     return tidy(() => {
-      const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [
-        host(b.obs, [B, O]),
-        host(b.action, [B, A]),
-        host(b.nextObs, [B, O]),
-      ];
+      const host = this.host;
+      const { obs, action, nextObs } = this.batchTensors(b);
 
       // 1. a' and its log-probability from the pre-update actor; the critic step
       const nextA = this.sample(nextObs, 1, this.randomDraws(B));
@@ -349,16 +345,10 @@ export class MaxEntDpAgent extends DiffusionBaseline<MaxEntDpConfig, VelocityNet
       // 3. targets
       this.critic.updateTargets(cfg.tau);
       this.updates++;
-      return {
-        'loss/critic': critic.loss,
-        'loss/actor': loss.item(),
-        'grad/critic': critic.gradNorm,
-        'grad/actor': actorGrad,
-        'q/mean': critic.qMean,
-        'q/std': critic.qStd,
+      return this.updateMetrics(critic, loss.item(), actorGrad, {
         'maxentdp/entropy': entropy,
         temperature: cfg.temperature,
-      };
+      });
     });
   }
 }

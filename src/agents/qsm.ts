@@ -128,14 +128,10 @@ export class QsmAgent extends DiffusionBaseline<QsmConfig, VelocityNet> {
 
   update(b: Batch): Metrics {
     const cfg = this.config;
-    const [B, O, A] = [b.size, this.obsDim, this.actDim];
+    const [B, A] = [b.size, this.actDim];
     return tidy(() => {
-      const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [
-        host(b.obs, [B, O]),
-        host(b.action, [B, A]),
-        host(b.nextObs, [B, O]),
-      ];
+      const host = this.host;
+      const { obs, action, nextObs } = this.batchTensors(b);
 
       // 1. critic
       const nextA = this.noisyActions(nextObs, cfg.targetActionNoise);
@@ -170,15 +166,9 @@ export class QsmAgent extends DiffusionBaseline<QsmConfig, VelocityNet> {
       // 3. targets
       this.critic.updateTargets(cfg.tau);
       this.updates++;
-      return {
-        'loss/critic': critic.loss,
-        'loss/actor': loss.item(),
-        'grad/critic': critic.gradNorm,
-        'grad/actor': actorGrad,
-        'q/mean': critic.qMean,
-        'q/std': critic.qStd,
+      return this.updateMetrics(critic, loss.item(), actorGrad, {
         'qsm/target_norm': mean(sum(square(target), 1)).item(),
-      };
+      });
     });
   }
 }

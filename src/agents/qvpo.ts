@@ -213,14 +213,10 @@ export class QvpoAgent extends DiffusionBaseline<QvpoConfig, QvpoNet> {
 
   update(b: Batch): Metrics {
     const cfg = this.config;
-    const [B, O, A] = [b.size, this.obsDim, this.actDim];
+    const [B, A] = [b.size, this.actDim];
     return tidy(() => {
-      const host = (x: Float32Array, shape: number[]) => tensor(x, shape, this.backend);
-      const [obs, action, nextObs] = [
-        host(b.obs, [B, O]),
-        host(b.action, [B, A]),
-        host(b.nextObs, [B, O]),
-      ];
+      const host = this.host;
+      const { obs, action, nextObs } = this.batchTensors(b);
 
       // 1. TD target from the EMA policy's best candidate under the target critics; critic step
       const next = this.best(
@@ -303,15 +299,7 @@ export class QvpoAgent extends DiffusionBaseline<QvpoConfig, QvpoNet> {
       this.updates++;
       let wMean = 0;
       for (const v of weight) wMean += v / B;
-      return {
-        'loss/critic': critic.loss,
-        'loss/actor': loss.item(),
-        'grad/critic': critic.gradNorm,
-        'grad/actor': actorGrad,
-        'q/mean': critic.qMean,
-        'q/std': critic.qStd,
-        'qvpo/weight': wMean,
-      };
+      return this.updateMetrics(critic, loss.item(), actorGrad, { 'qvpo/weight': wMean });
     });
   }
 
