@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/demo-rates.ts [--sac 400] [--rfm 40]     (updates per algorithm)
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../src/config/index.ts';
@@ -14,13 +14,13 @@ import { setBackend } from '../src/engine/index.ts';
 import { runTraining } from '../src/train/loop-core.ts';
 import { buildSite } from '../src/demo/site.ts';
 import { serveSite } from '../src/demo/serve.ts';
+import { launchChromium } from './chromium.ts';
 
 const argv = process.argv.slice(2);
 const arg = (k: string, d: number) => {
   const i = argv.indexOf(`--${k}`);
   return i >= 0 ? Number(argv[i + 1]) : d;
 };
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const RANDOM = 500; // the small preset's random steps
 const runs = [
   { algo: 'sac', updates: arg('sac', 400) },
@@ -60,21 +60,7 @@ const root = mkdtempSync(join(tmpdir(), 'rfm-demo-rates-'));
 try {
   await buildSite(join(root, 'site'));
   const server = await serveSite(join(root, 'site'), { port: 0 });
-  const { chromium } = await import('playwright-core');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing`);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     for (const { algo, updates } of runs) {
       const page = await browser.newPage();

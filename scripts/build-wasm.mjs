@@ -3,7 +3,7 @@
 // the single-threaded pool of native/wasm/pool_serial.cc and the exports of native/wasm/exports.cc,
 // for wasm32 with 128-bit SIMD, by clang with wasi-libc (libc, libm) and libc++'s headers.
 //
-// The .wasm is committed (about 320 KB), so installs, browsers and machines without a compiler
+// The .wasm is committed (about 350 KB), so installs, browsers and machines without a compiler
 // use it as is; run this after changing a kernel source (`npm run build:wasm`) and commit the result.
 // Debian 12: apt-get install clang lld wasi-libc libc++-dev-wasm32 libclang-rt-dev-wasm32
 // (CLANG=clang++-NN picks another clang; WASI_SYSROOT=DIR another sysroot than /usr).

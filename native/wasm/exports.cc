@@ -72,3 +72,68 @@ RFM_EXPORT(rfm_where) void rfm_where(const float* c, const float* a, const float
 RFM_EXPORT(rfm_copy) void rfm_copy(const float* src, float* dst, const rfm::Walk* w, int accumulate) {
   rfm::copy(src, dst, *w, accumulate != 0);
 }
+
+// ---- reductions, gather / scatter, Adam -------------------------------------------------------
+RFM_EXPORT(rfm_reduce) void rfm_reduce(int op, const float* x, float* out, long outer, long len, long inner) {
+  rfm::reduce(op, x, out, outer, len, inner);
+}
+RFM_EXPORT(rfm_arg_reduce) void rfm_arg_reduce(int op, const float* x, float* out, long outer, long len, long inner) {
+  rfm::arg_reduce(op, x, out, outer, len, inner);
+}
+RFM_EXPORT(rfm_sum_squares) double rfm_sum_squares(const float* x, long n) { return rfm::sum_squares(x, n); }
+RFM_EXPORT(rfm_gather)
+void rfm_gather(const float* src, const float* idx, float* out, long outer, long srcLen, long inner, long nIdx) {
+  rfm::gather(src, idx, out, outer, srcLen, inner, nIdx);
+}
+RFM_EXPORT(rfm_scatter_add)
+void rfm_scatter_add(const float* gout, const float* idx, float* gsrc, long outer, long srcLen, long inner, long nIdx) {
+  rfm::scatter_add(gout, idx, gsrc, outer, srcLen, inner, nIdx);
+}
+/** One Adam(W) step of n parameters; the hyper-parameters in the order of rfm::adam's hp. */
+RFM_EXPORT(rfm_adam)
+void rfm_adam(float* p, const float* g, float* m, float* v, long n, double lr, double beta1, double beta2, double eps,
+              double weightDecay, double bc1, double bc2, double gradScale) {
+  const double hp[8] = {lr, beta1, beta2, eps, weightDecay, bc1, bc2, gradScale};
+  rfm::adam(p, g, m, v, n, hp);
+}
+
+// ---- the fused kernels of the agents ----------------------------------------------------------
+/**
+ * The twin critics of rfm::twin_relu_critic_min: meta = [M, A, H1, H2, G, ldw1, offset] and
+ * ptrs = per critic w1, cond, w2, b2 (or 0), w3, b3 (or 0); w1's action columns start at offset.
+ */
+RFM_EXPORT(rfm_twin_relu_critic_min)
+void rfm_twin_relu_critic_min(const float* act, const int* meta, const float* const* ptrs, float* q1, float* q2,
+                              float* grad) {
+  rfm::ReluCritic cs[2];
+  for (int c = 0; c < 2; c++) {
+    const float* const* p = ptrs + 6 * c;
+    cs[c] = rfm::ReluCritic{p[0] + meta[6], meta[5], p[1], p[2], p[3], p[4], p[5]};
+  }
+  rfm::twin_relu_critic_min(act, meta[0], meta[1], meta[2], meta[3], meta[4], cs, q1, q2, grad);
+}
+
+/**
+ * rfm::mlp_mse_grads over nl layers (at most 12): meta = per layer in, out, act, residual;
+ * ptrs = per layer w, b, gw, gb (each but w may be 0). Returns the loss.
+ */
+RFM_EXPORT(rfm_mlp_mse_grads)
+double rfm_mlp_mse_grads(const float* x, const float* target, float* pred, long M, const int* meta,
+                         float* const* ptrs, int nl, double scale) {
+  if (nl < 1 || nl > 12) return 0;
+  rfm::TrainLayer layers[12];
+  for (int l = 0; l < nl; l++) {
+    const int* m = meta + 4 * l;
+    float* const* p = ptrs + 4 * l;
+    layers[l] = rfm::TrainLayer{p[0], p[1], m[0], m[1], m[2], m[3] != 0, p[2], p[3]};
+  }
+  return rfm::mlp_mse_grads(x, target, M, layers, nl, scale, pred);
+}
+
+/** rfm::posterior_mean; cRow 0 for the autotuned control variate; diag: 4 doubles out. */
+RFM_EXPORT(rfm_posterior_mean)
+void rfm_posterior_mean(const float* x1, const float* x0, const float* logits, const float* grads,
+                        const float* aOverB, const float* cRow, long B, long K, long D, double ridge, double clip,
+                        float* m, float* c, float* w, double* diag) {
+  rfm::posterior_mean(x1, x0, logits, grads, aOverB, cRow, B, K, D, cRow ? 0 : 1, ridge, clip, m, c, w, diag);
+}

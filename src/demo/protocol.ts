@@ -13,9 +13,10 @@ export type ToWorker =
       envId: string;
       algo: 'sac' | 'rfm';
       seed: number;
-      steps: number;
-      /** Evaluation (and checkpoint, and policy view) cadence in steps. */
-      evalEvery: number;
+      /** Total environment steps; absent: the CLI's (`rfm config show --preset small`). */
+      steps?: number;
+      /** Evaluation (and checkpoint, and policy view) cadence in steps; absent: the CLI's. */
+      evalEvery?: number;
       /** Extra `key=value` settings (tests shorten runs with them). */
       sets?: string[];
       /**
@@ -24,6 +25,8 @@ export type ToWorker =
        */
       backend?: 'ts' | 'wasm';
     }
+  /** The settings the CLI resolves for the task (small preset, these `sets`): answered with 'defaults'. */
+  | { type: 'defaults'; envId: string; algo: 'sac' | 'rfm'; sets?: string[] }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
@@ -42,6 +45,15 @@ export type FromWorker =
       steps: number;
       obsDim: number;
       actDim: number;
+    }
+  /** What `rfm train --algo A --env ID --preset small` would use: total steps and evaluation cadence. */
+  | {
+      type: 'defaults';
+      envId: string;
+      algo: string;
+      steps: number;
+      evalEvery: number;
+      randomSteps: number;
     }
   | { type: 'progress'; step: number; total: number; sps: number; updates: number; ups: number }
   | { type: 'row'; row: Record<string, number> }

@@ -196,12 +196,16 @@ async function start(m: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   if (training) throw new Error('a run is in progress: stop it first');
   await useBackend(m.backend ?? 'ts');
   const algo: Algo = m.algo;
-  const sets = [
-    `train.steps=${m.steps}`,
-    `train.evalEvery=${m.evalEvery}`,
-    `train.checkpointEvery=${m.evalEvery}`,
+  // the CLI's configuration for the task and the small preset, with what the page sets on top;
+  // a checkpoint (and so a view of the policy) after every evaluation
+  const given = [
+    ...(m.steps === undefined ? [] : [`train.steps=${m.steps}`]),
+    ...(m.evalEvery === undefined ? [] : [`train.evalEvery=${m.evalEvery}`]),
     ...(m.sets ?? []),
   ];
+  const every = resolveConfig({ algo, envId: m.envId, preset: 'small', sets: given }).train
+    .evalEvery;
+  const sets = [...given, `train.checkpointEvery=${every}`];
   const config = resolveConfig({ algo, envId: m.envId, preset: 'small', sets });
   const info: RunInfo = { algo, envId: m.envId, seed: m.seed, created: new Date().toISOString() };
   const store = new ViewingStore(`this page (${algo} ${m.envId} seed ${m.seed})`, config);
@@ -358,6 +362,18 @@ scope.onmessage = (e) => {
           }),
         );
         break;
+      case 'defaults': {
+        const c = resolveConfig({ algo: m.algo, envId: m.envId, preset: 'small', sets: m.sets });
+        post({
+          type: 'defaults',
+          envId: m.envId,
+          algo: m.algo,
+          steps: c.train.steps,
+          evalEvery: c.train.evalEvery,
+          randomSteps: c.train.randomSteps,
+        });
+        break;
+      }
       case 'pause':
         paused = true;
         post({ type: 'paused', step: -1 });

@@ -46,6 +46,23 @@ export function dataOf(s: Storage, backend: Backend): Float32Array {
 }
 
 /**
+ * The factor of global-norm gradient clipping (Backend.adamMulti): maxGradNorm / (norm + 1e-6)
+ * when the norm exceeds a finite maxGradNorm, else 1.
+ */
+export function clipScale(norm: number, maxGradNorm: number): number {
+  return Number.isFinite(maxGradNorm) && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+}
+
+/** Throws unless idx[0..nIdx) are integers in [0, srcLen) (gather and scatterAdd's indices). */
+export function checkIndices(fn: string, idx: Float32Array, nIdx: number, srcLen: number): void {
+  for (let j = 0; j < nIdx; j++) {
+    const k = idx[j];
+    if (!(k >= 0 && k < srcLen && Number.isInteger(k)))
+      throw new Error(`${fn}: index ${k} out of range [0, ${srcLen})`);
+  }
+}
+
+/**
  * Visits the elements of a contiguous output of `shape` and, for each view, the offset of the
  * matching element. Calls `row(outIndex, offsets, innerLen, innerStrides)` once per last-axis run.
  */
@@ -231,11 +248,7 @@ export class TsBackend implements Backend {
     const sd = dataOf(src, this);
     const id = dataOf(idx, this);
     const od = dataOf(out, this);
-    for (let j = 0; j < nIdx; j++) {
-      const k = id[j];
-      if (!(k >= 0 && k < srcLen && Number.isInteger(k)))
-        throw new Error(`gather: index ${k} out of range [0, ${srcLen})`);
-    }
+    checkIndices('gather', id, nIdx, srcLen);
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < nIdx; j++) {
         const s0 = (o * srcLen + id[j]) * inner;
@@ -255,6 +268,7 @@ export class TsBackend implements Backend {
     const gd = dataOf(gout, this);
     const id = dataOf(idx, this);
     const sd = dataOf(gsrc, this);
+    checkIndices('scatterAdd', id, nIdx, srcLen);
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < nIdx; j++) {
         const s0 = (o * srcLen + id[j]) * inner;
@@ -465,8 +479,7 @@ export class TsBackend implements Backend {
     let s = 0;
     for (const g of grads) if (g) s += this.sumSquares(g);
     const norm = Math.sqrt(s);
-    const gradScale =
-      Number.isFinite(maxGradNorm) && norm > maxGradNorm ? maxGradNorm / (norm + 1e-6) : 1;
+    const gradScale = clipScale(norm, maxGradNorm);
     params.forEach((param, i) => {
       const g = grads[i];
       if (!g) return;

@@ -8,16 +8,28 @@
  * pool are inherited). A kernel call copies its arrays into the module's memory, runs, and copies
  * its outputs back: one pass over the data, small beside the products and transcendental
  * functions that the module speeds up. The kernels covered are the GEMM, the fused linear forward
- * and backward, the unary ops and their derivatives, the strided binary ops, where and copy, and the
- * whole-MLP forward and Euler integration (mlpForward, mlpEuler); everything else is the TypeScript
- * backend's.
+ * and backward, the unary ops and their derivatives, the strided binary ops, where and copy, the
+ * reductions, gather and scatterAdd, Adam (adamMulti in one pass: every array copied in once), and
+ * the agents' fused kernels (mlpForward, mlpEuler, twinReluCriticMin, mlpMseGrads, posteriorMean),
+ * as the native backend calls them. What stays the TypeScript backend's: fill, axpy, scale and
+ * polyakMulti (one pass each, where the copies would cost as much as the work) and storage.
  *
  * Browser-safe: nothing from Node. The host hands over the module's bytes (src/host/node/wasm.ts
  * reads the file; a page fetches it and calls `registerWasmBackend`).
  */
-import type { Activation, BinaryOp, MlpLayerStorage, Storage, UnaryOp, View } from './backend.ts';
+import type {
+  Activation,
+  AdamParams,
+  BinaryOp,
+  MlpLayerStorage,
+  ReduceOp,
+  ReluCriticStorage,
+  Storage,
+  UnaryOp,
+  View,
+} from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
-import { TsBackend, dataOf } from './backend-ts.ts';
+import { TsBackend, checkIndices, clipScale, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
 
 /** The module's exports (native/wasm/exports.cc); pointers are byte offsets into `memory`. */
@@ -95,8 +107,87 @@ interface Kernels {
   rfm_binary(op: number, a: number, b: number, out: number, walk: number): void;
   rfm_where(c: number, a: number, b: number, out: number, walk: number): void;
   rfm_copy(src: number, dst: number, walk: number, accumulate: number): void;
+  rfm_reduce(op: number, x: number, out: number, outer: number, len: number, inner: number): void;
+  rfm_arg_reduce(
+    op: number,
+    x: number,
+    out: number,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void;
+  rfm_sum_squares(x: number, n: number): number;
+  rfm_gather(
+    src: number,
+    idx: number,
+    out: number,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void;
+  rfm_scatter_add(
+    gout: number,
+    idx: number,
+    gsrc: number,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void;
+  rfm_adam(
+    p: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    bc1: number,
+    bc2: number,
+    gradScale: number,
+  ): void;
+  rfm_twin_relu_critic_min(
+    act: number,
+    meta: number,
+    ptrs: number,
+    q1: number,
+    q2: number,
+    grad: number,
+  ): void;
+  rfm_mlp_mse_grads(
+    x: number,
+    target: number,
+    pred: number,
+    m: number,
+    meta: number,
+    ptrs: number,
+    nl: number,
+    scale: number,
+  ): number;
+  rfm_posterior_mean(
+    x1: number,
+    x0: number,
+    logits: number,
+    grads: number,
+    aOverB: number,
+    cRow: number,
+    b: number,
+    k: number,
+    d: number,
+    ridge: number,
+    clip: number,
+    m: number,
+    c: number,
+    w: number,
+    diag: number,
+  ): void;
 }
 
+const REDUCE_CODE: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 const UNARY_CODE = Object.fromEntries(UNARY_OPS.map((op, i) => [op, i])) as Record<UnaryOp, number>;
 const BINARY_CODE = Object.fromEntries(BINARY_OPS.map((op, i) => [op, i])) as Record<
   BinaryOp,
@@ -117,7 +208,7 @@ const BLOCK_MAX_DEPTH = 512;
 const NARROW_MAX = 8;
 const MAX_LAYERS = 12;
 
-type Arr = Float32Array | Int32Array;
+type Arr = Float32Array | Int32Array | Float64Array;
 /** How an array takes part in a call: read by the kernel, written by it, or both. */
 type Role = 'in' | 'out' | 'inout';
 
@@ -181,7 +272,7 @@ export class WasmBackend extends TsBackend {
     for (const [a] of arrays) {
       if (!a || place.has(a)) continue;
       place.set(a, bytes);
-      bytes += (a.length * 4 + 15) & ~15;
+      bytes += (a.byteLength + 15) & ~15;
     }
     if (bytes > this.regionBytes) {
       if (this.region) this.k.rfm_free(this.region);
@@ -198,17 +289,17 @@ export class WasmBackend extends TsBackend {
     for (const [a, role] of arrays) {
       if (!a || role === 'out' || copied.has(a)) continue;
       copied.add(a);
-      const at = (base + place.get(a)!) / 4;
-      if (a instanceof Float32Array) new Float32Array(buffer, at * 4, a.length).set(a);
-      else new Int32Array(buffer, at * 4, a.length).set(a);
+      new Uint8Array(buffer, base + place.get(a)!, a.byteLength).set(
+        new Uint8Array(a.buffer, a.byteOffset, a.byteLength),
+      );
     }
     call(arrays.map(([a]) => (a ? base + place.get(a)! : 0)));
     buffer = this.k.memory.buffer; // the call may have grown the memory (a new buffer)
     for (const [a, role] of arrays) {
       if (!a || role === 'in') continue;
-      const at = base + place.get(a)!;
-      if (a instanceof Float32Array) a.set(new Float32Array(buffer, at, a.length));
-      else a.set(new Int32Array(buffer, at, a.length));
+      new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(
+        new Uint8Array(buffer, base + place.get(a)!, a.byteLength),
+      );
     }
   }
 
@@ -531,24 +622,22 @@ export class WasmBackend extends TsBackend {
     return { meta, weights };
   }
 
-  /** Pointers (int32) to the weights, written into `ptrs` before the call from the laid-out offsets. */
-  private withChain(
+  /**
+   * Runs `call` with the `head` arrays, `meta` and a table of pointers (int32, 0 for null) to the
+   * `table` arrays, all laid out in the module's memory (weights read, or gradients accumulated).
+   */
+  private withTable(
     meta: Int32Array,
-    weights: readonly (Float32Array | null)[],
+    table: readonly (readonly [Float32Array | null, Role])[],
     head: readonly (readonly [Arr | null, Role])[],
     call: (head: number[], meta: number, ptrs: number) => void,
   ): void {
-    const ptrs = new Int32Array(weights.length);
-    const list: (readonly [Arr | null, Role])[] = [
-      ...head,
-      [meta, 'in'],
-      [ptrs, 'in'],
-      ...weights.map((w) => [w, 'in'] as const),
-    ];
+    const ptrs = new Int32Array(table.length);
+    const list: (readonly [Arr | null, Role])[] = [...head, [meta, 'in'], [ptrs, 'in'], ...table];
     // the pointer table's contents depend on the layout: lay out, fill ptrs in memory, then call
     this.run(list, (p) => {
-      const table = new Int32Array(this.k.memory.buffer, p[head.length + 1], weights.length);
-      for (let i = 0; i < weights.length; i++) table[i] = p[head.length + 2 + i];
+      const t = new Int32Array(this.k.memory.buffer, p[head.length + 1], table.length);
+      for (let i = 0; i < table.length; i++) t[i] = p[head.length + 2 + i];
       call(p.slice(0, head.length), p[head.length], p[head.length + 1]);
     });
   }
@@ -560,9 +649,9 @@ export class WasmBackend extends TsBackend {
     const out = m * layers[layers.length - 1].out;
     if (m * layers[0].in > xd.length || out > yd.length)
       throw new Error('mlpForward: arrays too short for the sizes');
-    this.withChain(
+    this.withTable(
       meta,
-      weights,
+      weights.map((w) => [w, 'in'] as const),
       [
         [xd, 'in'],
         [yd, yd.length > out ? 'inout' : 'out'],
@@ -604,9 +693,9 @@ export class WasmBackend extends TsBackend {
         'mlpEuler: sizes do not fit (the chain must map D to D; stepBias [steps, groups, H])',
       );
     const hd = Float32Array.from(h);
-    this.withChain(
+    this.withTable(
       meta,
-      weights,
+      weights.map((w) => [w, 'in'] as const),
       [
         [y0d, 'in'],
         [sb, 'in'],
@@ -616,6 +705,401 @@ export class WasmBackend extends TsBackend {
       ([p0, psb, ph, py], pm, pp) =>
         this.k.rfm_mlp_euler(p0, m, pm, pp, layers.length, steps, psb, groups, ph, py),
     );
+  }
+  /** An output role: written whole by the kernel when its array has exactly `n` elements. */
+  private static outRole(a: Arr, n: number): Role {
+    return a.length > n ? 'inout' : 'out';
+  }
+
+  private static counts(fn: string, ...v: number[]): void {
+    if (!v.every((x) => Number.isInteger(x) && x >= 0)) throw new Error(`${fn}: bad arguments`);
+  }
+
+  override reduce(
+    op: ReduceOp,
+    x: Storage,
+    out: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void {
+    this.reduceCall('reduce', REDUCE_CODE[op], x, out, outer, len, inner);
+  }
+
+  override argReduce(
+    op: 'max' | 'min',
+    x: Storage,
+    out: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void {
+    this.reduceCall('argReduce', REDUCE_CODE[op], x, out, outer, len, inner);
+  }
+
+  private reduceCall(
+    fn: 'reduce' | 'argReduce',
+    op: number,
+    x: Storage,
+    out: Storage,
+    outer: number,
+    len: number,
+    inner: number,
+  ): void {
+    WasmBackend.counts(fn, outer, len, inner);
+    const xd = this.d(x);
+    const od = this.d(out);
+    const n = outer * inner;
+    if (outer * len * inner > xd.length || n > od.length)
+      throw new Error(`${fn}: arrays too short for the sizes`);
+    if (n === 0) return;
+    this.run(
+      [
+        [xd, 'in'],
+        [od, WasmBackend.outRole(od, n)],
+      ],
+      ([px, po]) =>
+        fn === 'reduce'
+          ? this.k.rfm_reduce(op, px, po, outer, len, inner)
+          : this.k.rfm_arg_reduce(op, px, po, outer, len, inner),
+    );
+  }
+
+  override sumSquares(x: Storage): number {
+    const xd = this.d(x);
+    let s = 0;
+    this.run([[xd, 'in']], ([px]) => {
+      s = this.k.rfm_sum_squares(px, xd.length);
+    });
+    return s;
+  }
+
+  override gather(
+    src: Storage,
+    idx: Storage,
+    out: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
+    this.gatherScatter('gather', src, idx, out, outer, srcLen, inner, nIdx);
+  }
+
+  override scatterAdd(
+    gout: Storage,
+    idx: Storage,
+    gsrc: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
+    this.gatherScatter('scatterAdd', gout, idx, gsrc, outer, srcLen, inner, nIdx);
+  }
+
+  /** gather (a: src, b: out) or scatterAdd (a: gout, b: gsrc), their sizes and indices checked. */
+  private gatherScatter(
+    fn: 'gather' | 'scatterAdd',
+    a: Storage,
+    idx: Storage,
+    b: Storage,
+    outer: number,
+    srcLen: number,
+    inner: number,
+    nIdx: number,
+  ): void {
+    WasmBackend.counts(fn, outer, srcLen, inner, nIdx);
+    const [ad, id, bd] = [a, idx, b].map((s) => this.d(s));
+    const srcSize = outer * srcLen * inner;
+    const outSize = outer * nIdx * inner;
+    const [aSize, bSize] = fn === 'gather' ? [srcSize, outSize] : [outSize, srcSize];
+    if (nIdx > id.length || aSize > ad.length || bSize > bd.length)
+      throw new Error(`${fn}: arrays too short for the sizes`);
+    checkIndices(fn, id, nIdx, srcLen);
+    if (outSize === 0) return;
+    this.run(
+      [
+        [ad, 'in'],
+        [id, 'in'],
+        [bd, fn === 'gather' ? WasmBackend.outRole(bd, outSize) : 'inout'],
+      ],
+      ([pa, pi, pb]) =>
+        fn === 'gather'
+          ? this.k.rfm_gather(pa, pi, pb, outer, srcLen, inner, nIdx)
+          : this.k.rfm_scatter_add(pa, pi, pb, outer, srcLen, inner, nIdx),
+    );
+  }
+
+  /** rfm_adam on laid-out arrays (pointers), n elements, gradScale from p. */
+  private adamAt(
+    [pp, pg, pm, pv]: readonly number[],
+    n: number,
+    p: AdamParams | (Omit<AdamParams, 'gradScale'> & { gradScale: number }),
+  ): void {
+    this.k.rfm_adam(
+      pp,
+      pg,
+      pm,
+      pv,
+      n,
+      p.lr,
+      p.beta1,
+      p.beta2,
+      p.eps,
+      p.weightDecay,
+      p.biasCorrection1,
+      p.biasCorrection2,
+      p.gradScale,
+    );
+  }
+
+  override adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void {
+    const [pd, gd, md, vd] = [param, grad, m, v].map((s) => this.d(s));
+    if (gd.length < pd.length || md.length < pd.length || vd.length < pd.length)
+      throw new Error('adam: arrays too short');
+    this.run(
+      [
+        [pd, 'inout'],
+        [gd, 'in'],
+        [md, 'inout'],
+        [vd, 'inout'],
+      ],
+      (ptrs) => this.adamAt(ptrs, pd.length, p),
+    );
+  }
+
+  /**
+   * Backend.adamMulti in one pass over the module's memory: every array copied in once, the norm
+   * and the steps computed there, parameters and moments copied back; the gradients zeroed here.
+   */
+  override adamMulti(
+    params: readonly Storage[],
+    grads: readonly (Storage | null)[],
+    m: readonly Storage[],
+    v: readonly Storage[],
+    p: Omit<AdamParams, 'gradScale'>,
+    maxGradNorm: number,
+  ): number {
+    const n = params.length;
+    const P = params.map((s) => this.d(s));
+    const G = grads.map((s) => (s ? this.d(s) : null));
+    const Mo = m.map((s) => this.d(s));
+    const V = v.map((s) => this.d(s));
+    const ok =
+      G.length === n &&
+      Mo.length === n &&
+      V.length === n &&
+      P.every(
+        (q, i) =>
+          (!G[i] || G[i]!.length >= q.length) &&
+          Mo[i].length >= q.length &&
+          V[i].length >= q.length,
+      );
+    if (!ok) throw new Error('adamMulti: the lists differ in length, or an array is too short');
+    const list: (readonly [Arr | null, Role])[] = [];
+    for (let i = 0; i < n; i++)
+      list.push([P[i], 'inout'], [G[i], 'in'], [Mo[i], 'inout'], [V[i], 'inout']);
+    let norm = 0;
+    this.run(list, (ptrs) => {
+      let s = 0;
+      for (let i = 0; i < n; i++)
+        if (G[i]) s += this.k.rfm_sum_squares(ptrs[4 * i + 1], P[i].length);
+      norm = Math.sqrt(s);
+      const gradScale = clipScale(norm, maxGradNorm);
+      for (let i = 0; i < n; i++)
+        if (G[i]) this.adamAt(ptrs.slice(4 * i, 4 * i + 4), P[i].length, { ...p, gradScale });
+    });
+    for (let i = 0; i < n; i++) G[i]?.fill(0, 0, P[i].length);
+    return norm;
+  }
+
+  twinReluCriticMin(
+    act: Storage,
+    q1: Storage,
+    q2: Storage,
+    grad: Storage | null,
+    m: number,
+    a: number,
+    h1: number,
+    h2: number,
+    groups: number,
+    critics: readonly ReluCriticStorage[],
+  ): void {
+    if (critics.length !== 2)
+      throw new Error(`twinReluCriticMin: two critics, got ${critics.length}`);
+    if (critics[0].ldw1 !== critics[1].ldw1 || critics[0].offset !== critics[1].offset)
+      throw new Error("twinReluCriticMin: the critics' first layers differ in shape");
+    const { ldw1, offset } = critics[0];
+    const ad = this.d(act);
+    const [q1d, q2d] = [q1, q2].map((s) => this.d(s));
+    const gd = grad ? this.d(grad) : null;
+    const within = (v: number) => Number.isInteger(v) && v >= 1 && v <= BLOCK_MAX_DEPTH;
+    let ok =
+      Number.isInteger(m) &&
+      m >= 0 &&
+      within(a) &&
+      within(h1) &&
+      within(h2) &&
+      Number.isInteger(groups) &&
+      groups >= 1 &&
+      m % groups === 0 &&
+      Number.isInteger(offset) &&
+      offset >= 0 &&
+      offset + a <= ldw1 &&
+      m * a <= ad.length &&
+      m <= q1d.length &&
+      m <= q2d.length &&
+      (!gd || m * a <= gd.length);
+    const table: (readonly [Float32Array | null, Role])[] = [];
+    for (const c of critics) {
+      const [w1, cond, w2, w3] = [c.w1, c.cond, c.w2, c.w3].map((s) => this.d(s));
+      const b2 = c.b2 ? this.d(c.b2) : null;
+      const b3 = c.b3 ? this.d(c.b3) : null;
+      ok &&=
+        h1 * ldw1 <= w1.length &&
+        groups * h1 <= cond.length &&
+        h2 * h1 <= w2.length &&
+        (!b2 || h2 <= b2.length) &&
+        h2 <= w3.length &&
+        (!b3 || b3.length >= 1);
+      for (const w of [w1, cond, w2, b2, w3, b3]) table.push([w, 'in']);
+    }
+    if (!ok) throw new Error('twinReluCriticMin: arrays too short for the sizes');
+    if (m === 0) return;
+    const meta = Int32Array.of(m, a, h1, h2, groups, ldw1, offset);
+    this.withTable(
+      meta,
+      table,
+      [
+        [ad, 'in'],
+        [q1d, WasmBackend.outRole(q1d, m)],
+        [q2d, WasmBackend.outRole(q2d, m)],
+        [gd, gd ? WasmBackend.outRole(gd, m * a) : 'out'],
+      ],
+      ([pa, p1, p2, pg], pm, pp) => this.k.rfm_twin_relu_critic_min(pa, pm, pp, p1, p2, pg),
+    );
+  }
+
+  mlpMseGrads(
+    x: Storage,
+    target: Storage,
+    pred: Storage | null,
+    m: number,
+    layers: readonly (MlpLayerStorage & { gw: Storage | null; gb: Storage | null })[],
+    scale: number,
+  ): number {
+    if (!Number.isInteger(m) || m < 1 || layers.length < 1 || layers.length > MAX_LAYERS)
+      throw new Error('mlpMseGrads: bad meta or missing arrays');
+    const meta = new Int32Array(4 * layers.length);
+    const table: (readonly [Float32Array | null, Role])[] = [];
+    layers.forEach((l, i) => {
+      const w = this.d(l.w);
+      const [b, gw, gb] = [l.bias, l.gw, l.gb].map((s) => (s ? this.d(s) : null));
+      const ok =
+        Number.isInteger(l.in) &&
+        Number.isInteger(l.out) &&
+        l.in >= 1 &&
+        l.out >= 1 &&
+        (i === 0 || l.in === layers[i - 1].out) &&
+        l.in * l.out <= w.length &&
+        (!b || l.out <= b.length) &&
+        (!gw || l.in * l.out <= gw.length) &&
+        (!gb || l.out <= gb.length) &&
+        (!l.residual || (l.in === l.out && l.act !== 'tanh' && l.act !== 'sigmoid'));
+      if (!ok) throw new Error("mlpMseGrads: a layer's sizes do not fit");
+      meta.set([l.in, l.out, ACT_CODE[l.act], l.residual ? 1 : 0], 4 * i);
+      table.push([w, 'in'], [b, 'in'], [gw, 'inout'], [gb, 'inout']);
+    });
+    const xd = this.d(x);
+    const td = this.d(target);
+    const pd = pred ? this.d(pred) : null;
+    const nOut = m * layers[layers.length - 1].out;
+    if (m * layers[0].in > xd.length || nOut > td.length || (pd && nOut > pd.length))
+      throw new Error('mlpMseGrads: arrays too short for the sizes');
+    let loss = 0;
+    this.withTable(
+      meta,
+      table,
+      [
+        [xd, 'in'],
+        [td, 'in'],
+        [pd, pd ? WasmBackend.outRole(pd, nOut) : 'out'],
+      ],
+      ([px, pt, pp], pm, ptab) => {
+        loss = this.k.rfm_mlp_mse_grads(px, pt, pp, m, pm, ptab, layers.length, scale);
+      },
+    );
+    return loss;
+  }
+
+  posteriorMean(
+    x1: Storage,
+    x0: Storage,
+    logits: Storage,
+    grads: Storage,
+    aOverB: Storage,
+    cRow: Storage | null,
+    m: Storage,
+    c: Storage,
+    w: Storage,
+    b: number,
+    k: number,
+    d: number,
+    ridge: number,
+    clip: number,
+  ): { ess: number; meanC: number; maxWeight: number; logitSpread: number } {
+    const [x1d, x0d, ld, gd, abd, md, cd, wd] = [x1, x0, logits, grads, aOverB, m, c, w].map((s) =>
+      this.d(s),
+    );
+    const crd = cRow ? this.d(cRow) : null;
+    const bkd = b * k * d;
+    const ok =
+      [b, k, d].every((v) => Number.isInteger(v) && v >= 1) &&
+      x1d.length >= bkd &&
+      x0d.length >= bkd &&
+      gd.length >= bkd &&
+      ld.length >= b * k &&
+      abd.length >= b &&
+      (!crd || crd.length >= b) &&
+      md.length >= b * d &&
+      cd.length >= b * d &&
+      wd.length >= b * k;
+    if (!ok) throw new Error('posteriorMean: arrays too short for the sizes');
+    const diag = new Float64Array(4);
+    this.run(
+      [
+        [x1d, 'in'],
+        [x0d, 'in'],
+        [ld, 'in'],
+        [gd, 'in'],
+        [abd, 'in'],
+        [crd, 'in'],
+        [md, WasmBackend.outRole(md, b * d)],
+        [cd, WasmBackend.outRole(cd, b * d)],
+        [wd, WasmBackend.outRole(wd, b * k)],
+        [diag, 'out'],
+      ],
+      ([p1, p0, pl, pg, pab, pcr, pm, pc, pw, pdiag]) =>
+        this.k.rfm_posterior_mean(
+          p1,
+          p0,
+          pl,
+          pg,
+          pab,
+          pcr,
+          b,
+          k,
+          d,
+          ridge,
+          clip,
+          pm,
+          pc,
+          pw,
+          pdiag,
+        ),
+    );
+    return { ess: diag[0], meanC: diag[1], maxWeight: diag[2], logitSpread: diag[3] };
   }
 }
 

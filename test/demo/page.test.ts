@@ -258,6 +258,17 @@ describe('the demo page in chromium', { skip, timeout: 180_000 }, () => {
 
   it('loads a checkpoint trained by the CLI and plays its episode', async () => {
     const { page, problems } = await open({ task: 'Pendulum-v1' });
+    // with nothing in the address, steps and evaluation cadence are the CLI's for the task
+    for (const algo of ['sac', 'rfm'] as const) {
+      await page.selectOption('#algo', algo);
+      const want = resolveConfig({ algo, envId: 'Pendulum-v1', preset: 'small', sets: [] }).train;
+      await page.waitForSelector(`#every[data-config="${want.evalEvery}"]`);
+      assert.deepEqual(
+        [await page.inputValue('#steps'), await page.inputValue('#every')],
+        [String(want.steps), String(want.evalEvery)],
+        algo,
+      );
+    }
     const ck = readdirSync(join(cliRun, 'checkpoints')).sort();
     // wrong input is a one-line message, and the page carries on
     await page.setInputFiles('#load', [join(cliRun, 'config.json')]);

@@ -49,6 +49,22 @@ samplesChart.set([]);
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 worker.onerror = (e) => say(`worker failed: ${e.message}`, true);
 
+// steps and evaluation cadence: the CLI's for the chosen task and algorithm (`rfm config show
+// --preset small`), asked of the worker, unless the address or the user set them
+const edited = new Set(['steps', 'every'].filter((k) => params.get(k)));
+for (const k of ['steps', 'every']) $(`#${k}`).addEventListener('input', () => edited.add(k));
+function askDefaults() {
+  worker.postMessage({
+    type: 'defaults',
+    envId: $('#task').value,
+    algo: $('#algo').value,
+    sets: params.getAll('set'),
+  });
+}
+$('#task').addEventListener('change', askDefaults);
+$('#algo').addEventListener('change', askDefaults);
+askDefaults();
+
 function say(text, error = false) {
   const m = $('#message');
   m.textContent = text;
@@ -81,13 +97,15 @@ $('#train').addEventListener('click', () => {
     drawCurve();
     samplesChart.set([]);
     const sets = params.getAll('set');
+    // an empty field: the CLI's value for the task (the worker resolves it)
+    const given = (id) => ($(id).value === '' ? undefined : Number($(id).value));
     worker.postMessage({
       type: 'start',
       envId: $('#task').value,
       algo: $('#algo').value,
       seed: Number($('#seed').value),
-      steps: Number($('#steps').value),
-      evalEvery: Number($('#every').value),
+      steps: given('#steps'),
+      evalEvery: given('#every'),
       sets,
       backend: $('#backend').value,
     });
@@ -217,6 +235,13 @@ worker.onmessage = (e) => {
       say(
         `training ${m.algo} on ${m.envId} (seed ${m.seed}; ${m.obsDim}-D observations, ${m.actDim}-D actions)`,
       );
+      break;
+    case 'defaults':
+      if (m.envId !== $('#task').value || m.algo !== $('#algo').value) break;
+      if (!edited.has('steps')) $('#steps').value = String(m.steps);
+      if (!edited.has('every')) $('#every').value = String(m.evalEvery);
+      $('#steps').dataset.config = String(m.steps);
+      $('#every').dataset.config = String(m.evalEvery);
       break;
     case 'progress':
       $('#step').textContent = String(m.step);
