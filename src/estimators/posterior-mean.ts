@@ -38,7 +38,7 @@ import {
   variable,
   logSech2,
   tanh,
-  zeros,
+  empty,
 } from '../engine/index.ts';
 
 /**
@@ -266,9 +266,10 @@ function fusedPosteriorMean(
     case 'cv':
       break;
   }
-  const m = zeros([B, D], be);
-  const c = zeros([B, D], be);
-  const w = zeros([B, K], be);
+  // the kernel writes every value of m, c and w
+  const m = empty([B, D], be);
+  const c = empty([B, D], be);
+  const w = empty([B, K], be);
   const diagnostics = kernel.call(
     be,
     p.x1.storage,

@@ -63,7 +63,8 @@ export function flowMatchingStep(s: FlowMatchingStep): {
 } {
   const [B, A] = s.y1.shape;
   const be = s.y1.backend;
-  const t = Float32Array.from({ length: B }, () => s.tMin + (1 - 2 * s.tMin) * s.rng.uniform());
+  const t = new Float32Array(B);
+  for (let i = 0; i < B; i++) t[i] = s.tMin + (1 - 2 * s.tMin) * s.rng.uniform();
   const coef = coefficientTensors(s.path, t, s.y1);
   const yt = interpolate(coef, s.y1.detach(), randn([B, A], s.rng, be));
   const est = estimatePosteriorMean(
