@@ -681,7 +681,18 @@ void linear(const float* x, const float* w, const float* bias, float* y, float* 
  * NaN as before).
  */
 static inline void relu_grad_row(const float* __restrict z, const float* __restrict g, float* __restrict o, long n) {
-  for (long j = 0; j < n; j++) o[j] = g[j] * (float)(z[j] > 0);
+  using vmath::vf;
+  constexpr long W = sizeof(vf) / sizeof(float);
+  long j = 0;
+  // a register at a time, written out (GCC otherwise turns the multiply by 1 into a branch)
+  for (; j + W <= n; j += W) {
+    vf zv, gv;
+    std::memcpy(&zv, z + j, sizeof zv);
+    std::memcpy(&gv, g + j, sizeof gv);
+    const vf r = gv * vmath::select((vmath::vi)(zv > 0.0f), vmath::set(1.0f), vmath::set(0.0f));
+    std::memcpy(o + j, &r, sizeof r);
+  }
+  for (; j < n; j++) o[j] = g[j] * (z[j] > 0 ? 1.0f : 0.0f);
 }
 
 /** gz = gy * act'(z, y) over rows [i0, i1); adds the column sums of gz into colsum (n floats). */
