@@ -673,6 +673,39 @@ void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1,
 }
 
 // ---------------------------------------------------------------------------------------------
+// the tanh-latent terms of a log-target (src/estimators/posterior-mean.ts, tanhLatentLogTarget)
+
+static thread_local float* tl_lc = nullptr;
+static thread_local long tl_lc_cap = 0;
+
+/**
+ * value[i] = v[i] + sum_j -2 logcosh(y[i, j]); grad[i, j] = g[i, j] (1 - a[i, j]^2) - 2 a[i, j]
+ * (a = tanh y). Each step rounded to float as the engine's composition rounds it (logcosh by the
+ * unary kernel, the row sum as `reduce`'s, products and sums unfused): the same numbers.
+ */
+__attribute__((optimize("fp-contract=off"))) void tanh_latent_terms(const float* y, const float* a, const float* v,
+                                                                   const float* g, long n, long d, float* value,
+                                                                   float* grad) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  const long nd = n * d;
+  if (nd > tl_lc_cap) {
+    std::free(tl_lc);
+    tl_lc_cap = std::max(nd, 2 * tl_lc_cap);
+    tl_lc = static_cast<float*>(std::malloc((size_t)tl_lc_cap * sizeof(float)));
+  }
+  float* lc = tl_lc;
+  unary(U_LOGCOSH, y, lc, nd, 0, 0);
+  for (long k = 0; k < nd; k++) lc[k] = lc[k] * -2.0f;
+  for (long i = 0; i < n; i++) value[i] = v[i] + (float)sum_contig(lc + i * d, d);
+  for (long k = 0; k < nd; k++) {
+    const float sq = (float)((double)a[k] * a[k]);
+    grad[k] = g[k] * (-sq + 1.0f) - a[k] * 2.0f;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // the accuracy tests' hook
 
 bool vmath_eval(const char* name, const double* x, double* out, long n) {
