@@ -209,7 +209,9 @@ export class RfmAgent implements Agent {
     const logits = q.toArray();
     const temp = this.temperature;
     for (let i = 0; i < logits.length; i++) logits[i] /= temp;
-    return Array.from({ length: B }, (_, b) => b * P + this.rng.categorical(logits, b * P, P));
+    const picks = new Array<number>(B);
+    for (let b = 0; b < B; b++) picks[b] = b * P + this.rng.categorical(logits, b * P, P);
+    return picks;
   }
 
   act(observations: Observation, opts: ActOptions): Float32Array {

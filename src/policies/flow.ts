@@ -227,7 +227,8 @@ export function integrateParticles(
       if (K < 1) return detach(y0);
       // the whole grid's biases (as particleVelocity makes them: the same numbers), the last unused
       const grid = slice(biasAt(times), 0, 0, K); // [K, B, H]
-      const h = Array.from({ length: K }, (_, k) => times[k + 1] - times[k]);
+      const h = new Array<number>(K);
+      for (let k = 0; k < K; k++) h[k] = times[k + 1] - times[k];
       return mlpEuler(y0, layers, B === 1 ? reshape(grid, [K, H]) : grid, h);
     }),
   );
@@ -241,7 +242,9 @@ export interface SampleOptions {
 
 /** The time grid t_0 = tMin < ... < t_steps = 1 - tMin. */
 export function timeGrid(steps: number, tMin: number): number[] {
-  return Array.from({ length: steps + 1 }, (_, i) => tMin + ((1 - 2 * tMin) * i) / steps);
+  const ts = new Array<number>(steps + 1);
+  for (let i = 0; i <= steps; i++) ts[i] = tMin + ((1 - 2 * tMin) * i) / steps;
+  return ts;
 }
 
 /** A velocity field v(y, t) for rows y [N, dim] at one time t. */
