@@ -29,6 +29,7 @@ import {
   Module,
   ResidualBlock,
   defaultBackend,
+  fixedSinusoidalEmbedding,
   mseGradients,
   sinusoidalEmbedding,
 } from '../nn/index.ts';
@@ -149,7 +150,7 @@ function particleChain(
           throw new Error(
             'particleVelocity: this network is conditioned on the temperature; pass it',
           );
-        const eT = sinusoidalEmbedding(tensor([temperature], [1], be), E);
+        const eT = fixedSinusoidalEmbedding([temperature], E, be);
         const tPart = linear(eT, slice(W, 1, o + c.dim + E, o + c.dim + 2 * E), null); // [1, H]
         part = part ? add(part, tPart) : tPart;
       }
@@ -158,7 +159,7 @@ function particleChain(
   }
   const B = condPart ? condPart.shape[0] : 1;
   const biasAt = (ts: readonly number[]): Tensor => {
-    const tb = linear(sinusoidalEmbedding(tensor(ts, [ts.length], be), E), Wt, net.input.bias); // [S, H]
+    const tb = linear(fixedSinusoidalEmbedding(ts, E, be), Wt, net.input.bias); // [S, H]
     return condPart
       ? add(reshape(condPart, [1, B, H]), reshape(tb, [ts.length, 1, H]))
       : reshape(tb, [ts.length, 1, H]);
