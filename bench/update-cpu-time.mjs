@@ -3,7 +3,7 @@
 // one after the other (A B A B ...), so that other processes' load moves both alike. CPU time, not
 // wall time: on a loaded machine wall-clock figures swing by 2x, CPU time of one thread little.
 // Usage: RFM_ISA=avx2 node bench/update-cpu-time.mjs [--preset small] [--updates 400] [--rounds 3]
-//          [--algo rfm] ROOT...   (default ROOT: this repository)
+//          [--algo rfm] [--warmup 200] ROOT...   (default ROOT: this repository)
 // Prints one line per process and the median and the least per root, in ms of CPU per update
 // (other processes' load only adds: the least is the steadiest figure on a busy machine).
 import { spawnSync } from 'node:child_process';
@@ -21,7 +21,7 @@ const opt = (name, dflt) => {
 
 if (args[0] === '--child') {
   // one process: warm-up, then the timed updates
-  const [, root, preset, updates, algo] = args;
+  const [, root, preset, updates, algo, warmup] = args;
   const dist = (p) => pathToFileURL(resolve(root, 'dist', p)).href;
   const { RfmAgent } = await import(dist('agents/rfm.js'));
   const { PRESETS } = await import(dist('config/index.js'));
@@ -30,7 +30,7 @@ if (args[0] === '--child') {
   const p = PRESETS[preset];
   const agent = new RfmAgent(algo, 17, 6, p.rfm ?? {}, 0);
   const batch = syntheticBatch(p.train?.batchSize ?? 256, new Rng(1));
-  for (let i = 0; i < 200; i++) agent.update(batch); // warm-up (the JIT settles)
+  for (let i = 0; i < Number(warmup); i++) agent.update(batch); // warm-up (the JIT settles)
   const c0 = process.cpuUsage();
   for (let i = 0; i < Number(updates); i++) agent.update(batch);
   const c = process.cpuUsage(c0);
@@ -43,6 +43,7 @@ if (args[0] === '--child') {
   const updates = opt('updates', '400');
   const rounds = Number(opt('rounds', '3'));
   const algo = opt('algo', 'rfm');
+  const warmup = opt('warmup', '200');
   const roots = args.length > 0 ? args : ['.'];
   const env = { ...process.env, RFM_THREADS: process.env.RFM_THREADS ?? '1' };
   const seen = new Map(roots.map((r) => [r, []]));
@@ -50,7 +51,7 @@ if (args[0] === '--child') {
     for (const root of roots) {
       const p = spawnSync(
         process.execPath,
-        [new URL(import.meta.url).pathname, '--child', root, preset, updates, algo],
+        [new URL(import.meta.url).pathname, '--child', root, preset, updates, algo, warmup],
         { env, encoding: 'utf8' },
       );
       if (p.status !== 0) {
