@@ -64,6 +64,14 @@ if (args[0] === '--child') {
     }
   }
   const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  // each round's ratio to the first root's figure in the same round (the pairs run back to back)
+  const base = seen.get(roots[0]);
+  for (const root of roots.slice(1)) {
+    const r = seen.get(root).map((v, i) => v / base[i]);
+    console.log(
+      `ratio to ${roots[0]}: median ${median(r).toFixed(3)} (${r.map((v) => v.toFixed(3)).join(', ')})  ${root}`,
+    );
+  }
   for (const [root, ms] of seen)
     console.log(
       `median ${median(ms).toFixed(3)} ms, least ${Math.min(...ms).toFixed(3)} ms CPU per ${preset} update (${ms.map((v) => v.toFixed(3)).join(', ')})  ${root}`,
