@@ -13,6 +13,7 @@ import {
   add,
   concat,
   detach,
+  expand,
   linear,
   mlpEuler,
   mlpForward,
@@ -70,8 +71,11 @@ export class VelocityNet extends Module {
     this.output = this.child('output', new Linear(c.hidden, c.dim, rng, o));
   }
 
-  /** v for rows: cond [N, condDim] (or null), y [N, dim], t [N], temperature [N] (or null). */
-  forward(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null): Tensor {
+  /**
+   * v for rows: cond [N, condDim] (or null), y [N, dim], t [N], temperature [N], or one value for
+   * every row, or null.
+   */
+  forward(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | number | null): Tensor {
     let h = this.input.forward(this.inputRows(cond, y, t, temperature), 'gelu');
     for (const b of this.blocks) h = b.forward(h);
     return this.output.forward(h);
@@ -99,7 +103,7 @@ export class VelocityNet extends Module {
     cond: Tensor | null,
     y: Tensor,
     t: Tensor,
-    temperature: Tensor | null,
+    temperature: Tensor | number | null,
     target: Tensor,
   ): number | null {
     if (!y.backend.mlpMseGrads) return null;
@@ -108,14 +112,27 @@ export class VelocityNet extends Module {
     );
   }
 
-  /** The first layer's input rows [cond, y, emb(t), emb(T)]. */
-  private inputRows(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null): Tensor {
+  /**
+   * The first layer's input rows [cond, y, emb(t), emb(T)]; one temperature for every row has its
+   * embedding made once (the same numbers as per row).
+   */
+  private inputRows(
+    cond: Tensor | null,
+    y: Tensor,
+    t: Tensor,
+    temperature: Tensor | number | null,
+  ): Tensor {
     const c = this.config;
-    const parts = [y, sinusoidalEmbedding(t, c.embedding)];
+    const E = c.embedding;
+    const parts = [y, sinusoidalEmbedding(t, E)];
     if (c.temperatureInput) {
-      if (!temperature)
+      if (temperature === null)
         throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
-      parts.push(sinusoidalEmbedding(temperature, c.embedding));
+      parts.push(
+        typeof temperature === 'number'
+          ? expand(fixedSinusoidalEmbedding([temperature], E, y.backend), [y.shape[0], E])
+          : sinusoidalEmbedding(temperature, E),
+      );
     }
     return cond ? concat([cond, ...parts], 1) : concat(parts, 1);
   }

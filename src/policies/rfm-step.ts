@@ -83,11 +83,9 @@ export function flowMatchingStep(s: FlowMatchingStep): {
       : noiseFromPosteriorMean(coef, est.mean, yt)
   ).detach();
   const ts = tensor(t, [B], be);
-  const temps =
-    s.temperature === null ? null : tensor(new Float32Array(B).fill(s.temperature), [B], be);
-  const fused = s.net.mseGradients(s.cond, yt, ts, temps, target);
+  const fused = s.net.mseGradients(s.cond, yt, ts, s.temperature, target);
   if (fused !== null) return { loss: fused, diagnostics: est.diagnostics };
-  const loss = mean(square(sub(s.net.forward(s.cond, yt, ts, temps), target)));
+  const loss = mean(square(sub(s.net.forward(s.cond, yt, ts, s.temperature), target)));
   backward(loss);
   return { loss: loss.item(), diagnostics: est.diagnostics };
 }
