@@ -458,6 +458,13 @@ static inline float dot(const float* __restrict a, const float* __restrict b, lo
 static inline float hsum(Vec a) {
 #if defined(__AVX512F__)
   return _mm512_reduce_add_ps(a.v);
+#elif defined(__AVX2__)
+  // halves added in registers (8 -> 4 -> 2 -> 1), as the AVX-512 reduction does: no store and
+  // eight dependent scalar additions (the narrow outputs' dot products spent half their time there)
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(a.v), _mm256_extractf128_ps(a.v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
 #else
   float lanes[Vec::W];
   Vec::store(lanes, a);
