@@ -2,6 +2,11 @@
  * Where the time of one RFM update goes: wraps every kernel of the active backend with a timer and
  * runs `rfm bench update`'s update on its synthetic batch. Kernel time is split by method (and by
  * shape for linear / matmul); what is left of the wall time is JavaScript (tape, views, pooling).
+ * The timers cost time of their own (two clock reads and a closure per kernel call: about 0.5 ms
+ * per update at the small preset, most of it counted as JavaScript), so the updates are first
+ * timed without them: that CPU time, less the kernels' time, bounds the JavaScript better.
+ * Through tsx the modules' exports are getters, which the compiled package (dist/, what `rfm`
+ * runs) does not have: `node bench/update-cpu-time.mjs` times that.
  *
  *   npx tsx bench/profile-update.ts [--preset lite] [--updates 20]
  */
@@ -18,6 +23,14 @@ const preset = arg('preset', 'lite') as PresetName;
 const updates = Number(arg('updates', '20'));
 const p = PRESETS[preset];
 const be = getBackend() as unknown as Record<string, unknown>;
+const agent = new RfmAgent('rfm', 17, 6, p.rfm ?? {}, 0);
+const batch = syntheticBatch(p.train?.batchSize ?? 256, new Rng(1));
+for (let i = 0; i < 3; i++) agent.update(batch);
+// the updates without timers first
+const u0 = process.cpuUsage();
+for (let i = 0; i < updates; i++) agent.update(batch);
+const bare = process.cpuUsage(u0);
+const bareMs = (bare.user + bare.system) / 1e3 / updates;
 const times = new Map<string, { ms: number; calls: number }>();
 let inKernel = false;
 const proto = Object.getPrototypeOf(be) as Record<string, unknown>;
@@ -52,8 +65,6 @@ for (const k of names) {
     }
   };
 }
-const agent = new RfmAgent('rfm', 17, 6, p.rfm ?? {}, 0);
-const batch = syntheticBatch(p.train?.batchSize ?? 256, new Rng(1));
 for (let i = 0; i < 3; i++) agent.update(batch);
 times.clear();
 const t0 = performance.now();
@@ -69,6 +80,10 @@ const rows = [...times]
 for (const r of rows) kernel += r.ms;
 console.log(
   `preset ${preset}, backend ${getBackend().name}: ${wall.toFixed(2)} ms per update (CPU ${cpuMs.toFixed(2)} ms, all threads), kernels ${kernel.toFixed(2)} ms, rest (JS) ${(wall - kernel).toFixed(2)} ms`,
+);
+const calls = rows.reduce((n, r) => n + r.calls, 0);
+console.log(
+  `without the timers: ${bareMs.toFixed(2)} ms CPU per update (all threads); less the kernels, JS about ${(bareMs - kernel).toFixed(2)} ms (with one thread, RFM_THREADS=1, where CPU time is wall time); ${calls} backend calls per update`,
 );
 for (const r of rows.slice(0, 40))
   console.log(

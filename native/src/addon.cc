@@ -629,6 +629,25 @@ napi_value PosteriorMean(napi_env env, napi_callback_info info) {
   return undef(env);
 }
 
+// tanhLatentTerms(y, a, v, g, value, grad, n, d): rfm::tanh_latent_terms
+napi_value TanhLatentTerms(napi_env env, napi_callback_info info) {
+  Args a(env, info);
+  size_t ny, na, nv, ng, nval, ngr;
+  float* y = a.f32(0, &ny);
+  float* at = a.f32(1, &na);
+  float* v = a.f32(2, &nv);
+  float* g = a.f32(3, &ng);
+  float* value = a.f32(4, &nval);
+  float* grad = a.f32(5, &ngr);
+  const long n = a.integer(6), d = a.integer(7);
+  if (a.failed) return undef(env);
+  const size_t nd = (size_t)(n * d);
+  const bool ok = n >= 0 && d >= 1 && ny >= nd && na >= nd && ng >= nd && ngr >= nd && nv >= (size_t)n && nval >= (size_t)n;
+  if (!a.check(ok, "tanhLatentTerms: arrays too short for the sizes")) return undef(env);
+  tier->tanh_latent_terms(y, at, v, g, n, d, value, grad);
+  return undef(env);
+}
+
 // adamMulti(params[], grads[] (null: no gradient), ms[], vs[], lr, beta1, beta2, eps, weightDecay,
 // bc1, bc2, maxGradNorm) -> the global gradient norm before clipping. One Adam step of every
 // parameter with a gradient (the global norm clipped to maxGradNorm), then its gradient zeroed:
@@ -747,6 +766,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"mlpEuler", nullptr, MlpEuler, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"mlpMseGrads", nullptr, MlpMseGrads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"posteriorMean", nullptr, PosteriorMean, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tanhLatentTerms", nullptr, TanhLatentTerms, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamMulti", nullptr, AdamMulti, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"polyakMulti", nullptr, PolyakMulti, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"philoxBlocks", nullptr, PhiloxBlocks, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -179,6 +179,13 @@ void posterior_mean(const float* x1, const float* x0, const float* logits, const
                     const float* cRow, long B, long K, long D, int cvAuto, double ridge, double clip, float* m, float* c,
                     float* w, double* diag);
 void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, double mean, double sd);
+/**
+ * The tanh-latent terms of a log-target moved from actions a = tanh(y) to latents y, for n rows of
+ * d: value [n] = v + sum_j log sech^2 y_j, grad [n, d] = g (1 - a^2) - 2a (v, g: the target's value
+ * and gradient at a); rounded as the engine's composition of the same formula.
+ */
+void tanh_latent_terms(const float* y, const float* a, const float* v, const float* g, long n, long d, float* value,
+                       float* grad);
 
 
 /**
@@ -197,7 +204,7 @@ namespace rfm {
   X(unary) X(unary_backward) X(binary) X(where) X(copy) X(fill) X(axpy) X(scale) X(reduce) X(arg_reduce)          \
   X(sum_squares) X(gather) X(scatter_add) X(adam) X(matmul) X(linear) X(linear_backward) X(mlp_mse_grads)         \
   X(mlp_forward) X(mlp_euler) X(twin_relu_critic_min) X(philox_blocks) X(posterior_mean) X(normals_from_blocks) \
-  X(vmath_eval)
+  X(tanh_latent_terms) X(vmath_eval)
 
 #if defined(RFM_TIER)
 #define RFM_KERNEL_NS rfm::RFM_TIER

@@ -541,7 +541,48 @@ void adam(float* p, const float* g, float* m, float* v, long n, const double* hp
 // the same integer function, for bulk draws)
 
 void philox_blocks(uint32_t* out, uint32_t k0, uint32_t k1, uint32_t lo, uint32_t hi, long n) {
-  for (long i = 0; i < n; i++) {
+  // PG blocks side by side, each round over all of them (a loop the compiler vectorises: the
+  // 32 x 32 -> 64-bit products on vector registers), then the rest one at a time; the same integers
+  constexpr long PG = 16;
+  long i = 0;
+  for (; i + PG <= n; i += PG) {
+    const uint64_t ctr = ((uint64_t)hi << 32 | lo) + (uint64_t)i;
+    uint32_t c0[PG], c1[PG], c2[PG], c3[PG];
+    for (long j = 0; j < PG; j++) {
+      const uint64_t c = ctr + (uint64_t)j;
+      c0[j] = (uint32_t)c;
+      c1[j] = (uint32_t)(c >> 32);
+      c2[j] = 0;
+      c3[j] = 0;
+    }
+    uint32_t a = k0, b = k1;
+    for (int r = 0; r < 10; r++) {
+      for (long j = 0; j < PG; j++) {
+        const uint64_t p0 = (uint64_t)0xd2511f53u * c0[j], p1 = (uint64_t)0xcd9e8d57u * c2[j];
+        const uint32_t n0 = (uint32_t)(p1 >> 32) ^ c1[j] ^ a;
+        const uint32_t n2 = (uint32_t)(p0 >> 32) ^ c3[j] ^ b;
+        c1[j] = (uint32_t)p1;
+        c3[j] = (uint32_t)p0;
+        c0[j] = n0;
+        c2[j] = n2;
+      }
+      a += 0x9e3779b9u;
+      b += 0xbb67ae85u;
+    }
+    uint32_t* o = out + 4 * i;
+    for (long j = 0; j < PG; j++) {
+      o[4 * j] = c0[j];
+      o[4 * j + 1] = c1[j];
+      o[4 * j + 2] = c2[j];
+      o[4 * j + 3] = c3[j];
+    }
+  }
+  if (i > 0) {
+    const uint64_t c = ((uint64_t)hi << 32 | lo) + (uint64_t)i;
+    lo = (uint32_t)c;
+    hi = (uint32_t)(c >> 32);
+  }
+  for (; i < n; i++) {
     uint32_t c0 = lo, c1 = hi, c2 = 0, c3 = 0, a = k0, b = k1;
     for (int r = 0; r < 10; r++) {
       const uint64_t p0 = (uint64_t)0xd2511f53u * c0, p1 = (uint64_t)0xcd9e8d57u * c2;
@@ -628,6 +669,39 @@ void normals_from_blocks(float* out, long n, uint32_t k0, uint32_t k1,
       }
     }
     for (; q < m; q++) box_muller(blocks + 4 * q, mean, sd, out, 2 * (p0 + q), n);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the tanh-latent terms of a log-target (src/estimators/posterior-mean.ts, tanhLatentLogTarget)
+
+static thread_local float* tl_lc = nullptr;
+static thread_local long tl_lc_cap = 0;
+
+/**
+ * value[i] = v[i] + sum_j -2 logcosh(y[i, j]); grad[i, j] = g[i, j] (1 - a[i, j]^2) - 2 a[i, j]
+ * (a = tanh y). Each step rounded to float as the engine's composition rounds it (logcosh by the
+ * unary kernel, the row sum as `reduce`'s, products and sums unfused): the same numbers.
+ */
+__attribute__((optimize("fp-contract=off"))) void tanh_latent_terms(const float* y, const float* a, const float* v,
+                                                                   const float* g, long n, long d, float* value,
+                                                                   float* grad) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  const long nd = n * d;
+  if (nd > tl_lc_cap) {
+    std::free(tl_lc);
+    tl_lc_cap = std::max(nd, 2 * tl_lc_cap);
+    tl_lc = static_cast<float*>(std::malloc((size_t)tl_lc_cap * sizeof(float)));
+  }
+  float* lc = tl_lc;
+  unary(U_LOGCOSH, y, lc, nd, 0, 0);
+  for (long k = 0; k < nd; k++) lc[k] = lc[k] * -2.0f;
+  for (long i = 0; i < n; i++) value[i] = v[i] + (float)sum_contig(lc + i * d, d);
+  for (long k = 0; k < nd; k++) {
+    const float sq = (float)((double)a[k] * a[k]);
+    grad[k] = g[k] * (-sq + 1.0f) - a[k] * 2.0f;
   }
 }
 

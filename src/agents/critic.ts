@@ -34,7 +34,7 @@ import {
   tensor,
   sqrt,
   variable,
-  zeros,
+  empty,
 } from '../engine/index.ts';
 import {
   Adam,
@@ -271,9 +271,10 @@ export class TwinCritic {
           b3: l3.bias?.storage ?? null,
         };
       });
-      const q1 = zeros([M], this.backend);
-      const q2 = zeros([M], this.backend);
-      const g = withGrad ? zeros([M, A], this.backend) : null;
+      // the kernel writes every value of its outputs
+      const q1 = empty([M], this.backend);
+      const q2 = empty([M], this.backend);
+      const g = withGrad ? empty([M, A], this.backend) : null;
       fused.call(
         this.backend,
         act.storage,
@@ -324,7 +325,7 @@ export class TwinCritic {
         ? null
         : noGrad(() => {
             const x = concat([obs, act], 1);
-            const q1 = zeros([obs.shape[0]], this.backend);
+            const q1 = empty([obs.shape[0]], this.backend); // the predictions, written in full
             const l1 = mseGradients(this.q[0].chain(), x, y, 1, q1);
             if (l1 === null) return null;
             const l2 = mseGradients(this.q[1].chain(), x, y, 1);
@@ -356,10 +357,15 @@ export class TwinCritic {
     return { loss: lossValue, gradNorm, qMean: stats[0], qStd: stats[1] };
   }
 
-  /** Polyak update of both targets. */
+  /** Both targets' and both online critics' parameters, listed once (the tensors stay the same). */
+  private pairs: [Tensor[], Tensor[]] | null = null;
+  /** Polyak update of both targets (one call for both critics). */
   updateTargets(tau: number): void {
-    polyakUpdate(this.target[0].parameters(), this.q[0].parameters(), tau);
-    polyakUpdate(this.target[1].parameters(), this.q[1].parameters(), tau);
+    this.pairs ??= [
+      [...this.target[0].parameters(), ...this.target[1].parameters()],
+      [...this.q[0].parameters(), ...this.q[1].parameters()],
+    ];
+    polyakUpdate(this.pairs[0], this.pairs[1], tau);
   }
 
   /** Host batch arrays to tensors on this critic's backend. */

@@ -93,15 +93,18 @@ export function offPolicyEndpoints(actions: Float32Array): Float32Array {
  * The value of the TD target's next action: among the particles y [B*P, A] (latents, P per state
  * of nextObs [B, O]), `choose` picks one per state from the *online* critics' minQ [B*P] (indices
  * into the rows); the *target* critics' minimum values it: min_j Q'_j(s', tanh y_pick) [B].
+ * `onlineQ`, when given, is that minQ already computed (the update evaluates every particle of s'
+ * and s in one call).
  */
 export function nextActionValue(
   critic: TwinCritic,
   nextObs: Tensor,
   y: Tensor,
   choose: (onlineQ: Tensor) => number[],
+  onlineQ?: Tensor,
 ): Tensor {
   return noGrad(() => {
-    const pick = indexSelect(y, 0, choose(critic.minQRepeated(nextObs, tanh(y))));
+    const pick = indexSelect(y, 0, choose(onlineQ ?? critic.minQRepeated(nextObs, tanh(y))));
     return critic.minTargetQ(nextObs, tanh(pick));
   });
 }
@@ -206,7 +209,9 @@ export class RfmAgent implements Agent {
     const logits = q.toArray();
     const temp = this.temperature;
     for (let i = 0; i < logits.length; i++) logits[i] /= temp;
-    return Array.from({ length: B }, (_, b) => b * P + this.rng.categorical(logits, b * P, P));
+    const picks = new Array<number>(B);
+    for (let b = 0; b < B; b++) picks[b] = b * P + this.rng.categorical(logits, b * P, P);
+    return picks;
   }
 
   act(observations: Observation, opts: ActOptions): Float32Array {
@@ -250,15 +255,23 @@ export class RfmAgent implements Agent {
       // endpoints) for s, integrated in one call; every path draws in this order
       const noise = [randn([B * P, A], this.rng, this.backend)];
       if (onPolicy) noise.push(randn([B * P, A], this.rng, this.backend));
-      const both = this.integrate(
-        onPolicy ? concat([nextObs, obs], 0) : nextObs,
-        onPolicy ? concat(noise, 0) : noise[0],
-      );
+      const states = onPolicy ? concat([nextObs, obs], 0) : nextObs;
+      const both = this.integrate(states, onPolicy ? concat(noise, 0) : noise[0]);
       const nextY = onPolicy ? slice(both, 0, 0, B * P) : both;
+      // the online critics' minimum at every particle (of s' and, on-policy, of s) in one call:
+      // both picks below are made before the critic step
+      const bothQ = this.particleQ(states, both, false);
+      const rows = (q: Tensor, from: number) => (onPolicy ? slice(q, 0, from, from + B * P) : q);
 
       // 1. critic. The TD target's a' is the particle on s' that the online critics' minimum picks
       // (Categorical(softmax(minQ / T))), valued by the target critics' minimum (the reference's)
-      const nextQ = nextActionValue(this.critic, nextObs, nextY, (q) => this.boltzmannSelect(q, B));
+      const nextQ = nextActionValue(
+        this.critic,
+        nextObs,
+        nextY,
+        (q) => this.boltzmannSelect(q, B),
+        rows(bothQ, 0),
+      );
       const tdTarget = TwinCritic.tdTarget(
         host(batch.reward, [B]),
         host(batch.terminated, [B]),
@@ -272,7 +285,7 @@ export class RfmAgent implements Agent {
       let y1: Tensor;
       if (onPolicy) {
         const curY = slice(both, 0, B * P, 2 * B * P);
-        y1 = indexSelect(curY, 0, this.boltzmannSelect(this.particleQ(obs, curY, false), B));
+        y1 = indexSelect(curY, 0, this.boltzmannSelect(rows(bothQ, B * P), B));
       } else y1 = host(offPolicyEndpoints(batch.action), [B, A]);
 
       const critic = this.critic.step(obs, host(batch.action, [B, A]), tdTarget);

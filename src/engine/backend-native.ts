@@ -150,6 +150,16 @@ interface Addon {
     ridge: number,
     clip: number,
   ): void;
+  tanhLatentTerms(
+    y: F32,
+    a: F32,
+    v: F32,
+    g: F32,
+    value: F32,
+    grad: F32,
+    n: number,
+    d: number,
+  ): void;
   adamMulti(
     params: F32[],
     grads: (F32 | null)[],
@@ -602,6 +612,20 @@ export class NativeBackend extends TsBackend {
       clip,
     );
     return { ess: diag[0], meanC: diag[1], maxWeight: diag[2], logitSpread: diag[3] };
+  }
+
+  tanhLatentTerms(
+    y: Storage,
+    a: Storage,
+    v: Storage,
+    g: Storage,
+    value: Storage,
+    grad: Storage,
+    n: number,
+    d: number,
+  ): void {
+    const f = (s: Storage) => dataOf(s, this);
+    this.addon.tanhLatentTerms(f(y), f(a), f(v), f(g), f(value), f(grad), n, d);
   }
 
   override adamMulti(

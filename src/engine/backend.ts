@@ -341,6 +341,24 @@ export interface Backend {
     clip: number,
   ): { ess: number; meanC: number; maxWeight: number; logitSpread: number };
 
+  /**
+   * Optional fused kernel: the terms of a log-target moved from actions a = tanh(y) to latents y
+   * (estimators/posterior-mean.ts, tanhLatentLogTarget), for n rows of d: value [n] = v + sum_j
+   * log sech^2(y_j) and grad [n, d] = g (1 - a^2) - 2a, from y, a [n, d] and the target's value
+   * v [n] and gradient g [n, d] at a. Each step rounded as the engine's composition of the same
+   * formula rounds it. Backends without it leave it undefined (callers compose it).
+   */
+  tanhLatentTerms?(
+    y: Storage,
+    a: Storage,
+    v: Storage,
+    g: Storage,
+    value: Storage,
+    grad: Storage,
+    n: number,
+    d: number,
+  ): void;
+
   // --- optimisers ----------------------------------------------------------------------------
   /** One fused Adam(W) step in place on param, m, v given grad. */
   adam(param: Storage, grad: Storage, m: Storage, v: Storage, p: AdamParams): void;

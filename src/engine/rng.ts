@@ -132,6 +132,8 @@ export class Rng {
   private readonly block = new Uint32Array(4);
   private used = 4; // outputs of `block` already consumed
   private readonly cnt = new Uint32Array(4);
+  /** categorical()'s exponentials (made at its first call, reused while large enough). */
+  private expScratch: Float64Array | null = null;
 
   /** A generator seeded by an integer (any safe integer) or an explicit 64-bit key. */
   constructor(seed: number | [number, number] = 0) {
@@ -287,11 +289,15 @@ export class Rng {
     let m = -Infinity;
     for (let i = 0; i < length; i++) m = Math.max(m, logits[offset + i]);
     if (!Number.isFinite(m)) throw new Error('Rng.categorical: logits have no finite maximum');
+    // each exponential once (the same numbers as evaluating it in both loops)
+    if (!this.expScratch || this.expScratch.length < length)
+      this.expScratch = new Float64Array(Math.max(length, 16));
+    const e = this.expScratch;
     let z = 0;
-    for (let i = 0; i < length; i++) z += Math.exp(logits[offset + i] - m);
+    for (let i = 0; i < length; i++) z += e[i] = Math.exp(logits[offset + i] - m);
     let u = this.uniform() * z;
     for (let i = 0; i < length; i++) {
-      u -= Math.exp(logits[offset + i] - m);
+      u -= e[i];
       if (u < 0) return i;
     }
     return length - 1;

@@ -88,7 +88,7 @@ export function tidy<T>(fn: () => T): T {
 
 export function sizeOf(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
 }
 
@@ -388,12 +388,25 @@ export function scalar(v: number, backend?: Backend): Tensor {
 export function zerosLike(t: Tensor): Tensor {
   return full(t.shape, 0, t.backend);
 }
+/**
+ * A tensor of `shape` whose values are unspecified: for a kernel's output that the kernel writes
+ * in full (no fill before it).
+ */
+export function empty(shape: Shape, backend: Backend = getBackend()): Tensor {
+  return new Tensor(backend.alloc(sizeOf(shape)), shape);
+}
+/** Host draws before their upload: one buffer reused call to call (the backend copies it). */
+let drawScratch = new Float32Array(0);
+function drawBuffer(n: number): Float32Array {
+  if (drawScratch.length < n) drawScratch = new Float32Array(Math.max(n, 2 * drawScratch.length));
+  return drawScratch.subarray(0, n);
+}
 /** Normal draws from an explicit generator (numbers are made on the host, then uploaded). */
 export function randn(shape: Shape, rng: Rng, backend?: Backend, std = 1): Tensor {
-  return tensor(rng.fillNormal(new Float32Array(sizeOf(shape)), 0, std), shape, backend);
+  return tensor(rng.fillNormal(drawBuffer(sizeOf(shape)), 0, std), shape, backend);
 }
 export function rand(shape: Shape, rng: Rng, backend?: Backend, low = 0, high = 1): Tensor {
-  return tensor(rng.fillUniform(new Float32Array(sizeOf(shape)), low, high), shape, backend);
+  return tensor(rng.fillUniform(drawBuffer(sizeOf(shape)), low, high), shape, backend);
 }
 export function arange(n: number, backend?: Backend): Tensor {
   return tensor(

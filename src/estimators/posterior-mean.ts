@@ -38,7 +38,7 @@ import {
   variable,
   logSech2,
   tanh,
-  zeros,
+  empty,
 } from '../engine/index.ts';
 
 /**
@@ -62,7 +62,8 @@ export function logTargetValueAndGrad(l: LogTarget, x: Tensor): { value: Tensor;
 /**
  * Bounded actions through a tanh latent (section 5): the target on actions a = tanh(y) moved to
  * the latent y, l(y) = lAction(tanh y) + sum_j log sech^2(y_j). When lAction has `valueAndGrad`,
- * so does the result, by the chain rule: grad l(y) = grad lAction(a) (1 - a^2) - 2a.
+ * so does the result, by the chain rule: grad l(y) = grad lAction(a) (1 - a^2) - 2a
+ * (tanhLatentTerms).
  */
 export function tanhLatentLogTarget(lAction: LogTarget): LogTarget {
   const l: LogTarget = (y) => add(lAction(tanh(y)), sum(logSech2(y), 1));
@@ -71,13 +72,55 @@ export function tanhLatentLogTarget(lAction: LogTarget): LogTarget {
     l.valueAndGrad = (y) => {
       const a = noGrad(() => tanh(y.detach()));
       const { value, grad: g } = inner(a); // (may differentiate on its own tape)
-      return noGrad(() => ({
-        value: add(value, sum(logSech2(y), 1)),
-        grad: sub(mul(g, add(neg(square(a)), 1)), mul(a, 2)),
-      }));
+      return tanhLatentTerms(y, a, value, g);
     };
   }
   return l;
+}
+
+/**
+ * The latent target's value and gradient at y [N, D] from the action target's value v [N] and
+ * gradient g [N, D] at a = tanh(y): value = v + sum_j log sech^2(y_j), grad = g (1 - a^2) - 2a.
+ * One backend call where the backend has the fused kernel (the same numbers), else composed.
+ */
+export function tanhLatentTerms(
+  y: Tensor,
+  a: Tensor,
+  v: Tensor,
+  g: Tensor,
+  compose = false,
+): { value: Tensor; grad: Tensor } {
+  return noGrad(() => {
+    const be = y.backend;
+    const [N, D] = y.shape;
+    const fits =
+      !compose &&
+      be.tanhLatentTerms &&
+      y.rank === 2 &&
+      [a, v, g].every((t) => t.backend === be) &&
+      a.size === N * D &&
+      g.size === N * D &&
+      v.size === N;
+    if (fits) {
+      const value = empty([N], be); // both written in full
+      const grad = empty([N, D], be);
+      be.tanhLatentTerms!(
+        y.storage,
+        a.storage,
+        v.storage,
+        g.storage,
+        value.storage,
+        grad.storage,
+        N,
+        D,
+      );
+      return { value, grad };
+    }
+    return {
+      value: add(v, sum(logSech2(y), 1)),
+      grad: sub(mul(g, add(neg(square(a)), 1)), mul(a, 2)),
+    };
+  });
 }
 
 export interface ReverseProposals {
@@ -266,9 +309,10 @@ function fusedPosteriorMean(
     case 'cv':
       break;
   }
-  const m = zeros([B, D], be);
-  const c = zeros([B, D], be);
-  const w = zeros([B, K], be);
+  // the kernel writes every value of m, c and w
+  const m = empty([B, D], be);
+  const c = empty([B, D], be);
+  const w = empty([B, K], be);
   const diagnostics = kernel.call(
     be,
     p.x1.storage,

@@ -13,11 +13,13 @@ import {
   slice,
   mean,
   mul,
+  noGrad,
   reshape,
   sin,
   sub,
   square,
   tensor,
+  tidy,
   unary,
   zeros,
   ones,
@@ -189,6 +191,43 @@ export class LayerNorm extends Module {
  * f_i = exp(-ln(maxPeriod) i / (h - 1)), h = size / 2 (f_0 = 1, f_{h-1} = 1 / maxPeriod; t is not
  * rescaled). The RFM reference's embedding: 128 wide, maxPeriod 1000.
  */
+/** The embeddings of fixed values (a time grid, a temperature) made once: a few, kept, by key. */
+const fixedEmbeddings = new Map<string, Tensor>();
+const FIXED_EMBEDDINGS_MAX = 16;
+
+/**
+ * sinusoidalEmbedding of the scalars `values` ([values.length, size]), made once per backend, size
+ * and values and then reused (the sampler's time grid and temperature repeat update after
+ * update). The tensor is kept: callers must not dispose it.
+ */
+export function fixedSinusoidalEmbedding(
+  values: readonly number[],
+  size: number,
+  backend: Backend,
+): Tensor {
+  const key = `${backend.name}|${size}|${values.join(',')}`;
+  const hit = fixedEmbeddings.get(key);
+  if (hit && hit.backend === backend && !hit.disposed) return hit;
+  if (hit) {
+    // another backend of the same name (or released): replaced
+    fixedEmbeddings.delete(key);
+    hit.kept = false;
+    hit.dispose();
+  }
+  if (fixedEmbeddings.size >= FIXED_EMBEDDINGS_MAX) {
+    // the oldest goes (Map keeps insertion order)
+    const [oldKey, old] = fixedEmbeddings.entries().next().value as [string, Tensor];
+    fixedEmbeddings.delete(oldKey);
+    old.kept = false;
+    old.dispose();
+  }
+  const e = noGrad(() =>
+    tidy(() => sinusoidalEmbedding(tensor(values, [values.length], backend), size)),
+  ).keep();
+  fixedEmbeddings.set(key, e);
+  return e;
+}
+
 export function sinusoidalEmbedding(t: Tensor, size: number, maxPeriod = 1000): Tensor {
   if (size % 2 !== 0) throw new Error(`sinusoidalEmbedding: size must be even, got ${size}`);
   const h = size / 2;

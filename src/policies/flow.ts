@@ -13,6 +13,7 @@ import {
   add,
   concat,
   detach,
+  expand,
   linear,
   mlpEuler,
   mlpForward,
@@ -29,6 +30,7 @@ import {
   Module,
   ResidualBlock,
   defaultBackend,
+  fixedSinusoidalEmbedding,
   mseGradients,
   sinusoidalEmbedding,
 } from '../nn/index.ts';
@@ -69,8 +71,11 @@ export class VelocityNet extends Module {
     this.output = this.child('output', new Linear(c.hidden, c.dim, rng, o));
   }
 
-  /** v for rows: cond [N, condDim] (or null), y [N, dim], t [N], temperature [N] (or null). */
-  forward(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null): Tensor {
+  /**
+   * v for rows: cond [N, condDim] (or null), y [N, dim], t [N], temperature [N], or one value for
+   * every row, or null.
+   */
+  forward(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | number | null): Tensor {
     let h = this.input.forward(this.inputRows(cond, y, t, temperature), 'gelu');
     for (const b of this.blocks) h = b.forward(h);
     return this.output.forward(h);
@@ -98,7 +103,7 @@ export class VelocityNet extends Module {
     cond: Tensor | null,
     y: Tensor,
     t: Tensor,
-    temperature: Tensor | null,
+    temperature: Tensor | number | null,
     target: Tensor,
   ): number | null {
     if (!y.backend.mlpMseGrads) return null;
@@ -107,14 +112,27 @@ export class VelocityNet extends Module {
     );
   }
 
-  /** The first layer's input rows [cond, y, emb(t), emb(T)]. */
-  private inputRows(cond: Tensor | null, y: Tensor, t: Tensor, temperature: Tensor | null): Tensor {
+  /**
+   * The first layer's input rows [cond, y, emb(t), emb(T)]; one temperature for every row has its
+   * embedding made once (the same numbers as per row).
+   */
+  private inputRows(
+    cond: Tensor | null,
+    y: Tensor,
+    t: Tensor,
+    temperature: Tensor | number | null,
+  ): Tensor {
     const c = this.config;
-    const parts = [y, sinusoidalEmbedding(t, c.embedding)];
+    const E = c.embedding;
+    const parts = [y, sinusoidalEmbedding(t, E)];
     if (c.temperatureInput) {
-      if (!temperature)
+      if (temperature === null)
         throw new Error('VelocityNet: this network is conditioned on the temperature; pass it');
-      parts.push(sinusoidalEmbedding(temperature, c.embedding));
+      parts.push(
+        typeof temperature === 'number'
+          ? expand(fixedSinusoidalEmbedding([temperature], E, y.backend), [y.shape[0], E])
+          : sinusoidalEmbedding(temperature, E),
+      );
     }
     return cond ? concat([cond, ...parts], 1) : concat(parts, 1);
   }
@@ -149,7 +167,7 @@ function particleChain(
           throw new Error(
             'particleVelocity: this network is conditioned on the temperature; pass it',
           );
-        const eT = sinusoidalEmbedding(tensor([temperature], [1], be), E);
+        const eT = fixedSinusoidalEmbedding([temperature], E, be);
         const tPart = linear(eT, slice(W, 1, o + c.dim + E, o + c.dim + 2 * E), null); // [1, H]
         part = part ? add(part, tPart) : tPart;
       }
@@ -158,7 +176,7 @@ function particleChain(
   }
   const B = condPart ? condPart.shape[0] : 1;
   const biasAt = (ts: readonly number[]): Tensor => {
-    const tb = linear(sinusoidalEmbedding(tensor(ts, [ts.length], be), E), Wt, net.input.bias); // [S, H]
+    const tb = linear(fixedSinusoidalEmbedding(ts, E, be), Wt, net.input.bias); // [S, H]
     return condPart
       ? add(reshape(condPart, [1, B, H]), reshape(tb, [ts.length, 1, H]))
       : reshape(tb, [ts.length, 1, H]);
@@ -227,7 +245,8 @@ export function integrateParticles(
       if (K < 1) return detach(y0);
       // the whole grid's biases (as particleVelocity makes them: the same numbers), the last unused
       const grid = slice(biasAt(times), 0, 0, K); // [K, B, H]
-      const h = Array.from({ length: K }, (_, k) => times[k + 1] - times[k]);
+      const h = new Array<number>(K);
+      for (let k = 0; k < K; k++) h[k] = times[k + 1] - times[k];
       return mlpEuler(y0, layers, B === 1 ? reshape(grid, [K, H]) : grid, h);
     }),
   );
@@ -241,7 +260,9 @@ export interface SampleOptions {
 
 /** The time grid t_0 = tMin < ... < t_steps = 1 - tMin. */
 export function timeGrid(steps: number, tMin: number): number[] {
-  return Array.from({ length: steps + 1 }, (_, i) => tMin + ((1 - 2 * tMin) * i) / steps);
+  const ts = new Array<number>(steps + 1);
+  for (let i = 0; i <= steps; i++) ts[i] = tMin + ((1 - 2 * tMin) * i) / steps;
+  return ts;
 }
 
 /** A velocity field v(y, t) for rows y [N, dim] at one time t. */

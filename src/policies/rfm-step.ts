@@ -63,7 +63,8 @@ export function flowMatchingStep(s: FlowMatchingStep): {
 } {
   const [B, A] = s.y1.shape;
   const be = s.y1.backend;
-  const t = Float32Array.from({ length: B }, () => s.tMin + (1 - 2 * s.tMin) * s.rng.uniform());
+  const t = new Float32Array(B);
+  for (let i = 0; i < B; i++) t[i] = s.tMin + (1 - 2 * s.tMin) * s.rng.uniform();
   const coef = coefficientTensors(s.path, t, s.y1);
   const yt = interpolate(coef, s.y1.detach(), randn([B, A], s.rng, be));
   const est = estimatePosteriorMean(
@@ -82,11 +83,9 @@ export function flowMatchingStep(s: FlowMatchingStep): {
       : noiseFromPosteriorMean(coef, est.mean, yt)
   ).detach();
   const ts = tensor(t, [B], be);
-  const temps =
-    s.temperature === null ? null : tensor(new Float32Array(B).fill(s.temperature), [B], be);
-  const fused = s.net.mseGradients(s.cond, yt, ts, temps, target);
+  const fused = s.net.mseGradients(s.cond, yt, ts, s.temperature, target);
   if (fused !== null) return { loss: fused, diagnostics: est.diagnostics };
-  const loss = mean(square(sub(s.net.forward(s.cond, yt, ts, temps), target)));
+  const loss = mean(square(sub(s.net.forward(s.cond, yt, ts, s.temperature), target)));
   backward(loss);
   return { loss: loss.item(), diagnostics: est.diagnostics };
 }

@@ -12,6 +12,7 @@ import {
   gmmSample,
   logTargetValueAndGrad,
   tanhLatentLogTarget,
+  tanhLatentTerms,
   type ControlVariate,
   type GaussianMixture,
 } from '../../src/estimators/index.ts';
@@ -244,6 +245,56 @@ describe('posterior-mean estimators: closed forms', () => {
         );
       }
     });
+  });
+});
+
+describe('tanh-latent terms: the fused kernel', () => {
+  it('equals the composition of the same formula (the same floats), and the TypeScript backend within rounding', (t) => {
+    const native = E.tryBackend('native');
+    if (!native?.tanhLatentTerms) {
+      t.skip('no backend with the fused kernel');
+      return;
+    }
+    assert.equal(
+      E.tryBackend('ts')!.tanhLatentTerms,
+      undefined,
+      'the TypeScript backend composes it',
+    );
+    // 1031 rows of 6 (not a multiple of any vector width), latents up to |y| = 40 (where
+    // log cosh's e^{-2|y|} no longer counts), a zero row and signed zeros
+    const [N, D] = [1031, 6];
+    const r = new E.Rng(4);
+    const y = r.fillNormal(new Float32Array(N * D), 0, 3);
+    y[5] = 40;
+    y[11] = -40;
+    y.fill(0, 12, 18);
+    y[18] = -0;
+    const v = r.fillNormal(new Float32Array(N), 0, 10);
+    const g = r.fillNormal(new Float32Array(N * D));
+    const on = (be: E.Backend, compose: boolean) =>
+      E.tidy(() => {
+        const yt = E.tensor(y, [N, D], be);
+        const out = tanhLatentTerms(
+          yt,
+          E.tanh(yt),
+          E.tensor(v, [N], be),
+          E.tensor(g, [N, D], be),
+          compose,
+        );
+        return { value: out.value.toArray(), grad: out.grad.toArray() };
+      });
+    const fused = on(native, false);
+    const composed = on(native, true);
+    assert.deepEqual([...fused.value], [...composed.value]);
+    assert.deepEqual([...fused.grad], [...composed.grad]);
+    const ts = on(E.tryBackend('ts')!, true);
+    for (const k of ['value', 'grad'] as const)
+      fused[k].forEach((x, i) =>
+        assert.ok(
+          Math.abs(x - ts[k][i]) <= 1e-6 * (1 + Math.abs(ts[k][i])),
+          `${k}[${i}]: ${x} vs ${ts[k][i]}`,
+        ),
+      );
   });
 });
 

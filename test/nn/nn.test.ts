@@ -13,6 +13,7 @@ import {
   ResidualBlock,
   decodeSafetensors,
   encodeSafetensors,
+  fixedSinusoidalEmbedding,
   mseGradients,
   orthogonal,
   polyakUpdate,
@@ -111,6 +112,22 @@ for (const be of testBackends()) {
       assert.deepEqual(e[0], [0, 0, 1, 1]);
       const want = [Math.sin(0.5), Math.sin(0.0005), Math.cos(0.5), Math.cos(0.0005)];
       e[1].forEach((v, i) => assert.ok(Math.abs(v - want[i]) < 1e-6));
+    });
+    it('fixed-value embeddings: made once, equal to the embedding, kept through tidy, the oldest dropped past 16', () => {
+      const grid = [0.05, 0.23, 0.41];
+      const want = sinusoidalEmbedding(E.tensor(grid, [3], be), 8).toArray();
+      const first = E.tidy(() => fixedSinusoidalEmbedding(grid, 8, be));
+      assert.ok(!first.disposed, 'kept through the tidy');
+      assert.deepEqual([...first.toArray()], [...want]);
+      assert.equal(
+        E.tidy(() => fixedSinusoidalEmbedding([...grid], 8, be)),
+        first,
+        'the same values again: the same tensor',
+      );
+      assert.notEqual(fixedSinusoidalEmbedding(grid, 6, be), first, 'another size: another');
+      for (let i = 0; i < 16; i++) fixedSinusoidalEmbedding([i + 100], 8, be);
+      assert.ok(first.disposed, 'dropped (and released) once 16 newer ones were made');
+      assert.deepEqual([...fixedSinusoidalEmbedding(grid, 8, be).toArray()], [...want]);
     });
     it("sinusoidal embedding: the RFM reference's (128 wide, f_k = exp(-k ln(1000) / 63), sin then cos)", () => {
       const u = 0.37;

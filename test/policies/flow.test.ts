@@ -35,6 +35,9 @@ describe('flow policy', () => {
       const slow = net
         .forward(E.repeatInterleave(cond, P, 0), y, E.full([n], t), E.full([n], T))
         .toArray();
+      // one temperature for every row (its embedding made once): the same numbers
+      const oneT = net.forward(E.repeatInterleave(cond, P, 0), y, E.full([n], t), T).toArray();
+      assert.deepEqual([...oneT], [...slow]);
       for (const got of [fast, fused, onGrid, offGrid])
         got.forEach((v, i) =>
           assert.ok(
