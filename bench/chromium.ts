@@ -1,6 +1,6 @@
 /**
  * Debian's chromium for the benchmarks that drive the demo page (playwright-core, no browser
- * download): its path (CHROMIUM_PATH overrides) and the launch flags of test/demo/page.test.ts
+ * download): its path (CHROMIUM_PATH overrides) and the launch flags (test/demo/page.test.ts and test/dashboard/browser.test.ts use them too)
  * (headless, software rendering, nothing that reaches the network on its own).
  */
 import { existsSync } from 'node:fs';

@@ -11,26 +11,14 @@ import { makeEnv } from '../../src/envs/index.ts';
 import { recordRollout, writeRollout } from '../../src/viz/rollout-record.ts';
 import { decodePng, lumaVariance } from '../../src/viz/png.ts';
 import { makeRunsFolder } from './helpers.ts';
+import { CHROMIUM, LAUNCH_ARGS } from '../../bench/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 const skip =
   !haveChromium && !inCi
     ? `no ${CHROMIUM} (apt-get install -y chromium); required when CI=true`
     : false;
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('dashboard in chromium', { skip, timeout: 120_000 }, () => {
   let root: string;
@@ -59,7 +47,7 @@ describe('dashboard in chromium', { skip, timeout: 120_000 }, () => {
     writeRollout(join(runs, 'rfm-Pendulum-v1-seed0', 'eval.rollout.json'), rec);
     d = await startDashboard({ runsDir: runs, port: 0, pollMs: 200 });
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
   });
 
   after(async () => {

@@ -13,27 +13,14 @@ import { resolveConfig } from '../../src/config/index.ts';
 import { getBackend, setBackend } from '../../src/engine/index.ts';
 import { runTraining } from '../../src/train/loop-core.ts';
 import { evaluate, loadAgent, train } from '../../src/train/index.ts';
+import { CHROMIUM, LAUNCH_ARGS } from '../../bench/chromium.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true' || process.env.CI === '1';
 const skip =
   !haveChromium && !inCi
     ? `no ${CHROMIUM} (apt-get install -y chromium); required when CI=true`
     : false;
-
-// headless, software rendering, and nothing that reaches the network on its own
-const LAUNCH_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--enable-unsafe-swiftshader',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The page's SAC run: Pendulum-v1, small preset but 200 random steps, 2000 steps, evaluation and checkpoint every 500. */
 const SAC_RUN: [string, string][] = [
