@@ -22,7 +22,7 @@ import type {
   View,
 } from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
-import { TsBackend, dataOf } from './backend-ts.ts';
+import { TsBackend, checkTwinCritics, dataOf } from './backend-ts.ts';
 import { WasmBackend } from './backend-wasm.ts';
 import { registerBackend } from './registry.ts';
 import { type NormalBulk, type PhiloxBulk, setNormalBulk, setPhiloxBulk } from './rng.ts';
@@ -533,10 +533,7 @@ export class NativeBackend extends TsBackend {
     groups: number,
     critics: readonly ReluCriticStorage[],
   ): void {
-    if (critics.length !== 2)
-      throw new Error(`twinReluCriticMin: two critics, got ${critics.length}`);
-    if (critics[0].ldw1 !== critics[1].ldw1 || critics[0].offset !== critics[1].offset)
-      throw new Error("twinReluCriticMin: the critics' first layers differ in shape");
+    checkTwinCritics(critics);
     const meta = Int32Array.of(m, a, h1, h2, groups, critics[0].ldw1, critics[0].offset);
     const d = (s: Storage | null) => (s ? dataOf(s, this) : null);
     this.addon.twinReluCriticMin(

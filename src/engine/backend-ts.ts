@@ -9,6 +9,7 @@ import type {
   BinaryOp,
   MlpLayerStorage,
   ReduceOp,
+  ReluCriticStorage,
   Storage,
   UnaryOp,
   View,
@@ -54,6 +55,14 @@ export function clipScale(norm: number, maxGradNorm: number): number {
 }
 
 /** Throws unless idx[0..nIdx) are integers in [0, srcLen) (gather and scatterAdd's indices). */
+/** The fused twin-critic kernels' argument check: exactly two critics whose first layers have one layout. */
+export function checkTwinCritics(critics: readonly ReluCriticStorage[]): void {
+  if (critics.length !== 2)
+    throw new Error(`twinReluCriticMin: two critics, got ${critics.length}`);
+  if (critics[0].ldw1 !== critics[1].ldw1 || critics[0].offset !== critics[1].offset)
+    throw new Error("twinReluCriticMin: the critics' first layers differ in shape");
+}
+
 export function checkIndices(fn: string, idx: Float32Array, nIdx: number, srcLen: number): void {
   for (let j = 0; j < nIdx; j++) {
     const k = idx[j];

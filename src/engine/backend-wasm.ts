@@ -29,7 +29,7 @@ import type {
   View,
 } from './backend.ts';
 import { BINARY_OPS, UNARY_OPS } from './backend.ts';
-import { TsBackend, checkIndices, clipScale, dataOf } from './backend-ts.ts';
+import { TsBackend, checkIndices, checkTwinCritics, clipScale, dataOf } from './backend-ts.ts';
 import { registerBackend } from './registry.ts';
 
 /** The module's exports (native/wasm/exports.cc); pointers are byte offsets into `memory`. */
@@ -926,10 +926,7 @@ export class WasmBackend extends TsBackend {
     groups: number,
     critics: readonly ReluCriticStorage[],
   ): void {
-    if (critics.length !== 2)
-      throw new Error(`twinReluCriticMin: two critics, got ${critics.length}`);
-    if (critics[0].ldw1 !== critics[1].ldw1 || critics[0].offset !== critics[1].offset)
-      throw new Error("twinReluCriticMin: the critics' first layers differ in shape");
+    checkTwinCritics(critics);
     const { ldw1, offset } = critics[0];
     const ad = this.d(act);
     const [q1d, q2d] = [q1, q2].map((s) => this.d(s));
